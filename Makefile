@@ -1,0 +1,100 @@
+# pn.website + sopansible
+#
+#   make demo   set up everything on a fresh Debian/Ubuntu machine, start a demo fleet of three
+#               court servers in containers, run the daily SOP cycle and write the reports
+#   make test   lint, sanity, unit, integration (court containers) and molecule tests
+#
+# Both install what they need: Debian packages (needs root), the Python environment in .venv
+# (pinned in requirements/lock.txt) and the court server image (built locally with debootstrap).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTHON ?= python3
+COLLECTION := collections/ansible_collections/pn/website
+SYSTEM_PACKAGES := podman runc debootstrap restic goaccess uidmap openssh-client curl python3-venv ca-certificates
+ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
+export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help demo demo-stop test lint sanity unit integration molecule bench system-deps venv image build clean
+
+help:
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+
+## Set-up --------------------------------------------------------------------------------------
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo ">> installing Debian packages:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: root is needed to install" $$missing >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+image: system-deps
+	images/court/build.sh
+
+build: venv
+	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.cache/dist
+
+## Demo ----------------------------------------------------------------------------------------
+
+demo: system-deps venv image
+	@inventory=$$($(BIN)/python -m tests.fleet start --name demo --courts 3); \
+	echo ">> demo fleet inventory: $$inventory"; \
+	$(BIN)/sopansible inventory check -i $$inventory; \
+	rc=0; $(BIN)/sopansible run harian -i $$inventory || rc=$$?; \
+	echo ">> reports: $(CURDIR)/var/reports/index.html (exit code $$rc; stop the fleet with 'make demo-stop')"
+
+demo-stop: venv
+	$(BIN)/python -m tests.fleet stop --name demo
+
+## Tests ---------------------------------------------------------------------------------------
+
+test: lint sanity unit integration molecule
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint --profile production --offline
+
+$(ANSIBLE_TEST_PIP): scripts/ansible-test-get-pip.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+sanity: venv $(ANSIBLE_TEST_PIP)
+	cd $(COLLECTION) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+unit: venv
+	$(BIN)/pytest -q -m "not fleet" tests/unit $(COLLECTION)/tests/unit
+
+integration: venv image
+	$(BIN)/pytest -q -m fleet tests/integration
+
+molecule: venv image
+	@for scenario in molecule/*/molecule.yml; do \
+	  name=$$(basename $$(dirname $$scenario)); \
+	  echo ">> molecule test -s $$name"; \
+	  $(BIN)/molecule test -s $$name; \
+	done
+
+bench: venv image
+	@for bench in tests/benchmarks/bench_*.py; do echo ">> $$bench"; $(BIN)/python $$bench; done
+
+clean:
+	-$(BIN)/python -m tests.fleet stop --name demo
+	rm -rf .cache var $(COLLECTION)/tests/output

@@ -1,0 +1,37 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate a court's inventory variables on the controller (no connection to the court)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.pn.website.plugins.module_utils.court_contract import validate_court
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("shared_hosting", "lang"))
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        lang = self._task.args.get("lang", "id")
+        shared = self._task.args.get("shared_hosting")
+        if shared is None:
+            shared = "shared_hosting" in task_vars.get("group_names", [])
+        host = task_vars.get("inventory_hostname", "?")
+        variables = {}
+        for name in task_vars:
+            if name.startswith("court_"):
+                variables[name] = self._templar.template(task_vars[name])
+        problems = [p.as_dict(lang) for p in validate_court(host, variables, shared_hosting=bool(shared))]
+        result.update(changed=False, problems=problems)
+        if problems:
+            result["failed"] = True
+            result["msg"] = "; ".join("%s: %s" % (p["variable"], p["message"]) for p in problems)
+        else:
+            result["msg"] = "ok"
+        return result

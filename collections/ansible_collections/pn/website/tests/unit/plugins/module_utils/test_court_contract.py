@@ -1,0 +1,123 @@
+"""The court inventory contract: every problem names the host and the variable."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.pn.website.plugins.module_utils.court_contract import parse_date, validate_court
+
+GOOD = {
+    "court_name": "Pengadilan Negeri Tais",
+    "court_type": "PN",
+    "court_region": "PT Bengkulu",
+    "court_domain": "pn-tais.go.id",
+    "court_hostnames": ["pn-tais.go.id", "www.pn-tais.go.id", "sipp.pn-tais.go.id"],
+    "court_url": "https://pn-tais.go.id/",
+    "court_probe_resolve": ["pn-tais.go.id:443:127.77.1.10", "www.pn-tais.go.id:443:[::1]"],
+    "court_webserver": "apache",
+    "court_webroot": "/var/www/pn-tais",
+    "court_cms": "wordpress",
+    "court_db": {"engine": "mariadb", "name": "website"},
+    "court_backup_targets": [{"name": "hdd", "type": "local", "location": "/media/backup"}],
+    "court_services": [
+        {"kind": "hosting", "provider": "VPS", "paid_until": "2027-02-28", "contact": {"email": "a@b.co.id"}},
+        {"kind": "domain", "provider": "PANDI", "paid_until": datetime.date(2027, 3, 31)},
+    ],
+    "court_contacts": {
+        "sekretaris": {"name": "Sekretaris", "email": "sekretaris@pn-tais.go.id"},
+        "third_parties": [{"role": "isp", "name": "ISP"}],
+    },
+    "court_sop_times": {"W1": "1 hari", "W5": "15 menit", "W7": "1 jam - 3 hari", "W3": "relatif"},
+    "court_renewal_thresholds_days": [60, 30, 7],
+    "court_content_max_age_days": 21,
+}
+
+
+def problems(**changes):
+    variables = {**GOOD, **changes}
+    variables = {k: v for k, v in variables.items() if v is not None}
+    return {(p.variable, p.code) for p in validate_court("pn-tais", variables)}
+
+
+def test_a_complete_court_is_valid():
+    assert validate_court("pn-tais", GOOD) == []
+
+
+def test_minimal_shared_hosting_court_is_valid():
+    minimal = {"court_name": "PN Manna", "court_type": "pn", "court_domain": "pn-manna.go.id"}
+    assert validate_court("pn-manna", minimal, shared_hosting=True) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"court_domain": None}, ("court_domain", "missing")),
+        ({"court_name": ""}, ("court_name", "missing")),
+        ({"court_domain": "pn tais.go.id"}, ("court_domain", "hostname")),
+        ({"court_hostnames": ["pn-tais.go.id", "bad_name"]}, ("court_hostnames[1]", "hostname")),
+        ({"court_url": "htp://pn-tais.go.id"}, ("court_url", "url")),
+        ({"court_url": "https://pn-tais.go.id:99999/"}, ("court_url", "url")),
+        ({"court_url": "https://elsewhere.example.com/"}, ("court_url", "url_domain")),
+        ({"court_type": "XYZ"}, ("court_type", "choice")),
+        ({"court_cms": "drupal"}, ("court_cms", "choice")),
+        ({"court_webserver": "iis"}, ("court_webserver", "choice")),
+        ({"court_webroot": "var/www"}, ("court_webroot", "path")),
+        ({"court_probe_resolve": ["pn-tais.go.id:443"]}, ("court_probe_resolve[0]", "resolve")),
+        (
+            {"court_services": [{"kind": "hosting", "provider": "X", "paid_until": "2027-02-30"}]},
+            ("court_services[0].paid_until", "date"),
+        ),
+        (
+            {"court_services": [{"kind": "hosting", "provider": "X", "paid_until": "31-12-2027"}]},
+            ("court_services[0].paid_until", "date"),
+        ),
+        (
+            {"court_services": [{"kind": "power", "provider": "X", "paid_until": "2027-01-01"}]},
+            ("court_services[0].kind", "choice"),
+        ),
+        (
+            {"court_services": [{"kind": "domain", "paid_until": "2027-01-01"}]},
+            ("court_services[0].provider", "missing"),
+        ),
+        ({"court_services": {"kind": "domain"}}, ("court_services", "type")),
+        (
+            {"court_contacts": {"sekretaris": {"email": "not-an-email"}}},
+            ("court_contacts.sekretaris.email", "email"),
+        ),
+        ({"court_sop_times": {"W1": "dua jam"}}, ("court_sop_times.W1", "duration")),
+        ({"court_sop_times": {"W9": "2 jam"}}, ("court_sop_times.W9", "activity")),
+        ({"court_renewal_thresholds_days": [30, -1]}, ("court_renewal_thresholds_days[1]", "positive")),
+        ({"court_content_max_age_days": "14"}, ("court_content_max_age_days", "positive")),
+        (
+            {"court_backup_targets": [{"type": "tape", "location": "/dev/st0"}]},
+            ("court_backup_targets[0].type", "choice"),
+        ),
+        ({"court_db": {"engine": "oracle"}}, ("court_db.engine", "choice")),
+    ],
+)
+def test_each_mistake_is_named(changes, expected):
+    assert expected in problems(**changes)
+
+
+def test_messages_in_both_languages():
+    (problem,) = validate_court("pn-tais", {**GOOD, "court_cms": "drupal"})
+    assert "tidak dikenal" in problem.message("id")
+    assert "unknown value 'drupal'" in problem.message("en")
+    assert problem.as_dict()["host"] == "pn-tais"
+
+
+def test_server_variables_are_not_checked_for_shared_hosting():
+    bad = {**GOOD, "court_webserver": "iis"}
+    assert validate_court("pn-manna", bad, shared_hosting=True) == []
+
+
+@pytest.mark.parametrize("value", ["2026-02-29", "2027-13-01", "", None, 20270101, "2027-1-1"])
+def test_impossible_dates(value):
+    assert parse_date(value) is None
+
+
+def test_possible_dates():
+    assert parse_date("2028-02-29") == datetime.date(2028, 2, 29)
+    assert parse_date(datetime.datetime(2027, 1, 2, 3, 4)) == datetime.date(2027, 1, 2)

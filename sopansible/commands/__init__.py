@@ -1,0 +1,1 @@
+"""Sub-commands of `sopansible`, one module each, discovered by sopansible.cli."""

@@ -1,0 +1,185 @@
+"""`sopansible run ACTIVITY|CYCLE -i INV`: run an SOP activity or cycle, record it, write the reports."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from sopansible import inventory, runner
+from sopansible.paths import PLAYBOOKS_DIR
+
+STATUS_STYLE = {
+    "running": "cyan",
+    "ok": "green",
+    "warning": "yellow",
+    "critical": "red",
+    "failed": "bold red",
+    "unreachable": "magenta",
+}
+LABELS = {
+    "id": {"court": "Pengadilan", "state": "Status", "detail": "Keterangan", "title": "Menjalankan {name}"},
+    "en": {"court": "Court", "state": "Status", "detail": "Detail", "title": "Running {name}"},
+}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="jalankan aktivitas atau siklus SOP / run an SOP activity or cycle",
+        description="Siklus: harian, mingguan, bulanan; aktivitas: W1..W8 atau nama playbook (sop_monitor).",
+    )
+    parser.add_argument("name", metavar="ACTIVITY|CYCLE")
+    parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
+    parser.add_argument("--limit", help="batasi ke pola host / limit to a host pattern")
+    parser.add_argument("-e", "--extra-var", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--no-report", action="store_true", help="jangan tulis laporan / do not write reports"
+    )
+    parser.set_defaults(handler=run_command)
+
+
+def resolve_playbook(name: str) -> Path:
+    """A cycle or activity name to its playbook under playbooks/."""
+    from sopansible import catalogue
+
+    candidates = [name, f"sop_{name}"]
+    try:
+        activity = catalogue.load().activity(name)
+    except (KeyError, LookupError, AttributeError):
+        activity = None
+    if activity and activity.get("playbook"):
+        candidates.insert(0, Path(activity["playbook"]).stem)
+    for candidate in candidates:
+        path = PLAYBOOKS_DIR / f"{candidate}.yml"
+        if path.exists():
+            return path
+    raise FileNotFoundError(name)
+
+
+class ProgressView:
+    """Live per-court table on a terminal; one line per finished court result otherwise."""
+
+    def __init__(self, console: Console, lang: str, name: str) -> None:
+        self.console = console
+        self.labels = LABELS[lang]
+        self.name = name
+        self.rows: dict[str, tuple[str, str]] = {}
+        self.lock = threading.Lock()
+        self.live = (
+            Live(self._table(), console=console, refresh_per_second=4) if console.is_terminal else None
+        )
+
+    def _table(self) -> Table:
+        table = Table(title=self.labels["title"].format(name=self.name), expand=True)
+        table.add_column(self.labels["court"], no_wrap=True)
+        table.add_column(self.labels["state"], no_wrap=True)
+        table.add_column(self.labels["detail"], overflow="ellipsis", no_wrap=True)
+        for court, (state, detail) in sorted(self.rows.items()):
+            table.add_row(Text(court), Text(state, style=STATUS_STYLE.get(state, "")), Text(detail))
+        return table
+
+    def update(self, court: str, state: str, detail: str) -> None:
+        with self.lock:
+            self.rows[court] = (state, detail)
+            if self.live:
+                self.live.update(self._table())
+            elif state != "running":
+                self.console.print(
+                    Text.assemble((f"{court:20} ", ""), (f"{state:11} ", STATUS_STYLE[state]), detail)
+                )
+
+    def __enter__(self):
+        if self.live:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.live:
+            self.live.__exit__(*exc)
+
+
+def _extravars(pairs: list[str]) -> dict:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(pair)
+        values[key] = value
+    return values
+
+
+def run_command(args) -> int:
+    console = Console(stderr=True)
+    try:
+        playbook = resolve_playbook(args.name)
+    except FileNotFoundError:
+        console.print(
+            Text(f"Aktivitas/siklus tidak dikenal / unknown activity or cycle: {args.name}", style="red")
+        )
+        return 2
+    try:
+        extravars = _extravars(args.extra_var)
+    except ValueError as error:
+        console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
+        return 2
+    try:
+        inv = inventory.load(args.inventory, limit=args.limit)
+    except inventory.InventoryError as error:
+        console.print(Text(str(error), style="red"))
+        return 2
+
+    cancel = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame):
+        if cancel.is_set():
+            signal.signal(signal.SIGINT, previous)
+        cancel.set()
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        with ProgressView(console, args.lang, args.name) as view:
+            outcome = runner.run_playbook(
+                playbook,
+                args.inventory,
+                name=args.name,
+                limit=args.limit,
+                extravars=extravars,
+                on_progress=view.update,
+                cancel=cancel,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    record = {
+        "run_id": outcome.run_id,
+        "name": outcome.name,
+        "inventory": str(Path(args.inventory).resolve()),
+        "started": outcome.started,
+        "finished": outcome.finished,
+        "status": outcome.status,
+        "courts": {host: inv.court_vars(host) for host in inv.courts},
+        "results": outcome.results,
+    }
+    from sopansible import report, store
+
+    history = store.HistoryStore()
+    history.record_run(record)
+    if not args.no_report and not outcome.cancelled:
+        index = report.render_reports(history, lang=args.lang)
+        console.print(Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(index), style="bold"))
+    console.print(
+        Text(
+            f"{outcome.run_id}: {outcome.status} ({len(outcome.results)} hasil/results, "
+            f"artefak/artifacts {outcome.artifacts})"
+        )
+    )
+    if outcome.cancelled:
+        console.print(Text("Dibatalkan / cancelled", style="yellow"))
+    return runner.EXIT_CODES.get(outcome.status, 3)

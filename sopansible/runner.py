@@ -1,0 +1,236 @@
+"""Run SOP playbooks through ansible-runner and turn the event stream into per-court results.
+
+One private data dir and ident per run (``<data>/runs/<run_id>``). Results come from the
+``pn_sop_result`` fact each SOP play sets per court (see CONTRIBUTING.md); failed and unreachable
+courts are results too, with the reason taken from the runner's events.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ansible_runner
+
+from sopansible.paths import PROJECT_ROOT, data_dir
+
+#: Worst-first order of result states; the run's status and exit code follow the worst result.
+STATUS_ORDER = ("ok", "warning", "critical", "failed", "unreachable")
+EXIT_CODES = {"ok": 0, "warning": 1, "critical": 2, "failed": 3, "unreachable": 3, "cancelled": 130}
+_ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
+
+
+def worst(statuses) -> str:
+    ranked = [STATUS_ORDER.index(s) for s in statuses if s in STATUS_ORDER]
+    return STATUS_ORDER[max(ranked)] if ranked else "ok"
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def new_run_id(name: str) -> str:
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{secrets.token_hex(3)}"
+
+
+def _error_text(res: dict) -> str:
+    """The reason a task failed, without dumping the whole result (which may hold secrets)."""
+    if res.get("_ansible_no_log"):
+        return "tugas gagal (keluaran disembunyikan karena no_log) / task failed (output hidden by no_log)"
+    message = res.get("msg") or res.get("reason") or res.get("stderr") or res.get("module_stderr") or ""
+    if isinstance(message, list):
+        message = "; ".join(str(m) for m in message)
+    return str(message).strip()[:2000]
+
+
+@dataclass
+class _CourtActivity:
+    court: str
+    activity: str
+    started: str
+    started_at: datetime.datetime
+    result: dict | None = None
+
+
+@dataclass
+class EventCollector:
+    """Builds per-court per-activity results from ansible-runner events (thread-safe)."""
+
+    on_progress: Callable[[str, str, str], None] | None = None
+    results: list[dict] = field(default_factory=list)
+    _open: dict = field(default_factory=dict)
+    _play: str = ""
+    _activity: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _progress(self, court: str, state: str, text: str) -> None:
+        if self.on_progress:
+            self.on_progress(court, state, text)
+
+    def handle(self, event: dict) -> bool:
+        kind = event.get("event", "")
+        data = event.get("event_data", {}) or {}
+        created = event.get("created") or now()
+        with self._lock:
+            if kind == "playbook_on_play_start":
+                self._play = data.get("play", "")
+                match = _ACTIVITY_IN_PLAY.match(self._play)
+                self._activity = match.group(1) if match else None
+            host = data.get("host")
+            if not host or not kind.startswith("runner_on_"):
+                return True
+            self._touch(host, created)
+            if kind == "runner_on_start":
+                self._progress(host, "running", data.get("task", ""))
+            elif kind == "runner_on_ok":
+                facts = (data.get("res") or {}).get("ansible_facts") or {}
+                if "pn_sop_result" in facts:
+                    self._record(host, created, facts["pn_sop_result"])
+            elif kind == "runner_on_failed" and not data.get("ignore_errors"):
+                self._fail(host, created, "failed", data)
+            elif kind == "runner_on_unreachable":
+                self._fail(host, created, "unreachable", data)
+        return True
+
+    def _touch(self, host: str, created: str) -> None:
+        key = (host, self._activity or self._play)
+        if key not in self._open:
+            stamp = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+            self._open[key] = _CourtActivity(host, self._activity or self._play, created, stamp)
+
+    def _close(self, host: str, created: str, result: dict) -> None:
+        entry = self._open.pop((host, self._activity or self._play))
+        finished = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        result.setdefault("activity", entry.activity or "?")
+        result.update(
+            court=host,
+            started=entry.started,
+            finished=created,
+            duration_s=round((finished - entry.started_at).total_seconds(), 3),
+        )
+        result.setdefault("outputs", {})
+        result.setdefault("findings", [])
+        result.setdefault("error", None)
+        self.results.append(result)
+        self._progress(host, result["status"], result.get("summary") or result.get("error") or "")
+
+    def _record(self, host: str, created: str, sop_result: dict) -> None:
+        result = dict(sop_result)
+        if result.get("status") not in STATUS_ORDER:
+            result["status"] = "failed"
+            result["error"] = f"status tidak dikenal / unknown status: {sop_result.get('status')!r}"
+        self._close(host, created, result)
+
+    def _fail(self, host: str, created: str, status: str, data: dict) -> None:
+        task = data.get("task", "")
+        reason = _error_text(data.get("res") or {})
+        self._close(
+            host,
+            created,
+            {
+                "status": status,
+                "summary": f"{task}: {reason}" if task else reason,
+                "error": reason,
+                "outputs": {"task": task, "play": self._play},
+            },
+        )
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    name: str
+    status: str
+    rc: int
+    started: str
+    finished: str
+    results: list[dict]
+    artifacts: Path
+    cancelled: bool = False
+
+
+def run_playbook(
+    playbook: str | Path,
+    inventory: str | Path,
+    *,
+    name: str | None = None,
+    limit: str | None = None,
+    extravars: dict | None = None,
+    on_progress: Callable[[str, str, str], None] | None = None,
+    cancel: threading.Event | None = None,
+    envvars: dict | None = None,
+) -> RunOutcome:
+    """Run one playbook with ansible-runner and collect per-court results; court failures never raise."""
+    playbook = Path(playbook)
+    if not playbook.is_absolute():
+        playbook = PROJECT_ROOT / "playbooks" / playbook
+    name = name or playbook.stem
+    run_id = new_run_id(name)
+    private = data_dir() / "runs" / run_id
+    private.mkdir(parents=True, exist_ok=True)
+    collector = EventCollector(on_progress=on_progress)
+    cancel = cancel or threading.Event()
+    started = now()
+    runner = ansible_runner.run(
+        private_data_dir=str(private),
+        ident=run_id,
+        project_dir=str(PROJECT_ROOT),
+        playbook=str(playbook),
+        inventory=str(Path(inventory).resolve()),
+        limit=limit,
+        extravars=extravars or {},
+        envvars={
+            "ANSIBLE_CONFIG": str(PROJECT_ROOT / "ansible.cfg"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            **(envvars or {}),
+        },
+        event_handler=collector.handle,
+        cancel_callback=cancel.is_set,
+        quiet=True,
+        suppress_env_files=True,
+    )
+    finished = now()
+    cancelled = runner.status == "canceled"
+    status = "cancelled" if cancelled else worst(r["status"] for r in collector.results)
+    if not cancelled and runner.rc not in (0, 2, 4) and not collector.results:
+        # ansible-playbook itself failed (syntax error, missing role): no court got a result.
+        status = "failed"
+        collector.results.append(
+            {
+                "court": "*",
+                "activity": "?",
+                "status": "failed",
+                "summary": _tail(runner),
+                "error": _tail(runner),
+                "outputs": {},
+                "findings": [],
+                "started": started,
+                "finished": finished,
+                "duration_s": 0.0,
+            }
+        )
+    return RunOutcome(
+        run_id=run_id,
+        name=name,
+        status=status,
+        rc=runner.rc,
+        started=started,
+        finished=finished,
+        results=collector.results,
+        artifacts=private / "artifacts" / run_id,
+        cancelled=cancelled,
+    )
+
+
+def _tail(runner, lines: int = 15) -> str:
+    try:
+        text = runner.stdout.read()
+    except Exception:  # noqa: BLE001 - a missing stdout file is not worth a crash here
+        return f"ansible-playbook rc={runner.rc}"
+    return "\n".join(text.splitlines()[-lines:])

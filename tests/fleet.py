@@ -1,0 +1,361 @@
+"""A fleet of court test servers: real Debian containers (systemd, sshd, nginx or Apache, PHP-FPM,
+MariaDB) from the court image, each on its own loopback address, with an inventory for them.
+
+Used by the pytest fixtures in tests/conftest.py, by `make demo`, and by hand:
+
+    python -m tests.fleet start --name demo --courts 3    # prints the inventory path
+    python -m tests.fleet stop --name demo
+    ssh -F .cache/fleet/demo/ssh_config pn-tais            # log in to a court
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTAINERS_CONF = ROOT / "containers" / "containers.conf"
+BUILD_SCRIPT = ROOT / "images" / "court" / "build.sh"
+FLEET_DIR = ROOT / ".cache" / "fleet"
+LABEL = "pn.website.fleet"
+SSH_PORT = 2222
+SSH_USER = "sopadmin"
+
+# (inventory name, court name, type, region, domain, web server)
+COURTS = [
+    ("pn-tais", "Pengadilan Negeri Tais", "PN", "PT Bengkulu", "pn-tais.go.id", "nginx"),
+    ("pn-bangil", "Pengadilan Negeri Bangil", "PN", "PT Surabaya", "pn-bangil.go.id", "apache"),
+    ("pt-bengkulu", "Pengadilan Tinggi Bengkulu", "PT", "PT Bengkulu", "pt-bengkulu.go.id", "nginx"),
+    ("pn-bengkulu", "Pengadilan Negeri Bengkulu", "PN", "PT Bengkulu", "pn-bengkulu.go.id", "apache"),
+    ("pn-curup", "Pengadilan Negeri Curup", "PN", "PT Bengkulu", "pn-curup.go.id", "nginx"),
+    ("pn-manna", "Pengadilan Negeri Manna", "PN", "PT Bengkulu", "pn-manna.go.id", "nginx"),
+    (
+        "pn-arga-makmur",
+        "Pengadilan Negeri Arga Makmur",
+        "PN",
+        "PT Bengkulu",
+        "pn-arga-makmur.go.id",
+        "apache",
+    ),
+    ("pn-bangkinang", "Pengadilan Negeri Bangkinang", "PN", "PT Pekanbaru", "pn-bangkinang.go.id", "nginx"),
+]
+
+
+class FleetError(RuntimeError):
+    pass
+
+
+def podman_env() -> dict:
+    return dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(CONTAINERS_CONF)))
+
+
+def podman(*args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        ["podman", *args], capture_output=True, text=True, env=podman_env(), input=input, check=False
+    )
+    if check and proc.returncode != 0:
+        raise FleetError(f"podman {' '.join(args[:3])} ...: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc
+
+
+def ensure_image(webserver: str = "nginx") -> str:
+    """The court image of the current recipe, built first if it is missing."""
+    tag = subprocess.run(
+        [str(BUILD_SCRIPT), "--tag"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    image = f"localhost/pn-court-{webserver}:{tag}"
+    if podman("image", "exists", image, check=False).returncode != 0:
+        proc = subprocess.run([str(BUILD_SCRIPT)], env=podman_env(), check=False)
+        if proc.returncode != 0:
+            raise FleetError("building the court image failed (see the output above)")
+    return image
+
+
+@dataclass
+class Court:
+    name: str
+    court_name: str
+    court_type: str
+    region: str
+    domain: str
+    webserver: str
+    address: str
+    container: str
+    key: Path
+
+    def vars(self) -> dict:
+        today = datetime.date.today()
+        return {
+            "ansible_host": self.address,
+            "ansible_port": SSH_PORT,
+            "ansible_user": SSH_USER,
+            "ansible_ssh_private_key_file": str(self.key),
+            "court_name": self.court_name,
+            "court_type": self.court_type,
+            "court_region": self.region,
+            "court_domain": self.domain,
+            "court_hostnames": [self.domain, f"www.{self.domain}"],
+            "court_url": f"https://{self.domain}/",
+            "court_probe_resolve": [
+                f"{h}:{p}:{self.address}" for h in (self.domain, f"www.{self.domain}") for p in (80, 443)
+            ],
+            "court_webserver": self.webserver,
+            "court_webroot": "/var/www/court",
+            "court_cms": "custom",
+            "court_db": {"engine": "mariadb", "name": "court", "user": "court"},
+            "court_backup_targets": [
+                {"name": "disk-lokal", "type": "local", "location": "/var/backups/pn-website"}
+            ],
+            "court_services": [
+                {
+                    "kind": "hosting",
+                    "provider": "Penyedia VPS Lokal",
+                    "service": "VPS 2 vCPU",
+                    "paid_until": (today + datetime.timedelta(days=45)).isoformat(),
+                    "invoice": f"INV-{self.name.upper()}-01",
+                    "cost": 4200000,
+                    "contact": {"name": "Layanan Pelanggan VPS", "email": "support@example.co.id"},
+                },
+                {
+                    "kind": "connection",
+                    "provider": "ISP Daerah",
+                    "service": "Internet 50 Mbps",
+                    "paid_until": (today + datetime.timedelta(days=200)).isoformat(),
+                    "contact": {"name": "NOC ISP Daerah", "email": "noc@example.net.id"},
+                },
+            ],
+            "court_contacts": {
+                "sekretaris": {"name": f"Sekretaris {self.court_name}", "email": f"sekretaris@{self.domain}"},
+                "it_staff": [{"name": "Operator Website", "email": f"it@{self.domain}"}],
+            },
+        }
+
+
+@dataclass
+class Fleet:
+    name: str
+    courts: list[Court] = field(default_factory=list)
+
+    @property
+    def directory(self) -> Path:
+        return FLEET_DIR / self.name
+
+    @property
+    def inventory(self) -> Path:
+        return self.directory / "inventory.yml"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.directory / "ssh_config"
+
+    def court(self, name: str) -> Court:
+        return next(court for court in self.courts if court.name == name)
+
+    def exec(self, court: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run a shell command as root inside a court container (for tests that break things)."""
+        return podman("exec", self.court(court).container, "bash", "-c", command, check=check)
+
+
+def fleet_octet(name: str) -> int:
+    """Third octet of the fleet's loopback range 127.77.X.0/24 (the demo fleet is 1)."""
+    if name == "demo":
+        return 1
+    return 2 + sum(name.encode()) % 250
+
+
+def remove(name: str) -> None:
+    ids = podman("ps", "-aq", "--filter", f"label={LABEL}={name}").stdout.split()
+    if ids:
+        podman("rm", "-f", "-t", "2", *ids, check=False)
+
+
+def _wait_ready(court: Court, deadline: float) -> None:
+    """Boot done, sshd answers, homepage served with the court's name."""
+    state = ""
+    while time.monotonic() < deadline:
+        state = podman("exec", court.container, "systemctl", "is-system-running", check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            break
+        time.sleep(0.5)
+    if state == "degraded":
+        failed = podman("exec", court.container, "systemctl", "--failed", "--no-legend", check=False).stdout
+        raise FleetError(f"{court.name}: services failed at boot:\n{failed}")
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((court.address, SSH_PORT), timeout=2) as sock:
+                banner = sock.recv(64)
+            request = urllib.request.Request(f"http://{court.address}/", headers={"Host": court.domain})
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+                if banner.startswith(b"SSH-") and court.court_name in response.read().decode():
+                    return
+        except OSError as error:
+            last_error = error
+        time.sleep(0.5)
+    raise FleetError(f"{court.name} not ready in time (state {state!r}, last error {last_error})")
+
+
+def start(name: str, count: int = 3, webservers: list[str] | None = None, timeout: float = 180) -> Fleet:
+    """Start COUNT court containers (replacing an older fleet of the same name) and write the inventory."""
+    if count > len(COURTS):
+        raise FleetError(f"at most {len(COURTS)} courts in a fleet")
+    remove(name)
+    fleet = Fleet(name)
+    shutil.rmtree(fleet.directory, ignore_errors=True)
+    fleet.directory.mkdir(parents=True)
+    octet = fleet_octet(name)
+    images = {}
+    for index, (host, court_name, court_type, region, domain, webserver) in enumerate(COURTS[:count]):
+        if webservers:
+            webserver = webservers[index % len(webservers)]
+        if webserver not in images:
+            images[webserver] = ensure_image(webserver)
+        key = fleet.directory / f"{host}.key"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"sopansible@{host}", "-f", str(key)],
+            check=True,
+        )
+        court = Court(
+            name=host,
+            court_name=court_name,
+            court_type=court_type,
+            region=region,
+            domain=domain,
+            webserver=webserver,
+            address=f"127.77.{octet}.{10 + index}",
+            container=f"pnfleet-{name}-{host}",
+            key=key,
+        )
+        site_env = fleet.directory / f"{host}.env"
+        site_env.write_text(
+            f'COURT_NAME="{court_name}"\nCOURT_DOMAIN="{domain}"\nCOURT_SSH_USER="{SSH_USER}"\n'
+            f'COURT_SSH_PUBKEY="{key.with_suffix(".key.pub").read_text().strip()}"\n'
+        )
+        podman(
+            "create",
+            "--name",
+            court.container,
+            "--hostname",
+            host,
+            "--label",
+            f"{LABEL}={name}",
+            "--systemd=always",
+            "--stop-signal",
+            "SIGRTMIN+3",
+            "-p",
+            f"{court.address}:{SSH_PORT}:22",
+            "-p",
+            f"{court.address}:80:80",
+            "-p",
+            f"{court.address}:443:443",
+            images[webserver],
+        )
+        podman("cp", str(site_env), f"{court.container}:/etc/pn-court/site.env")
+        fleet.courts.append(court)
+    for court in fleet.courts:
+        podman("start", court.container)
+    deadline = time.monotonic() + timeout
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+        list(pool.map(lambda c: _wait_ready(c, deadline), fleet.courts))
+    write_access_files(fleet)
+    return fleet
+
+
+def write_access_files(fleet: Fleet) -> None:
+    """known_hosts (strict host key checking stays on), ssh_config and the inventory."""
+    known, config = [], []
+    for court in fleet.courts:
+        host_key = podman("exec", court.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout.split()
+        known.append(f"[{court.address}]:{SSH_PORT} {host_key[0]} {host_key[1]}")
+        config.append(
+            f"Host {court.name}\n  HostName {court.address}\n  Port {SSH_PORT}\n  User {SSH_USER}\n"
+            f"  IdentityFile {court.key}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {fleet.directory / 'known_hosts'}\n"
+            "  StrictHostKeyChecking yes\n"
+        )
+    (fleet.directory / "known_hosts").write_text("\n".join(known) + "\n")
+    fleet.ssh_config.write_text("\n".join(config))
+    regions: dict[str, list[str]] = {}
+    for court in fleet.courts:
+        regions.setdefault("region_" + court.region.lower().replace(" ", "_"), []).append(court.name)
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_ssh_common_args": f"-o UserKnownHostsFile={fleet.directory / 'known_hosts'} "
+                "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+            },
+            "children": {
+                "courts": {
+                    "children": {
+                        "court_servers": {"hosts": {court.name: court.vars() for court in fleet.courts}},
+                        **{
+                            group: {"hosts": dict.fromkeys(hosts)} for group, hosts in sorted(regions.items())
+                        },
+                    }
+                }
+            },
+        }
+    }
+    fleet.inventory.write_text(
+        f"# Generated by tests/fleet.py for the '{fleet.name}' fleet; do not edit.\n"
+        + yaml.safe_dump(inventory, sort_keys=False, allow_unicode=True)
+    )
+    (fleet.directory / "fleet.json").write_text(
+        json.dumps(
+            {"name": fleet.name, "courts": [c.__dict__ | {"key": str(c.key)} for c in fleet.courts]}, indent=2
+        )
+    )
+
+
+def load(name: str) -> Fleet:
+    """A running fleet described by its fleet.json."""
+    data = json.loads((FLEET_DIR / name / "fleet.json").read_text())
+    return Fleet(name, [Court(**(c | {"key": Path(c["key"])})) for c in data["courts"]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="fleet", description="Court test fleet (podman containers on loopback)."
+    )
+    actions = parser.add_subparsers(dest="action", required=True)
+    start_parser = actions.add_parser("start", help="start a fleet and print its inventory path")
+    start_parser.add_argument("--name", default="demo")
+    start_parser.add_argument("--courts", type=int, default=3)
+    stop_parser = actions.add_parser("stop", help="remove a fleet's containers")
+    stop_parser.add_argument("--name", default="demo")
+    actions.add_parser("image", help="build the court image if missing and print its name")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "start":
+            fleet = start(args.name, args.courts)
+            for court in fleet.courts:
+                print(
+                    f"{court.name:16} {court.court_name:32} {court.webserver:7} {court.address}",
+                    file=sys.stderr,
+                )
+            print(fleet.inventory)
+        elif args.action == "stop":
+            remove(args.name)
+        else:
+            print(ensure_image())
+    except FleetError as error:
+        print(f"fleet: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""`sopansible inventory check` on real inventories read by ansible-inventory."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from sopansible.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_inventory(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hosts.yml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_example_inventory_is_valid(capsys):
+    assert main(["inventory", "check", "-i", str(ROOT / "inventories" / "example"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"courts": 7, "problems": []}
+
+
+def test_every_problem_names_host_and_variable(tmp_path, capsys):
+    inventory = write_inventory(
+        tmp_path,
+        """
+        all:
+          children:
+            courts:
+              children:
+                court_servers:
+                  hosts:
+                    pn-good:
+                      court_name: Pengadilan Negeri Baik
+                      court_type: PN
+                      court_domain: pn-baik.go.id
+                    pn-bad:
+                      court_name: Pengadilan Negeri Salah
+                      court_type: PN
+                      court_url: "ftp://pn-salah.go.id"
+                      court_cms: drupal
+                      court_services:
+                        - {kind: hosting, provider: VPS, paid_until: "2027-02-30"}
+                shared_hosting:
+                  hosts:
+                    pn-shared:
+                      court_name: Pengadilan Negeri Bersama
+                      court_type: PN
+                      court_domain: pn-bersama.go.id
+                      court_webserver: iis
+        """,
+    )
+    assert main(["--lang", "en", "inventory", "check", "-i", str(inventory), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {(p["host"], p["variable"], p["code"]) for p in report["problems"]}
+    assert found == {
+        ("pn-bad", "court_domain", "missing"),
+        ("pn-bad", "court_url", "url"),
+        ("pn-bad", "court_cms", "choice"),
+        ("pn-bad", "court_services[0].paid_until", "date"),
+    }
+    assert report["courts"] == 3
+
+
+def test_group_vars_are_applied(tmp_path, capsys):
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "courts.yml").write_text("court_type: PN\ncourt_cms: joomla\n")
+    write_inventory(
+        tmp_path,
+        """
+        courts:
+          hosts:
+            pn-a: {court_name: PN A, court_domain: pn-a.go.id}
+        """,
+    )
+    assert main(["inventory", "check", "-i", str(tmp_path / "hosts.yml")]) == 0
+
+
+def test_unreadable_inventory_is_a_clear_error(tmp_path, capsys):
+    broken = write_inventory(tmp_path, "all: [this is: not valid\n")
+    assert main(["inventory", "check", "-i", str(broken)]) == 2
+    assert "hosts.yml" in capsys.readouterr().err
+    assert main(["inventory", "check", "-i", str(tmp_path / "missing.yml")]) == 2
+    assert "not found" in capsys.readouterr().err
