@@ -53,14 +53,26 @@ def _members(listing: dict, group: str, seen: set[str] | None = None) -> set[str
     return hosts
 
 
-def load(source: str | os.PathLike, limit: str | None = None) -> Inventory:
-    """Run ``ansible-inventory --list`` on SOURCE and return hosts, groups and merged variables."""
-    source = str(source)
-    if not Path(source).exists():
-        raise InventoryError(f"inventori tidak ditemukan / inventory not found: {source}")
-    command = [_ansible_bin("ansible-inventory"), "-i", source, "--list"]
+def load(
+    sources: str | os.PathLike | list,
+    limit: str | None = None,
+    vault_password_file: str | None = None,
+) -> Inventory:
+    """Run ``ansible-inventory --list`` on SOURCES and return hosts, groups and merged variables.
+
+    LIMIT is an Ansible host pattern (``pn-*:&region_pt_bengkulu:!pn-manna``), applied by Ansible.
+    """
+    sources = [str(s) for s in (sources if isinstance(sources, list) else [sources])]
+    source = ",".join(sources)
+    command = [_ansible_bin("ansible-inventory"), "--list"]
+    for path in sources:
+        if not Path(path).exists():
+            raise InventoryError(f"inventori tidak ditemukan / inventory not found: {path}")
+        command += ["-i", str(Path(path).resolve())]
     if limit:
         command += ["--limit", limit]
+    if vault_password_file:
+        command += ["--vault-password-file", str(Path(vault_password_file).expanduser().resolve())]
     env = dict(
         os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="true", ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true"
     )

@@ -29,11 +29,13 @@ options:
     default: id
 attributes:
   check_mode:
+    description: Can run in check mode; it never changes anything.
     support: full
   diff_mode:
+    description: Returns no diff.
     support: none
 author:
-  - pn.website maintainers
+  - pn.website maintainers (@pn-website)
 """
 
 EXAMPLES = r"""
