@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 from sopansible.paths import PROJECT_ROOT, engine
 
 COURTS_GROUP = "courts"
+_SECRET = re.compile(r"pass(word)?|secret|token|private|(^|_)key$|credential", re.IGNORECASE)
 SHARED_HOSTING_GROUP = "shared_hosting"
 
 
@@ -34,6 +36,21 @@ class Inventory:
 
     def court_vars(self, host: str) -> dict:
         return {k: v for k, v in self.hostvars.get(host, {}).items() if k.startswith("court_")}
+
+    def public_court_vars(self, host: str) -> dict:
+        """The court's variables without secrets, for the history store and reports."""
+        return redact(self.court_vars(host))
+
+
+def redact(value):
+    """VALUE with every password, secret, token or key (and vault-encrypted value) removed."""
+    if isinstance(value, dict):
+        if "__ansible_vault" in value:
+            return None
+        return {k: redact(v) for k, v in value.items() if not (isinstance(k, str) and _SECRET.search(k))}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
 
 
 def _ansible_bin(name: str) -> str:

@@ -164,7 +164,7 @@ def run_command(args) -> int:
         "started": outcome.started,
         "finished": outcome.finished,
         "status": outcome.status,
-        "courts": {host: inv.court_vars(host) for host in inv.courts},
+        "courts": {host: inv.public_court_vars(host) for host in inv.courts},
         "results": outcome.results,
     }
     from sopansible import report, store

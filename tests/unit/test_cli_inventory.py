@@ -85,3 +85,25 @@ def test_unreadable_inventory_is_a_clear_error(tmp_path, capsys):
     assert "hosts.yml" in capsys.readouterr().err
     assert main(["inventory", "check", "-i", str(tmp_path / "missing.yml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_secrets_never_leave_the_inventory():
+    from sopansible.inventory import redact
+
+    court = {
+        "court_name": "PN A",
+        "court_db": {"engine": "mariadb", "password": "rahasia", "user": "web"},
+        "court_backup_targets": [
+            {"type": "s3", "location": "s3:http://x/b", "secret_key": "s", "access_key": "a"}
+        ],
+        "court_api_token": "t",
+        "court_smtp": {"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n3133"},
+    }
+    public = redact(court)
+    assert public == {
+        "court_name": "PN A",
+        "court_db": {"engine": "mariadb", "user": "web"},
+        "court_backup_targets": [{"type": "s3", "location": "s3:http://x/b"}],
+        "court_smtp": None,
+    }
+    assert "rahasia" not in repr(public)

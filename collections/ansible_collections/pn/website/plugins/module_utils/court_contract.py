@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible_collections.pn.website.plugins.module_utils.sop_time import DurationError, parse_duration
+
 COURT_TYPES = ("PN", "PA", "PT", "PTA", "MS", "MSA", "PTUN", "PTTUN", "DILMIL", "DILMILTI", "DILMILUTAMA")
 WEBSERVERS = ("nginx", "apache")
 CMS_NAMES = ("wordpress", "joomla", "codeigniter", "laravel", "custom", "static")
@@ -19,29 +21,11 @@ DB_ENGINES = ("mariadb", "mysql", "none")
 SERVICE_KINDS = ("domain", "hosting", "connection")
 BACKUP_TYPES = ("local", "sftp", "rest", "s3")
 CONTACT_ROLES = ("isp", "registrar", "hosting", "domain_manager", "maintenance", "vendor", "other")
-DURATION_UNITS = (
-    "menit",
-    "jam",
-    "hari",
-    "minggu",
-    "bulan",
-    "minute",
-    "minutes",
-    "hour",
-    "hours",
-    "day",
-    "days",
-)
 
 # RFC 1123 host names: labels of letters, digits and hyphens, at least one dot.
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _URL = re.compile(r"^https?://(?P<host>[^/:?#\s]+)(:(?P<port>\d{1,5}))?(?P<rest>[/?#]\S*)?$")
 _RESOLVE = re.compile(r"^(?P<host>[^:\s]+):(?P<port>\d{1,5}):(?P<addr>\[[0-9a-fA-F:]+\]|[^:\s]+)$")
-_DURATION = re.compile(
-    r"^\s*(relatif|\d+(\s*(%s))?(\s*-\s*\d+\s*(%s))?)\s*$"
-    % ("|".join(DURATION_UNITS), "|".join(DURATION_UNITS)),
-    re.IGNORECASE,
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 MESSAGES = {
@@ -185,6 +169,7 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
     check = _Checker(host, variables)
     check.string("court_name", required=True)
     check.string("court_region")
+    check.string("court_sop_number")
     if check.vars.get("court_type") is None:
         check.add("court_type", "missing")
     else:
@@ -294,8 +279,11 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
             name = "court_sop_times.%s" % activity
             if not SOP_ACTIVITY.match(str(activity)):
                 check.add(name, "activity", value=activity)
-            elif not isinstance(value, str) or not _DURATION.match(value):
-                check.add(name, "duration", value=value)
+            else:
+                try:
+                    parse_duration(value)
+                except DurationError:
+                    check.add(name, "duration", value=value)
 
     return check.problems
 

@@ -29,7 +29,14 @@ GOOD = {
         "sekretaris": {"name": "Sekretaris", "email": "sekretaris@pn-tais.go.id"},
         "third_parties": [{"role": "isp", "name": "ISP"}],
     },
-    "court_sop_times": {"W1": "1 hari", "W5": "15 menit", "W7": "1 jam - 3 hari", "W3": "relatif"},
+    "court_sop_times": {
+        "W1": "1 hari",
+        "W5": "15 menit",
+        "W7": "1 jam - 3 hari",
+        "W3": "relatif",
+        "W2": "1,5 jam",
+    },
+    "court_sop_number": "W-004/PN.Tais/2023",
     "court_renewal_thresholds_days": [60, 30, 7],
     "court_content_max_age_days": 21,
 }
@@ -88,6 +95,9 @@ def test_minimal_shared_hosting_court_is_valid():
         ),
         ({"court_sop_times": {"W1": "dua jam"}}, ("court_sop_times.W1", "duration")),
         ({"court_sop_times": {"W9": "2 jam"}}, ("court_sop_times.W9", "activity")),
+        ({"court_sop_times": {"W1": "2"}}, ("court_sop_times.W1", "duration")),
+        ({"court_sop_times": {"W2": 6}}, ("court_sop_times.W2", "duration")),
+        ({"court_sop_times": {"W2": "1 hari - 2 jam"}}, ("court_sop_times.W2", "duration")),
         ({"court_renewal_thresholds_days": [30, -1]}, ("court_renewal_thresholds_days[1]", "positive")),
         ({"court_content_max_age_days": "14"}, ("court_content_max_age_days", "positive")),
         (

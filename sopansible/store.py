@@ -1,0 +1,824 @@
+"""The history store: every SOP run, every per-court per-activity result, and troubleshooting records.
+
+Embedded SQLite by default (``sopansible.paths.data_dir() / "history.sqlite"``), in WAL mode with a busy
+timeout so that several ``sopansible run`` processes (cron, parallel cycles) can write at once.
+
+The public surface is the :class:`HistoryStore` class. A second backend (e.g. PostgreSQL for a central
+team) implements the same methods with the same arguments and return shapes:
+
+Writing
+  ``record_run(run) -> bool``: store a run record (shape below). Idempotent on ``run_id``: recording
+  the same run again replaces it. Returns True when the run was new.
+  ``add_troubleshooting(record) -> int``: a troubleshooting record (SOP W6/W7): problem, evidence,
+  actions, who, third party, duration vs. standard time, outcome.
+  ``prune(before) -> int``: delete runs that started before a time (retention).
+
+Reading (``courts=None`` means every court; every fleet-wide method is one query, never one per court)
+  ``runs(limit=20, name=None)``: newest first: run_id, name, inventory, started, finished, status,
+  courts, results (count). ``run(run_id)``: one run with its results, or None.
+  ``courts()``: {court: inventory data of its most recent run}.
+  ``court_results(court, since=None, activity=None)``: results of a court, oldest first, with findings.
+  ``latest(court)`` / ``latest_all(courts)``: {activity: newest result} / {court: {activity: result}}.
+  ``last_success(activity, courts)``: {court: newest ok/warning result of the activity}.
+  ``open_findings(court)`` / ``open_findings_all(courts)``: findings of the newest result of each
+  activity, worst first, with ``first_seen`` and ``occurrences``.
+  ``series(activity, fields, courts, since)``: {court: [{"t", "status", "duration_s", <field>...}]},
+  the values of ``outputs.<field>`` over time (plots).
+  ``findings_per_day(courts, since)``: {court: {"YYYY-MM-DD": count}}.
+  ``finding_counts(courts, since, activity)``: {court: [{"activity", "rule", "severity", "count",
+  "first", "last", "message"}]}.
+  ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
+  ``troubleshooting(court=None, since=None)`` / ``troubleshooting_all(courts, since)``: records,
+  oldest first, with ``within_standard`` (True/False, None for a relative standard time).
+  ``close()``; the store is also a context manager.
+
+Results and findings are plain dicts; timestamps are ISO 8601 strings in UTC
+(``2026-11-23T09:30:00+00:00``); ``outputs`` and ``evidence`` are any JSON value.
+
+A run record (as ``sopansible.runner`` builds it)::
+
+    {"run_id": "...", "name": "harian", "inventory": "...", "started": ISO, "finished": ISO,
+     "status": "ok", "courts": {court: {inventory data, no secrets}},
+     "results": [{"court", "activity", "status", "summary", "started", "finished", "duration_s",
+                  "outputs": {...}, "findings": [{"rule", "severity", "message", "evidence"}], "error"}]}
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+STATUSES = ("ok", "warning", "critical", "failed", "unreachable")
+STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+class StoreError(Exception):
+    """A run or record that cannot be stored, or a database this version cannot use."""
+
+
+# Schema migrations, applied in order; the database's PRAGMA user_version is the number applied.
+# Never edit a released migration: append a new one.
+MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "runs, results, findings, courts",
+        (
+            """CREATE TABLE runs (
+                run_id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                inventory TEXT,
+                started TEXT NOT NULL,
+                finished TEXT,
+                status TEXT NOT NULL,
+                courts_json TEXT NOT NULL DEFAULT '{}',
+                recorded TEXT NOT NULL
+            )""",
+            "CREATE INDEX runs_started ON runs (started)",
+            """CREATE TABLE results (
+                id INTEGER PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+                court TEXT NOT NULL,
+                activity TEXT NOT NULL,
+                status TEXT NOT NULL,
+                summary TEXT,
+                started TEXT NOT NULL,
+                finished TEXT,
+                duration_s REAL,
+                outputs_json TEXT NOT NULL DEFAULT '{}',
+                error TEXT
+            )""",
+            "CREATE INDEX results_run ON results (run_id)",
+            "CREATE INDEX results_court ON results (court, activity, started)",
+            """CREATE TABLE findings (
+                id INTEGER PRIMARY KEY,
+                result_id INTEGER NOT NULL REFERENCES results (id) ON DELETE CASCADE,
+                run_id TEXT NOT NULL,
+                court TEXT NOT NULL,
+                activity TEXT NOT NULL,
+                started TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                message TEXT,
+                evidence_json TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX findings_result ON findings (result_id)",
+            "CREATE INDEX findings_court ON findings (court, started)",
+            """CREATE TABLE courts (
+                court TEXT PRIMARY KEY,
+                data_json TEXT NOT NULL,
+                run_id TEXT,
+                seen TEXT NOT NULL
+            )""",
+        ),
+    ),
+    (
+        "troubleshooting records",
+        (
+            """CREATE TABLE troubleshooting (
+                id INTEGER PRIMARY KEY,
+                court TEXT NOT NULL,
+                activity TEXT NOT NULL,
+                problem TEXT NOT NULL,
+                evidence_json TEXT NOT NULL DEFAULT 'null',
+                actions_json TEXT NOT NULL DEFAULT '[]',
+                who TEXT,
+                third_party_json TEXT NOT NULL DEFAULT 'null',
+                started TEXT NOT NULL,
+                finished TEXT,
+                duration_s REAL,
+                standard_time TEXT,
+                outcome TEXT NOT NULL,
+                finding_rule TEXT,
+                run_id TEXT,
+                recorded TEXT NOT NULL
+            )""",
+            "CREATE INDEX troubleshooting_court ON troubleshooting (court, started)",
+        ),
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_path() -> Path:
+    from sopansible.paths import data_dir
+
+    return data_dir() / "history.sqlite"
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def to_iso(value: Any, what: str = "time") -> str:
+    """Normalise a timestamp (ISO text, 'Z' suffix allowed, or datetime) to ISO 8601 UTC seconds."""
+    if isinstance(value, _dt.datetime):
+        moment = value
+    elif isinstance(value, _dt.date):
+        moment = _dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise StoreError(
+                f"{what}: '{value}' bukan waktu ISO 8601 (contoh 2026-11-23T09:30:00+00:00)"
+            ) from None
+    else:
+        raise StoreError(f"{what}: waktu ISO 8601 diperlukan, bukan {value!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment.astimezone(_dt.UTC).replace(microsecond=0).isoformat()
+
+
+def parse_iso(value: str | None) -> _dt.datetime | None:
+    if not value:
+        return None
+    return _dt.datetime.fromisoformat(value)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def _dumps(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    if text is None:
+        return default
+    return json.loads(text)
+
+
+def _courts_param(courts: Iterable[str] | None) -> str | None:
+    if courts is None:
+        return None
+    if isinstance(courts, str):
+        courts = [courts]
+    return json.dumps(list(courts))
+
+
+# ``? IS NULL OR court IN (...)``: one parameter (a JSON array) filters any number of courts.
+_SEVERITY_CASE = (
+    "CASE severity "
+    + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in SEVERITY_RANK.items())
+    + " ELSE 2 END"
+)
+_COURT_FILTER = "(:courts IS NULL OR {col} IN (SELECT value FROM json_each(:courts)))"
+
+
+class HistoryStore:
+    """History of SOP runs in SQLite. See the module documentation for the interface."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path | None = None, timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = timeout
+        try:
+            self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"basis data riwayat tidak dapat dibuka: {self.path}: {exc}") from None
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL").fetchone())
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except StoreError:
+            self._conn.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StoreError(
+                f"{self.path} bukan basis data riwayat sopansible yang dapat dipakai: {exc}"
+            ) from None
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+    def _retry(self, func):
+        """Run ``func``, retrying while another process holds a lock the busy handler cannot wait for
+        (e.g. switching to WAL while another connection opens the file)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return func()
+            except sqlite3.OperationalError as exc:
+                transient = "locked" in str(exc) or "busy" in str(exc)
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._retry(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self._conn
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self.schema_version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: versi skema {self.schema_version} lebih baru dari yang dikenal sopansible ini "
+                f"({SCHEMA_VERSION}); perbarui sopansible"
+            )
+        if self.schema_version == SCHEMA_VERSION:
+            return
+        with self._write() as conn:
+            current = self.schema_version  # re-read under the write lock: another process may have migrated
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version - 1][1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------------------
+    def record_run(self, run: Mapping[str, Any]) -> bool:
+        """Store a run and all its results. Recording a run_id again replaces the earlier record.
+        Returns True when the run was not stored before."""
+        row, results = _normalise_run(run)
+        with self._write() as conn:
+            existed = conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (row["run_id"],)).fetchone()
+            if existed:
+                conn.execute("DELETE FROM findings WHERE run_id = ?", (row["run_id"],))
+                conn.execute("DELETE FROM results WHERE run_id = ?", (row["run_id"],))
+                conn.execute("DELETE FROM runs WHERE run_id = ?", (row["run_id"],))
+            conn.execute(
+                "INSERT INTO runs (run_id, name, inventory, started, finished, status, courts_json, recorded)"
+                " VALUES (:run_id, :name, :inventory, :started, :finished, :status, :courts_json, :recorded)",
+                row,
+            )
+            # Ids are handed out here, under the write lock, so that results and findings go in with
+            # one executemany each.
+            next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM results").fetchone()[0]
+            findings = []
+            for offset, result in enumerate(results):
+                result["id"] = next_id + offset
+                for finding in result["findings"]:
+                    findings.append(
+                        (
+                            result["id"],
+                            row["run_id"],
+                            result["court"],
+                            result["activity"],
+                            result["started"],
+                            finding["rule"],
+                            finding["severity"],
+                            finding["message"],
+                            finding["evidence_json"],
+                        )
+                    )
+            conn.executemany(
+                "INSERT INTO results (id, run_id, court, activity, status, summary, started, finished,"
+                " duration_s, outputs_json, error) VALUES (:id, :run_id, :court, :activity, :status, "
+                ":summary,"
+                " :started, :finished, :duration_s, :outputs_json, :error)",
+                results,
+            )
+            conn.executemany(
+                "INSERT INTO findings (result_id, run_id, court, activity, started, rule, severity, message,"
+                " evidence_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                findings,
+            )
+            conn.executemany(
+                "INSERT INTO courts (court, data_json, run_id, seen) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (court) DO UPDATE SET data_json = excluded.data_json, run_id = excluded.run_id,"
+                " seen = excluded.seen WHERE excluded.seen >= courts.seen",
+                [
+                    (court, _dumps(data), row["run_id"], row["started"])
+                    for court, data in row["courts"].items()
+                ],
+            )
+        return not existed
+
+    def add_troubleshooting(self, record: Mapping[str, Any]) -> int:
+        """Store a troubleshooting record (SOP W6/W7). Fields: court, problem (required); activity [W7];
+        evidence (JSON); actions (list of text); who; third_party (name or {role, name, ...}); started
+        [now]; finished; duration_s [finished - started]; standard_time [the court's standard time of
+        the activity]; outcome [in_progress] (resolved | escalated | in_progress | unresolved);
+        finding_rule; run_id. Returns the record id."""
+        row = self._normalise_troubleshooting(record)
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO troubleshooting (court, activity, problem, evidence_json, actions_json, who,"
+                " third_party_json, started, finished, duration_s, standard_time, outcome, finding_rule, "
+                "run_id,"
+                " recorded) VALUES (:court, :activity, :problem, :evidence_json, :actions_json, :who,"
+                " :third_party_json, :started, :finished, :duration_s, :standard_time, :outcome, "
+                ":finding_rule,"
+                " :run_id, :recorded)",
+                row,
+            )
+            return int(cursor.lastrowid)
+
+    def prune(self, before: Any) -> int:
+        """Delete runs (with their results and findings) that started before ``before``; returns the
+        number of runs removed. Troubleshooting records are kept: they are the W6/W7 record."""
+        cutoff = to_iso(before, "before")
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM findings WHERE run_id IN (SELECT run_id FROM runs WHERE started < ?)", (cutoff,)
+            )
+            conn.execute(
+                "DELETE FROM results WHERE run_id IN (SELECT run_id FROM runs WHERE started < ?)", (cutoff,)
+            )
+            return conn.execute("DELETE FROM runs WHERE started < ?", (cutoff,)).rowcount
+
+    def _normalise_troubleshooting(self, record: Mapping[str, Any]) -> dict:
+        if not isinstance(record, Mapping):
+            raise StoreError("catatan troubleshooting harus berupa dict")
+        for key in ("court", "problem"):
+            if not isinstance(record.get(key), str) or not record[key].strip():
+                raise StoreError(f"catatan troubleshooting: '{key}' wajib diisi (teks)")
+        started = to_iso(record.get("started") or now_iso(), "troubleshooting.started")
+        finished = to_iso(record["finished"], "troubleshooting.finished") if record.get("finished") else None
+        duration = record.get("duration_s")
+        if duration is None and finished:
+            duration = (parse_iso(finished) - parse_iso(started)).total_seconds()
+        if duration is not None and (not isinstance(duration, int | float) or duration < 0):
+            raise StoreError(f"catatan troubleshooting: duration_s harus angka >= 0, bukan {duration!r}")
+        actions = record.get("actions") or []
+        if isinstance(actions, str):
+            actions = [actions]
+        if not isinstance(actions, list):
+            raise StoreError("catatan troubleshooting: 'actions' harus berupa daftar langkah")
+        activity = str(record.get("activity") or "W7")
+        standard = record.get("standard_time")
+        if standard is None:
+            standard = self._court_standard_time(record["court"], activity)
+        outcome = str(record.get("outcome") or "in_progress")
+        return {
+            "court": record["court"],
+            "activity": activity,
+            "problem": record["problem"],
+            "evidence_json": _dumps(record.get("evidence")),
+            "actions_json": _dumps([str(a) for a in actions]),
+            "who": record.get("who"),
+            "third_party_json": _dumps(record.get("third_party")),
+            "started": started,
+            "finished": finished,
+            "duration_s": float(duration) if duration is not None else None,
+            "standard_time": standard,
+            "outcome": outcome,
+            "finding_rule": record.get("finding_rule"),
+            "run_id": record.get("run_id"),
+            "recorded": now_iso(),
+        }
+
+    def _court_standard_time(self, court: str, activity: str) -> str | None:
+        from sopansible import catalogue
+
+        row = self._conn.execute("SELECT data_json FROM courts WHERE court = ?", (court,)).fetchone()
+        try:
+            cat = catalogue.for_court(_loads(row[0], {}) if row else {}, court)
+            found = cat.get(activity)
+        except catalogue.CatalogueError:
+            found = catalogue.load().get(activity)
+        return found.waktu.text if found else None
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def runs(self, limit: int | None = 20, name: str | None = None) -> list[dict]:
+        rows = self._conn.execute(
+            "SELECT r.run_id, r.name, r.inventory, r.started, r.finished, r.status, r.courts_json,"
+            " (SELECT COUNT(*) FROM results x WHERE x.run_id = r.run_id) AS results"
+            " FROM runs r WHERE (:name IS NULL OR r.name = :name) ORDER BY r.started DESC, r.rowid DESC"
+            " LIMIT :limit",
+            {"name": name, "limit": -1 if limit is None else int(limit)},
+        ).fetchall()
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["courts"] = sorted(_loads(item.pop("courts_json"), {}))
+            out.append(item)
+        return out
+
+    def run(self, run_id: str) -> dict | None:
+        row = self._conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        item = dict(row)
+        item["courts"] = _loads(item.pop("courts_json"), {})
+        item.pop("recorded", None)
+        rows = self._conn.execute("SELECT * FROM results WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
+        item["results"] = self._with_findings(rows)
+        return item
+
+    def courts(self) -> dict[str, dict]:
+        """Inventory data of every court as of its most recent run."""
+        rows = self._conn.execute("SELECT court, data_json FROM courts ORDER BY court").fetchall()
+        return {row["court"]: _loads(row["data_json"], {}) for row in rows}
+
+    def court_results(self, court: str, since: Any = None, activity: str | None = None) -> list[dict]:
+        rows = self._conn.execute(
+            "SELECT * FROM results WHERE court = :court AND (:since IS NULL OR started >= :since)"
+            " AND (:activity IS NULL OR activity = :activity) ORDER BY started, id",
+            {"court": court, "since": to_iso(since, "since") if since else None, "activity": activity},
+        ).fetchall()
+        return self._with_findings(rows)
+
+    def latest(self, court: str) -> dict[str, dict]:
+        return self.latest_all([court]).get(court, {})
+
+    # The newest result per court and activity. SQLite takes the bare column ``id`` from the row
+    # holding MAX(started), and answers from the (court, activity, started) index alone; a PostgreSQL
+    # backend would use DISTINCT ON (court, activity) ... ORDER BY started DESC.
+    _LATEST = (
+        "SELECT * FROM results WHERE id IN (SELECT id FROM (SELECT MAX(started), id FROM results WHERE "
+        + _COURT_FILTER.format(col="court")
+        + " GROUP BY court, activity))"
+    )
+
+    def latest_all(self, courts: Iterable[str] | None = None) -> dict[str, dict[str, dict]]:
+        """The newest result of every activity of every court (or of ``courts``), with findings."""
+        params = {"courts": _courts_param(courts)}
+        rows = self._conn.execute(self._LATEST, params).fetchall()
+        findings = self._conn.execute(
+            "WITH latest AS ("
+            + self._LATEST
+            + ") SELECT f.* FROM findings f JOIN latest l ON f.result_id = l.id"
+            " ORDER BY f.id",
+            params,
+        ).fetchall()
+        out: dict[str, dict[str, dict]] = {}
+        for result in self._with_findings(rows, findings):
+            out.setdefault(result["court"], {})[result["activity"]] = result
+        return out
+
+    def last_success(self, activity: str, courts: Iterable[str] | None = None) -> dict[str, dict]:
+        """{court: newest result of ``activity`` that ended ok or warning} (e.g. the last good backup,
+        however old), without findings."""
+        rows = self._conn.execute(
+            "SELECT * FROM results WHERE id IN (SELECT id FROM (SELECT MAX(started), id FROM results"
+            " WHERE activity = :activity AND status IN ('ok', 'warning') AND "
+            + _COURT_FILTER.format(col="court")
+            + " GROUP BY court))",
+            {"activity": activity, "courts": _courts_param(courts)},
+        ).fetchall()
+        return {row["court"]: _result(row, []) for row in rows}
+
+    def open_findings(self, court: str) -> list[dict]:
+        return self.open_findings_all([court]).get(court, [])
+
+    def open_findings_all(self, courts: Iterable[str] | None = None) -> dict[str, list[dict]]:
+        """Findings still present in the newest result of their activity, worst first, each with
+        ``first_seen`` (first time the rule was found for the court) and ``occurrences``."""
+        params = {"courts": _courts_param(courts)}
+        rows = self._conn.execute(
+            "WITH latest AS (" + self._LATEST + "),"
+            " history AS (SELECT court, activity, rule, MIN(started) AS first_seen, COUNT(*) AS occurrences"
+            " FROM findings WHERE " + _COURT_FILTER.format(col="court") + " GROUP BY court, activity, rule)"
+            " SELECT f.*, h.first_seen, h.occurrences FROM findings f JOIN latest l ON f.result_id = l.id"
+            " JOIN history h ON h.court = f.court AND h.activity = f.activity AND h.rule = f.rule"
+            " ORDER BY f.court, f.id",
+            params,
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["court"], []).append(_finding(row, extra=("first_seen", "occurrences")))
+        for items in out.values():
+            items.sort(key=lambda f: -SEVERITY_RANK.get(f["severity"], 2))
+        return out
+
+    def series(
+        self,
+        activity: str,
+        fields: Sequence[str] = (),
+        courts: Iterable[str] | None = None,
+        since: Any = None,
+    ) -> dict[str, list[dict]]:
+        """Values of ``outputs.<field>`` (dotted paths allowed) of one activity over time, per court,
+        oldest first; each point also has ``t`` (start), ``status`` and ``duration_s``. JSON booleans
+        come back as 1/0, objects and lists as JSON text."""
+        columns = "".join(f", json_extract(outputs_json, :f{i}) AS f{i}" for i in range(len(fields)))
+        params: dict[str, Any] = {f"f{i}": "$." + name for i, name in enumerate(fields)}
+        params.update(
+            activity=activity, courts=_courts_param(courts), since=to_iso(since, "since") if since else None
+        )
+        rows = self._conn.execute(
+            "SELECT court, started, status, duration_s" + columns + " FROM results WHERE activity = :activity"
+            " AND (:since IS NULL OR started >= :since) AND "
+            + _COURT_FILTER.format(col="court")
+            + " ORDER BY court,"
+            " started, id",
+            params,
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            point = {"t": row["started"], "status": row["status"], "duration_s": row["duration_s"]}
+            for i, name in enumerate(fields):
+                point[name] = row[f"f{i}"]
+            out.setdefault(row["court"], []).append(point)
+        return out
+
+    def findings_per_day(
+        self, courts: Iterable[str] | None = None, since: Any = None
+    ) -> dict[str, dict[str, int]]:
+        rows = self._conn.execute(
+            "SELECT court, substr(started, 1, 10) AS day, COUNT(*) AS n FROM findings"
+            " WHERE (:since IS NULL OR started >= :since) AND " + _COURT_FILTER.format(col="court") + ""
+            " GROUP BY court, day ORDER BY court, day",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        ).fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for row in rows:
+            out.setdefault(row["court"], {})[row["day"]] = row["n"]
+        return out
+
+    def finding_counts(
+        self, courts: Iterable[str] | None = None, since: Any = None, activity: str | None = None
+    ) -> dict[str, list[dict]]:
+        """Findings per rule since a time: {court: [{"activity", "rule", "severity", "count", "first",
+        "last", "message"}]}, most frequent first (e.g. the weekly attack-pattern review)."""
+        rows = self._conn.execute(
+            "SELECT court, activity, rule, MAX("
+            + _SEVERITY_CASE
+            + ") AS severity_rank, COUNT(*) AS count, MIN(started) AS first,"
+            " MAX(started) AS last, MAX(message) AS message FROM findings"
+            " WHERE (:since IS NULL OR started >= :since) AND (:activity IS NULL OR activity = :activity)"
+            " AND " + _COURT_FILTER.format(col="court") + " GROUP BY court, activity, rule"
+            " ORDER BY court, count DESC, rule",
+            {
+                "courts": _courts_param(courts),
+                "since": to_iso(since, "since") if since else None,
+                "activity": activity,
+            },
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            item = {k: row[k] for k in ("activity", "rule", "count", "first", "last", "message")}
+            item["severity"] = SEVERITIES[row["severity_rank"]]
+            out.setdefault(row["court"], []).append(item)
+        return out
+
+    def status_counts(self, courts: Iterable[str] | None = None, since: Any = None) -> dict[str, dict]:
+        """How often each activity ended in each status: {court: {activity: {status: n}}}."""
+        rows = self._conn.execute(
+            "SELECT court, activity, status, COUNT(*) AS n FROM results WHERE (:since IS NULL OR started "
+            ">= :since)"
+            " AND " + _COURT_FILTER.format(col="court") + " GROUP BY court, activity, status",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        ).fetchall()
+        out: dict[str, dict] = {}
+        for row in rows:
+            out.setdefault(row["court"], {}).setdefault(row["activity"], {})[row["status"]] = row["n"]
+        return out
+
+    def troubleshooting(self, court: str | None = None, since: Any = None) -> list[dict]:
+        rows = self._conn.execute(
+            "SELECT * FROM troubleshooting WHERE (:court IS NULL OR court = :court)"
+            " AND (:since IS NULL OR started >= :since) ORDER BY started, id",
+            {"court": court, "since": to_iso(since, "since") if since else None},
+        ).fetchall()
+        return [_troubleshooting(row) for row in rows]
+
+    def troubleshooting_all(
+        self, courts: Iterable[str] | None = None, since: Any = None
+    ) -> dict[str, list[dict]]:
+        rows = self._conn.execute(
+            "SELECT * FROM troubleshooting WHERE " + _COURT_FILTER.format(col="court") + ""
+            " AND (:since IS NULL OR started >= :since) ORDER BY started, id",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["court"], []).append(_troubleshooting(row))
+        return out
+
+    def _with_findings(
+        self, rows: Sequence[sqlite3.Row], findings: Sequence[sqlite3.Row] | None = None
+    ) -> list:
+        if findings is None and rows:
+            ids = json.dumps([row["id"] for row in rows])
+            findings = self._conn.execute(
+                "SELECT * FROM findings WHERE result_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (ids,),
+            ).fetchall()
+        by_result: dict[int, list[dict]] = {}
+        for row in findings or ():
+            by_result.setdefault(row["result_id"], []).append(_finding(row))
+        return [_result(row, by_result.get(row["id"], [])) for row in rows]
+
+
+def _result(row: sqlite3.Row, findings: list[dict]) -> dict:
+    return {
+        "id": row["id"],
+        "run_id": row["run_id"],
+        "court": row["court"],
+        "activity": row["activity"],
+        "status": row["status"],
+        "summary": row["summary"],
+        "started": row["started"],
+        "finished": row["finished"],
+        "duration_s": row["duration_s"],
+        "outputs": _loads(row["outputs_json"], {}),
+        "findings": findings,
+        "error": row["error"],
+    }
+
+
+def _finding(row: sqlite3.Row, extra: Sequence[str] = ()) -> dict:
+    item = {
+        "court": row["court"],
+        "activity": row["activity"],
+        "run_id": row["run_id"],
+        "started": row["started"],
+        "rule": row["rule"],
+        "severity": row["severity"],
+        "message": row["message"],
+        "evidence": _loads(row["evidence_json"], {}),
+    }
+    for key in extra:
+        item[key] = row[key]
+    return item
+
+
+def _troubleshooting(row: sqlite3.Row) -> dict:
+    from sopansible.catalogue import CatalogueError, parse_duration
+
+    within = None
+    if row["standard_time"]:
+        try:
+            within = parse_duration(row["standard_time"]).within(row["duration_s"])
+        except CatalogueError:
+            within = None
+    return {
+        "id": row["id"],
+        "court": row["court"],
+        "activity": row["activity"],
+        "problem": row["problem"],
+        "evidence": _loads(row["evidence_json"]),
+        "actions": _loads(row["actions_json"], []),
+        "who": row["who"],
+        "third_party": _loads(row["third_party_json"]),
+        "started": row["started"],
+        "finished": row["finished"],
+        "duration_s": row["duration_s"],
+        "standard_time": row["standard_time"],
+        "within_standard": within,
+        "outcome": row["outcome"],
+        "finding_rule": row["finding_rule"],
+        "run_id": row["run_id"],
+    }
+
+
+def worst_status(statuses: Iterable[str]) -> str:
+    worst = "ok"
+    for status in statuses:
+        if STATUS_RANK.get(status, 0) > STATUS_RANK[worst]:
+            worst = status
+    return worst
+
+
+def _normalise_run(run: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    if not isinstance(run, Mapping):
+        raise StoreError(f"catatan run harus berupa dict, bukan {type(run).__name__}")
+    run_id = run.get("run_id")
+    if not isinstance(run_id, str) or not run_id.strip():
+        raise StoreError("catatan run: 'run_id' wajib diisi (teks)")
+    where = f"run {run_id}"
+    name = run.get("name")
+    if not isinstance(name, str) or not name:
+        raise StoreError(f"{where}: 'name' wajib diisi (siklus atau nama playbook)")
+    started = to_iso(run.get("started"), f"{where}: started")
+    finished = to_iso(run["finished"], f"{where}: finished") if run.get("finished") else None
+    courts = run.get("courts") or {}
+    if not isinstance(courts, Mapping):
+        raise StoreError(f"{where}: 'courts' harus berupa dict nama pengadilan -> data inventori")
+    raw_results = run.get("results") or []
+    if not isinstance(raw_results, list):
+        raise StoreError(f"{where}: 'results' harus berupa daftar")
+    results = []
+    for index, result in enumerate(raw_results):
+        results.append(_normalise_result(result, f"{where}: results[{index}]", run_id, started))
+    status = run.get("status") or worst_status(r["status"] for r in results)
+    if status not in STATUS_RANK:
+        raise StoreError(f"{where}: status '{status}' tidak dikenal; pilihan: {', '.join(STATUSES)}")
+    courts = {str(k): (dict(v) if isinstance(v, Mapping) else {}) for k, v in courts.items()}
+    for result in results:
+        courts.setdefault(result["court"], {})
+    row = {
+        "run_id": run_id,
+        "name": name,
+        "inventory": str(run["inventory"]) if run.get("inventory") is not None else None,
+        "started": started,
+        "finished": finished,
+        "status": status,
+        "courts": courts,
+        "courts_json": _dumps(courts),
+        "recorded": now_iso(),
+    }
+    return row, results
+
+
+def _normalise_result(result: Any, where: str, run_id: str, run_started: str) -> dict:
+    if not isinstance(result, Mapping):
+        raise StoreError(f"{where} harus berupa dict")
+    for key in ("court", "activity"):
+        if not isinstance(result.get(key), str) or not result[key]:
+            raise StoreError(f"{where}: '{key}' wajib diisi (teks)")
+    where = f"{where} ({result['court']} {result['activity']})"
+    status = result.get("status")
+    if status not in STATUS_RANK:
+        raise StoreError(f"{where}: status '{status}' tidak dikenal; pilihan: {', '.join(STATUSES)}")
+    started = to_iso(result["started"], f"{where}: started") if result.get("started") else run_started
+    finished = to_iso(result["finished"], f"{where}: finished") if result.get("finished") else None
+    duration = result.get("duration_s")
+    if duration is None and finished:
+        duration = (parse_iso(finished) - parse_iso(started)).total_seconds()
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)):
+        raise StoreError(f"{where}: duration_s harus angka, bukan {duration!r}")
+    outputs = result.get("outputs")
+    findings = []
+    for index, finding in enumerate(result.get("findings") or []):
+        if not isinstance(finding, Mapping) or not finding.get("rule"):
+            raise StoreError(f"{where}: findings[{index}] harus berupa dict dengan 'rule'")
+        findings.append(
+            {
+                "rule": str(finding["rule"]),
+                "severity": str(finding.get("severity") or "medium").lower(),
+                "message": None if finding.get("message") is None else str(finding["message"]),
+                "evidence_json": _dumps(
+                    finding.get("evidence") if finding.get("evidence") is not None else {}
+                ),
+            }
+        )
+    return {
+        "run_id": run_id,
+        "court": result["court"],
+        "activity": result["activity"],
+        "status": status,
+        "summary": None if result.get("summary") is None else str(result["summary"]),
+        "started": started,
+        "finished": finished,
+        "duration_s": float(duration) if duration is not None else None,
+        "outputs_json": _dumps(outputs if outputs is not None else {}),
+        "error": None if result.get("error") is None else str(result["error"]),
+        "findings": findings,
+    }
