@@ -36,10 +36,24 @@ def test_catalogue_ids_are_accepted_by_the_court_contract(cat):
     assert not [p for p in problems if "court_sop_times" in p.variable]
 
 
-def test_every_contract_unit_is_understood():
+@pytest.mark.parametrize(
+    "text", ["2 jam", "1,5 jam", "1.500 menit", "1 jam - 3 hari", "relatif", "2", "dua jam"]
+)
+def test_contract_and_catalogue_agree_on_standard_times(text):
     contract = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.court_contract")
-    for unit in contract.DURATION_UNITS:
-        assert parse_duration(f"2 {unit}").max_s > 0, unit
+    court = {
+        "court_name": "PN A",
+        "court_type": "PN",
+        "court_domain": "pn-a.go.id",
+        "court_sop_times": {"W1": text},
+    }
+    contract_accepts = not contract.validate_court("pn-a", court)
+    try:
+        parse_duration(text)
+        catalogue_accepts = True
+    except CatalogueError:
+        catalogue_accepts = False
+    assert contract_accepts == catalogue_accepts
 
 
 def test_wording_follows_the_sop(cat):
