@@ -8,8 +8,10 @@ courts are results too, with the reason taken from the runner's events.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import secrets
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,6 +179,10 @@ def run_playbook(
     collector = EventCollector(on_progress=on_progress)
     cancel = cancel or threading.Event()
     started = now()
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        # ansible-runner looks ansible-playbook up on PATH: use the one of this environment.
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)])
     runner = ansible_runner.run(
         private_data_dir=str(private),
         ident=run_id,
@@ -188,8 +194,13 @@ def run_playbook(
         envvars={
             "ANSIBLE_CONFIG": str(PROJECT_ROOT / "ansible.cfg"),
             "ANSIBLE_FORCE_COLOR": "0",
+            # ansible-runner turns host key checking off unless told otherwise; courts keep it on.
+            "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
             **(envvars or {}),
         },
+        # Facts cached across runs (ansible.cfg's fact cache, kept in the data dir).
+        fact_cache_type="jsonfile",
+        fact_cache=str(data_dir() / "facts"),
         event_handler=collector.handle,
         cancel_callback=cancel.is_set,
         quiet=True,

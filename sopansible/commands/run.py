@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "run",
         help="jalankan aktivitas atau siklus SOP / run an SOP activity or cycle",
-        description="Siklus: harian, mingguan, bulanan; aktivitas: W1..W8 atau nama playbook (sop_monitor).",
+        description="Siklus: harian, mingguan, bulanan; aktivitas: W1..W8, IT-AUDIT, ...; atau nama/berkas playbook.",
     )
     parser.add_argument("name", metavar="ACTIVITY|CYCLE")
     parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
@@ -45,9 +45,11 @@ def register(subparsers) -> None:
 
 
 def resolve_playbook(name: str) -> Path:
-    """A cycle or activity name to its playbook under playbooks/."""
+    """A cycle or activity name (or a playbook file) to its playbook under playbooks/."""
     from sopansible import catalogue
 
+    if name.endswith((".yml", ".yaml")) and Path(name).is_file():
+        return Path(name).resolve()
     candidates = [name, f"sop_{name}"]
     try:
         activity = catalogue.load().activity(name)
