@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "run",
         help="jalankan aktivitas atau siklus SOP / run an SOP activity or cycle",
-        description="Siklus: harian, mingguan, bulanan; aktivitas: W1..W8, IT-AUDIT, ...; atau nama/berkas playbook.",
+        description="Siklus: harian, mingguan, bulanan; aktivitas: W1..W8, IT-AUDIT; atau berkas playbook.",
     )
     parser.add_argument("name", metavar="ACTIVITY|CYCLE")
     parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")

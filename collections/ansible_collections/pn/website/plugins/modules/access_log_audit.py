@@ -1,0 +1,236 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: access_log_audit
+short_description: Summarise web access logs and detect suspicious activity on the server
+version_added: "0.1.0"
+description:
+  - Reads Apache or nginx access logs (plain or gzip) where they are, on the court server, and returns
+    only a visitor summary ("Log aktivitas pengunjung") and findings with evidence, never the logs.
+  - Detects probing for missing pages, sensitive files, path traversal, SQL injection and XSS
+    attempts, attack tools, webshell access and uploads, admin login brute force, fake Googlebots,
+    online-gambling doorway pages served by the site, and bursts of server errors. Each finding has a
+    stable rule id, a severity, the address, a count, first and last time seen and sample lines.
+  - Malformed, binary, truncated or very long lines are counted, never fatal.
+  - With O(read_state) the module reads only what is new since the previous run, following
+    logrotate renames and compression (access.log -> access.log.1 -> access.log.2.gz), and returns
+    the new state to store for the next run.
+  - Read-only; the same in check mode.
+author:
+  - pn.website maintainers (@pn-website)
+options:
+  paths:
+    description:
+      - Access log files or glob patterns, for example C(/var/log/nginx/access.log) or
+        C(/var/log/apache2/*access.log).
+    type: list
+    elements: path
+    required: true
+  format:
+    description: Log format; C(auto) detects it per file from its first lines.
+    type: str
+    choices: [auto, combined, vcombined, common]
+    default: auto
+  include_rotated:
+    description: Also read the rotated siblings of each file (C(FILE.1), C(FILE.2.gz), ...), oldest first.
+    type: bool
+    default: false
+  read_state:
+    description:
+      - State returned by the previous run (its C(read_state) result). When given (even empty), only
+        complete lines not read before are analysed and a new state is returned.
+      - Files are recognised by the hash of their first line, so renamed and compressed files resume
+        where they stopped and truncated or new files are read from the start.
+    type: dict
+  thresholds:
+    description:
+      - Per-rule overrides, a mapping of rule id to C(count) (events that fire the rule) and C(window)
+        (time window in seconds, 0 for the whole log). See the examples.
+    type: dict
+    default: {}
+  site_hosts:
+    description: The site's own host names, left out of the referrer list.
+    type: list
+    elements: str
+    default: []
+  verify_dns:
+    description:
+      - Check Googlebot claims from addresses outside Google's published ranges with reverse and
+        forward DNS before calling them fake.
+    type: bool
+    default: false
+  top:
+    description: Length of the top lists in the summary.
+    type: int
+    default: 10
+  max_samples:
+    description: Sample log lines kept per finding.
+    type: int
+    default: 5
+notes:
+  - Sample lines are HTML-escaped so reports can show them as they are.
+  - Googlebot ranges are a copy shipped with the collection; refresh them with the collection.
+"""
+
+EXAMPLES = r"""
+- name: Analyse today's and rotated nginx logs
+  pn.website.access_log_audit:
+    paths:
+      - /var/log/nginx/access.log
+    include_rotated: true
+  register: weblog
+
+- name: Incremental daily run, state kept on the controller
+  pn.website.access_log_audit:
+    paths: /var/log/apache2/access.log
+    include_rotated: true
+    read_state: "{{ weblog_state | default({}) }}"
+    thresholds:
+      admin-bruteforce:
+        count: 5
+        window: 300
+  register: weblog
+"""
+
+RETURN = r"""
+lines:
+  description: Lines read (including malformed ones).
+  returned: always
+  type: int
+  sample: 184210
+malformed:
+  description: Lines that did not match the log format.
+  returned: always
+  type: int
+  sample: 3
+format:
+  description: Log format detected or used.
+  returned: always
+  type: str
+  sample: combined
+files:
+  description: Files read in this run.
+  returned: always
+  type: list
+  elements: str
+summary:
+  description:
+    - Visitor summary, requests, unique visitors (address, day, user agent), status mix, bandwidth,
+      top pages, documents, referrers, not-found paths and visitors, crawlers versus people, and
+      daily, hourly and hour-of-day series for plots.
+  returned: always
+  type: dict
+findings:
+  description: Suspicious activity, worst first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    rule:
+      description: Stable rule id.
+      type: str
+      sample: admin-bruteforce
+    severity:
+      description: info, low, medium, high or critical.
+      type: str
+    ip:
+      description: Source address, null for site-wide rules (error-spike, gambling-doorway).
+      type: str
+    count:
+      description: Matching requests.
+      type: int
+    first_seen:
+      description: ISO 8601 time of the first matching request.
+      type: str
+    last_seen:
+      description: ISO 8601 time of the last matching request.
+      type: str
+    samples:
+      description: HTML-escaped sample log lines.
+      type: list
+      elements: str
+    message:
+      description: Explanation in Bahasa Indonesia (C(message_en) in English).
+      type: str
+    evidence:
+      description: Rule-specific details (status codes, distinct paths, top addresses).
+      type: dict
+status:
+  description: ok, warning or critical, from the worst finding (for the SOP result).
+  returned: always
+  type: str
+read_state:
+  description: State to pass as O(read_state) next time (only when O(read_state) was given).
+  returned: when read_state was given
+  type: dict
+errors:
+  description: Files that could not be read, with the reason.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pn.website.plugins.module_utils.access_log import (
+    DEFAULT_THRESHOLDS,
+    analyze,
+    sop_status,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            paths=dict(type="list", elements="path", required=True),
+            format=dict(type="str", default="auto", choices=["auto", "combined", "vcombined", "common"]),
+            include_rotated=dict(type="bool", default=False),
+            read_state=dict(type="dict"),
+            thresholds=dict(type="dict", default={}),
+            site_hosts=dict(type="list", elements="str", default=[]),
+            verify_dns=dict(type="bool", default=False),
+            top=dict(type="int", default=10),
+            max_samples=dict(type="int", default=5),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for rule in params["thresholds"]:
+        if rule not in DEFAULT_THRESHOLDS:
+            module.fail_json(
+                msg="thresholds: unknown rule %r; known rules: %s"
+                % (rule, ", ".join(sorted(DEFAULT_THRESHOLDS)))
+            )
+    if params["top"] < 1 or params["max_samples"] < 0:
+        module.fail_json(msg="top must be at least 1 and max_samples at least 0")
+    try:
+        result, state = analyze(
+            params["paths"],
+            fmt=params["format"],
+            state=params["read_state"],
+            include_rotated=params["include_rotated"],
+            thresholds=params["thresholds"],
+            dns=params["verify_dns"],
+            site_hosts=params["site_hosts"],
+            top=params["top"],
+            max_samples=params["max_samples"],
+        )
+    except ValueError as exc:
+        module.fail_json(msg="access log analysis: %s" % exc)
+    if result["errors"] and not result["files"]:
+        module.fail_json(msg="no access log could be read", errors=result["errors"])
+    result["status"] = sop_status(result["findings"])
+    if state is not None:
+        result["read_state"] = state
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Realistic court-website traffic for the access-log tests and benchmark.
+
+Benign traffic: people reading news and announcements and downloading verdicts (PDF, DOC, XLS),
+Googlebot from Google's published ranges, Bingbot, RSS readers, uptime monitors, staff logging in
+to WordPress. Attacks: one crafted scenario per detection rule.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+TZ = "+0700"
+START = 1794762000  # 2026-11-16T00:00:00+07:00
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+PEOPLE_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/129.0.6668.100 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.6 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
+)
+GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+GOOGLEBOT_MOBILE_UA = (
+    "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0.6723.69 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+)
+BINGBOT_UA = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+FEED_UAS = (
+    "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 3 subscribers)",
+    "Inoreader/1.0 (+http://www.inoreader.com/feed-fetcher; 2 subscribers)",
+)
+MONITOR_UA = "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)"
+GOOGLEBOT_IPS = ("66.249.66.1", "66.249.66.65", "66.249.64.12", "66.249.79.200", "66.249.68.34")
+BINGBOT_IPS = ("40.77.167.12", "157.55.39.201", "207.46.13.77")
+FEED_IPS = ("3.80.124.9", "54.210.33.7")
+MONITOR_IP = "216.144.250.150"
+STAFF_IP = "103.147.8.20"
+HOST = "pn-contoh.go.id"
+
+PAGES = (
+    ["/", "/jadwal-sidang", "/layanan-publik", "/profil/visi-misi", "/kontak", "/ppid", "/zona-integritas"]
+    + [
+        "/berita/%d/%s" % (i, s)
+        for i, s in enumerate(("sidang-keliling", "pelantikan-hakim", "rapat-evaluasi"))
+    ]
+    + ["/berita/2026/11/kegiatan-%d" % i for i in range(60)]
+    + ["/pengumuman/lelang-%d" % i for i in range(20)]
+    + ["/index.php/informasi/%d" % i for i in range(20)]
+)
+DOCUMENTS = (
+    ["/wp-content/uploads/2026/11/putusan-%d-pid.b-2026-pn.pdf" % i for i in range(400)]
+    + ["/wp-content/uploads/2026/10/laporan-keuangan-%d.xlsx" % i for i in range(10)]
+    + ["/wp-content/uploads/2026/09/sk-ketua-%d.docx" % i for i in range(20)]
+    + ["/files/dokumen/lhkpn-%d.doc" % i for i in range(5)]
+)
+STATIC = (
+    "/wp-content/themes/pengadilan/style.css?ver=6.6.2",
+    "/wp-includes/js/jquery/jquery.min.js?ver=3.7.1",
+    "/wp-content/themes/pengadilan/images/logo-ma.png",
+    "/wp-content/uploads/2026/11/foto-kegiatan.jpg",
+    "/favicon.ico",
+)
+REFERRERS = ("-", "https://www.google.com/", "https://www.google.co.id/", "https://m.facebook.com/", "-")
+
+
+def stamp(epoch: float) -> str:
+    t = time.gmtime(int(epoch) + 7 * 3600)
+    return "%02d/%s/%04d:%02d:%02d:%02d %s" % (
+        t.tm_mday,
+        MONTHS[t.tm_mon - 1],
+        t.tm_year,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec,
+        TZ,
+    )
+
+
+def line(ip, epoch, method, target, status, size, referer="-", ua=PEOPLE_UA[0]) -> str:
+    return '%s - - [%s] "%s %s HTTP/1.1" %d %s "%s" "%s"' % (
+        ip,
+        stamp(epoch),
+        method,
+        target,
+        status,
+        size,
+        referer,
+        ua,
+    )
+
+
+def benign_lines(n: int, seed: int = 7, start: int = START, span: int = 7 * 86400) -> list:
+    """``n`` lines of normal traffic, in time order."""
+    rng = random.Random(seed)
+    people = [
+        "%d.%d.%d.%d"
+        % (
+            rng.choice((36, 114, 180, 182, 103, 125)),
+            rng.randrange(256),
+            rng.randrange(256),
+            rng.randrange(1, 255),
+        )
+        for _ in range(3000)
+    ]
+    out = []
+    step = span / max(n, 1)
+    epoch = float(start)
+    while len(out) < n:
+        epoch += rng.expovariate(1.0 / step)
+        roll = rng.random()
+        if roll < 0.62:  # a person reading pages, with their assets
+            ip = people[int(rng.paretovariate(1.2)) % len(people)]
+            ua = PEOPLE_UA[sum(map(ord, ip)) % len(PEOPLE_UA)]
+            page = rng.choice(PAGES)
+            if rng.random() < 0.05:
+                page = "/?s=" + rng.choice(("jadwal+sidang", "putusan", "e-court", "gugatan+sederhana"))
+            status = 404 if rng.random() < 0.01 else 200
+            out.append(
+                line(ip, epoch, "GET", page, status, rng.randrange(8000, 90000), rng.choice(REFERRERS), ua)
+            )
+            for asset in rng.sample(STATIC, 2):
+                code = rng.choice((200, 304, 304))
+                out.append(
+                    line(
+                        ip,
+                        epoch + 1,
+                        "GET",
+                        asset,
+                        code,
+                        0 if code == 304 else 4000,
+                        "https://%s%s" % (HOST, page),
+                        ua,
+                    )
+                )
+        elif roll < 0.75:  # verdict downloads; some documents were moved (404, not an attack)
+            ip = people[rng.randrange(len(people))]
+            doc = rng.choice(DOCUMENTS)
+            status = 404 if rng.random() < 0.08 else 200
+            out.append(
+                line(
+                    ip,
+                    epoch,
+                    "GET",
+                    doc,
+                    status,
+                    rng.randrange(50000, 3000000),
+                    "https://%s/" % HOST,
+                    PEOPLE_UA[1],
+                )
+            )
+        elif roll < 0.77:  # someone harvesting many verdicts in a row
+            ip = people[0]
+            for k in range(30):
+                doc = DOCUMENTS[(int(epoch) + k) % 400]
+                status = 404 if k % 9 == 0 else 200
+                out.append(line(ip, epoch + k, "GET", doc, status, 150000, "-", "Wget/1.21.3"))
+            epoch += 30
+        elif roll < 0.88:  # Googlebot from Google's ranges, including old URLs that are gone
+            ip = rng.choice(GOOGLEBOT_IPS)
+            target = rng.choice(PAGES + DOCUMENTS[:50])
+            status = 200
+            if rng.random() < 0.1:
+                target, status = "/berita-lama/%d.html" % rng.randrange(5000), 404
+            out.append(
+                line(
+                    ip,
+                    epoch,
+                    "GET",
+                    target,
+                    status,
+                    20000,
+                    "-",
+                    rng.choice((GOOGLEBOT_UA, GOOGLEBOT_MOBILE_UA)),
+                )
+            )
+        elif roll < 0.94:
+            ip = rng.choice(BINGBOT_IPS)
+            status = 404 if rng.random() < 0.02 else 200
+            out.append(line(ip, epoch, "GET", rng.choice(PAGES), status, 20000, "-", BINGBOT_UA))
+        elif roll < 0.97:
+            i = rng.randrange(len(FEED_IPS))
+            out.append(
+                line(FEED_IPS[i], epoch, "GET", "/feed/", rng.choice((200, 304)), 12000, "-", FEED_UAS[i])
+            )
+        elif roll < 0.985:
+            out.append(line(MONITOR_IP, epoch, "HEAD", "/", 200, 0, "-", MONITOR_UA))
+        elif roll < 0.99:  # staff at work in WordPress
+            ua = PEOPLE_UA[0]
+            out.append(
+                line(STAFF_IP, epoch, "POST", "/wp-login.php", 302, 0, "https://%s/wp-login.php" % HOST, ua)
+            )
+            out.append(line(STAFF_IP, epoch + 2, "POST", "/wp-admin/admin-ajax.php", 200, 120, "-", ua))
+            out.append(line(STAFF_IP, epoch + 5, "POST", "/wp-admin/post.php", 302, 0, "-", ua))
+            out.append(line(STAFF_IP, epoch + 6, "POST", "/wp-admin/async-upload.php", 200, 900, "-", ua))
+        elif roll < 0.995:
+            ip = people[rng.randrange(len(people))]
+            out.append(
+                line(ip, epoch, "POST", "/kontak", 200, 5000, "https://%s/kontak" % HOST, PEOPLE_UA[2])
+            )
+        else:
+            ip = people[rng.randrange(len(people))]
+            status = 500 if rng.random() < 0.05 else 301
+            out.append(line(ip, epoch, "GET", "/sipp", status, 300, "-", PEOPLE_UA[3]))
+    return out[:n]
+
+
+ATTACKERS = {
+    "http-probing": "185.220.101.4",
+    "sensitive-files": "45.148.10.81",
+    "path-traversal": "193.32.162.5",
+    "sqli-probing": "79.110.62.12",
+    "xss-probing": "94.156.64.3",
+    "bad-user-agent": "146.70.100.9",
+    "backdoor-access": "103.56.148.200",
+    "webshell-post": "103.164.203.7",
+    "admin-bruteforce": "141.98.11.22",
+    "fake-googlebot": "5.188.62.140",
+    "gambling-doorway": None,
+    "error-spike": None,
+}
+
+
+def attack_lines(rule: str, start: int = START + 3 * 86400 + 3600) -> list:
+    """A crafted attack that must fire ``rule``."""
+    ip = ATTACKERS[rule]
+    scanner = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0 Safari/537.36"
+    )
+    if rule == "http-probing":
+        paths = ["/%s.php" % w for w in ("old", "test", "admin1", "setup", "install", "wp1", "db", "panel")]
+        paths += [
+            "/%s/" % w for w in ("backup1", "old-site", "dev", "staging", "cms", "portal", "v1", "api1")
+        ]
+        paths += ["/app/%d" % i for i in range(10)]
+        return [line(ip, start + i * 3, "GET", p, 404, 150, "-", scanner) for i, p in enumerate(paths)]
+    if rule == "sensitive-files":
+        paths = ("/.env", "/.git/config", "/backup.sql", "/wp-config.php.bak", "/.aws/credentials")
+        return [line(ip, start + i, "GET", p, 404, 150, "-", scanner) for i, p in enumerate(paths)]
+    if rule == "path-traversal":
+        return [
+            line(ip, start, "GET", "/index.php?page=../../../../etc/passwd", 200, 900, "-", scanner),
+            line(
+                ip, start + 1, "GET", "/download.php?file=..%2f..%2f..%2fetc%2fpasswd", 404, 150, "-", scanner
+            ),
+        ]
+    if rule == "sqli-probing":
+        return [
+            line(ip, start, "GET", "/berita.php?id=1%27%20OR%20%271%27=%271", 200, 900, "-", scanner),
+            line(
+                ip,
+                start + 1,
+                "GET",
+                "/index.php?id=-1+UNION+ALL+SELECT+1,2,concat(user(),0x3a),4--",
+                500,
+                0,
+                "-",
+                scanner,
+            ),
+            line(ip, start + 2, "GET", "/berita.php?id=1%20AND%20SLEEP(5)", 200, 900, "-", scanner),
+        ]
+    if rule == "xss-probing":
+        return [
+            line(ip, start, "GET", "/?s=%3Cscript%3Ealert(1)%3C/script%3E", 200, 900, "-", scanner),
+            line(
+                ip,
+                start + 1,
+                "GET",
+                "/search?q=%22%3E%3Cimg%20src=x%20onerror=alert(document.cookie)%3E",
+                200,
+                900,
+                "-",
+                scanner,
+            ),
+        ]
+    if rule == "bad-user-agent":
+        return [
+            line(
+                ip, start + i, "GET", "/?id=%d" % i, 200, 900, "-", "sqlmap/1.8.2#stable (https://sqlmap.org)"
+            )
+            for i in range(3)
+        ]
+    if rule == "backdoor-access":
+        return [
+            line(ip, start, "GET", "/wp-content/plugins/hello/wso.php", 404, 150, "-", scanner),
+            line(ip, start + 1, "GET", "/alfa.php", 404, 150, "-", scanner),
+            line(ip, start + 2, "GET", "/wp-content/uploads/indoxploit.php", 200, 3000, "-", scanner),
+        ]
+    if rule == "webshell-post":
+        return [
+            line(ip, start, "GET", "/wp-content/uploads/2024/05/thumb.php", 200, 2400, "-", scanner),
+            line(ip, start + 5, "POST", "/wp-content/uploads/2024/05/thumb.php", 200, 5100, "-", scanner),
+        ]
+    if rule == "admin-bruteforce":
+        out = [line(ip, start + i * 4, "POST", "/wp-login.php", 200, 4500, "-", scanner) for i in range(25)]
+        out += [
+            line(ip, start + 200 + i * 4, "POST", "/admin/login.php", 200, 1500, "-", scanner)
+            for i in range(12)
+        ]
+        return out
+    if rule == "fake-googlebot":
+        return [line(ip, start + i * 2, "GET", PAGES[i], 200, 20000, "-", GOOGLEBOT_UA) for i in range(5)]
+    if rule == "gambling-doorway":
+        return [
+            line("66.249.66.1", start, "GET", "/slot-gacor-maxwin-hari-ini/", 200, 30000, "-", GOOGLEBOT_UA),
+            line(
+                "182.2.40.1",
+                start + 60,
+                "GET",
+                "/?id=togel-hongkong",
+                200,
+                30000,
+                "https://www.google.com/",
+                PEOPLE_UA[1],
+            ),
+            line(
+                "182.2.40.2",
+                start + 90,
+                "GET",
+                "/pengumuman/?link=situs-slot-online",
+                200,
+                30000,
+                "-",
+                PEOPLE_UA[2],
+            ),
+        ]
+    if rule == "error-spike":
+        return [
+            line(
+                "182.3.%d.1" % (i % 50),
+                start + i // 2,
+                "GET",
+                PAGES[i % len(PAGES)],
+                503,
+                300,
+                "-",
+                PEOPLE_UA[i % 5],
+            )
+            for i in range(60)
+        ]
+    raise KeyError(rule)
+
+
+def merged(benign: list, extra: list) -> list:
+    """Insert attack lines among benign lines, roughly where their time belongs."""
+    out = list(benign)
+    step = max(len(out) // (len(extra) + 1), 1)
+    pos = len(out) // 2
+    for i, item in enumerate(extra):
+        out.insert(min(pos + i * (step // 50 + 1), len(out)), item)
+    return out
+
+
+def write_log(path, lines) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for item in lines:
+            handle.write(item + "\n")

@@ -1,0 +1,108 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pn.website.access_log_audit with patched module arguments on real log files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from ansible_collections.pn.website.plugins.modules import access_log_audit
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
+from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
+    AnsibleExitJson,
+    AnsibleFailJson,
+    patch_exits,
+    set_module_args,
+)
+
+
+def run(args, check_mode=False):
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with set_module_args(args), patch_exits():
+        try:
+            access_log_audit.main()
+        except AnsibleExitJson as exc:
+            return exc.result
+        except AnsibleFailJson as exc:
+            raise AssertionError("module failed: %s" % exc.result) from exc
+    raise AssertionError("module did not exit")
+
+
+def fail(args):
+    with set_module_args(args), patch_exits(), pytest.raises(AnsibleFailJson) as exc:
+        access_log_audit.main()
+    return exc.value.result
+
+
+@pytest.fixture()
+def logs(tmp_path):
+    benign = corpus.benign_lines(3000, seed=5)
+    attacks = corpus.attack_lines("admin-bruteforce") + corpus.attack_lines("webshell-post")
+    corpus.write_log(tmp_path / "access.log.1", benign[:1500])
+    (tmp_path / "access.log.2.gz").write_bytes(gzip.compress(("\n".join(benign[1500:2000]) + "\n").encode()))
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign[2000:], attacks))
+    return tmp_path
+
+
+def test_module_reports_summary_and_findings(logs):
+    result = run({"paths": [str(logs / "access.log")], "include_rotated": True})
+    assert result["changed"] is False
+    assert result["lines"] == 3000 + 37 + 2
+    assert result["malformed"] == 0
+    assert result["format"] == "combined"
+    assert len(result["files"]) == 3
+    assert {f["rule"] for f in result["findings"]} == {"admin-bruteforce", "webshell-post"}
+    assert result["status"] == "critical"
+    assert "read_state" not in result
+    assert result["summary"]["requests"] == result["lines"]
+    json.dumps(result)
+
+
+def test_module_check_mode_is_the_same_audit(logs):
+    normal = run({"paths": [str(logs / "access.log")]})
+    checked = run({"paths": [str(logs / "access.log")]}, check_mode=True)
+    assert normal["findings"] == checked["findings"]
+    assert normal["lines"] == checked["lines"]
+
+
+def test_module_incremental_state(logs):
+    first = run({"paths": [str(logs / "access.log")], "include_rotated": True, "read_state": {}})
+    assert first["lines"] == 3039
+    second = run(
+        {"paths": [str(logs / "access.log")], "include_rotated": True, "read_state": first["read_state"]}
+    )
+    assert second["lines"] == 0
+    assert second["findings"] == []
+    assert second["status"] == "ok"
+
+
+def test_module_thresholds_and_glob(logs):
+    result = run(
+        {
+            "paths": [str(logs / "access.log*")],
+            "thresholds": {"admin-bruteforce": {"count": 100, "window": 60}},
+            "max_samples": 1,
+        }
+    )
+    assert {f["rule"] for f in result["findings"]} == {"webshell-post"}
+    assert all(len(f["samples"]) <= 1 for f in result["findings"])
+    assert result["lines"] == 3039
+
+
+def test_module_rejects_unknown_rule(logs):
+    result = fail({"paths": [str(logs / "access.log")], "thresholds": {"nope": {"count": 1}}})
+    assert "unknown rule" in result["msg"]
+
+
+def test_module_rejects_bad_threshold(logs):
+    result = fail({"paths": [str(logs / "access.log")], "thresholds": {"http-probing": {"count": 0}}})
+    assert "positive" in result["msg"]
+
+
+def test_module_fails_when_nothing_readable(tmp_path):
+    result = fail({"paths": [str(tmp_path / "missing.log")]})
+    assert result["msg"] == "no access log could be read"
+    assert result["errors"][0]["path"].endswith("missing.log")

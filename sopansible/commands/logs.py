@@ -1,0 +1,255 @@
+"""`sopansible logs`: visitor-log analysis and suspicious-activity detection (SOP W3), with the
+same engine the ``pn.website.access_log_audit`` module runs on court servers."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sopansible.paths import engine
+
+TEXT = {
+    "id": {
+        "help": "analisis log akses web / analyse web access logs",
+        "title": "Log aktivitas pengunjung",
+        "requests": "Permintaan",
+        "visitors": "Pengunjung unik",
+        "bandwidth": "Data terkirim",
+        "lines": "Baris",
+        "malformed": "Baris rusak",
+        "format": "Format",
+        "status": "Status",
+        "people": "Manusia (permintaan / pengunjung)",
+        "crawlers": "Crawler/bot (permintaan / pengunjung)",
+        "top_pages": "Halaman terpopuler",
+        "top_documents": "Dokumen terpopuler",
+        "top_referrers": "Perujuk teratas",
+        "top_not_found": "Alamat tidak ditemukan teratas",
+        "findings": "Aktivitas mencurigakan",
+        "none": "Tidak ada aktivitas mencurigakan.",
+        "rule": "Aturan",
+        "severity": "Tingkat",
+        "ip": "Alamat IP",
+        "count": "Jumlah",
+        "when": "Pertama / terakhir",
+        "path": "Alamat halaman",
+        "host": "Situs",
+        "message": "Keterangan",
+        "sample": "Contoh baris log",
+        "error": "Gagal membaca",
+        "campaign_title": "Serangan ke beberapa pengadilan (kampanye)",
+        "courts": "Pengadilan",
+        "bad_result": "Berkas hasil tidak sah",
+    },
+    "en": {
+        "help": "analyse web access logs",
+        "title": "Visitor activity log",
+        "requests": "Requests",
+        "visitors": "Unique visitors",
+        "bandwidth": "Data sent",
+        "lines": "Lines",
+        "malformed": "Malformed lines",
+        "format": "Format",
+        "status": "Status",
+        "people": "People (requests / visitors)",
+        "crawlers": "Crawlers/bots (requests / visitors)",
+        "top_pages": "Top pages",
+        "top_documents": "Top documents",
+        "top_referrers": "Top referrers",
+        "top_not_found": "Top not-found paths",
+        "findings": "Suspicious activity",
+        "none": "No suspicious activity.",
+        "rule": "Rule",
+        "severity": "Severity",
+        "ip": "IP address",
+        "count": "Count",
+        "when": "First / last seen",
+        "path": "Path",
+        "host": "Host",
+        "message": "Details",
+        "sample": "Sample log line",
+        "error": "Cannot read",
+        "campaign_title": "Attacks on several courts (campaigns)",
+        "courts": "Courts",
+        "bad_result": "Invalid result file",
+    },
+}
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("logs", help=TEXT["id"]["help"])
+    actions = parser.add_subparsers(dest="logs_action", metavar="ACTION", required=True)
+    analyze = actions.add_parser(
+        "analyze",
+        help="ringkasan pengunjung dan deteksi aktivitas mencurigakan / visitor summary and detections",
+    )
+    analyze.add_argument(
+        "files", nargs="+", metavar="FILE", help="log akses (boleh .gz) / access log (.gz allowed)"
+    )
+    analyze.add_argument(
+        "--format",
+        dest="log_format",
+        choices=("auto", "combined", "vcombined", "common"),
+        default="auto",
+        help="format log (default: auto)",
+    )
+    analyze.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
+    analyze.add_argument("--top", type=int, default=10, help="panjang daftar teratas / length of top lists")
+    analyze.add_argument(
+        "--dns",
+        action="store_true",
+        help="verifikasi Googlebot lewat DNS balik/maju / verify Googlebot with reverse/forward DNS",
+    )
+    analyze.add_argument(
+        "--site-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="nama host situs sendiri (diabaikan sebagai perujuk) / own host name (not a referrer)",
+    )
+    analyze.set_defaults(handler=run_analyze)
+    correlate = actions.add_parser(
+        "correlate",
+        help="alamat yang menyerang beberapa pengadilan / addresses attacking several courts",
+    )
+    correlate.add_argument(
+        "results",
+        nargs="+",
+        metavar="[COURT=]RESULT.json",
+        help="hasil 'logs analyze --json' per pengadilan / per-court 'logs analyze --json' output",
+    )
+    correlate.add_argument("--min-courts", type=int, default=2)
+    correlate.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
+    correlate.set_defaults(handler=run_correlate)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(n)
+
+
+def _top_table(title: str, rows: list, key: str, t: dict) -> Table:
+    count_label = t["count"]
+    table = Table(title=title, title_justify="left")
+    table.add_column(t.get(key, key), overflow="fold")
+    table.add_column(count_label, justify="right")
+    for row in rows:
+        table.add_row(Text(str(row[key])), str(row["count"]))
+    return table
+
+
+def _findings_table(findings: list, t: dict, lang: str, title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for column in ("rule", "severity", "ip", "count", "when", "message"):
+        table.add_column(t[column], overflow="fold", no_wrap=column in ("rule", "severity", "count"))
+    for finding in findings:
+        message = finding["message"] if lang == "id" else finding.get("message_en", finding["message"])
+        sample = finding["samples"][0] if finding.get("samples") else ""
+        detail = Text(message)
+        if sample:
+            detail.append("\n" + html.unescape(sample), style="dim")
+        table.add_row(
+            Text(finding["rule"]),
+            Text(finding["severity"], style=SEVERITY_STYLE.get(finding["severity"], "")),
+            Text(finding["ip"] or "-"),
+            str(finding["count"]),
+            Text(f"{finding['first_seen'] or '-'}\n{finding['last_seen'] or '-'}"),
+            detail,
+        )
+    return table
+
+
+def run_analyze(args) -> int:
+    t = TEXT.get(args.lang, TEXT["id"])
+    console = Console(stderr=args.json)
+    missing = [name for name in args.files if not Path(name).is_file()]
+    if missing:
+        for name in missing:
+            console.print(Text(f"{t['error']}: {name}", style="red"))
+        return 2
+    if args.top < 1:
+        console.print(Text("--top >= 1", style="red"))
+        return 2
+    access_log = engine("access_log")
+    result, _state = access_log.analyze(
+        args.files,
+        fmt=args.log_format,
+        dns=args.dns,
+        site_hosts=args.site_host,
+        top=args.top,
+    )
+    for error in result.get("errors", []):
+        console.print(Text(f"{t['error']}: {error['path']}: {error['error']}", style="red"))
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_human(console, result, t, args.lang)
+    if result.get("errors"):
+        return 2
+    return 1 if result["findings"] else 0
+
+
+def _print_human(console: Console, result: dict, t: dict, lang: str) -> None:
+    summary = result["summary"]
+    overview = Table(title=t["title"], title_justify="left", show_header=False)
+    overview.add_column()
+    overview.add_column(justify="right")
+    overview.add_row(t["lines"], str(result["lines"]))
+    overview.add_row(t["malformed"], str(result["malformed"]))
+    overview.add_row(t["format"], result["format"])
+    overview.add_row(t["requests"], str(summary["requests"]))
+    overview.add_row(t["visitors"], str(summary["unique_visitors"]))
+    overview.add_row(t["bandwidth"], _size(summary["bandwidth_bytes"]))
+    overview.add_row(t["status"], ", ".join(f"{k}: {v}" for k, v in summary["status"].items()))
+    overview.add_row(t["people"], f"{summary['people']['requests']} / {summary['people']['visitors']}")
+    overview.add_row(t["crawlers"], f"{summary['crawlers']['requests']} / {summary['crawlers']['visitors']}")
+    console.print(overview)
+    for key, column in (
+        ("top_pages", "path"),
+        ("top_documents", "path"),
+        ("top_referrers", "host"),
+        ("top_not_found", "path"),
+    ):
+        if summary.get(key):
+            console.print(_top_table(t[key], summary[key], column, t))
+    if result["findings"]:
+        console.print(_findings_table(result["findings"], t, lang, t["findings"]))
+    else:
+        console.print(Text(t["none"], style="green"))
+
+
+def run_correlate(args) -> int:
+    t = TEXT.get(args.lang, TEXT["id"])
+    console = Console(stderr=args.json)
+    results = {}
+    for item in args.results:
+        court, sep, name = item.partition("=")
+        if not sep:
+            court, name = Path(item).stem, item
+        try:
+            data = json.loads(Path(name).read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+                raise ValueError("no 'findings' list")
+        except (OSError, ValueError) as error:
+            console.print(Text(f"{t['bad_result']}: {name}: {error}", style="red"))
+            return 2
+        results[court] = data
+    campaigns = engine("access_log").correlate_campaigns(results, min_courts=max(args.min_courts, 2))
+    if args.json:
+        print(json.dumps({"courts": sorted(results), "findings": campaigns}, indent=2, ensure_ascii=False))
+    elif campaigns:
+        console.print(_findings_table(campaigns, t, args.lang, t["campaign_title"]))
+    else:
+        console.print(Text(t["none"], style="green"))
+    return 1 if campaigns else 0

@@ -1,0 +1,133 @@
+"""Benchmark: `sopansible logs analyze --json` against GoAccess on the same 1,000,000-line combined
+log (realistic court traffic with attacks mixed in), both pinned to one CPU core with taskset.
+
+    .venv/bin/python tests/benchmarks/bench_access_log.py [--lines N] [--keep DIR]
+
+Prints lines/second for both tools and the ratio (sopansible / GoAccess). The goal set for the
+engine is 10x GoAccess's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS_DIR = ROOT / "collections/ansible_collections/pn/website/tests/unit/plugins/module_utils"
+sys.path.insert(0, str(CORPUS_DIR))
+
+import test_access_log_corpus as corpus  # noqa: E402
+
+
+def generate(path: Path, lines: int) -> int:
+    benign = corpus.benign_lines(lines - 2000, seed=11)
+    attacks = []
+    for rule in corpus.ATTACKERS:
+        attacks.extend(corpus.attack_lines(rule))
+    mixed = corpus.merged(benign, attacks)
+    # Pad to exactly the requested size with more normal traffic.
+    mixed.extend(corpus.benign_lines(lines - len(mixed), seed=12, start=corpus.START + 8 * 86400))
+    corpus.write_log(path, mixed[:lines])
+    return min(lines, len(mixed))
+
+
+def pinned(cmd: list) -> list:
+    if shutil.which("taskset"):
+        return ["taskset", "-c", "0", *cmd]
+    return cmd
+
+
+def timed(cmd: list, stdout, cwd=None) -> tuple:
+    """(wall seconds, CPU seconds of the child) for one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--keep", help="keep the generated log and outputs in this directory")
+    parser.add_argument("--runs", type=int, default=3, help="best of N alternating runs of each tool")
+    args = parser.parse_args()
+    goaccess = shutil.which("goaccess")
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-access-log-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "access.log"
+    try:
+        t0 = time.perf_counter()
+        n = generate(log, args.lines)
+        print(f"generated {n} lines ({log.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+
+        ours_cmd = pinned(
+            [
+                sys.executable,
+                "-m",
+                "sopansible.cli",
+                "logs",
+                "analyze",
+                str(log),
+                "--format",
+                "combined",
+                "--json",
+            ]
+        )
+        env_note = "taskset -c 0" if shutil.which("taskset") else "NOT pinned (no taskset)"
+        if not goaccess:
+            print("goaccess not installed: no baseline")
+        go_cmd = pinned(
+            [goaccess or "goaccess", str(log), "--log-format=COMBINED", "-o", str(work / "goaccess.json")]
+        )
+        ours_runs, go_runs = [], []
+        for _ in range(args.runs):  # alternate the tools so both see the same machine load
+            with open(work / "sopansible.json", "wb") as out:
+                wall, cpu, proc = timed(ours_cmd, out, cwd=ROOT)
+            if proc.returncode not in (0, 1):
+                print(proc.stderr.decode(errors="replace"), file=sys.stderr)
+                return 2
+            ours_runs.append((wall, cpu))
+            if goaccess:
+                wall, cpu, proc = timed(go_cmd, subprocess.DEVNULL)
+                if proc.returncode != 0:
+                    print(proc.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+                    return 2
+                go_runs.append((wall, cpu))
+        ours_wall, ours_cpu = min(r[0] for r in ours_runs), min(r[1] for r in ours_runs)
+        result = json.loads((work / "sopansible.json").read_text())
+        rules = sorted({f["rule"] for f in result["findings"]})
+        print(
+            f"sopansible: wall {ours_wall:.2f} s = {n / ours_wall:,.0f} lines/s; "
+            f"CPU {ours_cpu:.2f} s = {n / ours_cpu:,.0f} lines/s ({env_note}, best of {args.runs})"
+        )
+        print(f"  {result['lines']} lines, {result['malformed']} malformed; findings: {', '.join(rules)}")
+        if not go_runs:
+            return 1
+        go_wall, go_cpu = min(r[0] for r in go_runs), min(r[1] for r in go_runs)
+        print(
+            f"goaccess:   wall {go_wall:.2f} s = {n / go_wall:,.0f} lines/s; "
+            f"CPU {go_cpu:.2f} s = {n / go_cpu:,.0f} lines/s ({env_note}, JSON output, best of {args.runs})"
+        )
+        ratio_wall, ratio_cpu = go_wall / ours_wall, go_cpu / ours_cpu
+        print(f"ratio sopansible/goaccess: {ratio_wall:.2f}x wall, {ratio_cpu:.2f}x CPU (goal: 10x)")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

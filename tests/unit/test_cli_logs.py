@@ -1,0 +1,122 @@
+"""`sopansible logs analyze` and `sopansible logs correlate` on real log files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from sopansible import cli
+
+CORPUS = (
+    Path(__file__).resolve().parents[2]
+    / "collections/ansible_collections/pn/website/tests/unit/plugins/module_utils"
+)
+sys.path.insert(0, str(CORPUS))
+
+import test_access_log_corpus as corpus  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def court_logs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("courts")
+    benign = corpus.benign_lines(4000, seed=9)
+    attacker = corpus.ATTACKERS["sqli-probing"]
+    logs = {}
+    for court, rules in (
+        ("pn-bangil", ["sqli-probing", "gambling-doorway"]),
+        ("pn-tais", ["sqli-probing"]),
+        ("pn-contoh", []),
+    ):
+        lines = []
+        for rule in rules:
+            lines += corpus.attack_lines(rule)
+        path = base / court / "access.log"
+        path.parent.mkdir()
+        corpus.write_log(path, corpus.merged(benign, lines))
+        logs[court] = path
+    # a rotated, compressed log of the same court
+    gz = base / "pn-bangil" / "access.log.2.gz"
+    gz.write_bytes(gzip.compress(("\n".join(benign[:500]) + "\n").encode()))
+    logs["pn-bangil.gz"] = gz
+    logs["attacker"] = attacker
+    return logs
+
+
+def analyze_json(capsys, *argv):
+    code = cli.main(["logs", "analyze", *map(str, argv), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_analyze_json_shape(court_logs, capsys):
+    code, result = analyze_json(capsys, court_logs["pn-bangil"])
+    assert code == 1  # findings present
+    assert set(result) >= {"lines", "malformed", "format", "summary", "findings"}
+    assert result["lines"] == 4000 + 3 + 3
+    assert result["malformed"] == 0
+    assert result["format"] == "combined"
+    for finding in result["findings"]:
+        assert set(finding) >= {"rule", "severity", "ip", "count", "first_seen", "last_seen", "samples"}
+    assert {f["rule"] for f in result["findings"]} == {"sqli-probing", "gambling-doorway"}
+
+
+def test_analyze_clean_log_exit_zero(court_logs, capsys):
+    code, result = analyze_json(capsys, court_logs["pn-contoh"], "--format", "combined", "--top", "3")
+    assert code == 0
+    assert result["findings"] == []
+    assert len(result["summary"]["top_pages"]) == 3
+
+
+def test_analyze_several_files_including_gzip(court_logs, capsys):
+    code, result = analyze_json(capsys, court_logs["pn-bangil.gz"], court_logs["pn-bangil"])
+    assert result["lines"] == 500 + 4006
+    assert len(result["files"]) == 2
+
+
+def test_analyze_human_output_in_both_languages(court_logs, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.main(["logs", "analyze", str(court_logs["pn-bangil"])]) == 1
+    out = capsys.readouterr().out
+    assert "Log aktivitas pengunjung" in out
+    assert "Aktivitas mencurigakan" in out
+    assert "sqli-probing" in out
+    assert "&quot;" not in out  # evidence shown as the original text in a terminal
+    assert cli.main(["--lang", "en", "logs", "analyze", str(court_logs["pn-contoh"])]) == 0
+    out = capsys.readouterr().out
+    assert "Visitor activity log" in out
+    assert "No suspicious activity." in out
+
+
+def test_analyze_missing_file(tmp_path, capsys):
+    assert cli.main(["logs", "analyze", str(tmp_path / "nope.log")]) == 2
+    assert "nope.log" in capsys.readouterr().out
+
+
+def test_correlate_reports_campaign(court_logs, tmp_path, capsys):
+    saved = []
+    for court in ("pn-bangil", "pn-tais", "pn-contoh"):
+        _code, result = analyze_json(capsys, court_logs[court])
+        path = tmp_path / f"{court}.json"
+        path.write_text(json.dumps(result))
+        saved.append(path)
+    code = cli.main(["logs", "correlate", *map(str, saved), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["courts"] == ["pn-bangil", "pn-contoh", "pn-tais"]
+    (campaign,) = out["findings"]
+    assert campaign["rule"] == "campaign"
+    assert campaign["ip"] == court_logs["attacker"]
+    assert campaign["courts"] == ["pn-bangil", "pn-tais"]
+    code = cli.main(["logs", "correlate", f"PN Bangil={saved[0]}", str(saved[2])])
+    assert code == 0
+    assert "Tidak ada aktivitas mencurigakan" in capsys.readouterr().out
+
+
+def test_correlate_rejects_bad_result(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    assert cli.main(["logs", "correlate", str(bad)]) == 2
+    assert "bad.json" in capsys.readouterr().out
