@@ -24,7 +24,7 @@ from sopansible.paths import PROJECT_ROOT, data_dir
 #: Worst-first order of result states; the run's status and exit code follow the worst result.
 STATUS_ORDER = ("ok", "warning", "critical", "failed", "unreachable")
 EXIT_CODES = {"ok": 0, "warning": 1, "critical": 2, "failed": 3, "unreachable": 3, "cancelled": 130}
-_ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
+ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
 
 
 def worst(statuses) -> str:
@@ -82,7 +82,7 @@ class EventCollector:
         with self._lock:
             if kind == "playbook_on_play_start":
                 self._play = data.get("play", "")
-                match = _ACTIVITY_IN_PLAY.match(self._play)
+                match = ACTIVITY_IN_PLAY.match(self._play)
                 self._activity = match.group(1) if match else None
             host = data.get("host")
             if not host or not kind.startswith("runner_on_"):

@@ -58,6 +58,64 @@ class FleetError(RuntimeError):
     pass
 
 
+class TestCA:
+    """The fleet's own certificate authority: court sites get certificates that verify against it."""
+
+    def __init__(self, directory: Path) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        self._x509, self._hashes, self._serialization, self._ec, self._oid = (
+            x509,
+            hashes,
+            serialization,
+            ec,
+            NameOID,
+        )
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pn.website test fleet CA")])
+        now = datetime.datetime.now(datetime.UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        self.path = directory / "ca.pem"
+        self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+
+    def issue(self, names: list[str], key_path: Path, cert_path: Path, days: int = 90) -> None:
+        x509, oid = self._x509, self._oid
+        key = self._ec.generate_private_key(self._ec.SECP256R1())
+        now = datetime.datetime.now(datetime.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(oid.COMMON_NAME, names[0])]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(self.key, self._hashes.SHA256())
+        )
+        enc = self._serialization
+        key_path.write_bytes(key.private_bytes(enc.Encoding.PEM, enc.PrivateFormat.PKCS8, enc.NoEncryption()))
+        key_path.chmod(0o640)
+        cert_path.write_bytes(cert.public_bytes(enc.Encoding.PEM) + self.cert.public_bytes(enc.Encoding.PEM))
+
+
 def podman_env() -> dict:
     return dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(CONTAINERS_CONF)))
 
@@ -217,6 +275,7 @@ def start(name: str, count: int = 3, webservers: list[str] | None = None, timeou
     shutil.rmtree(fleet.directory, ignore_errors=True)
     fleet.directory.mkdir(parents=True)
     octet = fleet_octet(name)
+    ca = TestCA(fleet.directory)
     images = {}
     for index, (host, court_name, court_type, region, domain, webserver) in enumerate(COURTS[:count]):
         if webservers:
@@ -264,6 +323,10 @@ def start(name: str, count: int = 3, webservers: list[str] | None = None, timeou
             images[webserver],
         )
         podman("cp", str(site_env), f"{court.container}:/etc/pn-court/site.env")
+        tls_key, tls_cert = fleet.directory / f"{host}.tls.key", fleet.directory / f"{host}.tls.crt"
+        ca.issue([domain, f"www.{domain}"], tls_key, tls_cert)
+        podman("cp", str(tls_key), f"{court.container}:/etc/ssl/private/court.key")
+        podman("cp", str(tls_cert), f"{court.container}:/etc/ssl/certs/court.crt")
         fleet.courts.append(court)
     for court in fleet.courts:
         podman("start", court.container)
@@ -296,6 +359,9 @@ def write_access_files(fleet: Fleet) -> None:
             "vars": {
                 "ansible_ssh_common_args": f"-o UserKnownHostsFile={fleet.directory / 'known_hosts'} "
                 "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+                # The court sites' certificates come from the fleet's own CA.
+                "pn_monitor_ca_file": str(fleet.directory / "ca.pem"),
+                "pn_renewal_tls_ca_file": str(fleet.directory / "ca.pem"),
             },
             "children": {
                 "courts": {
