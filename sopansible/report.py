@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as _dt
 import hashlib
+import html
 import json
 import multiprocessing
 import re
@@ -705,7 +706,10 @@ def finding_view(finding: Mapping[str, Any], lang: str) -> dict:
         for key, value in evidence.items():
             if isinstance(value, list):
                 for item in value[:SAMPLE_LIMIT]:
-                    samples.append(_clip(_hide_secret(str(key), item)))
+                    # Engines may hand over samples already HTML-escaped; the template escapes
+                    # once, so undo theirs to avoid showing "&lt;" to the reader.
+                    text = html.unescape(item) if isinstance(item, str) else item
+                    samples.append(_clip(_hide_secret(str(key), text)))
             elif value is not None and len(rows) < 12:
                 rows.append({"label": str(key), "value": _clip(_hide_secret(str(key), value))})
     elif evidence not in (None, "", {}):

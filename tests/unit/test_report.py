@@ -545,3 +545,19 @@ def test_visitor_summary_of_the_log_engine():
         "Kelas status HTTP · 4xx": "100",
         "Alamat IP teraktif": "203.0.113.9 (9)",
     }
+
+
+def test_pre_escaped_samples_are_shown_once_escaped():
+    from sopansible.report import finding_view
+
+    view = finding_view(
+        {
+            "rule": "xss-probing",
+            "severity": "medium",
+            "evidence": {"samples": ["GET /?q=&lt;script&gt;alert(1)&lt;/script&gt;"]},
+        },
+        "id",
+    )
+    assert view["samples"] == [
+        "GET /?q=<script>alert(1)</script>"
+    ]  # escaped once by the template's autoescape
