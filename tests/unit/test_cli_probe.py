@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import KEYWORD, ProbeFleet
 
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import KEYWORD, ProbeFleet
 from sopansible.cli import main
 
 

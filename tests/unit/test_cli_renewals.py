@@ -7,13 +7,13 @@ import json
 import textwrap
 
 import pytest
+
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import (
     RDAPServer,
     TestCA,
     TLSServer,
     rdap_domain,
 )
-
 from sopansible import cli
 
 

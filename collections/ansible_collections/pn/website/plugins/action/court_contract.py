@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
+
 from ansible_collections.pn.website.plugins.module_utils.court_contract import validate_court
 
 

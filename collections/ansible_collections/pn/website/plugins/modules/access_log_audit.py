@@ -179,6 +179,7 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.pn.website.plugins.module_utils.access_log import (
     DEFAULT_THRESHOLDS,
     analyze,

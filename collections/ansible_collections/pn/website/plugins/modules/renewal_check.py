@@ -218,6 +218,7 @@ sop_result:
 import datetime
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.pn.website.plugins.module_utils import domain_expiry, renewals
 
 

@@ -186,6 +186,7 @@ import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.pn.website.plugins.module_utils.site_probe import probe, sop_result
 
 SITE_SPEC = dict(

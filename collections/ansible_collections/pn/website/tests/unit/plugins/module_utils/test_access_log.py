@@ -8,6 +8,7 @@ import gzip
 import html
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import access_log as al
 from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
 

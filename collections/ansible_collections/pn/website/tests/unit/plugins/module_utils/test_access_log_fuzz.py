@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.pn.website.plugins.module_utils import access_log as al
-from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from ansible_collections.pn.website.plugins.module_utils import access_log as al
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
 
 GOOD = corpus.line("203.0.113.9", corpus.START, "GET", "/berita/1", 200, 2326, "-", corpus.PEOPLE_UA[0])
 FRAGMENTS = [

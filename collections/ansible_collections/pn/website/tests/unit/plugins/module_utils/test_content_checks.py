@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import content_checks as cc
 
 SITE = "https://pn-contoh.go.id/"

@@ -10,6 +10,7 @@ import socket
 import time
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import domain_expiry as de
 from ansible_collections.pn.website.plugins.module_utils.rdap_bootstrap_dns import BOOTSTRAP_DNS
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import (

@@ -9,6 +9,7 @@ import json
 import threading
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import renewals
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import (
     RDAPServer,

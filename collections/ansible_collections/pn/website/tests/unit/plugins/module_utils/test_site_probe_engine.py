@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import site_probe as sp
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
     KEYWORD,

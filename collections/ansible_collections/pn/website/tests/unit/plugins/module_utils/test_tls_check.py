@@ -8,6 +8,7 @@ import datetime
 import socket
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import tls_check
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import TestCA, TLSServer
 

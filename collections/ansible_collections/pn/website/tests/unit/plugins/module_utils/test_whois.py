@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from ansible_collections.pn.website.plugins.module_utils import domain_expiry as de
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import (
     RDAPServer,

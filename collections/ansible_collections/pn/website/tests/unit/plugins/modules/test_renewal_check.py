@@ -8,6 +8,7 @@ import datetime
 import json
 
 import pytest
+
 from ansible_collections.pn.website.plugins.modules import renewal_check
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_servers import (
     RDAPServer,

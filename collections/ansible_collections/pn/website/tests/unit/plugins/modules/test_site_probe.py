@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+
 from ansible_collections.pn.website.plugins.modules import site_probe
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import ProbeFleet
 from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
