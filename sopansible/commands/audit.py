@@ -1,0 +1,211 @@
+"""`sopansible audit -i INV`: audit the security configuration of every court server (SOP IT-AUDIT).
+
+Runs playbooks/sop_audit.yml through ansible-runner; its play runs in check mode (the audit never
+changes a server). Prints the per-court compliance table, the failed controls, or JSON with --json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sopansible import runner
+from sopansible.paths import PLAYBOOKS_DIR
+
+AREAS = ("ssh", "web", "php", "db", "os", "firewall", "cms")
+TEXT = {
+    "id": {
+        "help": "audit konfigurasi keamanan server pengadilan (IT-AUDIT, mode periksa)",
+        "title": "Kepatuhan pengerasan server (IT-AUDIT)",
+        "court": "Pengadilan",
+        "status": "Status",
+        "score": "Skor",
+        "pass": "Lulus",
+        "fail": "Gagal",
+        "skip": "T/B",
+        "failed_controls": "Kontrol gagal",
+        "details": "Kontrol yang gagal: {court}",
+        "control": "Kontrol",
+        "description": "Uraian",
+        "observed": "Terlihat",
+        "expected": "Diharapkan",
+        "bad_area": "Area tidak dikenal: {area} (pilih dari {areas})",
+        "no_results": "Tidak ada hasil: tidak ada server pengadilan (grup court_servers) dalam inventori?",
+        "run": "Run",
+    },
+    "en": {
+        "help": "audit the security configuration of the court servers (IT-AUDIT, check mode)",
+        "title": "Server hardening compliance (IT-AUDIT)",
+        "court": "Court",
+        "status": "Status",
+        "score": "Score",
+        "pass": "Pass",
+        "fail": "Fail",
+        "skip": "N/A",
+        "failed_controls": "Failed controls",
+        "details": "Failed controls: {court}",
+        "control": "Control",
+        "description": "Description",
+        "observed": "Observed",
+        "expected": "Expected",
+        "bad_area": "Unknown area: {area} (choose from {areas})",
+        "no_results": "No results: no court servers (group court_servers) in the inventory?",
+        "run": "Run",
+    },
+}
+STATUS_STYLE = {
+    "ok": "green",
+    "warning": "yellow",
+    "critical": "red",
+    "failed": "bold red",
+    "unreachable": "magenta",
+}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "audit",
+        help=TEXT["id"]["help"],
+        description="Audit pengerasan server pengadilan (hanya membaca) / read-only hardening audit.",
+    )
+    parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
+    parser.add_argument("--limit", help="batasi ke pola host / limit to a host pattern")
+    parser.add_argument(
+        "--areas",
+        help="area, dipisah koma / comma-separated areas: " + ",".join(AREAS) + " (default: semua / all)",
+    )
+    parser.add_argument(
+        "--skip-control",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="lewati kontrol (risiko diterima) / skip a control (accepted risk), e.g. ssh-x11-forwarding",
+    )
+    parser.add_argument("--json", action="store_true", help="keluaran JSON / machine-readable JSON output")
+    parser.set_defaults(handler=run)
+
+
+def court_rows(results: list[dict]) -> list[dict]:
+    """One row per court from the runner's IT-AUDIT results (failed/unreachable courts included)."""
+    rows = []
+    for result in sorted(results, key=lambda r: r.get("court", "")):
+        if result.get("activity") not in ("IT-AUDIT", "?") and result.get("status") not in (
+            "failed",
+            "unreachable",
+        ):
+            continue
+        outputs = result.get("outputs") or {}
+        controls = outputs.get("controls") or []
+        counts = outputs.get("counts") or {}
+        rows.append(
+            {
+                "court": result.get("court", "?"),
+                "status": result.get("status", "failed"),
+                "score": outputs.get("score"),
+                "counts": {k: int(counts.get(k, 0)) for k in ("pass", "fail", "skip")},
+                "failed": [c for c in controls if c.get("status") == "fail"],
+                "controls": controls,
+                "findings": result.get("findings") or [],
+                "error": result.get("error"),
+                "summary": result.get("summary", ""),
+            }
+        )
+    return rows
+
+
+def _table(rows: list[dict], text: dict) -> Table:
+    table = Table(title=text["title"])
+    table.add_column(text["court"], no_wrap=True)
+    table.add_column(text["status"], no_wrap=True)
+    table.add_column(text["score"], justify="right")
+    table.add_column(text["pass"], justify="right")
+    table.add_column(text["fail"], justify="right")
+    table.add_column(text["skip"], justify="right")
+    table.add_column(text["failed_controls"])
+    for row in rows:
+        score = "-" if row["score"] is None else f"{float(row['score']):.1f}%"
+        detail = (
+            ", ".join(c["id"] for c in row["failed"]) if row["score"] is not None else (row["error"] or "")
+        )
+        table.add_row(
+            row["court"],
+            Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
+            score,
+            str(row["counts"]["pass"]),
+            str(row["counts"]["fail"]),
+            str(row["counts"]["skip"]),
+            detail,
+        )
+    return table
+
+
+def _details(row: dict, text: dict, lang: str) -> Table:
+    table = Table(title=text["details"].format(court=row["court"]), show_lines=False)
+    table.add_column(text["control"], no_wrap=True)
+    table.add_column(text["description"])
+    table.add_column(text["observed"], overflow="fold")
+    table.add_column(text["expected"], overflow="fold")
+    for control in row["failed"]:
+        description = (control.get("description") or {}).get(lang, "")
+        observed = str(control.get("observed"))
+        if control.get("detail"):
+            observed += "\n" + str(control["detail"])
+        table.add_row(control["id"], description, observed, str(control.get("expected")))
+    return table
+
+
+def run(args) -> int:
+    lang = getattr(args, "lang", "id") or "id"
+    text = TEXT[lang]
+    console = Console(stderr=True)
+    extravars: dict = {"pn_audit_lang": lang}
+    if args.areas:
+        areas = [a.strip() for a in args.areas.split(",") if a.strip()]
+        for area in areas:
+            if area not in AREAS:
+                console.print(Text(text["bad_area"].format(area=area, areas=", ".join(AREAS)), style="red"))
+                return 2
+        extravars["pn_audit_areas"] = areas
+    if args.skip_control:
+        extravars["pn_audit_skip_controls"] = list(args.skip_control)
+    if not Path(args.inventory).exists():
+        console.print(Text(f"Inventori tidak ada / inventory not found: {args.inventory}", style="red"))
+        return 2
+    outcome = runner.run_playbook(
+        PLAYBOOKS_DIR / "sop_audit.yml",
+        args.inventory,
+        name="audit",
+        limit=args.limit,
+        extravars=extravars,
+    )
+    rows = court_rows(outcome.results)
+    if args.json:
+        json.dump(
+            {
+                "run_id": outcome.run_id,
+                "status": outcome.status,
+                "started": outcome.started,
+                "finished": outcome.finished,
+                "courts": rows,
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        out = Console()
+        if not rows:
+            console.print(Text(text["no_results"], style="yellow"))
+        else:
+            out.print(_table(rows, text))
+            for row in rows:
+                if row["failed"]:
+                    out.print(_details(row, text, lang))
+        console.print(Text(f"{text['run']} {outcome.run_id}: {outcome.status}"))
+    return runner.EXIT_CODES.get(outcome.status, 3)
