@@ -336,7 +336,7 @@ _CRAWLER_RE = re.compile(
 def _decode_path(raw: bytes) -> bytes:
     """Lower-cased path with percent-encoding undone twice (double-encoded attacks)."""
     text = raw
-    for _ in range(2):
+    for _unused in range(2):
         if b"%" not in text and b"+" not in text:
             break
         text = unquote_to_bytes(text.replace(b"+", b" "))
@@ -356,7 +356,7 @@ def _split_target(target: bytes):
         rest = target.split(b"://", 1)[1]
         slash = rest.find(b"/")
         target = rest[slash:] if slash >= 0 else b"/"
-    path, _, query = target.partition(b"?")
+    path, _unused, query = target.partition(b"?")
     return path, query
 
 

@@ -181,8 +181,9 @@ def cert_info_from_der(der: bytes) -> dict:
         with os.fdopen(fd, "w") as handle:
             handle.write(ssl.DER_cert_to_PEM_cert(der))
         decoder = getattr(ssl, "_ssl", None)
-        decoded = decoder._test_decode_cert(path) if decoder else {}
-        return cert_info_from_dict(decoded)
+        if decoder is None:
+            return {}
+        return cert_info_from_dict(decoder._test_decode_cert(path))
     except Exception:  # noqa: BLE001 - best effort only
         return {}
     finally:
@@ -335,7 +336,7 @@ class Fetcher:
                 except ValueError as exc:
                     raise ProbeError("http", "malformed chunked body") from exc
                 if length == 0:
-                    for _ in range(100):  # optional trailer fields, then the empty line
+                    for _unused in range(100):  # optional trailer fields, then the empty line
                         trailer = await reader.readline()
                         if trailer in (b"\r\n", b"\n", b""):
                             break
@@ -443,7 +444,7 @@ class Fetcher:
                 raise ProbeError("http", "not an HTTP response from %s" % host)
             version, status = match.group(1).decode(), int(match.group(2))
             resp_headers = {}
-            for _ in range(200):
+            for _unused in range(200):
                 line = await reader.readline()
                 if line in (b"\r\n", b"\n", b""):
                     break
@@ -488,7 +489,7 @@ class Fetcher:
         chain, tls = [], None
         started = time.monotonic()
         current = url
-        for _ in range(self.opts["max_redirects"] + 1):
+        for _unused in range(self.opts["max_redirects"] + 1):
             resp = await self.request(current, headers)
             if resp["tls"] is not None:
                 tls = resp["tls"]

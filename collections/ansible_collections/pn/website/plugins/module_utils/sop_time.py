@@ -139,14 +139,14 @@ def _parse_duration(value: str) -> StandardTime:
     text = " ".join(value.strip().lower().split())
     if text in _RELATIVE:
         return StandardTime(value.strip() or "relatif")
-    sides = [s for s in re.split(r"\s*(?:-|–|—|s/d|sampai)\s*", text)]
+    sides = re.split(r"\s*(?:-|–|—|s/d|sampai)\s*", text)
     if len(sides) == 1:
-        seconds, _ = _span(sides[0], value)
+        seconds, _unused = _span(sides[0], value)
         return StandardTime(value.strip(), seconds, seconds)
     if len(sides) != 2 or not sides[0] or not sides[1]:
         raise DurationError(f"waktu baku '{value}' tidak dikenali (rentang ditulis seperti '1 jam - 3 hari')")
     high, high_unit = _span(sides[1], value)
-    low, _ = _span(sides[0], value, default_unit=high_unit)
+    low, _unused = _span(sides[0], value, default_unit=high_unit)
     if low > high:
         raise DurationError(f"waktu baku '{value}': batas bawah lebih besar dari batas atas")
     return StandardTime(value.strip(), low, high)

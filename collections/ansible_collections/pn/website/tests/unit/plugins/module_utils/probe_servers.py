@@ -361,7 +361,7 @@ class ProbeFleet:
 
     def start(self):
         ca = make_ca()
-        self.ca_file, _ = write_pem(self.dir, "ca", None, ca[1])
+        self.ca_file, _unused = write_pem(self.dir, "ca", None, ca[1])
         names = ["%s.%s" % (label, DOMAIN) for label in self.VALID]
         valid = write_pem(self.dir, "valid", *make_cert(ca, names))
         expired = write_pem(

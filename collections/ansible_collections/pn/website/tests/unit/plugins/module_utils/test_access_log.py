@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.pn.website.plugins.module_utils import access_log as al
 from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
 
-RULES = [rule for rule in corpus.ATTACKERS]
+RULES = list(corpus.ATTACKERS)
 
 
 def as_bytes(lines) -> bytes:
@@ -99,7 +99,7 @@ def test_gigantic_line_counted_as_malformed(tmp_path):
         handle.write((COMBINED + "\n").encode())
         handle.write(b"A" * (al.MAX_LINE_BYTES * 3) + b"\n")
         handle.write((COMBINED + "\n").encode())
-    result, _ = al.analyze([str(path)])
+    result, _unused = al.analyze([str(path)])
     assert result["lines"] == 3
     assert result["malformed"] == 1
     assert result["summary"]["requests"] == 2
@@ -111,8 +111,8 @@ def test_gzip_and_plain_files_give_the_same_summary(tmp_path, benign):
     plain.write_bytes(data)
     packed = tmp_path / "access.log.2.gz"
     packed.write_bytes(gzip.compress(data))
-    r_plain, _ = al.analyze([str(plain)])
-    r_gzip, _ = al.analyze([str(packed)])
+    r_plain, _unused = al.analyze([str(plain)])
+    r_gzip, _unused = al.analyze([str(packed)])
     assert r_plain["lines"] == r_gzip["lines"] == 3000
     assert r_plain["summary"] == r_gzip["summary"]
 
@@ -121,13 +121,13 @@ def test_truncated_gzip_reads_what_is_there(tmp_path, benign):
     packed = gzip.compress(as_bytes(benign[:5000]))
     path = tmp_path / "access.log.3.gz"
     path.write_bytes(packed[: len(packed) // 2])
-    result, _ = al.analyze([str(path)])
+    result, _unused = al.analyze([str(path)])
     assert 0 < result["lines"] < 5000
     assert result["errors"] == []
 
 
 def test_missing_file_is_an_error_entry_not_a_crash(tmp_path):
-    result, _ = al.analyze([str(tmp_path / "nope.log")])
+    result, _unused = al.analyze([str(tmp_path / "nope.log")])
     assert result["lines"] == 0
     assert result["errors"][0]["path"].endswith("nope.log")
 

@@ -108,7 +108,7 @@ def benign_lines(n: int, seed: int = 7, start: int = START, span: int = 7 * 8640
             rng.randrange(256),
             rng.randrange(1, 255),
         )
-        for _ in range(3000)
+        for _unused in range(3000)
     ]
     out = []
     step = span / max(n, 1)

@@ -149,7 +149,7 @@ def test_same_content_under_two_names_read_once(tmp_path):
     with open(site.log + ".1", "rb") as plain:
         data = plain.read()
     (tmp_path / "access.log.2.gz").write_bytes(gzip.compress(data))
-    result, _ = al.analyze([site.log], state={}, include_rotated=True)
+    result, _unused = al.analyze([site.log], state={}, include_rotated=True)
     assert result["lines"] == 12
 
 

@@ -35,7 +35,7 @@ def servers(ca):
     }
     running = {}
     for name, (names, days_left, lifetime) in specs.items():
-        cert, key, _ = ca.issue(names, days_left, lifetime)
+        cert, key, _unused = ca.issue(names, days_left, lifetime)
         running[name] = TLSServer(cert, key).__enter__()
     yield running
     for server in running.values():

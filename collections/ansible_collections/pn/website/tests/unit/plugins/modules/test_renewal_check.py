@@ -110,7 +110,7 @@ def test_bad_input_fails_with_a_named_error(extra, words):
 def live(tmp_path_factory):
     directory = tmp_path_factory.mktemp("module-ca")
     ca = TestCA(directory)
-    cert, key, _ = ca.issue(["pn-bangil.go.id", "www.pn-bangil.go.id"], 3, 90)
+    cert, key, _unused = ca.issue(["pn-bangil.go.id", "www.pn-bangil.go.id"], 3, 90)
     expires = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=45)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
