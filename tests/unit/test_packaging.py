@@ -86,6 +86,6 @@ def test_every_role_documents_its_arguments():
         specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
         defaults_file = role / "defaults" / "main.yml"
         defaults = yaml.safe_load(defaults_file.read_text()) or {} if defaults_file.exists() else {}
-        documented = set(specs["main"].get("options", {}))
+        documented = {name for entry in specs.values() for name in entry.get("options", {})}
         assert set(defaults) <= documented, f"{role.name}: undocumented defaults {set(defaults) - documented}"
         assert all(name.startswith(f"pn_{role.name}_") for name in defaults), role.name

@@ -1,0 +1,241 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: restic_restore
+short_description: Restore a court website from a restic snapshot, or export a snapshot as an archive
+version_added: "0.1.0"
+description:
+  - Restores a snapshot made by M(pn.website.restic_backup) (a chosen one or the latest of the court,
+    never a C(pre-restore) safety snapshot unless chosen by id) on the host it runs on, which may be the
+    court server itself or another server (disaster recovery, restore drill).
+  - The web root is restored beside the live one and swapped in (the old one is kept as
+    C(WEBROOT.pre-restore-TIMESTAMP) unless O(keep_previous=false)); configuration paths are copied back;
+    the verified database dump and the accounts of the database are imported.
+  - With O(verify=true) the restored files are compared with the SHA-256 manifest written at backup time
+    and the tables with their row counts and checksums.
+  - With O(archive_path) the snapshot is exported as a tar (or zip) archive instead, for example onto
+    removable media; nothing is restored then.
+author:
+  - pn.website maintainers (@pn-website)
+attributes:
+  check_mode:
+    description: Can run in check mode.
+    support: full
+    details: In check mode the snapshot is resolved and nothing is restored.
+  diff_mode:
+    description: Returns no diff.
+    support: none
+options:
+  config:
+    description:
+      - Backup configuration (JSON) written by the C(pn.website.backup) role on the host the module runs on.
+      - The repository, its password and credentials are taken from the target named O(target) (default
+        the first one). Explicit options below override it.
+    type: path
+  target:
+    description: Name of the backup target in O(config).
+    type: str
+  repository:
+    description: restic repository location (C(/path), C(sftp:user@host:/path), C(rest:https://host/path),
+      C(s3:https://host/bucket/path)). Overrides the target of O(config).
+    type: str
+  repository_type:
+    description: Kind of O(repository).
+    type: str
+    choices: [local, sftp, rest, s3]
+    default: local
+  password:
+    description: Repository password (handed to restic through its environment, never logged).
+    type: str
+  password_file:
+    description: File holding the repository password.
+    type: path
+  port:
+    description: SSH port of an sftp repository.
+    type: int
+  identity_file:
+    description: SSH private key for an sftp repository.
+    type: path
+  known_hosts_file:
+    description: known_hosts file for an sftp repository (strict host key checking).
+    type: path
+  access_key_id:
+    description: S3 access key id.
+    type: str
+  secret_access_key:
+    description: S3 secret access key (never logged).
+    type: str
+  region:
+    description: S3 region.
+    type: str
+  rest_username:
+    description: User name on a REST server.
+    type: str
+  rest_password:
+    description: Password on a REST server (never logged).
+    type: str
+  cacert:
+    description: CA certificate file to trust for a REST or S3 server with a private CA.
+    type: path
+  snapshot:
+    description: Snapshot id (or unique prefix), or C(latest).
+    type: str
+    default: latest
+  host:
+    description: restic host (court inventory name) whose latest snapshot is meant.
+    type: str
+  work_dir:
+    description: Scratch directory for the restored snapshot (emptied first, removed afterwards).
+    type: path
+    default: /var/lib/pn-website/restore
+  files:
+    description: Restore the web root.
+    type: bool
+    default: true
+  webroot:
+    description: Where to put the web root. Default the path it had when it was backed up.
+    type: path
+  config_paths:
+    description: Paths from the snapshot to copy back in place (for example C(/etc/nginx)).
+    type: list
+    elements: path
+    default: []
+  database:
+    description: Import the database dump (and the accounts of the database) with these client
+      credentials. Keys C(user), C(password), C(host), C(port), C(socket), C(defaults_file); an empty
+      dict connects as root over the unix socket. Omit to leave the database alone.
+    type: dict
+  verify:
+    description: Compare the restored files and tables with the manifest of the snapshot.
+    type: bool
+    default: true
+  keep_previous:
+    description: Keep the replaced web root beside the restored one.
+    type: bool
+    default: true
+  archive_path:
+    description: Export the snapshot to this archive file instead of restoring it.
+    type: path
+  archive_format:
+    description: Archive format for O(archive_path).
+    type: str
+    choices: [tar, zip]
+    default: tar
+"""
+
+EXAMPLES = r"""
+- name: Restore the latest snapshot of this court, files and database
+  pn.website.restic_restore:
+    config: /etc/pn-website/backup.json
+    host: "{{ inventory_hostname }}"
+    database: {}
+  register: restored
+
+- name: Export a snapshot onto an external disk
+  pn.website.restic_restore:
+    config: /etc/pn-website/backup.json
+    snapshot: 1a2b3c4d
+    archive_path: /media/usb/pn-tais-1a2b3c4d.tar
+"""
+
+RETURN = r"""
+snapshot:
+  description: The restored snapshot (id, short_id, time, host, tags, age_hours).
+  returned: success
+  type: dict
+manifest:
+  description: Manifest facts of the snapshot (run_id, created, court, files, tables).
+  returned: when restored
+  type: dict
+webroot:
+  description: Where the web root went (destination) and where the old one was kept (previous).
+  returned: when files were restored
+  type: dict
+verification:
+  description: Comparison with the manifest (ok, files.missing/changed, tables.problems).
+  returned: when verify is true
+  type: dict
+archive:
+  description: The exported archive (archive, bytes, format).
+  returned: when archive_path is set
+  type: dict
+durations:
+  description: Seconds spent per step.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pn.website.plugins.module_utils.mysql_dump import DumpError
+from ansible_collections.pn.website.plugins.module_utils.restic import (
+    REPOSITORY_OPTIONS,
+    ResticError,
+    repository_from_params,
+    restore_site,
+    snapshot_age_hours,
+)
+
+
+def main():
+    argument_spec = dict(REPOSITORY_OPTIONS)
+    argument_spec.update(
+        snapshot=dict(type="str", default="latest"),
+        host=dict(type="str"),
+        work_dir=dict(type="path", default="/var/lib/pn-website/restore"),
+        files=dict(type="bool", default=True),
+        webroot=dict(type="path"),
+        config_paths=dict(type="list", elements="path", default=[]),
+        database=dict(type="dict", no_log=False),
+        verify=dict(type="bool", default=True),
+        keep_previous=dict(type="bool", default=True),
+        archive_path=dict(type="path"),
+        archive_format=dict(type="str", choices=["tar", "zip"], default="tar"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    database = params["database"]
+    if database and database.get("password"):
+        module.no_log_values.add(str(database["password"]))
+    try:
+        repository = repository_from_params(params)
+        if module.check_mode or params["archive_path"]:
+            snap = repository.resolve(params["snapshot"], host=params["host"], exclude_tags=("pre-restore",))
+            snapshot = {
+                "id": snap["id"],
+                "short_id": snap.get("short_id"),
+                "time": snap.get("time"),
+                "host": snap.get("hostname"),
+                "tags": snap.get("tags") or [],
+                "age_hours": snapshot_age_hours(snap),
+            }
+            if module.check_mode:
+                module.exit_json(changed=True, snapshot=snapshot, durations={})
+            archive = repository.dump_archive(snap["id"], params["archive_path"], params["archive_format"])
+            module.exit_json(changed=True, snapshot=snapshot, archive=archive, durations={})
+        result = restore_site(
+            repository,
+            snapshot=params["snapshot"],
+            host=params["host"],
+            work_dir=params["work_dir"],
+            webroot=params["webroot"],
+            files=params["files"],
+            config_paths=params["config_paths"],
+            database=database,
+            verify=params["verify"],
+            keep_previous=params["keep_previous"],
+        )
+    except (ResticError, DumpError, OSError) as error:
+        module.fail_json(msg="restore failed: %s" % error, kind=getattr(error, "kind", "failed"))
+    module.exit_json(changed=True, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: restic_snapshots
+short_description: List the restic snapshots of a court and how old the newest one is
+version_added: "0.1.0"
+description:
+  - Lists the snapshots of a court (restic host name = the court's inventory name) in one backup
+    repository, newest last, and reports the age of the newest one (the recovery point objective).
+  - The repository is a target of the court's backup configuration or given explicitly; its password and
+    credentials never appear in the result.
+author:
+  - pn.website maintainers (@pn-website)
+attributes:
+  check_mode:
+    description: Can run in check mode.
+    support: full
+    details: Read-only.
+  diff_mode:
+    description: Returns no diff.
+    support: none
+options:
+  config:
+    description:
+      - Backup configuration (JSON) written by the C(pn.website.backup) role on the host the module runs on.
+      - The repository, its password and credentials are taken from the target named O(target) (default
+        the first one). Explicit options below override it.
+    type: path
+  target:
+    description: Name of the backup target in O(config).
+    type: str
+  repository:
+    description: restic repository location (C(/path), C(sftp:user@host:/path), C(rest:https://host/path),
+      C(s3:https://host/bucket/path)). Overrides the target of O(config).
+    type: str
+  repository_type:
+    description: Kind of O(repository).
+    type: str
+    choices: [local, sftp, rest, s3]
+    default: local
+  password:
+    description: Repository password (handed to restic through its environment, never logged).
+    type: str
+  password_file:
+    description: File holding the repository password.
+    type: path
+  port:
+    description: SSH port of an sftp repository.
+    type: int
+  identity_file:
+    description: SSH private key for an sftp repository.
+    type: path
+  known_hosts_file:
+    description: known_hosts file for an sftp repository (strict host key checking).
+    type: path
+  access_key_id:
+    description: S3 access key id.
+    type: str
+  secret_access_key:
+    description: S3 secret access key (never logged).
+    type: str
+  region:
+    description: S3 region.
+    type: str
+  rest_username:
+    description: User name on a REST server.
+    type: str
+  rest_password:
+    description: Password on a REST server (never logged).
+    type: str
+  cacert:
+    description: CA certificate file to trust for a REST or S3 server with a private CA.
+    type: path
+  host:
+    description: Only snapshots of this restic host (the court's inventory name). Default all hosts.
+    type: str
+  tags:
+    description: Only snapshots with all of these tags (for example C(court:pn-tais)).
+    type: list
+    elements: str
+    default: []
+  max_age_hours:
+    description: When set, RV(stale) tells whether the newest snapshot is older than this.
+    type: float
+"""
+
+EXAMPLES = r"""
+- name: Snapshots of this court on its first backup target
+  pn.website.restic_snapshots:
+    config: /etc/pn-website/backup.json
+    host: "{{ inventory_hostname }}"
+  register: snaps
+
+- name: Snapshots in a repository on the backup server
+  pn.website.restic_snapshots:
+    repository: /srv/pn-backup/pn-tais
+    password: "{{ pn_backup_password }}"
+  no_log: true
+"""
+
+RETURN = r"""
+snapshots:
+  description: Snapshots (id, short_id, time, host, tags, paths), oldest first.
+  returned: success
+  type: list
+  elements: dict
+count:
+  description: Number of snapshots.
+  returned: success
+  type: int
+latest:
+  description: The newest snapshot, or null when there is none.
+  returned: success
+  type: dict
+age_hours:
+  description: Age of the newest snapshot in hours (null without snapshots).
+  returned: success
+  type: float
+stale:
+  description: Whether there is no snapshot or the newest is older than O(max_age_hours).
+  returned: success
+  type: bool
+repository:
+  description: The repository location without credentials.
+  returned: always
+  type: str
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pn.website.plugins.module_utils.restic import (
+    REPOSITORY_OPTIONS,
+    ResticError,
+    repository_from_params,
+    snapshot_age_hours,
+)
+
+
+def main():
+    argument_spec = dict(REPOSITORY_OPTIONS)
+    argument_spec.update(
+        host=dict(type="str"),
+        tags=dict(type="list", elements="str", default=[]),
+        max_age_hours=dict(type="float"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    try:
+        repository = repository_from_params(params)
+        snapshots = repository.snapshots(host=params["host"], tags=params["tags"])
+    except ResticError as error:
+        module.fail_json(msg=str(error), kind=error.kind, repository=params.get("repository") or "")
+    keep = ("id", "short_id", "time", "hostname", "tags", "paths")
+    snapshots = [{key: snap.get(key) for key in keep} for snap in snapshots]
+    latest = snapshots[-1] if snapshots else None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    age = snapshot_age_hours(latest, now) if latest else None
+    stale = age is None or (params["max_age_hours"] is not None and age > params["max_age_hours"])
+    module.exit_json(
+        changed=False,
+        snapshots=snapshots,
+        count=len(snapshots),
+        latest=latest,
+        age_hours=age,
+        stale=stale,
+        repository=repository.display,
+    )
+
+
+if __name__ == "__main__":
+    main()

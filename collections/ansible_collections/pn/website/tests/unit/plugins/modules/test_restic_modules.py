@@ -1,0 +1,131 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The restic modules (backup, snapshots, maintain, restore) on a real local restic repository."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.pn.website.plugins.modules import (
+    restic_backup,
+    restic_maintain,
+    restic_restore,
+    restic_snapshots,
+)
+from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
+    AnsibleExitJson,
+    AnsibleFailJson,
+    patch_exits,
+    set_module_args,
+)
+
+SECRET = "Modul-Rahasia-55"
+pytestmark = pytest.mark.skipif(shutil.which("restic") is None, reason="restic is not installed")
+
+
+def run(module, args, check_mode=False):
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with set_module_args(args), patch_exits(), pytest.raises((AnsibleExitJson, AnsibleFailJson)) as exc:
+        module.main()
+    return exc.value
+
+
+@pytest.fixture(scope="module")
+def court(tmp_path_factory):
+    base = tmp_path_factory.mktemp("court")
+    web = base / "web"
+    (web / "uploads").mkdir(parents=True)
+    (web / "index.php").write_text("<?php echo 'Pengadilan Negeri Bangil';\n")
+    (web / "uploads" / "berita.jpg").write_bytes(b"\xff\xd8" + b"x" * 5000)
+    (base / "backup.pass").write_text(SECRET + "\n")
+    config = {
+        "court": "pn-bangil",
+        "targets": [{"name": "disk", "type": "local", "repository": str(base / "repo")}],
+        "password_file": str(base / "backup.pass"),
+        "webroot": str(web),
+        "paths": [],
+        "staging_dir": str(base / "staging"),
+        "status_file": str(base / "status.json"),
+    }
+    (base / "backup.json").write_text(json.dumps(config))
+    return base
+
+
+def test_backup_module_check_mode_changes_nothing(court):
+    result = run(restic_backup, {"config": str(court / "backup.json")}, check_mode=True).result
+    assert result["changed"] and result["targets"] == [{"name": "disk", "type": "local"}]
+    assert not (court / "repo").exists()
+    missing = run(restic_backup, {"config": str(court / "absent.json")}, check_mode=True).result
+    assert missing["changed"] and "not written yet" in missing["msg"]
+
+
+def test_backup_then_list_maintain_and_export(court):
+    result = run(restic_backup, {"config": str(court / "backup.json"), "run_id": "m1"})
+    assert isinstance(result, AnsibleExitJson), result.result
+    backup = result.result
+    assert backup["status"] == "ok" and backup["changed"]
+    snapshot_id = backup["targets"][0]["snapshot_id"]
+    assert SECRET not in json.dumps(backup)
+
+    listed = run(
+        restic_snapshots, {"config": str(court / "backup.json"), "host": "pn-bangil", "max_age_hours": 1}
+    ).result
+    assert listed["count"] == 1 and listed["latest"]["short_id"] == snapshot_id
+    assert listed["stale"] is False and 0 <= listed["age_hours"] < 1
+    other_host = run(restic_snapshots, {"config": str(court / "backup.json"), "host": "pn-tais"}).result
+    assert other_host["count"] == 0 and other_host["stale"] is True
+
+    maintained = run(
+        restic_maintain,
+        {
+            "repository": str(court / "repo"),
+            "password": SECRET,
+            "actions": ["unlock", "forget", "check"],
+            "keep_within": "30d",
+            "check_subset": "1/2",
+        },
+    ).result
+    assert maintained["forget"]["kept"] == 1 and maintained["check"]["ok"] is True
+
+    archive = court / "export.tar"
+    exported = run(
+        restic_restore, {"config": str(court / "backup.json"), "archive_path": str(archive)}
+    ).result
+    assert exported["archive"]["bytes"] == archive.stat().st_size > 5000
+    planned = run(
+        restic_restore, {"config": str(court / "backup.json"), "webroot": str(court / "dr")}, check_mode=True
+    ).result
+    assert planned["snapshot"]["short_id"] == snapshot_id and not (court / "dr").exists()
+    restored = run(
+        restic_restore,
+        {"config": str(court / "backup.json"), "webroot": str(court / "dr"), "work_dir": str(court / "work")},
+    ).result
+    assert restored["verification"]["ok"] and Path(court / "dr" / "uploads" / "berita.jpg").exists()
+
+
+def test_wrong_password_fails_clearly_without_echoing_it(court):
+    result = run(restic_snapshots, {"repository": str(court / "repo"), "password": "salah-" + SECRET})
+    assert isinstance(result, AnsibleFailJson)
+    assert result.result["kind"] == "wrong-password" and "wrong repository password" in result.result["msg"]
+    assert SECRET not in result.result["msg"]
+    bad = run(restic_maintain, {"config": str(court / "backup.json"), "target": "nope", "actions": ["check"]})
+    assert isinstance(bad, AnsibleFailJson) and "no backup target named 'nope'" in bad.result["msg"]
+
+
+def test_backup_module_fails_on_a_broken_target(court, tmp_path):
+    config = json.loads((court / "backup.json").read_text())
+    config["targets"] = [{"name": "server", "type": "sftp", "repository": "sftp:x@127.0.0.1:/r", "port": 1}]
+    config["status_file"] = str(tmp_path / "status.json")
+    (tmp_path / "backup.json").write_text(json.dumps(config))
+    failed = run(restic_backup, {"config": str(tmp_path / "backup.json")})
+    assert isinstance(failed, AnsibleFailJson)
+    assert failed.result["status"] == "failed" and "server:" in failed.result["msg"]
+    tolerated = run(restic_backup, {"config": str(tmp_path / "backup.json"), "fail_on_error": False})
+    assert isinstance(tolerated, AnsibleExitJson) and tolerated.result["exit_code"] == 1
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
