@@ -349,7 +349,7 @@ def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_pat
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(200):
+        for _unused in range(200):
             if any(locks.iterdir()):
                 return proc
             time.sleep(0.05)

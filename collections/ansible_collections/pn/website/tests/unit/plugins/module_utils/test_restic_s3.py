@@ -43,7 +43,7 @@ def s3(tmp_path_factory):
     )
     endpoint = "http://127.0.0.1:%d" % port
     try:
-        for _ in range(200):
+        for _unused in range(200):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
