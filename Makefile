@@ -39,7 +39,7 @@ system-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements/lock.txt pyproject.toml
+$(VENV)/.installed: requirements/lock.txt pyproject.toml | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
