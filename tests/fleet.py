@@ -52,6 +52,23 @@ COURTS = [
         "apache",
     ),
     ("pn-bangkinang", "Pengadilan Negeri Bangkinang", "PN", "PT Pekanbaru", "pn-bangkinang.go.id", "nginx"),
+    # More courts for fleet-scale runs (tests/benchmarks/bench_fleet_cycle.py).
+    ("pn-pekanbaru", "Pengadilan Negeri Pekanbaru", "PN", "PT Pekanbaru", "pn-pekanbaru.go.id", "nginx"),
+    ("pn-dumai", "Pengadilan Negeri Dumai", "PN", "PT Pekanbaru", "pn-dumai.go.id", "apache"),
+    ("pn-siak", "Pengadilan Negeri Siak Sri Indrapura", "PN", "PT Pekanbaru", "pn-siak.go.id", "nginx"),
+    ("pn-rengat", "Pengadilan Negeri Rengat", "PN", "PT Pekanbaru", "pn-rengat.go.id", "apache"),
+    ("pn-surabaya", "Pengadilan Negeri Surabaya", "PN", "PT Surabaya", "pn-surabaya.go.id", "nginx"),
+    ("pn-sidoarjo", "Pengadilan Negeri Sidoarjo", "PN", "PT Surabaya", "pn-sidoarjo.go.id", "apache"),
+    ("pn-pasuruan", "Pengadilan Negeri Pasuruan", "PN", "PT Surabaya", "pn-pasuruan.go.id", "nginx"),
+    ("pn-malang", "Pengadilan Negeri Malang", "PN", "PT Surabaya", "pn-malang.go.id", "apache"),
+    ("pn-kepanjen", "Pengadilan Negeri Kepanjen", "PN", "PT Surabaya", "pn-kepanjen.go.id", "nginx"),
+    ("pn-medan", "Pengadilan Negeri Medan", "PN", "PT Medan", "pn-medan.go.id", "apache"),
+    ("pn-binjai", "Pengadilan Negeri Binjai", "PN", "PT Medan", "pn-binjai.go.id", "nginx"),
+    ("pn-lubuk-pakam", "Pengadilan Negeri Lubuk Pakam", "PN", "PT Medan", "pn-lubuk-pakam.go.id", "apache"),
+    ("pn-kupang", "Pengadilan Negeri Kupang", "PN", "PT Kupang", "pn-kupang.go.id", "nginx"),
+    ("pn-atambua", "Pengadilan Negeri Atambua", "PN", "PT Kupang", "pn-atambua.go.id", "apache"),
+    ("pn-jayapura", "Pengadilan Negeri Jayapura", "PN", "PT Jayapura", "pn-jayapura.go.id", "nginx"),
+    ("pn-merauke", "Pengadilan Negeri Merauke", "PN", "PT Jayapura", "pn-merauke.go.id", "apache"),
 ]
 
 
@@ -267,8 +284,17 @@ def _wait_ready(court: Court, deadline: float) -> None:
     raise FleetError(f"{court.name} not ready in time (state {state!r}, last error {last_error})")
 
 
-def start(name: str, count: int = 3, webservers: list[str] | None = None, timeout: float = 180) -> Fleet:
-    """Start COUNT court containers (replacing an older fleet of the same name) and write the inventory."""
+def start(
+    name: str,
+    count: int = 3,
+    webservers: list[str] | None = None,
+    timeout: float = 180,
+    podman_args: list[str] | None = None,
+) -> Fleet:
+    """Start COUNT court containers (replacing an older fleet of the same name) and write the inventory.
+
+    PODMAN_ARGS are added to every `podman create` (e.g. a small tmpfs mount for a full-disk test).
+    """
     if count > len(COURTS):
         raise FleetError(f"at most {len(COURTS)} courts in a fleet")
     remove(name)
@@ -321,6 +347,7 @@ def start(name: str, count: int = 3, webservers: list[str] | None = None, timeou
             f"{court.address}:80:80",
             "-p",
             f"{court.address}:443:443",
+            *(podman_args or []),
             images[webserver],
         )
         podman("cp", str(site_env), f"{court.container}:/etc/pn-court/site.env")
