@@ -564,6 +564,7 @@ class _SiteProbe:
             "content": None,
             "cloaking": None,
             "baseline": None,
+            "hostnames": [],
             "findings": [],
             "complete": False,
         }
@@ -572,13 +573,18 @@ class _SiteProbe:
     # -- steps ---------------------------------------------------------------------------------
 
     async def run(self):
+        homepage_read = await self._homepage()
+        await self._other_hostnames()
+        self.result["complete"] = homepage_read
+
+    async def _homepage(self):
         res = self.result
         try:
             home = await self.fetcher.get(res["url"], VARIANT_HEADERS["browser"])
         except ProbeError as exc:
             res["reason"], res["error"] = exc.kind, exc.message
             res["redirects"] = exc.extra.get("redirects", [])
-            return
+            return False
         self._record_home(home)
         html = decode_body(home)
         page = cc.parse_html(html, home["final_url"])
@@ -605,7 +611,35 @@ class _SiteProbe:
         robots = await self._robots(home["final_url"])
         if self.opts["freshness"] or self.opts["baselines"]:
             await self._freshness(home, page, robots)
-        res["complete"] = True
+        return True
+
+    async def _other_hostnames(self):
+        """Every other name the court serves (www., sipp., ...) answers, with a valid certificate."""
+        main = urlsplit(self.result["url"])
+        seen = {(main.hostname or "").lower()}
+        for host in self.site.get("hostnames") or []:
+            host = str(host).strip().lower().rstrip(".")
+            if not host or host in seen:
+                continue
+            seen.add(host)
+            url = "%s://%s%s/" % (main.scheme, host, ":%d" % main.port if main.port else "")
+            entry = {"host": host, "url": url, "reachable": False, "status": None, "error": None}
+            entry["tls"] = None
+            try:
+                resp = await self.fetcher.get(url, VARIANT_HEADERS["browser"])
+            except ProbeError as exc:
+                entry["reason"], entry["error"] = exc.kind, exc.message
+            else:
+                entry["status"], entry["final_url"] = resp["status"], resp["final_url"]
+                entry["response_ms"] = resp["elapsed_ms"]
+                entry["tls"] = self._tls_details(resp["tls"])
+                if entry["tls"] is not None and not entry["tls"]["verified"]:
+                    entry["reason"], entry["error"] = "tls", entry["tls"]["error"]
+                elif resp["status"] >= 400:
+                    entry["reason"], entry["error"] = "http", "HTTP status %d" % resp["status"]
+                else:
+                    entry["reachable"] = True
+            self.result["hostnames"].append(entry)
 
     def _record_home(self, home):
         res = self.result
@@ -615,12 +649,7 @@ class _SiteProbe:
         res["response_ms"] = home["elapsed_ms"]
         res["ttfb_ms"] = home["ttfb_ms"]
         res["http_version"] = home["http_version"]
-        tls = home["tls"]
-        if tls is not None:
-            tls = dict(tls)
-            not_after = tls.pop("not_after", None)
-            tls["not_after"] = _iso(not_after)
-            tls["days_left"] = _days_between(not_after, self.now) if not_after else None
+        tls = self._tls_details(home["tls"])
         res["tls"] = tls
         if home["status"] >= 400:
             res["reason"] = "http"
@@ -631,11 +660,23 @@ class _SiteProbe:
         else:
             res["reachable"] = True
 
+    def _tls_details(self, tls):
+        if tls is None:
+            return None
+        tls = dict(tls)
+        not_after = tls.pop("not_after", None)
+        tls["not_after"] = _iso(not_after)
+        tls["days_left"] = _days_between(not_after, self.now) if not_after else None
+        return tls
+
     def _add(self, item):
+        key = (item["rule"], item["evidence"].get("variant"), item["evidence"].get("host"))
         for existing in self.result["findings"]:
-            if existing["rule"] == item["rule"] and existing["evidence"].get("variant") == item[
-                "evidence"
-            ].get("variant"):
+            if (
+                existing["rule"],
+                existing["evidence"].get("variant"),
+                existing["evidence"].get("host"),
+            ) == key:
                 return
         self.result["findings"].append(item)
 
@@ -894,27 +935,23 @@ class _SiteProbe:
                 )
             )
 
-    # -- final result --------------------------------------------------------------------------
-
-    def finish(self, duration):
-        self.fetcher.close()
-        res = self.result
-        res["duration_ms"] = round(duration * 1000, 1)
-        res["requests"] = self.fetcher.requests
-        res["connections"] = self.fetcher.connections
-        tls = res["tls"]
+    def _tls_findings(self, tls, host=None):
+        """tls-invalid or tls-expiring for the homepage's certificate, or for another served HOST."""
+        where = {"host": host} if host else {}
+        on_id = " (%s)" % host if host else ""
         if tls is not None and not tls["verified"]:
             self._add(
                 cc.finding(
                     "tls-invalid",
                     "critical",
-                    "Sertifikat TLS tidak valid (%s): %s." % (tls["reason"], tls["error"]),
-                    "The TLS certificate is invalid (%s): %s." % (tls["reason"], tls["error"]),
-                    {
-                        "reason": tls["reason"],
-                        "subject": tls.get("subject"),
-                        "not_after": tls.get("not_after"),
-                    },
+                    "Sertifikat TLS%s tidak valid (%s): %s." % (on_id, tls["reason"], tls["error"]),
+                    "The TLS certificate%s is invalid (%s): %s." % (on_id, tls["reason"], tls["error"]),
+                    dict(
+                        where,
+                        reason=tls["reason"],
+                        subject=tls.get("subject"),
+                        not_after=tls.get("not_after"),
+                    ),
                 )
             )
         elif tls is not None and tls.get("days_left") is not None:
@@ -929,27 +966,50 @@ class _SiteProbe:
                     cc.finding(
                         "tls-expiring",
                         severity,
-                        "Sertifikat TLS berakhir dalam %d hari (%s)." % (int(days), tls["not_after"]),
-                        "The TLS certificate expires in %d days (%s)." % (int(days), tls["not_after"]),
-                        {"days_left": days, "not_after": tls["not_after"], "subject": tls.get("subject")},
+                        "Sertifikat TLS%s berakhir dalam %d hari (%s)."
+                        % (on_id, int(days), tls["not_after"]),
+                        "The TLS certificate%s expires in %d days (%s)."
+                        % (on_id, int(days), tls["not_after"]),
+                        dict(where, days_left=days, not_after=tls["not_after"], subject=tls.get("subject")),
                     )
                 )
-        if not res["reachable"] and res["reason"] != "tls":
-            severity = "high" if res["reason"] == "http" and (res["status"] or 0) < 500 else "critical"
-            self._add(
-                cc.finding(
-                    "unavailable",
-                    severity,
-                    "Website tidak dapat diakses, %s: %s." % (_reason(res["reason"], "id"), res["error"]),
-                    "The website is unavailable, %s: %s." % (_reason(res["reason"], "en"), res["error"]),
-                    {
-                        "reason": res["reason"],
-                        "error": res["error"],
-                        "status": res["status"],
-                        "url": res["url"],
-                    },
-                )
+
+    def _unavailable(self, res, host=None):
+        """``res`` is the homepage result, or the entry of another served HOST."""
+        severity = "high" if res["reason"] == "http" and (res["status"] or 0) < 500 else "critical"
+        what_id = "Website (%s)" % host if host else "Website"
+        self._add(
+            cc.finding(
+                "unavailable",
+                severity,
+                "%s tidak dapat diakses, %s: %s." % (what_id, _reason(res["reason"], "id"), res["error"]),
+                "The website%s is unavailable, %s: %s."
+                % (" (%s)" % host if host else "", _reason(res["reason"], "en"), res["error"]),
+                dict(
+                    {"host": host} if host else {},
+                    reason=res["reason"],
+                    error=res["error"],
+                    status=res["status"],
+                    url=res["url"],
+                ),
             )
+        )
+
+    # -- final result --------------------------------------------------------------------------
+
+    def finish(self, duration):
+        self.fetcher.close()
+        res = self.result
+        res["duration_ms"] = round(duration * 1000, 1)
+        res["requests"] = self.fetcher.requests
+        res["connections"] = self.fetcher.connections
+        self._tls_findings(res["tls"])
+        if not res["reachable"] and res["reason"] != "tls":
+            self._unavailable(res)
+        for entry in res["hostnames"]:
+            self._tls_findings(entry["tls"], entry["host"])
+            if not entry["reachable"] and entry.get("reason") != "tls":
+                self._unavailable(entry, entry["host"])
         order = cc.SEVERITY_RANK
         res["findings"].sort(key=lambda f: -order[f["severity"]])
         history = list(self.state.get("history") or [])
@@ -1116,6 +1176,16 @@ def sop_result(result, lang="id") -> dict:
             "content_age_days": fresh.get("age_days"),
             "content_source": fresh.get("source"),
             "checked_at": result.get("checked_at"),
+            "hostnames": [
+                {
+                    "host": entry["host"],
+                    "reachable": entry["reachable"],
+                    "status": entry["status"],
+                    "tls_valid": (entry["tls"] or {}).get("verified"),
+                    "tls_days_left": (entry["tls"] or {}).get("days_left"),
+                }
+                for entry in result.get("hostnames") or []
+            ],
         },
         "findings": out_findings,
     }

@@ -46,6 +46,14 @@ options:
         description: Newest content older than this many days is reported as C(content-stale).
         type: int
         default: 14
+      hostnames:
+        description:
+          - Every other host name the court serves (for example V(www.) and V(sipp.) names). Each is
+            fetched once over the scheme of O(sites[].url) and reported as C(unavailable),
+            C(tls-invalid) or C(tls-expiring) when it fails; the full content checks run on O(sites[].url).
+        type: list
+        elements: str
+        default: []
       resolve:
         description:
           - curl-style C(HOST:PORT:ADDR) overrides; the connection goes to ADDR while the TLS server
@@ -194,6 +202,7 @@ SITE_SPEC = dict(
     url=dict(type="str", required=True),
     keyword=dict(type="str", no_log=False),
     max_age_days=dict(type="int", default=14),
+    hostnames=dict(type="list", elements="str", default=[]),
     resolve=dict(type="list", elements="str", default=[]),
     state=dict(type="dict"),
     accept_baseline=dict(type="bool", default=False),

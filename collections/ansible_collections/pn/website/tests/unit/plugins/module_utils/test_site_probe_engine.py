@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.pn.website.plugins.module_utils import site_probe as sp
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
+    DOMAIN,
     KEYWORD,
     ProbeFleet,
     no_dns,
@@ -288,3 +289,34 @@ def test_fetcher_replaces_a_connection_closed_by_the_server(fleet):
     first, second = asyncio.run(fetch_all())
     assert first["status"] == 200 and second["status"] == 200
     assert fetcher.requests == 2 and fetcher.connections == 2
+
+
+def test_every_served_hostname_is_checked(fleet):
+    """court_hostnames: each other name answers with a valid certificate, or is reported by host."""
+    port = fleet.https["valid"].port
+    alias = "stale." + DOMAIN  # served, certificate covers it
+    unlisted = "www.good." + DOMAIN  # served by the same server, certificate does not cover it
+    unknown = "sipp.good." + DOMAIN  # no address at all
+    site = fleet.site(
+        "good",
+        hostnames=["good." + DOMAIN, alias, unlisted, unknown, alias.upper()],
+        resolve=fleet.resolve("good") + ["%s:%d:127.0.0.1" % (name, port) for name in (alias, unlisted)],
+    )
+    options = {"ca_file": fleet.ca_file, "read_timeout": 1.0, "total_timeout": 10.0, "cloaking": False}
+    (result,) = sp.probe([site], options, resolver=no_dns)
+    checked = {entry["host"]: entry for entry in result["hostnames"]}
+    assert list(checked) == [alias, unlisted, unknown]  # the homepage's own name and duplicates once
+    assert checked[alias]["reachable"] and checked[alias]["status"] == 200
+    assert checked[alias]["url"] == "https://%s:%d/" % (alias, port)
+    assert checked[unlisted]["reason"] == "tls" and checked[unlisted]["tls"]["reason"] == "hostname-mismatch"
+    assert checked[unknown]["reason"] == "dns" and not checked[unknown]["reachable"]
+    by_host = {(f["rule"], f["evidence"].get("host")) for f in result["findings"]}
+    assert ("tls-invalid", unlisted) in by_host and ("unavailable", unknown) in by_host
+    assert not {rule for rule, host in by_host if host in (None, alias)} & {"unavailable", "tls-invalid"}
+    assert result["reachable"] and result["complete"]
+    outputs = sp.sop_result(result)["outputs"]["hostnames"]
+    assert [(o["host"], o["reachable"], o["tls_valid"]) for o in outputs] == [
+        (alias, True, True),
+        (unlisted, False, False),
+        (unknown, False, None),
+    ]
