@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from sopansible.cli import main
 from sopansible.store import HistoryStore
@@ -29,11 +30,24 @@ def run_monitor(inventory, data) -> dict:
         store.close()
 
 
+def with_shared_hosting_court(fleet, path):
+    """The fleet's inventory plus a court on shared hosting (no SSH at all) whose site is a fleet site."""
+    inventory = yaml.safe_load(fleet.inventory.read_text())
+    site = fleet.courts[0].vars()
+    server_only = ("court_webroot", "court_db", "court_backup_targets")
+    hosted = {key: val for key, val in site.items() if key.startswith("court_") and key not in server_only}
+    hosted["ansible_host"] = "127.0.0.254"  # nothing listens: W1 must not need SSH
+    inventory["all"]["children"]["courts"]["children"]["shared_hosting"] = {"hosts": {"pn-hosted": hosted}}
+    path.write_text(yaml.safe_dump(inventory))
+    return path
+
+
 def test_monitor_probes_every_court_and_every_served_name(fleet, tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("SOPANSIBLE_DATA", str(data))
-    results = run_monitor(fleet.inventory, data)
-    assert set(results) == {court.name for court in fleet.courts}
+    results = run_monitor(with_shared_hosting_court(fleet, tmp_path / "inventory.yml"), data)
+    assert set(results) == {court.name for court in fleet.courts} | {"pn-hosted"}
+    assert results["pn-hosted"]["status"] == "ok", results["pn-hosted"]
     for court in fleet.courts:
         result = results[court.name]
         outputs = result["outputs"]
