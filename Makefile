@@ -15,7 +15,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PYTHON ?= python3
 COLLECTION := collections/ansible_collections/pn/website
-SYSTEM_PACKAGES := podman runc debootstrap restic goaccess uidmap openssh-client curl python3-venv ca-certificates
+SYSTEM_PACKAGES := podman runc debootstrap restic goaccess uidmap openssh-client curl python3-venv ca-certificates \
+  chromium fonts-dejavu-core fonts-liberation
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf

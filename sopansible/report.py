@@ -22,6 +22,7 @@ import multiprocessing
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,18 @@ LANGS = ("id", "en")
 SAMPLE_LIMIT = 5
 FINDING_LIMIT = 20
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Headless Chromium as a printer: no sandbox (it runs as a service user or root on the controller), no
+# GPU, no first-run, extension or network side activity.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-background-networking",
+    "--disable-sync",
+    "--mute-audio",
+)
 TEXT_LIMIT = 300
 
 MONTHS = {
@@ -1468,23 +1481,30 @@ def to_pdf(html: Path, pdf: Path | None = None, chromium: str | None = None) -> 
             "browser",
         )
     pdf = pdf or html.with_suffix(".pdf")
+    if not html.is_file():
+        raise ReportError(f"laporan tidak ada: {html}", f"report not found: {html}")
     try:
-        subprocess.run(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={pdf}",
-                html.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        pdf.unlink(missing_ok=True)  # never mistake an old file for this run's output
+        # A throw-away profile: no state shared between runs or with a desktop browser.
+        with tempfile.TemporaryDirectory(prefix="sopansible-chromium-") as profile:
+            subprocess.run(
+                [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer"]
+                + [f"--print-to-pdf={pdf}", html.resolve().as_uri()],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
     except (OSError, subprocess.SubprocessError) as exc:
         raise ReportError(
             f"Chromium gagal mencetak {html} ke PDF: {exc}", f"Chromium could not print {html} to PDF: {exc}"
         ) from None
+    try:
+        with open(pdf, "rb") as handle:
+            valid = handle.read(5) == b"%PDF-"
+    except OSError:
+        valid = False
+    if not valid:
+        raise ReportError(
+            f"Chromium tidak menghasilkan PDF untuk {html}", f"Chromium produced no PDF for {html}"
+        )
     return pdf

@@ -12,6 +12,8 @@ Writing
   ``add_troubleshooting(record) -> int``: a troubleshooting record (SOP W6/W7): problem, evidence,
   actions, who, third party, duration vs. standard time, outcome.
   ``prune(before) -> int``: delete runs that started before a time (retention).
+  ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
+  last sent per problem and channel (announce once until the problem changes or clears).
 
 Reading (``courts=None`` means every court; every fleet-wide method is one query, never one per court)
   ``runs(limit=20, name=None)``: newest first: run_id, name, inventory, started, finished, status,
@@ -140,6 +142,28 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 recorded TEXT NOT NULL
             )""",
             "CREATE INDEX troubleshooting_court ON troubleshooting (court, started)",
+        ),
+    ),
+    (
+        "notification state",
+        (
+            # One row per problem (court + rule + target) and channel: what was last sent, so that a
+            # problem is announced once until it changes, clears or comes back.
+            """CREATE TABLE notifications (
+                key TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                court TEXT NOT NULL,
+                activity TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                target TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                state TEXT NOT NULL,
+                message TEXT,
+                run_id TEXT,
+                sent TEXT NOT NULL,
+                PRIMARY KEY (key, channel)
+            )""",
+            "CREATE INDEX notifications_court ON notifications (court, state)",
         ),
     ),
 ]
@@ -356,7 +380,43 @@ class HistoryStore:
                     for court, data in row["courts"].items()
                 ],
             )
+            self._insert_run_troubleshooting(conn, run, row["run_id"])
         return not existed
+
+    _INSERT_TROUBLESHOOTING = (
+        "INSERT INTO troubleshooting (court, activity, problem, evidence_json, actions_json, who,"
+        " third_party_json, started, finished, duration_s, standard_time, outcome, finding_rule, run_id,"
+        " recorded) VALUES (:court, :activity, :problem, :evidence_json, :actions_json, :who,"
+        " :third_party_json, :started, :finished, :duration_s, :standard_time, :outcome, :finding_rule,"
+        " :run_id, :recorded)"
+    )
+
+    def _insert_run_troubleshooting(
+        self, conn: sqlite3.Connection, run: Mapping[str, Any], run_id: str
+    ) -> None:
+        """Troubleshooting records carried by results (``result["troubleshooting"]``, SOP W6/W7), with
+        court, activity and run_id filled in from the result. Recording the run again adds none twice."""
+        for index, result in enumerate(run.get("results") or []):
+            records = result.get("troubleshooting") if isinstance(result, Mapping) else None
+            if not records:
+                continue
+            if not isinstance(records, list):
+                raise StoreError(f"run {run_id}: results[{index}].troubleshooting harus berupa daftar")
+            for record in records:
+                if not isinstance(record, Mapping):
+                    raise StoreError(f"run {run_id}: results[{index}].troubleshooting: catatan harus dict")
+                full = {"court": result.get("court"), "activity": result.get("activity"), **record}
+                full["run_id"] = run_id
+                full.setdefault("started", result.get("started"))
+                full.setdefault("finished", result.get("finished"))
+                row = self._normalise_troubleshooting(full)
+                duplicate = conn.execute(
+                    "SELECT 1 FROM troubleshooting WHERE run_id = :run_id AND court = :court"
+                    " AND activity = :activity AND problem = :problem AND started = :started",
+                    row,
+                ).fetchone()
+                if not duplicate:
+                    conn.execute(self._INSERT_TROUBLESHOOTING, row)
 
     def add_troubleshooting(self, record: Mapping[str, Any]) -> int:
         """Store a troubleshooting record (SOP W6/W7). Fields: court, problem (required); activity [W7];
@@ -390,6 +450,53 @@ class HistoryStore:
                 "DELETE FROM results WHERE run_id IN (SELECT run_id FROM runs WHERE started < ?)", (cutoff,)
             )
             return conn.execute("DELETE FROM runs WHERE started < ?", (cutoff,)).rowcount
+
+    # -- notification state (sopansible.notify) ------------------------------------------------------------
+    def notification_state(self, channel: str | None = None, state: str | None = None) -> list[dict]:
+        """Notification records, oldest first: key, channel, court, activity, rule, target, fingerprint,
+        state ("open" or "resolved"), message, run_id, sent (ISO time)."""
+        rows = self._conn.execute(
+            "SELECT * FROM notifications WHERE (:channel IS NULL OR channel = :channel)"
+            " AND (:state IS NULL OR state = :state) ORDER BY sent, key, channel",
+            {"channel": channel, "state": state},
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def mark_notified(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Remember what was sent (one record per problem and channel; replaces the earlier record of
+        the same key and channel). Returns the number of records written."""
+        rows = []
+        for record in records:
+            for name in ("key", "channel", "court", "rule", "fingerprint", "state"):
+                if not isinstance(record.get(name), str) or not record[name]:
+                    raise StoreError(f"catatan notifikasi: '{name}' wajib diisi (teks)")
+            if record["state"] not in ("open", "resolved"):
+                raise StoreError(f"catatan notifikasi: state '{record['state']}' harus open atau resolved")
+            rows.append(
+                {
+                    "key": record["key"],
+                    "channel": record["channel"],
+                    "court": record["court"],
+                    "activity": str(record.get("activity") or ""),
+                    "rule": record["rule"],
+                    "target": str(record.get("target") or ""),
+                    "fingerprint": record["fingerprint"],
+                    "state": record["state"],
+                    "message": None if record.get("message") is None else str(record["message"]),
+                    "run_id": record.get("run_id"),
+                    "sent": to_iso(record.get("sent") or now_iso(), "notifications.sent"),
+                }
+            )
+        if not rows:
+            return 0
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO notifications (key, channel, court, activity, rule, target,"
+                " fingerprint, state, message, run_id, sent) VALUES (:key, :channel, :court, :activity,"
+                " :rule, :target, :fingerprint, :state, :message, :run_id, :sent)",
+                rows,
+            )
+        return len(rows)
 
     def _normalise_troubleshooting(self, record: Mapping[str, Any]) -> dict:
         if not isinstance(record, Mapping):

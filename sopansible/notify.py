@@ -1,0 +1,963 @@
+"""Notifications of critical findings by e-mail (SMTP) and Telegram.
+
+After a run, :func:`notify_run` looks at the run's results for the problems that need someone now:
+
+* the website is down (rule ``unavailable``), defaced (``defacement``) or carries online-gambling spam
+  (``gambling-spam``);
+* the backup failed (activity W2 ended ``failed`` or ``critical``);
+* a domain, TLS certificate, hosting or connection contract expires within 7 days (renewal rules
+  ``domain-expiring``, ``tls-expiring``, ``hosting-expiring``, ``connection-expiring`` and their
+  ``-expired`` forms, with ``evidence.days_left``).
+
+Each problem is announced once per route (e-mail; each Telegram chat) until it changes: the dedupe
+key is court + rule + target (the URL, the renewal item, ...) and a fingerprint of what the problem is
+(the failure reason, the expiry date, the words found). A changed fingerprint is announced again; a
+problem that is no longer found by a run that did check it is "resolved" (a short note is sent unless
+``resolved: false``), and announced again if it comes back. What was sent is kept in the history store
+(table ``notifications``, column ``channel`` holding the route); a delivery that failed is not recorded,
+so it is tried again after the next run.
+
+The configuration is a YAML file (``--notify-config``, default ``DATA/notify.yml``; see
+docs/notifications.md). Secrets (SMTP password, Telegram bot token) come from environment variables or
+from a file readable only by the operator, never from the configuration itself, and never appear in
+output or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import smtplib
+import ssl
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sopansible.store import HistoryStore, StoreError, now_iso
+
+SITE_RULES = ("unavailable", "defacement", "gambling-spam")
+RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
+BACKUP_ACTIVITY = "W2"
+BACKUP_RULE = "backup-failed"
+BACKUP_FAILED = ("failed", "critical")
+# A result with one of these statuses checked its activity: a problem it no longer reports is resolved.
+CHECKED = ("ok", "warning", "critical")
+CHANNELS = ("email", "telegram")
+DEFAULT_RENEWAL_DAYS = 7
+TELEGRAM_API = "https://api.telegram.org"
+TELEGRAM_LIMIT = 4000  # the Bot API takes 4096 characters per message
+MESSAGE_LIMIT = 300
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "unavailable": "Website tidak dapat diakses",
+        "defacement": "Tanda defacement (halaman diubah peretas)",
+        "gambling-spam": "Konten judi online di website",
+        BACKUP_RULE: "Backup (W2) gagal",
+        "renewal": "Perpanjangan jatuh tempo dalam {days} hari",
+        "new": "MASALAH",
+        "changed": "BERUBAH",
+        "resolved": "SELESAI",
+        "subject": "[SOP Website] {court}: {summary}",
+        "summary_problems": "{n} masalah kritis",
+        "summary_resolved": "{n} masalah selesai",
+        "heading": "{court}: temuan kritis dari run {run} ({name}, {time})",
+        "report": "Laporan",
+        "footer": "Pesan otomatis sopansible; satu kali per masalah sampai masalahnya berubah atau selesai.",
+        "more": "… dan {n} lainnya",
+    },
+    "en": {
+        "unavailable": "Website unavailable",
+        "defacement": "Signs of defacement",
+        "gambling-spam": "Online-gambling content on the website",
+        BACKUP_RULE: "Backup (W2) failed",
+        "renewal": "Renewal due within {days} days",
+        "new": "PROBLEM",
+        "changed": "CHANGED",
+        "resolved": "RESOLVED",
+        "subject": "[SOP Website] {court}: {summary}",
+        "summary_problems": "{n} critical problem(s)",
+        "summary_resolved": "{n} problem(s) resolved",
+        "heading": "{court}: critical findings of run {run} ({name}, {time})",
+        "report": "Report",
+        "footer": "Automatic message from sopansible; once per problem until it changes or is resolved.",
+        "more": "… and {n} more",
+    },
+}
+
+
+class NotifyError(Exception):
+    """A configuration that cannot be used or a delivery that failed. ``str()`` is Indonesian;
+    :meth:`message` gives English with ``lang="en"``. Never contains a secret."""
+
+    def __init__(self, text_id: str, text_en: str | None = None) -> None:
+        super().__init__(text_id)
+        self.text_en = text_en or text_id
+
+    def message(self, lang: str = "id") -> str:
+        return self.text_en if lang == "en" else str(self)
+
+
+# -- configuration --------------------------------------------------------------------------------------
+@dataclass
+class EmailConfig:
+    host: str
+    port: int
+    sender: str
+    to: list[str]
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None
+    court_contacts: bool = False
+    timeout: float = 30.0
+
+
+@dataclass
+class TelegramConfig:
+    token: str = field(repr=False)
+    chat_ids: list[str]
+    court_chat_ids: dict[str, list[str]] = field(default_factory=dict)
+    api_base: str = TELEGRAM_API
+    timeout: float = 15.0
+
+
+@dataclass
+class Config:
+    email: EmailConfig | None = None
+    telegram: TelegramConfig | None = None
+    resolved: bool = True
+    renewal_days: int = DEFAULT_RENEWAL_DAYS
+    report_url: str | None = None
+    path: Path | None = None
+
+    @property
+    def channels(self) -> list[str]:
+        return [name for name in CHANNELS if getattr(self, name) is not None]
+
+
+def default_config_path() -> Path:
+    from sopansible.paths import data_dir
+
+    return data_dir() / "notify.yml"
+
+
+def _err(where: str, text_id: str, text_en: str) -> NotifyError:
+    return NotifyError(f"{where}: {text_id}", f"{where}: {text_en}")
+
+
+def _check_keys(data: Mapping, allowed: Iterable[str], where: str) -> None:
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise _err(
+            where,
+            f"kunci tidak dikenal: {', '.join(unknown)} (yang dikenal: {', '.join(sorted(allowed))})",
+            f"unknown keys: {', '.join(unknown)} (known: {', '.join(sorted(allowed))})",
+        )
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str | int):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
+        raise _err(where, "harus berupa daftar teks", "must be a list of strings")
+    return [str(v).strip() for v in value]
+
+
+def _number(value: Any, where: str, default: float, low: float, high: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise _err(
+            where, f"harus angka antara {low:g} dan {high:g}", f"must be a number from {low:g} to {high:g}"
+        )
+    return value
+
+
+def _bool(value: Any, where: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _err(where, "harus true atau false", "must be true or false")
+    return value
+
+
+def read_secret(section: Mapping, name: str, env_default: str, where: str, base: Path | None) -> str | None:
+    """A secret from ``<name>_env`` (an environment variable, default ``env_default``) or ``<name>_file``
+    (a file holding only the secret, or a YAML mapping with the key ``<name>``). The configuration may
+    not hold the secret itself."""
+    if section.get(name) is not None:
+        raise _err(
+            f"{where}.{name}",
+            f"jangan tulis rahasia di berkas konfigurasi; pakai {name}_env (variabel lingkungan) atau "
+            f"{name}_file",
+            f"do not put secrets in the configuration file; use {name}_env (an environment variable) or "
+            f"{name}_file",
+        )
+    file_value = section.get(f"{name}_file")
+    if file_value is not None:
+        if not isinstance(file_value, str) or not file_value:
+            raise _err(f"{where}.{name}_file", "harus berupa path berkas", "must be a file path")
+        path = Path(file_value).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _err(
+                f"{where}.{name}_file",
+                f"berkas rahasia tidak dapat dibaca: {path} ({exc.strerror})",
+                f"cannot read the secret file: {path} ({exc.strerror})",
+            ) from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            logging.getLogger(__name__).warning("%s can be read by other users; chmod 600 it", path)
+        value: Any = text.strip()
+        try:
+            parsed = yaml.safe_load(text)
+        except yaml.YAMLError:
+            parsed = None
+        if isinstance(parsed, Mapping):
+            value = parsed.get(name)
+            if value is None:
+                raise _err(
+                    f"{where}.{name}_file",
+                    f"{path} tidak berisi kunci '{name}'",
+                    f"{path} has no key '{name}'",
+                )
+            value = str(value).strip()
+        return value or None
+    env = section.get(f"{name}_env", env_default)
+    if not isinstance(env, str) or not env:
+        raise _err(f"{where}.{name}_env", "harus berupa nama variabel lingkungan", "must be a variable name")
+    return os.environ.get(env) or None
+
+
+def load_config(path: str | Path | None = None) -> Config | None:
+    """Read the notification configuration; None when the file does not exist (nothing to send)."""
+    path = Path(path) if path is not None else default_config_path()
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NotifyError(
+            f"{path}: tidak dapat dibaca ({exc.strerror})", f"{path}: cannot be read ({exc.strerror})"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise NotifyError(f"{path}: YAML tidak sah: {exc}", f"{path}: invalid YAML: {exc}") from None
+    return parse_config(data or {}, path)
+
+
+def parse_config(data: Any, path: Path | None = None) -> Config:
+    where = str(path) if path else "notify"
+    if not isinstance(data, Mapping):
+        raise _err(where, "harus berupa mapping YAML", "must be a YAML mapping")
+    _check_keys(data, ("email", "telegram", "resolved", "renewal_days", "report_url"), where)
+    base = path.parent if path else None
+    config = Config(path=path)
+    config.resolved = _bool(data.get("resolved"), f"{where}: resolved", True)
+    config.renewal_days = int(
+        _number(data.get("renewal_days"), f"{where}: renewal_days", DEFAULT_RENEWAL_DAYS, 0, 365)
+    )
+    report_url = data.get("report_url")
+    if report_url is not None:
+        if not isinstance(report_url, str) or not re.match(r"^https?://", report_url):
+            raise _err(f"{where}: report_url", "harus URL http(s)", "must be an http(s) URL")
+        config.report_url = report_url.rstrip("/")
+    email = data.get("email")
+    if email is not None and (not isinstance(email, Mapping) or email.get("enabled", True) is not False):
+        config.email = _email_config(email, f"{where}: email", base)
+    telegram = data.get("telegram")
+    if telegram is not None and (
+        not isinstance(telegram, Mapping) or telegram.get("enabled", True) is not False
+    ):
+        config.telegram = _telegram_config(telegram, f"{where}: telegram", base)
+    return config
+
+
+def _email_config(data: Any, where: str, base: Path | None) -> EmailConfig:
+    if not isinstance(data, Mapping):
+        raise _err(where, "harus berupa mapping", "must be a mapping")
+    allowed = (
+        "enabled",
+        "host",
+        "port",
+        "from",
+        "to",
+        "starttls",
+        "ssl",
+        "username",
+        "password",
+        "password_env",
+        "password_file",
+        "cafile",
+        "court_contacts",
+        "timeout",
+    )
+    _check_keys(data, allowed, where)
+    host = data.get("host")
+    if not isinstance(host, str) or not host.strip():
+        raise _err(f"{where}.host", "wajib diisi (server SMTP)", "is required (the SMTP server)")
+    sender = data.get("from")
+    if not isinstance(sender, str) or "@" not in sender:
+        raise _err(f"{where}.from", "wajib diisi (alamat pengirim)", "is required (the sender address)")
+    use_ssl = _bool(data.get("ssl"), f"{where}.ssl", False)
+    starttls = _bool(data.get("starttls"), f"{where}.starttls", False)
+    if use_ssl and starttls:
+        raise _err(where, "pilih salah satu: ssl atau starttls", "choose one of ssl or starttls")
+    port = int(
+        _number(data.get("port"), f"{where}.port", 465 if use_ssl else (587 if starttls else 25), 1, 65535)
+    )
+    to = _string_list(data.get("to"), f"{where}.to")
+    court_contacts = _bool(data.get("court_contacts"), f"{where}.court_contacts", False)
+    if not to and not court_contacts:
+        raise _err(
+            f"{where}.to",
+            "tidak ada penerima (isi to atau court_contacts: true)",
+            "no recipients (set to or court_contacts: true)",
+        )
+    for address in to:
+        if "@" not in address:
+            raise _err(
+                f"{where}.to", f"'{address}' bukan alamat e-mail", f"'{address}' is not an e-mail address"
+            )
+    username = data.get("username")
+    if username is not None and not isinstance(username, str):
+        raise _err(f"{where}.username", "harus berupa teks", "must be a string")
+    password = read_secret(data, "password", "SOPANSIBLE_SMTP_PASSWORD", where, base)
+    if username and not password:
+        raise _err(
+            f"{where}.password",
+            "username diisi tetapi kata sandi tidak ditemukan (password_env / password_file)",
+            "a username is set but no password was found (password_env / password_file)",
+        )
+    cafile = data.get("cafile")
+    if cafile is not None and (not isinstance(cafile, str) or not Path(cafile).is_file()):
+        raise _err(f"{where}.cafile", f"berkas CA tidak ada: {cafile}", f"CA file not found: {cafile}")
+    return EmailConfig(
+        host=host.strip(),
+        port=port,
+        sender=sender,
+        to=to,
+        starttls=starttls,
+        ssl=use_ssl,
+        username=username or None,
+        password=password if username else None,
+        cafile=cafile,
+        court_contacts=court_contacts,
+        timeout=_number(data.get("timeout"), f"{where}.timeout", 30.0, 1, 600),
+    )
+
+
+def _telegram_config(data: Any, where: str, base: Path | None) -> TelegramConfig:
+    if not isinstance(data, Mapping):
+        raise _err(where, "harus berupa mapping", "must be a mapping")
+    allowed = (
+        "enabled",
+        "token",
+        "token_env",
+        "token_file",
+        "chat_ids",
+        "court_chat_ids",
+        "api_base",
+        "timeout",
+    )
+    _check_keys(data, allowed, where)
+    token = read_secret(data, "token", "SOPANSIBLE_TELEGRAM_TOKEN", where, base)
+    if not token:
+        raise _err(
+            f"{where}.token",
+            "token bot tidak ditemukan (variabel lingkungan SOPANSIBLE_TELEGRAM_TOKEN, token_env atau "
+            "token_file)",
+            "bot token not found (environment variable SOPANSIBLE_TELEGRAM_TOKEN, token_env or token_file)",
+        )
+    if not re.match(r"^[0-9]+:[A-Za-z0-9_-]+$", token):
+        raise _err(f"{where}.token", "bentuk token bot tidak sah", "the bot token is malformed")
+    chats = _string_list(data.get("chat_ids"), f"{where}.chat_ids")
+    per_court = data.get("court_chat_ids") or {}
+    if not isinstance(per_court, Mapping):
+        raise _err(
+            f"{where}.court_chat_ids", "harus mapping pengadilan -> daftar chat", "must map courts to chats"
+        )
+    court_chats = {str(k): _string_list(v, f"{where}.court_chat_ids.{k}") for k, v in per_court.items()}
+    if not chats and not court_chats:
+        raise _err(f"{where}.chat_ids", "tidak ada chat tujuan", "no chat to send to")
+    api_base = data.get("api_base", TELEGRAM_API)
+    if not isinstance(api_base, str) or not re.match(r"^https?://[^/\s]+", api_base):
+        raise _err(f"{where}.api_base", "harus URL http(s)", "must be an http(s) URL")
+    return TelegramConfig(
+        token=token,
+        chat_ids=chats,
+        court_chat_ids=court_chats,
+        api_base=api_base.rstrip("/"),
+        timeout=_number(data.get("timeout"), f"{where}.timeout", 15.0, 1, 600),
+    )
+
+
+# -- problems -------------------------------------------------------------------------------------------
+@dataclass
+class Problem:
+    court: str
+    activity: str
+    rule: str  # the finding's rule (or backup-failed)
+    group: str  # the rule part of the dedupe key (renewals: "<kind>-renewal", expiring and expired alike)
+    target: str
+    fingerprint: str
+    severity: str
+    message: str
+    days: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.court}|{self.group}|{self.target}"
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def problems_of(run: Mapping[str, Any], renewal_days: int = DEFAULT_RENEWAL_DAYS) -> list[Problem]:
+    """The critical problems of a run (see the module documentation), one per dedupe key."""
+    found: dict[str, Problem] = {}
+    for result in run.get("results") or []:
+        court, activity = result["court"], result["activity"]
+        if activity == BACKUP_ACTIVITY and result["status"] in BACKUP_FAILED:
+            summary = result.get("summary") or result.get("error") or result["status"]
+            rules = sorted({f["rule"] for f in result.get("findings") or []})
+            problem = Problem(
+                court,
+                activity,
+                BACKUP_RULE,
+                BACKUP_RULE,
+                "backup",
+                _digest([result["status"], rules]),
+                "critical",
+                _clip(summary),
+            )
+            found.setdefault(problem.key, problem)
+        for finding in result.get("findings") or []:
+            problem = _finding_problem(court, activity, finding, renewal_days)
+            if problem is not None:
+                found.setdefault(problem.key, problem)
+    return list(found.values())
+
+
+def _finding_problem(court: str, activity: str, finding: Mapping, renewal_days: int) -> Problem | None:
+    rule = finding.get("rule") or ""
+    evidence = finding.get("evidence") if isinstance(finding.get("evidence"), Mapping) else {}
+    message = _clip(finding.get("message") or rule)
+    severity = finding.get("severity") or "critical"
+    if rule == "unavailable":
+        target = str(evidence.get("url") or "site")
+        fingerprint = _digest([evidence.get("reason"), evidence.get("status")])
+        return Problem(court, activity, rule, rule, target, fingerprint, severity, message)
+    if rule in ("defacement", "gambling-spam"):
+        target = str(evidence.get("url") or evidence.get("variant") or "page")
+        fingerprint = _digest(sorted(str(t) for t in evidence.get("terms") or []))
+        return Problem(court, activity, rule, rule, target, fingerprint, severity, message)
+    match = RENEWAL_RULE.match(rule)
+    if match:
+        days = evidence.get("days_left")
+        if isinstance(days, bool) or not isinstance(days, int | float) or days > renewal_days:
+            return None
+        date = evidence.get("paid_until") or evidence.get("not_after") or evidence.get("date")
+        target = evidence.get("item") or (
+            f"tls:{evidence['subject']}" if evidence.get("subject") else activity
+        )
+        return Problem(
+            court,
+            activity,
+            rule,
+            f"{match.group(1)}-renewal",
+            str(target),
+            _digest([rule, date]),
+            severity,
+            message,
+            int(days // 1),
+        )
+    return None
+
+
+def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
+    """(court, activity) pairs that were checked by the run, and courts whose backup succeeded."""
+    checked, backup_ok = set(), set()
+    for result in run.get("results") or []:
+        if result["status"] in CHECKED:
+            checked.add((result["court"], result["activity"]))
+        if result["activity"] == BACKUP_ACTIVITY and result["status"] in ("ok", "warning"):
+            backup_ok.add(result["court"])
+    return checked, backup_ok
+
+
+# -- planning --------------------------------------------------------------------------------------------
+@dataclass
+class Item:
+    status: str  # new | changed | resolved
+    key: str
+    court: str
+    activity: str
+    rule: str
+    group: str
+    target: str
+    fingerprint: str
+    message: str
+    days: int | None = None
+
+
+@dataclass
+class Delivery:
+    channel: str
+    court: str
+    recipients: list[str]
+    items: list[Item]
+    route: str = ""
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+
+
+def routes(config: Config, court: str, data: Mapping) -> dict[str, list[str]]:
+    """{route: recipients} for a court. A route is what the notification state is kept for: "email" (one
+    message to every address) or "telegram:<chat id>" (one message per chat, so that a chat that failed is
+    retried without repeating the message to the others)."""
+    out: dict[str, list[str]] = {}
+    if config.email is not None:
+        recipients = list(config.email.to)
+        if config.email.court_contacts:
+            recipients += court_emails(data)
+        out["email"] = list(dict.fromkeys(recipients))
+    if config.telegram is not None:
+        chats = config.telegram.chat_ids + config.telegram.court_chat_ids.get(court, [])
+        for chat in dict.fromkeys(chats):
+            out[f"telegram:{chat}"] = [chat]
+    return out
+
+
+def plan(
+    store: HistoryStore, run: Mapping[str, Any], config: Config
+) -> tuple[list[Delivery], list[dict], int]:
+    """What to send for a run: (deliveries, silent state changes, number of unchanged problems)."""
+    problems = problems_of(run, config.renewal_days)
+    current = {p.key for p in problems}
+    checked, backup_ok = _cleared_scope(run)
+    courts = run.get("courts") or {}
+    court_routes: dict[str, dict[str, list[str]]] = {}
+
+    def routes_of(court: str) -> dict[str, list[str]]:
+        if court not in court_routes:
+            data = courts.get(court) if isinstance(courts.get(court), Mapping) else {}
+            court_routes[court] = routes(config, court, data)
+        return court_routes[court]
+
+    state = {(rec["key"], rec["channel"]): rec for rec in store.notification_state()}
+    by_route: dict[tuple[str, str], list[Item]] = {}
+    silent: list[dict] = []
+    unchanged = 0
+    for problem in problems:
+        for route in routes_of(problem.court):
+            rec = state.get((problem.key, route))
+            if rec is not None and rec["state"] == "open" and rec["fingerprint"] == problem.fingerprint:
+                unchanged += 1
+                continue
+            status = "changed" if rec is not None and rec["state"] == "open" else "new"
+            by_route.setdefault((problem.court, route), []).append(
+                Item(
+                    status,
+                    problem.key,
+                    problem.court,
+                    problem.activity,
+                    problem.rule,
+                    problem.group,
+                    problem.target,
+                    problem.fingerprint,
+                    problem.message,
+                    problem.days,
+                )
+            )
+    for (key, route), rec in state.items():
+        if rec["state"] != "open" or key in current or route not in routes_of(rec["court"]):
+            continue
+        if rec["rule"] == BACKUP_RULE:
+            cleared = rec["court"] in backup_ok
+        else:
+            cleared = (rec["court"], rec["activity"]) in checked
+        if not cleared:
+            continue
+        item = Item(
+            "resolved",
+            key,
+            rec["court"],
+            rec["activity"],
+            rec["rule"],
+            rec["rule"],
+            rec["target"],
+            rec["fingerprint"],
+            rec["message"] or "",
+        )
+        if config.resolved:
+            by_route.setdefault((rec["court"], route), []).append(item)
+        else:
+            silent.append(_record(item, route, run))
+    deliveries = []
+    for (court, route), items in sorted(by_route.items()):
+        items.sort(key=lambda i: (i.status == "resolved", i.key))
+        channel = route.partition(":")[0]
+        deliveries.append(Delivery(channel, court, routes_of(court)[route], items, route=route))
+    return deliveries, silent, unchanged
+
+
+def court_emails(data: Mapping) -> list[str]:
+    """E-mail addresses of the court's secretary and IT staff (inventory ``court_contacts``)."""
+    contacts = data.get("court_contacts") if isinstance(data, Mapping) else None
+    if not isinstance(contacts, Mapping):
+        return []
+    people = [contacts.get("sekretaris")]
+    staff = contacts.get("it_staff")
+    people += staff if isinstance(staff, list) else [staff]
+    out = []
+    for person in people:
+        email = person.get("email") if isinstance(person, Mapping) else None
+        if isinstance(email, str) and re.match(r"^[^@\s<>,]+@[^@\s<>,]+$", email.strip()):
+            out.append(email.strip())
+    return out
+
+
+def _record(item: Item, channel: str, run: Mapping[str, Any]) -> dict:
+    return {
+        "key": item.key,
+        "channel": channel,
+        "court": item.court,
+        "activity": item.activity,
+        "rule": item.group,
+        "target": item.target,
+        "fingerprint": item.fingerprint,
+        "state": "resolved" if item.status == "resolved" else "open",
+        "message": item.message,
+        "run_id": run.get("run_id"),
+        "sent": now_iso(),
+    }
+
+
+# -- messages --------------------------------------------------------------------------------------------
+def _title(item: Item, t: Mapping[str, str], renewal_days: int) -> str:
+    if item.group.endswith("-renewal"):
+        return t["renewal"].format(days=renewal_days)
+    return t.get(item.group) or t.get(item.rule) or item.rule
+
+
+def compose(delivery: Delivery, run: Mapping[str, Any], config: Config, lang: str = "id") -> Delivery:
+    """Fill in the subject, plain text and HTML (every value escaped) of a delivery."""
+    from sopansible.report import slug
+
+    t = TEXT["en" if lang == "en" else "id"]
+    data = (run.get("courts") or {}).get(delivery.court) or {}
+    court = str(data.get("court_name") or delivery.court) if isinstance(data, Mapping) else delivery.court
+    problems = sum(1 for i in delivery.items if i.status != "resolved")
+    resolved = len(delivery.items) - problems
+    summary = ", ".join(
+        s
+        for s in (
+            t["summary_problems"].format(n=problems) if problems else "",
+            t["summary_resolved"].format(n=resolved) if resolved else "",
+        )
+        if s
+    )
+    delivery.subject = _clip(t["subject"].format(court=court, summary=summary), 200)
+    heading = t["heading"].format(
+        court=court,
+        run=run.get("run_id", "?"),
+        name=run.get("name", "?"),
+        time=str(run.get("started", ""))[:16],
+    )
+    lines = []
+    for item in delivery.items:
+        title = _title(item, t, config.renewal_days)
+        lines.append((t[item.status], title, item.target, item.message))
+    link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
+    text_lines = [heading, ""]
+    html_lines = [f"<b>{html.escape(heading)}</b>", ""]
+    limit = TELEGRAM_LIMIT - 400
+    used = 0
+    for index, (status, title, target, message) in enumerate(lines):
+        entry_text = f"- [{status}] {title} ({target}): {message}"
+        entry_html = (
+            f"• <b>[{html.escape(status)}]</b> {html.escape(title)} (<code>{html.escape(target)}</code>): "
+            f"{html.escape(message)}"
+        )
+        if used + len(entry_html) > limit:
+            more = t["more"].format(n=len(lines) - index)
+            text_lines.append(more)
+            html_lines.append(html.escape(more))
+            break
+        used += len(entry_html)
+        text_lines.append(entry_text)
+        html_lines.append(entry_html)
+    if link:
+        text_lines += ["", f"{t['report']}: {link}"]
+        html_lines += [
+            "",
+            f'{html.escape(t["report"])}: <a href="{html.escape(link, quote=True)}">{html.escape(link)}</a>',
+        ]
+    text_lines += ["", t["footer"]]
+    html_lines += ["", f"<i>{html.escape(t['footer'])}</i>"]
+    delivery.text = "\n".join(text_lines)
+    delivery.html = "\n".join(html_lines)
+    return delivery
+
+
+# -- channels --------------------------------------------------------------------------------------------
+class _RedactSecrets(logging.Filter):
+    """Drop secrets from log records of the HTTP client (httpx logs request URLs, which hold the bot
+    token)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(secret in text for secret in self.secrets):
+                for secret in self.secrets:
+                    text = text.replace(secret, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+_REDACT = _RedactSecrets()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_REDACT)
+
+
+def _scrub(text: str, *secrets: str | None) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def send_email(config: EmailConfig, delivery: Delivery) -> dict:
+    """Send one message to the delivery's recipients. Returns {"refused": [addresses]} (a partial
+    refusal); raises NotifyError when the server refuses it or cannot be reached."""
+    if not delivery.recipients:
+        raise NotifyError(
+            f"tidak ada alamat penerima untuk {delivery.court}", f"no recipient address for {delivery.court}"
+        )
+    message = EmailMessage()
+    message["Subject"] = delivery.subject
+    message["From"] = config.sender
+    message["To"] = ", ".join(delivery.recipients)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2].strip("> ") or None)
+    message.set_content(delivery.text)
+    message.add_alternative(
+        '<!doctype html><html><body><div style="font-family:sans-serif;white-space:pre-wrap">'
+        + delivery.html
+        + "</div></body></html>",
+        subtype="html",
+    )
+    where = f"SMTP {config.host}:{config.port}"
+    context = ssl.create_default_context(cafile=config.cafile) if (config.ssl or config.starttls) else None
+    try:
+        if config.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        with client:
+            client.ehlo()
+            if config.starttls:
+                client.starttls(context=context)
+                client.ehlo()
+            if config.username:
+                client.login(config.username, config.password or "")
+            refused = client.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise NotifyError(
+            f"{where}: login ditolak (kode {exc.smtp_code})", f"{where}: login refused (code {exc.smtp_code})"
+        ) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        detail = "; ".join(f"{a}: {c} {_decode(m)}" for a, (c, m) in exc.recipients.items())
+        raise NotifyError(
+            f"{where}: semua penerima ditolak ({detail})", f"{where}: every recipient was refused ({detail})"
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        detail = f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+        raise NotifyError(
+            f"{where}: pesan ditolak ({detail})", f"{where}: message refused ({detail})"
+        ) from None
+    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+        detail = _scrub(f"{type(exc).__name__}: {exc}", config.password)
+        raise NotifyError(
+            f"{where}: gagal mengirim ({detail})", f"{where}: sending failed ({detail})"
+        ) from None
+    return {"refused": sorted(refused)}
+
+
+def _decode(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
+    """Send the delivery's HTML text to every chat with the Bot API ``sendMessage``. Raises NotifyError
+    (never holding the token) when a chat cannot be reached; returns {"message_ids": [...]}."""
+    import httpx
+
+    if not delivery.recipients:
+        raise NotifyError(
+            f"tidak ada chat tujuan untuk {delivery.court}", f"no chat to send to for {delivery.court}"
+        )
+    _REDACT.secrets.add(config.token)
+    url = f"{config.api_base}/bot{config.token}/sendMessage"
+    where = f"Telegram {httpx.URL(config.api_base).host}"
+    ids = []
+    with httpx.Client(timeout=config.timeout, follow_redirects=False) as client:
+        for chat in delivery.recipients:
+            body = {
+                "chat_id": chat,
+                "text": delivery.html,
+                "parse_mode": "HTML",
+                "disable_web_page_preview": True,
+            }
+            try:
+                response = client.post(url, json=body)
+            except httpx.HTTPError as exc:
+                detail = _scrub(f"{type(exc).__name__}: {exc}", config.token)
+                raise NotifyError(
+                    f"{where}: chat {chat} tidak terkirim ({detail})",
+                    f"{where}: chat {chat} not sent ({detail})",
+                ) from None
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            if not isinstance(answer, dict) or answer.get("ok") is not True:
+                description = answer.get("description") if isinstance(answer, dict) else None
+                detail = _scrub(
+                    f"HTTP {response.status_code}" + (f": {_clip(description, 200)}" if description else ""),
+                    config.token,
+                )
+                raise NotifyError(
+                    f"{where}: chat {chat} ditolak ({detail})", f"{where}: chat {chat} refused ({detail})"
+                )
+            result = answer.get("result")
+            ids.append(result.get("message_id") if isinstance(result, dict) else None)
+    return {"message_ids": ids}
+
+
+# -- entry points ----------------------------------------------------------------------------------------
+def notify_run(
+    store: HistoryStore,
+    run_id: str,
+    config: Config | str | Path | None = None,
+    lang: str = "id",
+    dry_run: bool = False,
+) -> dict:
+    """Send the notifications of a stored run and remember what was sent. ``config`` is a Config, a
+    path, or None for ``DATA/notify.yml``; without a configuration file nothing is done.
+
+    Returns {"run_id", "configured", "dry_run", "sent": [{"channel", "court", "recipients", "items":
+    [{"status", "key", "rule", "target", "message"}], ...}], "errors": [{"channel", "court", "error"}],
+    "unchanged": n}. A failed delivery is listed under "errors" and not recorded as sent; the other
+    deliveries still go out. Raises NotifyError for a bad configuration or an unknown run."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    out: dict[str, Any] = {
+        "run_id": run_id,
+        "configured": config is not None,
+        "dry_run": dry_run,
+        "sent": [],
+        "errors": [],
+        "unchanged": 0,
+    }
+    if config is None:
+        return out
+    run = store.run(run_id)
+    if run is None:
+        raise NotifyError(f"run '{run_id}' tidak ada di riwayat", f"run '{run_id}' is not in the history")
+    deliveries, silent, out["unchanged"] = plan(store, run, config)
+    records: list[dict] = []
+    for delivery in deliveries:
+        compose(delivery, run, config, lang)
+        entry = {
+            "channel": delivery.channel,
+            "route": delivery.route,
+            "court": delivery.court,
+            "recipients": delivery.recipients,
+            "subject": delivery.subject,
+            "items": [
+                {"status": i.status, "key": i.key, "rule": i.rule, "target": i.target, "message": i.message}
+                for i in delivery.items
+            ],
+        }
+        if dry_run:
+            entry["text"] = delivery.text
+            out["sent"].append(entry)
+            continue
+        try:
+            if delivery.channel == "email":
+                assert config.email is not None
+                entry.update(send_email(config.email, delivery))
+            else:
+                assert config.telegram is not None
+                entry.update(send_telegram(config.telegram, delivery))
+        except NotifyError as exc:
+            out["errors"].append(
+                {
+                    "channel": delivery.channel,
+                    "route": delivery.route,
+                    "court": delivery.court,
+                    "error": exc.message(lang),
+                }
+            )
+            continue
+        out["sent"].append(entry)
+        records += [_record(item, delivery.route, run) for item in delivery.items]
+    if not dry_run:
+        store.mark_notified(records + silent)
+    return out
+
+
+def _message(exc: Exception, lang: str) -> str:
+    return exc.message(lang) if isinstance(exc, NotifyError) else str(exc)
+
+
+def notify_after_run(
+    store: HistoryStore, run_id: str, config_path: str | Path | None = None, lang: str = "id"
+) -> dict:
+    """For ``sopansible run``: like :func:`notify_run` but never raises; without a configuration file it
+    does nothing. Problems (bad configuration, failed deliveries) are in the answer's "errors"."""
+    try:
+        return notify_run(store, run_id, config_path, lang)
+    except (NotifyError, StoreError) as exc:
+        return {
+            "run_id": run_id,
+            "configured": True,
+            "dry_run": False,
+            "sent": [],
+            "unchanged": 0,
+            "errors": [{"channel": None, "court": None, "error": _message(exc, lang)}],
+        }

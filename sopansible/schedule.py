@@ -1,0 +1,607 @@
+"""Schedules for the SOP cycles: cron entries or systemd timers that run ``sopansible run CYCLE -i INV``
+and then ``sopansible report``.
+
+The frequency of each cycle comes from the SOP catalogue (``cycles.<name>.schedule``: daily, weekly,
+monthly; harian, mingguan and bulanan by default). Default times are staggered so that the cycles do not
+start together: harian 02:30 every day, mingguan 03:30 on Sunday (Minggu), bulanan 04:30 on the 1st.
+Every job takes one lock (``flock`` on ``DATA/schedule.lock``) so runs never overlap: a job waits for the
+one before it (``lock_wait`` seconds, 3 hours by default) and gives up after that. Output is appended to
+``DATA/logs/schedule-<cycle>.log``.
+
+Cron: a marked block (``# BEGIN sopansible schedule`` ... ``# END sopansible schedule``) in a cron.d
+file (``/etc/cron.d/sopansible`` when run as root, with a user field) or in the user's crontab (through
+``crontab -l`` / ``crontab -``). Installing again replaces the block; removing deletes only the block.
+systemd: ``sopansible-<cycle>.service`` + ``.timer`` units carrying a marker comment, in
+``/etc/systemd/system`` (root) or ``~/.config/systemd/user``; only units with the marker are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BEGIN = "# BEGIN sopansible schedule"
+END = "# END sopansible schedule"
+MARKER = "# Managed by `sopansible schedule`; change with `sopansible schedule install|remove`."
+CRON_D = Path("/etc/cron.d/sopansible")
+SYSTEM_UNITS = Path("/etc/systemd/system")
+DEFAULT_TIMES = {"harian": "02:30", "mingguan": "03:30", "bulanan": "04:30"}
+DEFAULT_WEEKDAY = 0  # Sunday (Minggu)
+DEFAULT_MONTHDAY = 1
+DEFAULT_LOCK_WAIT = 3 * 3600
+WEEKDAYS = {
+    "minggu": 0, "senin": 1, "selasa": 2, "rabu": 3, "kamis": 4, "jumat": 5, "sabtu": 6,
+    "sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6,
+    "sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
+    "ahad": 0, "jum'at": 5,
+}  # fmt: skip
+SYSTEMD_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+FREQUENCIES = ("daily", "weekly", "monthly")
+
+
+class ScheduleError(Exception):
+    """Bad schedule options or a crontab / unit directory that cannot be changed. ``str()`` is
+    Indonesian; :meth:`message` gives English with ``lang="en"``."""
+
+    def __init__(self, text_id: str, text_en: str | None = None) -> None:
+        super().__init__(text_id)
+        self.text_en = text_en or text_id
+
+    def message(self, lang: str = "id") -> str:
+        return self.text_en if lang == "en" else str(self)
+
+
+@dataclass
+class Entry:
+    """One scheduled cycle."""
+
+    cycle: str
+    frequency: str  # daily | weekly | monthly
+    hour: int
+    minute: int
+    weekday: int = DEFAULT_WEEKDAY
+    monthday: int = DEFAULT_MONTHDAY
+
+    @property
+    def time(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    def cron(self) -> str:
+        """The five time fields of a cron line."""
+        day = str(self.monthday) if self.frequency == "monthly" else "*"
+        weekday = str(self.weekday) if self.frequency == "weekly" else "*"
+        return f"{self.minute} {self.hour} {day} * {weekday}"
+
+    def on_calendar(self) -> str:
+        """The systemd OnCalendar= expression."""
+        clock = f"{self.hour:02d}:{self.minute:02d}:00"
+        if self.frequency == "weekly":
+            return f"{SYSTEMD_DAYS[self.weekday]} *-*-* {clock}"
+        if self.frequency == "monthly":
+            return f"*-*-{self.monthday:02d} {clock}"
+        return f"*-*-* {clock}"
+
+    def describe(self, lang: str = "id") -> str:
+        if self.frequency == "weekly":
+            names = ("Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu")
+            if lang == "en":
+                names = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+            return (
+                (f"every {names[self.weekday]} at {self.time}")
+                if lang == "en"
+                else (f"setiap hari {names[self.weekday]} pukul {self.time}")
+            )
+        if self.frequency == "monthly":
+            return (
+                (f"on day {self.monthday} of every month at {self.time}")
+                if lang == "en"
+                else (f"setiap tanggal {self.monthday} pukul {self.time}")
+            )
+        return f"every day at {self.time}" if lang == "en" else f"setiap hari pukul {self.time}"
+
+
+# -- options ---------------------------------------------------------------------------------------------
+def cycle_frequencies() -> dict[str, str]:
+    """{cycle: daily|weekly|monthly} from the SOP catalogue."""
+    from sopansible import catalogue
+
+    out = {}
+    for name, data in catalogue.load().cycles.items():
+        frequency = str((data or {}).get("schedule") or "daily")
+        out[name] = frequency if frequency in FREQUENCIES else "daily"
+    return out
+
+
+def parse_time(text: str, where: str = "--at") -> tuple[int, int]:
+    match = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text.strip())
+    if not match:
+        raise ScheduleError(
+            f"{where}: '{text}' bukan jam yang sah (HH:MM, contoh 02:30)",
+            f"{where}: '{text}' is not a valid time (HH:MM, e.g. 02:30)",
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_weekday(value: str | int) -> int:
+    text = str(value).strip().lower()
+    if text.isdigit() and 0 <= int(text) <= 7:
+        return int(text) % 7
+    if text in WEEKDAYS:
+        return WEEKDAYS[text]
+    raise ScheduleError(
+        f"--weekday: '{value}' bukan hari (0-6 dengan 0 = Minggu, atau minggu/senin/.../sabtu)",
+        f"--weekday: '{value}' is not a day (0-6 with 0 = Sunday, or sun/mon/.../sat)",
+    )
+
+
+def parse_monthday(value: str | int) -> int:
+    text = str(value).strip()
+    if text.isdigit() and 1 <= int(text) <= 28:
+        return int(text)
+    raise ScheduleError(
+        f"--monthday: '{value}' harus 1-28 (tanggal yang ada di setiap bulan)",
+        f"--monthday: '{value}' must be 1-28 (a day every month has)",
+    )
+
+
+def plan_entries(
+    cycles: list[str] | None = None,
+    at: list[str] | None = None,
+    weekday: str | int = DEFAULT_WEEKDAY,
+    monthday: str | int = DEFAULT_MONTHDAY,
+) -> list[Entry]:
+    """The entries to install. ``at`` items are ``CYCLE=HH:MM`` or ``HH:MM``; a bare time is the first
+    selected cycle's, and the others follow one hour apart (staggered, in the order given)."""
+    frequencies = cycle_frequencies()
+    names = list(dict.fromkeys(cycles or list(frequencies)))
+    for name in names:
+        if name not in frequencies:
+            raise ScheduleError(
+                f"siklus '{name}' tidak dikenal; pilihan: {', '.join(frequencies)}",
+                f"unknown cycle '{name}'; choose from: {', '.join(frequencies)}",
+            )
+    times = {name: parse_time(DEFAULT_TIMES.get(name, "02:30")) for name in names}
+    for item in at or []:
+        cycle, sep, clock = item.partition("=")
+        if sep:
+            cycle = cycle.strip()
+            if cycle not in names:
+                raise ScheduleError(
+                    f"--at {item}: siklus '{cycle}' tidak dipasang; dipasang: {', '.join(names)}",
+                    f"--at {item}: cycle '{cycle}' is not being installed; installing: {', '.join(names)}",
+                )
+            times[cycle] = parse_time(clock, f"--at {item}")
+        else:
+            hour, minute = parse_time(item)
+            for offset, name in enumerate(names):
+                total = (hour * 60 + minute + 60 * offset) % (24 * 60)
+                times[name] = divmod(total, 60)
+    day, mday = parse_weekday(weekday), parse_monthday(monthday)
+    return [Entry(n, frequencies[n], times[n][0], times[n][1], day, mday) for n in names]
+
+
+# -- the command each entry runs ----------------------------------------------------------------------------
+@dataclass
+class Job:
+    """What a scheduled cycle runs, with every path absolute."""
+
+    inventory: Path
+    data_dir: Path
+    executable: list[str]
+    project: Path
+    lock_wait: int = DEFAULT_LOCK_WAIT
+    pdf: bool = False
+    lang: str = "id"
+    flock: str = "flock"
+
+    @property
+    def lock(self) -> Path:
+        return self.data_dir / "schedule.lock"
+
+    def log(self, cycle: str) -> Path:
+        return self.data_dir / "logs" / f"schedule-{cycle}.log"
+
+    def script(self, cycle: str) -> str:
+        """The shell script run under the lock: the cycle, then the reports (also after a run that
+        found problems: its exit status is not 0 then)."""
+        base = [*self.executable, "--lang", self.lang]
+        run = [*base, "run", cycle, "-i", str(self.inventory), "--no-report"]
+        report = [*base, "report"] + (["--pdf"] if self.pdf else [])
+        return f'echo "== $(date -u -Iseconds) sopansible {cycle}"; {shlex.join(run)}; {shlex.join(report)}'
+
+    def argv(self, cycle: str) -> list[str]:
+        """The command as an argument list (flock, then sh -c SCRIPT)."""
+        return [self.flock, "-w", str(self.lock_wait), str(self.lock), "/bin/sh", "-c", self.script(cycle)]
+
+    def environment(self) -> dict[str, str]:
+        return {"SOPANSIBLE_DATA": str(self.data_dir), "SOPANSIBLE_HOME": str(self.project)}
+
+    def cron_command(self, cycle: str) -> str:
+        """The command part of a cron line: shell-quoted, with ``%`` escaped (cron turns a bare ``%``
+        into a newline)."""
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.environment().items())
+        command = (
+            f"mkdir -p {shlex.quote(str(self.log(cycle).parent))} && cd {shlex.quote(str(self.project))} && "
+            f"{env} {shlex.join(self.argv(cycle))} >> {shlex.quote(str(self.log(cycle)))} 2>&1"
+        )
+        return command.replace("%", "\\%")
+
+
+def default_job(inventory: str | Path, **options: Any) -> Job:
+    from sopansible.paths import PROJECT_ROOT, data_dir
+
+    path = Path(inventory).expanduser()
+    if not path.exists():
+        raise ScheduleError(f"inventori tidak ada: {path}", f"inventory not found: {path}")
+    return Job(
+        inventory=path.resolve(),
+        data_dir=Path(options.pop("data_dir", None) or data_dir()).resolve(),
+        executable=options.pop("executable", None) or sopansible_command(),
+        project=PROJECT_ROOT.resolve(),
+        flock=shutil.which("flock") or "/usr/bin/flock",
+        **options,
+    )
+
+
+def sopansible_command() -> list[str]:
+    """An absolute command that starts this sopansible (cron and systemd have a minimal PATH)."""
+    beside = Path(sys.executable).with_name("sopansible")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("sopansible")
+    if found:
+        return [str(Path(found).resolve())]
+    return [sys.executable, "-m", "sopansible.cli"]
+
+
+# -- cron ------------------------------------------------------------------------------------------------
+CRON_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("weekday", 0, 7),
+)
+
+
+def cron_block(entries: list[Entry], job: Job, user: str | None, lang: str = "id") -> list[str]:
+    lines = [BEGIN, MARKER]
+    for entry in entries:
+        lines.append(f"# {entry.cycle}: {entry.describe('en')} / {entry.describe('id')}")
+        fields = [entry.cron()] + ([user] if user else [])
+        lines.append(" ".join(fields + [job.cron_command(entry.cycle)]))
+    lines.append(END)
+    return lines
+
+
+def validate_cron_line(line: str, with_user: bool) -> dict:
+    """Check one cron entry: five valid time fields, (a user), and a command that a shell can split.
+    Returns {"fields", "user", "command"}; raises ScheduleError naming what is wrong."""
+    parts = line.split(None, 6 if with_user else 5)
+    if len(parts) < (7 if with_user else 6):
+        raise ScheduleError(f"baris cron tidak lengkap: {line}", f"incomplete cron line: {line}")
+    for (name, low, high), value in zip(CRON_FIELDS, parts[:5], strict=True):
+        for piece in value.split(","):
+            body, _, step = piece.partition("/")
+            if step and not step.isdigit():
+                raise ScheduleError(f"kolom cron {name}: '{value}'", f"cron field {name}: '{value}'")
+            for number in [] if body == "*" else body.split("-"):
+                if not number.isdigit() or not low <= int(number) <= high:
+                    raise ScheduleError(f"kolom cron {name}: '{value}'", f"cron field {name}: '{value}'")
+    command = parts[-1]
+    if re.search(r"(?<!\\)%", command):
+        raise ScheduleError(
+            f"'%' tanpa escape di perintah cron: {command}", "unescaped '%' in a cron command"
+        )
+    try:
+        words = shlex.split(command.replace("\\%", "%"))
+    except ValueError as exc:
+        raise ScheduleError(
+            f"perintah cron tidak dapat dipecah: {exc}", f"cron command cannot be split: {exc}"
+        ) from None
+    return {"fields": parts[:5], "user": parts[5] if with_user else None, "command": command, "words": words}
+
+
+def replace_block(text: str, block: list[str] | None) -> str:
+    """The crontab text with our marked block replaced (or removed with ``block=None``); everything else
+    is kept as it is."""
+    lines = text.splitlines()
+    out: list[str] = []
+    inside = False
+    placed = False
+    for line in lines:
+        if line.strip() == BEGIN:
+            inside = True
+            if block is not None and not placed:
+                out.extend(block)
+                placed = True
+            continue
+        if inside:
+            if line.strip() == END:
+                inside = False
+            continue
+        out.append(line)
+    if inside:
+        raise ScheduleError(
+            f"blok '{BEGIN}' tanpa '{END}'; perbaiki berkas crontab dengan tangan",
+            f"'{BEGIN}' block without '{END}'; fix the crontab by hand",
+        )
+    if block is not None and not placed:
+        while out and not out[-1].strip():
+            out.pop()
+        if out:
+            out.append("")
+        out.extend(block)
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
+def read_block(text: str) -> list[str]:
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.strip() == BEGIN:
+            inside = True
+            continue
+        if inside and line.strip() == END:
+            inside = False
+            continue
+        if inside:
+            lines.append(line)
+    return lines
+
+
+class CronTarget:
+    """A cron.d file (with a user field) or the user's crontab (``crontab`` command)."""
+
+    def __init__(self, path: Path | None = None, crontab: str = "crontab") -> None:
+        if path is None and os.geteuid() == 0:
+            path = CRON_D
+        self.path = path
+        self.crontab = crontab
+        self.with_user = path is not None
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path else "crontab"
+
+    def read(self) -> str:
+        if self.path is not None:
+            try:
+                return self.path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return ""
+            except OSError as exc:
+                raise ScheduleError(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
+        result = self._crontab(["-l"], check=False)
+        if result.returncode != 0:
+            if "no crontab" in (result.stderr or "").lower():
+                return ""
+            raise ScheduleError(
+                f"crontab -l gagal: {(result.stderr or '').strip()}",
+                f"crontab -l failed: {(result.stderr or '').strip()}",
+            )
+        return result.stdout
+
+    def write(self, text: str) -> None:
+        if self.path is not None:
+            try:
+                if not text:
+                    self.path.unlink(missing_ok=True)
+                    return
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.path.with_name(f".{self.path.name}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.chmod(0o644)  # cron ignores cron.d files writable by group or others
+                os.replace(tmp, self.path)
+            except OSError as exc:
+                raise ScheduleError(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
+            return
+        if text:
+            self._crontab(["-"], input_text=text)
+        else:
+            self._crontab(["-r"], check=False)
+
+    def _crontab(self, args: list[str], input_text: str | None = None, check: bool = True):
+        binary = shutil.which(self.crontab)
+        if not binary:
+            raise ScheduleError(
+                "perintah crontab tidak ada (apt-get install cron), atau pakai --cron-file / --systemd",
+                "the crontab command is missing (apt-get install cron); or use --cron-file / --systemd",
+            )
+        try:
+            result = subprocess.run(
+                [binary, *args], input=input_text, capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ScheduleError(f"crontab gagal: {exc}", f"crontab failed: {exc}") from None
+        if check and result.returncode != 0:
+            raise ScheduleError(
+                f"crontab {' '.join(args)} gagal: {result.stderr.strip()}",
+                f"crontab {' '.join(args)} failed: {result.stderr.strip()}",
+            )
+        return result
+
+
+def install_cron(entries: list[Entry], job: Job, target: CronTarget, user: str | None = None) -> dict:
+    user = (user or getpass.getuser()) if target.with_user else None
+    block = cron_block(entries, job, user)
+    for line in block:
+        if not line.startswith("#"):
+            validate_cron_line(line, target.with_user)
+    before = target.read()
+    after = replace_block(before, block)
+    if after != before:
+        target.write(after)
+    return {"target": target.name, "changed": after != before, "lines": block}
+
+
+def show_cron(target: CronTarget) -> dict:
+    lines = read_block(target.read())
+    entries = [line for line in lines if line and not line.startswith("#")]
+    return {"target": target.name, "installed": bool(lines), "lines": lines, "entries": entries}
+
+
+def remove_cron(target: CronTarget) -> dict:
+    before = target.read()
+    after = replace_block(before, None)
+    if after != before:
+        target.write(after)
+    return {"target": target.name, "changed": after != before}
+
+
+# -- systemd ---------------------------------------------------------------------------------------------
+def default_unit_dir() -> Path:
+    if os.geteuid() == 0:
+        return SYSTEM_UNITS
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def systemd_quote(word: str) -> str:
+    """One ExecStart= word: double-quoted with C escapes, ``%`` and ``$`` doubled (systemd expands
+    specifiers and variables itself)."""
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", word) and "%" not in word:
+        return escaped
+    return f'"{escaped}"'
+
+
+def systemd_env(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+
+
+def unit_files(entries: list[Entry], job: Job) -> dict[str, str]:
+    """{file name: content} of the service and timer of every entry."""
+    files = {}
+    for entry in entries:
+        name = f"sopansible-{entry.cycle}"
+        env = "\n".join(f"Environment={systemd_env(f'{k}={v}')}" for k, v in job.environment().items())
+        log = str(job.log(entry.cycle)).replace("%", "%%")
+        files[f"{name}.service"] = (
+            f"{MARKER}\n"
+            "[Unit]\n"
+            f"Description=sopansible {entry.cycle}: siklus SOP lalu laporan / SOP cycle, then reports\n"
+            "After=network-online.target\nWants=network-online.target\n\n"
+            "[Service]\nType=oneshot\n"
+            f"WorkingDirectory={str(job.project).replace('%', '%%')}\n"
+            f"{env}\n"
+            f"ExecStartPre=/bin/mkdir -p {systemd_quote(str(job.log(entry.cycle).parent))}\n"
+            f"ExecStart={' '.join(systemd_quote(w) for w in job.argv(entry.cycle))}\n"
+            f"StandardOutput=append:{log}\nStandardError=append:{log}\n"
+            "Nice=5\n"
+        )
+        files[f"{name}.timer"] = (
+            f"{MARKER}\n"
+            "[Unit]\n"
+            f"Description=sopansible {entry.cycle}: {entry.describe('id')} / {entry.describe('en')}\n\n"
+            "[Timer]\n"
+            f"OnCalendar={entry.on_calendar()}\n"
+            "Persistent=true\n"
+            f"Unit={name}.service\n\n"
+            "[Install]\n"
+            "WantedBy=timers.target\n"
+        )
+    return files
+
+
+def _ours(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().rstrip("\n") == MARKER
+    except OSError:
+        return False
+
+
+def install_systemd(entries: list[Entry], job: Job, unit_dir: Path, activate: bool = False) -> dict:
+    files = unit_files(entries, job)
+    changed = []
+    try:
+        unit_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            path = unit_dir / name
+            if path.exists() and not _ours(path):
+                raise ScheduleError(
+                    f"{path} sudah ada dan bukan buatan sopansible; tidak ditimpa",
+                    f"{path} exists and was not written by sopansible; not overwritten",
+                )
+            if not path.exists() or path.read_text(encoding="utf-8") != content:
+                path.write_text(content, encoding="utf-8")
+                changed.append(name)
+    except OSError as exc:
+        raise ScheduleError(f"{unit_dir}: {exc.strerror}", f"{unit_dir}: {exc.strerror}") from None
+    if activate:
+        timers = [n for n in files if n.endswith(".timer")]
+        _systemctl(unit_dir, ["daemon-reload"])
+        _systemctl(unit_dir, ["enable", "--now", *timers])
+    return {"target": str(unit_dir), "changed": bool(changed), "files": sorted(files), "written": changed}
+
+
+def show_systemd(unit_dir: Path) -> dict:
+    files = sorted(
+        p for p in unit_dir.glob("sopansible-*.*") if p.suffix in (".service", ".timer") and _ours(p)
+    )
+    timers = {}
+    for path in files:
+        if path.suffix == ".timer":
+            match = re.search(r"^OnCalendar=(.*)$", path.read_text(encoding="utf-8"), re.M)
+            timers[path.stem.removeprefix("sopansible-")] = match.group(1) if match else None
+    return {
+        "target": str(unit_dir),
+        "installed": bool(files),
+        "files": [p.name for p in files],
+        "timers": timers,
+    }
+
+
+def remove_systemd(unit_dir: Path, activate: bool = False) -> dict:
+    found = show_systemd(unit_dir)
+    if activate and found["files"]:
+        _systemctl(unit_dir, ["disable", "--now", *[f for f in found["files"] if f.endswith(".timer")]])
+    for name in found["files"]:
+        (unit_dir / name).unlink(missing_ok=True)
+    if activate and found["files"]:
+        _systemctl(unit_dir, ["daemon-reload"])
+    return {"target": str(unit_dir), "changed": bool(found["files"]), "removed": found["files"]}
+
+
+def _systemctl(unit_dir: Path, args: list[str]) -> None:
+    command = ["systemctl"] + ([] if unit_dir == SYSTEM_UNITS else ["--user"]) + args
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ScheduleError(
+            f"{' '.join(command)} gagal: {exc}", f"{' '.join(command)} failed: {exc}"
+        ) from None
+    if result.returncode != 0:
+        raise ScheduleError(
+            f"{' '.join(command)} gagal: {result.stderr.strip()}",
+            f"{' '.join(command)} failed: {result.stderr.strip()}",
+        )
+
+
+def next_runs(entries: list[Entry], now: _dt.datetime | None = None) -> dict[str, str]:
+    """{cycle: the next start (local time, ISO)} for display."""
+    now = now or _dt.datetime.now().replace(second=0, microsecond=0)
+    out = {}
+    for entry in entries:
+        moment = now.replace(hour=entry.hour, minute=entry.minute)
+        for _ in range(400):
+            if moment > now and (
+                entry.frequency == "daily"
+                or (entry.frequency == "weekly" and (moment.weekday() + 1) % 7 == entry.weekday)
+                or (entry.frequency == "monthly" and moment.day == entry.monthday)
+            ):
+                break
+            moment += _dt.timedelta(days=1)
+        out[entry.cycle] = moment.isoformat(timespec="minutes")
+    return out

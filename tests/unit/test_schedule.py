@@ -1,0 +1,341 @@
+"""Schedules: cron blocks and systemd timers for the SOP cycles, written only to temporary paths (never
+the machine's crontab or systemd)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sopansible import cli
+from sopansible import schedule as sched
+
+OTHER = "# backups of the mail server\n15 1 * * * root /usr/local/bin/backup-mail\n"
+
+
+@pytest.fixture
+def inventory(tmp_path):
+    # a path a shell would trip over: spaces, quotes, $, % and a backslash
+    folder = tmp_path / "inv dir 'PN' $HOME 100% a\\b"
+    folder.mkdir()
+    path = folder / "courts.yml"
+    path.write_text("all: {}\n")
+    return path
+
+
+@pytest.fixture
+def fake_sopansible(tmp_path):
+    """An executable standing in for sopansible: appends its arguments and environment to a file."""
+    folder = tmp_path / "bin dir"
+    folder.mkdir()
+    calls = tmp_path / "calls.jsonl"
+    script = folder / "sopansible"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"with open({str(calls)!r}, 'a') as f:\n"
+        "    f.write(json.dumps({'argv': sys.argv[1:], 'data': os.environ.get('SOPANSIBLE_DATA'),"
+        " 'cwd': os.getcwd()}) + '\\n')\n"
+        "print('ran', sys.argv[1:])\n"
+        "sys.exit(2 if 'run' in sys.argv else 0)\n"
+    )
+    script.chmod(0o755)
+    return script, calls
+
+
+def job_for(inventory, tmp_path, executable=None, **options):
+    data = tmp_path / "data 50%"
+    return sched.default_job(inventory, data_dir=data, executable=executable, **options)
+
+
+def entries_of(lines, with_user=True):
+    return [sched.validate_cron_line(line, with_user) for line in lines if line and not line.startswith("#")]
+
+
+def test_plan_entries_follow_the_catalogue_and_stagger():
+    entries = {e.cycle: e for e in sched.plan_entries()}
+    assert [(e.frequency, e.cron()) for e in entries.values()] == [
+        ("daily", "30 2 * * *"),
+        ("weekly", "30 3 * * 0"),
+        ("monthly", "30 4 1 * *"),
+    ]
+    assert entries["mingguan"].on_calendar() == "Sun *-*-* 03:30:00"
+    assert entries["bulanan"].on_calendar() == "*-*-01 04:30:00"
+    staggered = sched.plan_entries(["harian", "bulanan"], ["23:45"], weekday="jumat", monthday="15")
+    assert [(e.cycle, e.time) for e in staggered] == [("harian", "23:45"), ("bulanan", "00:45")]
+    assert staggered[1].cron() == "45 0 15 * *"
+    exact = sched.plan_entries(None, ["mingguan=5:05"], weekday="Saturday")
+    assert [e.cron() for e in exact][1] == "5 5 * * 6"
+    assert sched.plan_entries(["mingguan"], weekday="7")[0].weekday == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"cycles": ["tahunan"]}, "siklus 'tahunan' tidak dikenal"),
+        ({"at": ["25:00"]}, "'25:00' bukan jam yang sah"),
+        ({"at": ["harian=2.61"]}, "bukan jam yang sah"),
+        ({"cycles": ["harian"], "at": ["bulanan=01:00"]}, "siklus 'bulanan' tidak dipasang"),
+        ({"weekday": "libur"}, "'libur' bukan hari"),
+        ({"monthday": "31"}, "harus 1-28"),
+    ],
+)
+def test_bad_options_name_what_is_wrong(kwargs, expected):
+    with pytest.raises(sched.ScheduleError, match=expected):
+        sched.plan_entries(**kwargs)
+
+
+def test_cron_install_is_idempotent_and_keeps_other_entries(tmp_path, inventory):
+    cron = tmp_path / "cron.d" / "sopansible"
+    cron.parent.mkdir()
+    cron.write_text(OTHER)
+    target = sched.CronTarget(cron)
+    job = job_for(inventory, tmp_path)
+    first = sched.install_cron(sched.plan_entries(), job, target, user="sopadmin")
+    assert first["changed"] is True
+    text = cron.read_text()
+    assert text.startswith(OTHER) and text.count(sched.BEGIN) == 1 and text.endswith(sched.END + "\n")
+    assert oct(cron.stat().st_mode & 0o777) == "0o644"
+    parsed = entries_of(text.splitlines()[2:])
+    assert [p["fields"] for p in parsed] == [
+        ["30", "2", "*", "*", "*"],
+        ["30", "3", "*", "*", "0"],
+        ["30", "4", "1", "*", "*"],
+    ]
+    assert {p["user"] for p in parsed} == {"sopadmin"}
+    # the command holds the lock, the log and the quoted inventory as single words
+    words = parsed[0]["words"]
+    flock = words.index(job.flock)
+    assert words[flock : flock + 4] == [job.flock, "-w", "10800", str(job.lock)]
+    assert words[flock + 4 : flock + 6] == ["/bin/sh", "-c"]
+    script = words[flock + 6]
+    assert f"run harian -i {sched.shlex.quote(str(inventory))} --no-report" in script
+    assert words[-3:] == [">>", str(job.log("harian")), "2>&1"]
+
+    assert sched.install_cron(sched.plan_entries(), job, target, user="sopadmin")["changed"] is False
+    assert cron.read_text() == text
+    # a new time replaces the block, it does not add a second one
+    sched.install_cron(sched.plan_entries(["harian"], ["06:00"]), job, target, user="sopadmin")
+    changed = cron.read_text()
+    assert changed.count(sched.BEGIN) == 1 and "0 6 * * * sopadmin" in changed and "mingguan" not in changed
+    assert sched.show_cron(target)["entries"][0].startswith("0 6 * * * sopadmin ")
+
+    assert sched.remove_cron(target)["changed"] is True
+    assert cron.read_text() == OTHER
+    assert sched.remove_cron(target)["changed"] is False
+    # a file holding only our block goes away entirely
+    only = sched.CronTarget(tmp_path / "only")
+    sched.install_cron(sched.plan_entries(), job, only, user="root")
+    sched.remove_cron(only)
+    assert not (tmp_path / "only").exists()
+
+
+def test_the_cron_command_really_runs_under_the_lock(tmp_path, inventory, fake_sopansible):
+    script, calls = fake_sopansible
+    job = job_for(inventory, tmp_path, executable=[str(script)], pdf=True, lock_wait=5)
+    lines = sched.cron_block(sched.plan_entries(["harian"]), job, user=None)
+    (entry,) = entries_of(lines, with_user=False)
+    assert "\\%" in entry["command"]  # cron would otherwise cut the line at the '%'
+    command = entry["command"].replace("\\%", "%")  # what cron hands to /bin/sh
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(["/bin/sh", "-c", command], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    runs = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert [r["argv"] for r in runs] == [
+        ["--lang", "id", "run", "harian", "-i", str(inventory), "--no-report"],
+        ["--lang", "id", "report", "--pdf"],  # also after a run that exited 2
+    ]
+    assert {r["data"] for r in runs} == {str(job.data_dir)}
+    log = job.log("harian").read_text()
+    assert "sopansible harian" in log and "ran ['--lang', 'id', 'report', '--pdf']" in log
+
+    # while another process holds the lock, the job waits (here: gives up after lock_wait=0)
+    busy = sched.Job(**{**job.__dict__, "lock_wait": 0})
+    (entry,) = entries_of(sched.cron_block(sched.plan_entries(["harian"]), busy, None), with_user=False)
+    holder = subprocess.Popen([job.flock, str(job.lock), "sleep", "30"])
+    try:
+        for _ in range(100):
+            if subprocess.run([job.flock, "-n", str(job.lock), "true"]).returncode != 0:
+                break
+            subprocess.run(["sleep", "0.05"])
+        blocked = subprocess.run(
+            ["/bin/sh", "-c", entry["command"].replace("\\%", "%")], env=env, capture_output=True, timeout=60
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert blocked.returncode != 0
+    assert len(calls.read_text().splitlines()) == 2
+
+
+def test_validate_cron_line_rejects_bad_lines():
+    assert sched.validate_cron_line("*/5 1-3 * * 1,3 echo ok", False)["words"] == ["echo", "ok"]
+    for line, expected in [
+        ("30 2 * * echo", "tidak lengkap"),
+        ("61 2 * * * root true", "minute"),
+        ("0 24 * * * root true", "hour"),
+        ("0 0 0 * * root true", "day of month"),
+        ("0 0 * 13 * root true", "month"),
+        ("0 0 * * 8 root true", "weekday"),
+        ("0 0 * * * root date +%F", "'%' tanpa escape"),
+        ("0 0 * * * root echo 'unclosed", "tidak dapat dipecah"),
+    ]:
+        with pytest.raises(sched.ScheduleError, match=expected):
+            sched.validate_cron_line(line, True)
+
+
+def test_user_crontab_through_the_crontab_command(tmp_path, inventory, monkeypatch):
+    # a stand-in `crontab` keeping the table in a temporary file
+    store = tmp_path / "crontab.txt"
+    store.write_text("MAILTO=ops@example.go.id\n0 5 * * * /home/op/bin/other\n")
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    fake = bin_dir / "crontab"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'T="{store}"\n'
+        'case "$1" in\n'
+        '  -l) [ -f "$T" ] || { echo "no crontab for $USER" >&2; exit 1; }; cat "$T";;\n'
+        '  -) cat > "$T";;\n'
+        '  -r) rm -f "$T";;\n'
+        "esac\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setattr(sched.os, "geteuid", lambda: 1000)
+    target = sched.CronTarget()
+    assert target.path is None and target.with_user is False and target.name == "crontab"
+    job = job_for(inventory, tmp_path)
+    sched.install_cron(sched.plan_entries(["harian"]), job, target)
+    text = store.read_text()
+    assert text.startswith("MAILTO=ops@example.go.id\n0 5 * * * /home/op/bin/other\n\n" + sched.BEGIN)
+    (entry,) = entries_of(text.splitlines()[3:], with_user=False)
+    assert entry["fields"] == ["30", "2", "*", "*", "*"] and entry["words"][0] == "mkdir"
+    sched.remove_cron(target)
+    assert store.read_text() == "MAILTO=ops@example.go.id\n0 5 * * * /home/op/bin/other\n"
+    store.unlink()
+    assert sched.show_cron(target)["installed"] is False  # "no crontab for ..." is an empty table
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(sched.ScheduleError, match="perintah crontab tidak ada"):
+        sched.CronTarget().read()
+
+
+def test_an_unfinished_block_is_not_guessed_at():
+    with pytest.raises(sched.ScheduleError, match="tanpa"):
+        sched.replace_block(f"{sched.BEGIN}\n30 2 * * * true\n", [sched.BEGIN, sched.END])
+
+
+def test_systemd_units_are_valid(tmp_path, inventory):
+    units = tmp_path / "units"
+    job = job_for(inventory, tmp_path, pdf=True)
+    result = sched.install_systemd(sched.plan_entries(at=["harian=01:05"]), job, units)
+    assert result["files"] == [
+        "sopansible-bulanan.service",
+        "sopansible-bulanan.timer",
+        "sopansible-harian.service",
+        "sopansible-harian.timer",
+        "sopansible-mingguan.service",
+        "sopansible-mingguan.timer",
+    ]
+    service = (units / "sopansible-harian.service").read_text()
+    assert 'Environment="SOPANSIBLE_DATA=' + str(job.data_dir).replace("%", "%%") + '"' in service
+    assert "$$(date" in service and "100%% a" in service
+    assert "StandardOutput=append:" + str(job.log("harian")).replace("%", "%%") in service
+    shown = sched.show_systemd(units)
+    assert shown["timers"] == {
+        "bulanan": "*-*-01 04:30:00",
+        "harian": "*-*-* 01:05:00",
+        "mingguan": "Sun *-*-* 03:30:00",
+    }
+    assert sched.install_systemd(sched.plan_entries(at=["harian=01:05"]), job, units)["changed"] is False
+    analyze = shutil.which("systemd-analyze")
+    if analyze:
+        for when in shown["timers"].values():
+            done = subprocess.run([analyze, "calendar", when], capture_output=True, text=True, timeout=30)
+            assert done.returncode == 0 and f"Normalized form: {when}" in done.stdout
+        done = subprocess.run(
+            [analyze, "verify", "--man=no", *(str(p) for p in sorted(units.iterdir()))],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=units,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "quoting" not in done.stderr.lower()
+
+    # a unit of the same name written by someone else is neither overwritten nor removed
+    (units / "sopansible-harian.timer").write_text("[Timer]\nOnCalendar=hourly\n")
+    with pytest.raises(sched.ScheduleError, match="bukan buatan sopansible"):
+        sched.install_systemd(sched.plan_entries(["harian"]), job, units)
+    removed = sched.remove_systemd(units)
+    assert "sopansible-harian.timer" not in removed["removed"] and len(removed["removed"]) == 5
+    assert sorted(p.name for p in units.iterdir()) == ["sopansible-harian.timer"]
+    assert sched.remove_systemd(units)["changed"] is False
+
+
+def test_systemd_quoting_round_trips():
+    for word in ["plain/path", "with space", 'a "quote"', "it's", "100% $HOME \\n"]:
+        quoted = sched.systemd_quote(word)
+        assert quoted.count('"') - quoted.count('\\"') in (0, 2)
+        unquoted = quoted[1:-1] if quoted.startswith('"') else quoted
+        back = unquoted.replace('\\"', '"').replace("\\\\", "\\").replace("%%", "%").replace("$$", "$")
+        assert back == word
+
+
+def test_next_runs():
+    now = dt.datetime(2026, 11, 23, 12, 0)  # a Monday
+    nxt = sched.next_runs(sched.plan_entries(weekday="rabu", monthday="23"), now)
+    assert nxt == {
+        "harian": "2026-11-24T02:30",
+        "mingguan": "2026-11-25T03:30",
+        "bulanan": "2026-12-23T04:30",
+    }
+
+
+def test_cli_install_show_remove(tmp_path, inventory, capsys):
+    cron = tmp_path / "sopansible.cron"
+    cron.write_text(OTHER)
+    base = ["schedule"]
+    assert cli.main([*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--at", "01:00"]) == 0
+    out = capsys.readouterr().out
+    assert f"Jadwal dipasang di {cron}" in out and "harian: setiap hari pukul 01:00" in out
+    assert "mingguan: setiap hari Minggu pukul 02:00" in out
+    assert cli.main([*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--at", "01:00"]) == 0
+    assert "sudah sama" in capsys.readouterr().out
+    assert cli.main(["--lang", "en", *base, "show", "--cron-file", str(cron), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["installed"] and len(shown["entries"]) == 3
+    assert cli.main([*base, "remove", "--cron-file", str(cron)]) == 0
+    assert "dihapus" in capsys.readouterr().out and cron.read_text() == OTHER
+    assert cli.main([*base, "show", "--cron-file", str(cron)]) == 0
+    assert "Belum ada jadwal" in capsys.readouterr().out
+
+    units = tmp_path / "units"
+    argv = [*base, "install", "-i", str(inventory), "--unit-dir", str(units), "--cycle", "harian", "--json"]
+    assert cli.main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"] == ["sopansible-harian.service", "sopansible-harian.timer"]
+    assert data["entries"][0]["on_calendar"] == "*-*-* 02:30:00"
+    assert cli.main([*base, "show", "--unit-dir", str(units)]) == 0
+    assert "OnCalendar=*-*-* 02:30:00" in capsys.readouterr().out
+    assert cli.main([*base, "remove", "--unit-dir", str(units)]) == 0
+    assert list(units.iterdir()) == []
+
+    dry = [*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--dry-run", "--pdf"]
+    assert cli.main(dry) == 0
+    assert "report --pdf" in capsys.readouterr().out and cron.read_text() == OTHER
+
+    assert cli.main([*base, "install", "-i", str(tmp_path / "nope.yml"), "--cron-file", str(cron)]) == 2
+    assert "inventori tidak ada" in capsys.readouterr().err
+    assert cli.main([*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--at", "7pm"]) == 2
+    assert "'7pm' bukan jam" in capsys.readouterr().err
+    bad_wait = [*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--lock-wait", "-1"]
+    assert cli.main(bad_wait) == 2
+    assert cron.read_text() == OTHER
+    assert Path(cron).exists()
