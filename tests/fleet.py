@@ -28,6 +28,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# The collection's test certificate helpers (also when run as `python -m tests.fleet`).
+sys.path.insert(0, str(ROOT / "collections"))
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs  # noqa: E402
+
 CONTAINERS_CONF = ROOT / "containers" / "containers.conf"
 BUILD_SCRIPT = ROOT / "images" / "court" / "build.sh"
 FLEET_DIR = ROOT / ".cache" / "fleet"
@@ -80,58 +84,16 @@ class TestCA:
     """The fleet's own certificate authority: court sites get certificates that verify against it."""
 
     def __init__(self, directory: Path) -> None:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        self._x509, self._hashes, self._serialization, self._ec, self._oid = (
-            x509,
-            hashes,
-            serialization,
-            ec,
-            NameOID,
-        )
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pn.website test fleet CA")])
-        now = datetime.datetime.now(datetime.UTC)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-            )
-            .sign(self.key, hashes.SHA256())
-        )
+        self.key, self.cert = certs.make_ca("pn.website test fleet CA", days_valid=365)
         self.path = directory / "ca.pem"
-        self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+        self.path.write_bytes(certs.cert_pem(self.cert))
 
     def issue(self, names: list[str], key_path: Path, cert_path: Path, days: int = 90) -> None:
-        x509, oid = self._x509, self._oid
-        key = self._ec.generate_private_key(self._ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(oid.COMMON_NAME, names[0])]))
-            .issuer_name(self.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(self.key, self._hashes.SHA256())
-        )
-        enc = self._serialization
-        key_path.write_bytes(key.private_bytes(enc.Encoding.PEM, enc.PrivateFormat.PKCS8, enc.NoEncryption()))
+        """The key (readable by the web server's group) and the certificate chain of a court site."""
+        key, cert = certs.make_cert((self.key, self.cert), names, days_valid=days, days_before=0)
+        key_path.write_bytes(certs.key_pem(key))
         key_path.chmod(0o640)
-        cert_path.write_bytes(cert.public_bytes(enc.Encoding.PEM) + self.cert.public_bytes(enc.Encoding.PEM))
+        cert_path.write_bytes(certs.cert_pem(cert) + certs.cert_pem(self.cert))
 
 
 def podman_env() -> dict:

@@ -9,98 +9,22 @@ with ``--resolve``-style overrides, so no DNS is ever used.
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import os
 import socket
 import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.certs import (  # noqa: F401 (re-exported)
+    make_ca,
+    make_cert,
+    write_pem,
+)
 
 KEYWORD = "Pengadilan Negeri Contoh"
 DOMAIN = "pn-test.go.id"
 SLOW_SECONDS = 3.0
-
-
-# --------------------------------------------------------------------------------------------------
-# Certificates
-# --------------------------------------------------------------------------------------------------
-
-
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def make_ca():
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("pn.website Test CA"))
-        .issuer_name(_name("pn.website Test CA"))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def make_cert(ca, names, days_valid=90, days_before=1, ips=(), self_signed=False):
-    """A leaf certificate for ``names`` (and IP addresses ``ips``) signed by ``ca`` (or itself)."""
-    import ipaddress
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    issuer_key, issuer_cert = ca if not self_signed else (key, None)
-    san = [x509.DNSName(n) for n in names] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(issuer_cert.subject if issuer_cert is not None else _name(names[0]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=days_before))
-        .not_valid_after(now + dt.timedelta(days=days_valid))
-        .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-    )
-    if issuer_cert is not None:
-        ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
-        )
-    return key, builder.sign(issuer_key, hashes.SHA256())
-
-
-def write_pem(directory, stem, key, cert):
-    cert_path = os.path.join(directory, stem + ".crt")
-    key_path = os.path.join(directory, stem + ".key")
-    with open(cert_path, "wb") as fh:
-        fh.write(cert.public_bytes(serialization.Encoding.PEM))
-    if key is not None:
-        with open(key_path, "wb") as fh:
-            fh.write(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-    return cert_path, key_path
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ import socketserver
 import ssl
 import threading
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.certs import (
+    cert_pem,
+    key_pem,
+    make_ca,
+    make_cert,
+)
 
 LOOPBACK = "127.0.0.1"
 UTC = datetime.timezone.utc
@@ -227,55 +229,22 @@ class TestCA:
 
     def __init__(self, directory, name="PN Website Test CA"):
         self.directory = directory
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(UTC)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=400))
-            .not_valid_after(now + datetime.timedelta(days=400))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
-            .sign(self.key, hashes.SHA256())
-        )
+        self.key, self.cert = make_ca(name, days_valid=400, days_before=400)
         self.ca_file = str(directory / "ca.pem")
         with open(self.ca_file, "wb") as handle:
-            handle.write(self.cert.public_bytes(serialization.Encoding.PEM))
+            handle.write(cert_pem(self.cert))
         self._count = 0
 
     def issue(self, names, days_left, lifetime_days=90, now=None):
         """Write a cert/key pair valid for ``names``; return (cert_path, key_path, certificate)."""
-        now = now or datetime.datetime.now(UTC)
-        not_after = now + datetime.timedelta(days=days_left)
-        not_before = not_after - datetime.timedelta(days=lifetime_days)
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-            .issuer_name(self.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(self.key, hashes.SHA256())
+        key, cert = make_cert(
+            (self.key, self.cert), names, days_valid=days_left, days_before=lifetime_days - days_left, now=now
         )
         self._count += 1
         cert_path = self.directory / f"leaf{self._count}.pem"
         key_path = self.directory / f"leaf{self._count}.key"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        cert_path.write_bytes(cert_pem(cert))
+        key_path.write_bytes(key_pem(key))
         return str(cert_path), str(key_path), cert
 
 
