@@ -1,0 +1,171 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: diagnose
+short_description: Name the problems of a court website from the gathered evidence (SOP W6, W7)
+version_added: "0.1.0"
+description:
+  - Applies the troubleshooting rules of the C(diagnosis) engine to the evidence of one court (server
+    evidence from M(pn.website.server_evidence), the controller's M(pn.website.site_probe) result, the DNS
+    answers, the hardening audit) and returns the problems found with Indonesian and English explanations
+    and ranked solutions, each marked C(auto) (done by the remediation), C(operator), C(maintenance)
+    (equipment-maintenance section) or C(third_party) with the contact from the inventory.
+  - With O(activity=W6) it returns the C(pn_sop_result) of the diagnosis. With O(activity=W7) the
+    evidence is the one gathered after the remediation, O(problems) the problems it started from and
+    O(actions) the steps carried out; the result tells which problems were resolved.
+  - Pure computation; runs anywhere (usually on the controller).
+author:
+  - pn.website maintainers (@pn-website)
+attributes:
+  check_mode:
+    description: Can run in check mode.
+    support: full
+    details: The module changes nothing.
+  diff_mode:
+    description: Returns no diff.
+    support: none
+options:
+  court:
+    description: Inventory name of the court.
+    type: str
+    required: true
+  evidence:
+    description: Evidence with keys C(court), C(server), C(probe), C(dns), C(hardening) (each may be null).
+    type: dict
+    required: true
+  contacts:
+    description:
+      - C(services) (the court's C(court_services)) and C(third_parties) (C(court_contacts.third_parties)).
+    type: dict
+    default: {}
+  thresholds:
+    description: Overrides of the rule thresholds (for example C(disk_used_pct), C(backup_max_age_hours)).
+    type: dict
+    default: {}
+  activity:
+    description: C(W6) for a diagnosis, C(W7) for the outcome of a remediation.
+    type: str
+    choices: [W6, W7]
+    default: W6
+  problems:
+    description: With O(activity=W7), the problems diagnosed before the remediation.
+    type: list
+    elements: dict
+    default: []
+  actions:
+    description: With O(activity=W7), the steps carried out, each C(problem), C(action), C(text), C(ok).
+    type: list
+    elements: dict
+    default: []
+  allowed_actions:
+    description: Automatic actions the plan may contain.
+    type: list
+    elements: str
+    default: [free-logs, restore-config, restart-service, restore-site, backup]
+  who:
+    description: Who carries out the troubleshooting (recorded).
+    type: str
+  started:
+    description: ISO 8601 start time of the troubleshooting.
+    type: str
+  finished:
+    description: ISO 8601 end time of the troubleshooting.
+    type: str
+  lang:
+    description: Language of the texts in the SOP result and the records.
+    type: str
+    choices: [id, en]
+    default: id
+"""
+
+EXAMPLES = r"""
+- name: Diagnose the court
+  pn.website.diagnose:
+    court: "{{ inventory_hostname }}"
+    evidence:
+      server: "{{ gathered.evidence }}"
+      probe: "{{ probe.probes[inventory_hostname] }}"
+    contacts:
+      services: "{{ court_services | default([]) }}"
+      third_parties: "{{ (court_contacts | default({})).third_parties | default([]) }}"
+  delegate_to: localhost
+  register: diagnosis
+"""
+
+RETURN = r"""
+problems:
+  description: Problems found, worst first (for W7, the problems that remain).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: php-fpm-down
+      severity: critical
+      title: {id: PHP-FPM mati, en: PHP-FPM is down}
+      auto: true
+      action: {action: restart-service, target: php8.2-fpm}
+plan:
+  description: Automatic actions for the problems, in the order they must run.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{action: restart-service, target: php8.2-fpm, problem: php-fpm-down}]
+sop_result:
+  description:
+    - The C(pn_sop_result) (activity W6 or W7), with the troubleshooting records in C(troubleshooting).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnose, plan, sop_result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            court=dict(type="str", required=True),
+            evidence=dict(type="dict", required=True),
+            contacts=dict(type="dict", default={}),
+            thresholds=dict(type="dict", default={}),
+            activity=dict(type="str", choices=["W6", "W7"], default="W6"),
+            problems=dict(type="list", elements="dict", default=[]),
+            actions=dict(type="list", elements="dict", default=[]),
+            allowed_actions=dict(
+                type="list",
+                elements="str",
+                default=["free-logs", "restore-config", "restart-service", "restore-site", "backup"],
+            ),
+            who=dict(type="str"),
+            started=dict(type="str"),
+            finished=dict(type="str"),
+            lang=dict(type="str", choices=["id", "en"], default="id"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    for key, value in p["thresholds"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            module.fail_json(msg="threshold %s must be a number, got %r" % (key, value))
+    try:
+        found = diagnose(p["evidence"], p["contacts"], p["thresholds"])
+    except (KeyError, TypeError, ValueError) as exc:
+        module.fail_json(msg="evidence of %s cannot be read: %s: %s" % (p["court"], type(exc).__name__, exc))
+    common = dict(lang=p["lang"], who=p["who"], started=p["started"], finished=p["finished"])
+    if p["activity"] == "W6":
+        result = sop_result(p["court"], "W6", found, **common)
+    else:
+        result = sop_result(p["court"], "W7", p["problems"], actions=p["actions"], remaining=found, **common)
+    module.exit_json(changed=False, problems=found, plan=plan(found, p["allowed_actions"]), sop_result=result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""`sopansible diagnose` (SOP W6) and `sopansible remediate` (SOP W7, then W8): name a court website's
+problems with explanations and ranked solutions, and carry out the safe automatic fixes.
+
+Both run a playbook (playbooks/sop_diagnose.yml, playbooks/sop_remediate.yml) through the runner,
+record the run and its troubleshooting records in the history store, and print per court the
+problems, the solutions (automatic, operator, maintenance section, third party with its contact) and,
+for a remediation, the actions carried out and what remains.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from sopansible import inventory, runner
+from sopansible.commands.run import STATUS_STYLE, ProgressView, _extravars
+from sopansible.paths import PLAYBOOKS_DIR
+
+SEVERITY_STYLE = {"info": "dim", "low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
+FIX_STYLE = {"auto": "green", "operator": "cyan", "maintenance": "yellow", "third_party": "magenta"}
+TEXT = {
+    "id": {
+        "diagnose_help": "diagnosis masalah website (W6): penyebab, penjelasan dan solusi berperingkat",
+        "remediate_help": "perbaikan otomatis yang aman (W7) lalu backup ulang (W8); perlu --yes",
+        "no_problem": "Tidak ditemukan masalah.",
+        "solutions": "Solusi (berurutan)",
+        "fix": {
+            "auto": "otomatis",
+            "operator": "operator",
+            "maintenance": "bagian pemeliharaan",
+            "third_party": "pihak ketiga",
+        },
+        "contact": "Kontak",
+        "no_contact": "kontak belum ada di inventori (court_services / court_contacts.third_parties)",
+        "actions": "Tindakan",
+        "remaining": "Masalah tersisa",
+        "none": "tidak ada",
+        "failed": "GAGAL",
+        "confirm": (
+            "Perbaikan otomatis mengubah server (menjalankan ulang layanan, memangkas log, memulihkan dari "
+            "backup). Jalankan ulang dengan --yes untuk mengonfirmasi."
+        ),
+        "no_result": "tidak ada hasil",
+        "run": "Run",
+        "auto_hint": "Dapat diperbaiki otomatis: sopansible remediate -i {inv} --limit {court} --yes",
+    },
+    "en": {
+        "diagnose_help": "diagnose website problems (W6): cause, explanation and ranked solutions",
+        "remediate_help": "safe automatic fixes (W7), then a fresh backup (W8); needs --yes",
+        "no_problem": "No problem found.",
+        "solutions": "Solutions (ranked)",
+        "fix": {
+            "auto": "automatic",
+            "operator": "operator",
+            "maintenance": "maintenance section",
+            "third_party": "third party",
+        },
+        "contact": "Contact",
+        "no_contact": "no contact in the inventory (court_services / court_contacts.third_parties)",
+        "actions": "Actions",
+        "remaining": "Remaining problems",
+        "none": "none",
+        "failed": "FAILED",
+        "confirm": (
+            "Remediation changes the server (restarts services, shrinks logs, restores from the backup). "
+            "Run again with --yes to confirm."
+        ),
+        "no_result": "no result",
+        "run": "Run",
+        "auto_hint": "Can be fixed automatically: sopansible remediate -i {inv} --limit {court} --yes",
+    },
+}
+
+
+def register(subparsers) -> None:
+    for name in ("diagnose", "remediate"):
+        parser = subparsers.add_parser(
+            name,
+            help=TEXT["id"][f"{name}_help"],
+            description=f"{TEXT['id'][f'{name}_help']} / {TEXT['en'][f'{name}_help']}",
+        )
+        parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
+        parser.add_argument(
+            "--limit",
+            required=name == "remediate",
+            help="batasi ke pola host / limit to a host pattern"
+            + (" (wajib / required)" if name == "remediate" else ""),
+        )
+        parser.add_argument("-e", "--extra-var", action="append", default=[], metavar="KEY=VALUE")
+        parser.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
+        parser.add_argument(
+            "--no-report", action="store_true", help="jangan tulis laporan / do not write reports"
+        )
+        if name == "remediate":
+            parser.add_argument(
+                "--yes",
+                action="store_true",
+                help="konfirmasi perubahan di server / confirm changing the server",
+            )
+        parser.set_defaults(handler=diagnose_command if name == "diagnose" else remediate_command)
+
+
+def diagnose_command(args) -> int:
+    return _execute(args, "sop_diagnose.yml", "diagnose", "W6", {"pn_diagnose_lang": args.lang})
+
+
+def remediate_command(args) -> int:
+    if not args.yes:
+        Console(stderr=True).print(Text(TEXT[args.lang]["confirm"], style="red"))
+        return 2
+    extravars = {"pn_remediate_confirm": True, "pn_remediate_lang": args.lang, "pn_diagnose_lang": args.lang}
+    return _execute(args, "sop_remediate.yml", "remediate", "W7", extravars)
+
+
+def _execute(args, playbook: str, name: str, activity: str, extravars: dict) -> int:
+    console = Console(stderr=True)
+    try:
+        extra = _extravars(args.extra_var)
+    except ValueError as error:
+        console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
+        return 2
+    extra.update(extravars)
+    # Who carries out the troubleshooting, as recorded in the history.
+    extra.setdefault("pn_diagnose_who", _who())
+    try:
+        inv = inventory.load(args.inventory, limit=args.limit)
+    except inventory.InventoryError as error:
+        console.print(Text(str(error), style="red"))
+        return 2
+
+    cancel = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame):
+        if cancel.is_set():
+            signal.signal(signal.SIGINT, previous)
+        cancel.set()
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        with ProgressView(console, args.lang, name) as view:
+            outcome = runner.run_playbook(
+                PLAYBOOKS_DIR / playbook,
+                args.inventory,
+                name=name,
+                limit=args.limit,
+                extravars=extra,
+                on_progress=view.update,
+                cancel=cancel,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    from sopansible import report, store
+
+    record = {
+        "run_id": outcome.run_id,
+        "name": outcome.name,
+        "inventory": str(Path(args.inventory).resolve()),
+        "started": outcome.started,
+        "finished": outcome.finished,
+        "status": outcome.status,
+        "courts": {host: inv.public_court_vars(host) for host in inv.courts},
+        "results": outcome.results,
+    }
+    history = store.HistoryStore()
+    try:
+        history.record_run(record)
+        if not args.no_report and not outcome.cancelled:
+            report.render_reports(history, lang=args.lang)
+    finally:
+        history.close()
+
+    courts = summarize(outcome.results, activity, inv.courts)
+    if args.json:
+        json.dump(
+            {"run_id": outcome.run_id, "status": outcome.status, "courts": courts},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+        sys.stdout.write("\n")
+    else:
+        show(Console(), courts, args.lang, activity, args.inventory)
+        console.print(Text(f"{TEXT[args.lang]['run']} {outcome.run_id}: {outcome.status}"))
+    return runner.EXIT_CODES.get(outcome.status, 3)
+
+
+def _who() -> str:
+    try:
+        return os.environ.get("SOPANSIBLE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "sopansible"
+
+
+def summarize(results: list[dict], activity: str, courts: list[str]) -> dict:
+    """{court: {status, summary, problems, actions, remaining, results}} from the run's results."""
+    out: dict[str, dict] = {}
+    for result in results:
+        court = result.get("court")
+        entry = out.setdefault(
+            court,
+            {"status": None, "summary": "", "problems": [], "actions": [], "remaining": [], "results": []},
+        )
+        entry["results"].append({k: result.get(k) for k in ("activity", "status", "summary", "error")})
+        outputs = result.get("outputs") or {}
+        if result.get("activity") == activity:
+            entry["status"] = result.get("status")
+            entry["summary"] = result.get("summary") or ""
+            entry["problems"] = outputs.get("problems") or []
+            entry["actions"] = outputs.get("actions") or []
+            entry["remaining"] = outputs.get("remaining") or []
+        elif entry["status"] is None and result.get("status") in ("failed", "unreachable"):
+            # The court failed before its diagnosis (preflight, unreachable): say why.
+            entry["status"] = result.get("status")
+            entry["summary"] = result.get("summary") or result.get("error") or ""
+    for court in courts:
+        out.setdefault(
+            court,
+            {"status": None, "summary": "", "problems": [], "actions": [], "remaining": [], "results": []},
+        )
+    return out
+
+
+def _pick(value, lang: str) -> str:
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("id") or "")
+    return str(value or "")
+
+
+def _contact_text(contact: dict | None, lang: str) -> str:
+    if not contact:
+        return TEXT[lang]["no_contact"]
+    parts = [contact.get("provider") or contact.get("name") or ""]
+    if contact.get("provider") and contact.get("name") and contact["name"] != contact["provider"]:
+        parts.append(contact["name"])
+    parts += [contact.get(key) for key in ("phone", "email") if contact.get(key)]
+    return f"{', '.join(p for p in parts if p)} ({contact.get('role', '')})"
+
+
+def show(console: Console, courts: dict, lang: str, activity: str, inventory_path: str) -> None:
+    t = TEXT[lang]
+    for court, entry in sorted(courts.items()):
+        status = entry["status"] or "?"
+        header = Text.assemble((court, "bold"), "  ", (status, STATUS_STYLE.get(status, "")))
+        body = Table.grid(padding=(0, 1))
+        body.add_column()
+        body.add_row(Text(entry["summary"] or t["no_result"]))
+        problems = entry["problems"] if activity == "W6" else entry["remaining"]
+        if activity == "W7":
+            body.add_row(Text(t["actions"] + ":", style="bold"))
+            for action in entry["actions"] or []:
+                mark = "✔" if action.get("ok") else "✘ " + t["failed"]
+                body.add_row(
+                    Text(f"  {mark} {action.get('text', '')}", style="green" if action.get("ok") else "red")
+                )
+            if not entry["actions"]:
+                body.add_row(Text(f"  {t['none']}"))
+            body.add_row(Text(t["remaining"] + ":", style="bold"))
+        if not problems:
+            body.add_row(Text(t["no_problem"], style="green"))
+        for problem in problems:
+            severity = problem.get("severity", "medium")
+            body.add_row(
+                Text.assemble(
+                    (f"[{severity}] ", SEVERITY_STYLE.get(severity, "")),
+                    (_pick(problem.get("title"), lang), "bold"),
+                    (f"  ({problem.get('id')})", "dim"),
+                )
+            )
+            body.add_row(Text("  " + _pick(problem.get("explanation"), lang)))
+            body.add_row(Text("  " + t["solutions"] + ":", style="italic"))
+            for solution in problem.get("solutions") or []:
+                fix = solution.get("fix", "")
+                line = Text.assemble(
+                    f"    {solution.get('rank', '')}. ",
+                    (f"[{t['fix'].get(fix, fix)}] ", FIX_STYLE.get(fix, "")),
+                    _pick(solution.get("text"), lang),
+                )
+                body.add_row(line)
+                if fix == "third_party":
+                    body.add_row(
+                        Text(
+                            f"       {t['contact']}: {_contact_text(solution.get('contact'), lang)}",
+                            style="magenta",
+                        )
+                    )
+        if activity == "W6" and any(p.get("auto") for p in problems):
+            body.add_row(Text(t["auto_hint"].format(inv=inventory_path, court=court), style="green"))
+        console.print(Panel(body, title=header, title_align="left"))
