@@ -426,17 +426,7 @@ class HistoryStore:
         finding_rule; run_id. Returns the record id."""
         row = self._normalise_troubleshooting(record)
         with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO troubleshooting (court, activity, problem, evidence_json, actions_json, who,"
-                " third_party_json, started, finished, duration_s, standard_time, outcome, finding_rule, "
-                "run_id,"
-                " recorded) VALUES (:court, :activity, :problem, :evidence_json, :actions_json, :who,"
-                " :third_party_json, :started, :finished, :duration_s, :standard_time, :outcome, "
-                ":finding_rule,"
-                " :run_id, :recorded)",
-                row,
-            )
-            return int(cursor.lastrowid)
+            return int(conn.execute(self._INSERT_TROUBLESHOOTING, row).lastrowid)
 
     def prune(self, before: Any) -> int:
         """Delete runs (with their results and findings) that started before ``before``; returns the
