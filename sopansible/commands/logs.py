@@ -114,6 +114,21 @@ def register(subparsers) -> None:
         metavar="HOST",
         help="nama host situs sendiri (diabaikan sebagai perujuk) / own host name (not a referrer)",
     )
+    analyze.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="alamat/jaringan tepercaya, dihitung tetapi tidak pernah dilaporkan / trusted address or "
+        "network: counted, never reported",
+    )
+    analyze.add_argument(
+        "--engine",
+        choices=("auto", "python", "polars"),
+        default="auto",
+        help="mesin analisis: polars (cepat) bila terpasang, python / engine: polars (fast) when "
+        "installed, python (default: auto)",
+    )
     analyze.set_defaults(handler=run_analyze)
     correlate = actions.add_parser(
         "correlate",
@@ -182,13 +197,27 @@ def run_analyze(args) -> int:
         console.print(Text("--top >= 1", style="red"))
         return 2
     access_log = engine("access_log")
-    result, _state = access_log.analyze(
-        args.files,
-        fmt=args.log_format,
-        dns=args.dns,
-        site_hosts=args.site_host,
-        top=args.top,
-    )
+    analyzer_class = None
+    if args.engine != "python":
+        fast = engine("access_log_fast")
+        if fast.HAS_POLARS:
+            analyzer_class = fast.FastAnalyzer
+        elif args.engine == "polars":
+            console.print(Text("--engine polars: polars is not installed", style="red"))
+            return 2
+    try:
+        result, _state = access_log.analyze(
+            args.files,
+            fmt=args.log_format,
+            dns=args.dns,
+            site_hosts=args.site_host,
+            top=args.top,
+            trusted=args.trust,
+            analyzer_class=analyzer_class,
+        )
+    except ValueError as error:
+        console.print(Text(f"{t['error']}: {error}", style="red"))
+        return 2
     for error in result.get("errors", []):
         console.print(Text(f"{t['error']}: {error['path']}: {error['error']}", style="red"))
     if args.json:

@@ -120,3 +120,32 @@ def test_correlate_rejects_bad_result(tmp_path, capsys):
     bad.write_text("[1, 2]")
     assert cli.main(["logs", "correlate", str(bad)]) == 2
     assert "bad.json" in capsys.readouterr().out
+
+
+def test_engines_give_the_same_json(court_logs, capsys):
+    results = {}
+    for name in ("python", "polars", "auto"):
+        code, results[name] = analyze_json(
+            capsys, court_logs["pn-bangil.gz"], court_logs["pn-bangil"], "--engine", name
+        )
+        assert code == 1
+    assert results["python"] == results["polars"] == results["auto"]
+
+
+def test_polars_engine_required_but_missing(court_logs, capsys, monkeypatch):
+    from sopansible.paths import engine
+
+    monkeypatch.setattr(engine("access_log_fast"), "HAS_POLARS", False)
+    assert cli.main(["logs", "analyze", str(court_logs["pn-contoh"]), "--engine", "polars"]) == 2
+    assert "polars" in capsys.readouterr().out
+    code, result = analyze_json(capsys, court_logs["pn-contoh"])  # auto falls back to python
+    assert code == 0 and result["lines"] == 4000
+
+
+def test_trusted_address_is_not_reported(court_logs, capsys):
+    attacker = court_logs["attacker"]
+    code, result = analyze_json(capsys, court_logs["pn-tais"], "--trust", attacker)
+    assert code == 0 and result["findings"] == []
+    assert result["summary"]["requests"] == result["lines"] == 4003  # still counted
+    assert cli.main(["logs", "analyze", str(court_logs["pn-tais"]), "--trust", "bogus"]) == 2
+    assert "bogus" in capsys.readouterr().out

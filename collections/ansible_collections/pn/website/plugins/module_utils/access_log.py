@@ -15,6 +15,9 @@ without a Python loop). Both paths give the same columns. The visitor summary is
 by column with ``collections.Counter`` (C code). Only "hot" lines (errors, non-GET methods,
 suspicious paths or user agents) reach the per-line rule code, and path and user-agent
 classification is cached per distinct value.
+
+On the controller, ``access_log_fast`` (polars) subclasses :class:`Analyzer` and gives the same
+results; anything deciding a result (patterns, thresholds, rule state, samples) stays here.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ RULE_MESSAGES = {
 
 MAX_SAMPLES = 5
 MAX_SAMPLE_CHARS = 600
-MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_BYTES = 64 * 1024  # a longer line (without its line end) is counted as malformed
 BLOCK_BYTES = 64 * 1024  # small blocks keep the parsed rows in the CPU caches
 MAX_KEYS = 200000  # distinct keys kept per counter before the rarest are dropped
 MAX_FINDINGS_PER_RULE = 50
@@ -438,6 +441,128 @@ def in_google_ranges(ip: str) -> bool:
     return any(lo <= group <= hi for lo, hi in _data.GOOGLEBOT_IPV6_SUBNETS)
 
 
+def parse_trusted(addresses) -> tuple:
+    """Networks of trusted sources ("203.0.113.7", "10.0.0.0/8", "2001:db8::/32"); a clear
+    ValueError names the entry that is not an address or network."""
+    if isinstance(addresses, (str, bytes)):
+        addresses = [addresses]
+    networks = []
+    for entry in addresses or ():
+        text = entry.decode("ascii", "replace") if isinstance(entry, bytes) else str(entry)
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ValueError("trusted address %r is not an IP address or network" % text) from None
+    return tuple(networks)
+
+
+def is_trusted(ip: str, networks) -> bool:
+    """True if the address ``ip`` (as logged) lies in one of the trusted ``networks``."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    mapped = getattr(addr, "ipv4_mapped", None)
+    for net in networks:
+        if addr.version == net.version and addr in net:
+            return True
+        if mapped is not None and net.version == 4 and mapped in net:
+            return True
+    return False
+
+
+_ACCEPTED_RE = re.compile(r"Accepted \S+ for \S+ from (\S+) port \d+")
+
+
+def _login_messages(pids) -> str:
+    """sshd's log messages of the given processes, newest first (journald, else auth.log)."""
+    import subprocess
+
+    for journalctl in ("/usr/bin/journalctl", "/bin/journalctl"):
+        if os.path.exists(journalctl):
+            try:
+                proc = subprocess.run(
+                    [journalctl, "-o", "cat", "--no-pager", "-q", "-r", "-n", "200"]
+                    + ["_PID=%d" % pid for pid in pids],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    timeout=20,
+                    check=False,
+                )
+                if proc.stdout:
+                    return proc.stdout.decode("utf-8", "replace")
+            except (OSError, subprocess.SubprocessError):
+                pass
+            break
+    tags = tuple("sshd[%d]:" % pid for pid in pids) + tuple("sshd-session[%d]:" % pid for pid in pids)
+    try:
+        with open("/var/log/auth.log", "rb") as handle:
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(line for line in reversed(lines) if any(tag in line for tag in tags))
+
+
+def ssh_client_address(environ=None, proc_root: str = "/proc", max_depth: int = 32, messages=None):
+    """Address of the SSH client this process runs for (the controller as the server sees it),
+    None when not run over SSH. In order: SSH_CONNECTION or SSH_CLIENT of this process; of the
+    nearest ancestor whose environment is readable (sudo resets the environment); the "Accepted
+    ... from ADDRESS" login message of the ancestor sshd processes (``messages(pids)``, by default
+    from journald or /var/log/auth.log), for servers where the environment of other processes is
+    not readable."""
+
+    def pick(value):
+        words = value.split()
+        if not words:
+            return None
+        text = words[0].decode("ascii", "replace") if isinstance(words[0], bytes) else words[0]
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            return None
+
+    env = os.environ if environ is None else environ
+    for key in ("SSH_CONNECTION", "SSH_CLIENT"):
+        if env.get(key):
+            return pick(env[key])
+    sshd = []
+    pid = os.getppid()
+    for _unused in range(max_depth):
+        if pid <= 1:
+            break
+        try:
+            with open("%s/%d/stat" % (proc_root, pid), "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            break
+        try:
+            with open("%s/%d/environ" % (proc_root, pid), "rb") as handle:
+                items = handle.read().split(b"\0")
+        except OSError:
+            items = []
+        for key in (b"SSH_CONNECTION=", b"SSH_CLIENT="):
+            for item in items:
+                if item.startswith(key):
+                    return pick(item[len(key) :])
+        name, _sep, rest = stat.partition(b"(")[2].rpartition(b")")
+        if name.startswith(b"sshd"):
+            sshd.append(pid)
+        try:
+            pid = int(rest.split()[1])  # "pid (comm) state ppid ..."
+        except (IndexError, ValueError):
+            break
+    if not sshd:
+        return None
+    for line in (messages or _login_messages)(sshd).splitlines():
+        found = _ACCEPTED_RE.search(line)
+        if found:
+            return pick(found.group(1))
+    return None
+
+
 def _system_resolver():
     def reverse(ip):
         return socket.gethostbyaddr(ip)[0]
@@ -564,6 +689,7 @@ class Analyzer:
         site_hosts=(),
         max_samples: int = MAX_SAMPLES,
         top: int = 10,
+        trusted=(),
     ):
         if fmt != "auto" and fmt not in FORMATS:
             raise ValueError("unknown log format %r (use auto, %s)" % (fmt, ", ".join(FORMATS)))
@@ -586,6 +712,8 @@ class Analyzer:
         self.site_hosts = {h.lower().encode() if isinstance(h, str) else h for h in site_hosts}
         self.max_samples = max_samples
         self.top = top
+        self.trusted_networks = parse_trusted(trusted)
+        self._trusted = {}
         self.lines = 0
         self.malformed = 0
         self.bytes_sent = 0
@@ -612,6 +740,8 @@ class Analyzer:
         self._block = b""
         self._block_fmt = "combined"
         self._cursor = 0
+        self._raw_row = None
+        self._raw_text = b""
         self._spikes = []
         self._spike_window = collections.deque()
         self._spike_open = None
@@ -737,8 +867,15 @@ class Analyzer:
                 counter.update(dict(keep))
 
     def _raw_line(self, row) -> bytes:
-        """The verbatim log line of a parsed row of the current block (evidence). Rows are visited
-        in order, so the search resumes where the previous one stopped."""
+        """The verbatim log line of a parsed row of the current block (evidence), without its line
+        end. Rows are visited in order, so the search resumes after the previous row's line."""
+        if row is self._raw_row:
+            return self._raw_text
+        self._raw_row = row
+        self._raw_text = self._find_line(row)
+        return self._raw_text
+
+    def _find_line(self, row) -> bytes:
         block = self._block
         if row[F_METHOD]:
             needle = b"[" + row[F_HOUR] + row[F_REST] + b'] "' + row[F_METHOD] + b" " + row[F_TARGET]
@@ -761,9 +898,10 @@ class Analyzer:
                 line.startswith(head)
                 and tail in line
                 and row[F_UA] in line
+                and row[F_REF] in line
                 and (head[-1:] == b" " or address in line)
             ):
-                self._cursor = start  # the next row is on this line or after it
+                self._cursor = end + 1  # the next row is on a later line
                 return line.rstrip(b"\r")
             pos = end
         # Not found verbatim: rebuild the line from its fields.
@@ -840,10 +978,24 @@ class Analyzer:
                 self._google_ok.add(ip)
         return verdict
 
+    def _is_trusted(self, ip: bytes) -> bool:
+        verdict = self._trusted.get(ip)
+        if verdict is None:
+            if len(self._trusted) > MAX_KEYS:
+                self._trusted.clear()
+            verdict = self._trusted[ip] = is_trusted(ip.decode("ascii", "replace"), self.trusted_networks)
+        return verdict
+
     def _hot(self, row, tf: int, uf: int) -> None:
         status = row[F_STATUS]
         method = row[F_METHOD]
         ip = row[F_IP]
+        if self.trusted_networks and self._is_trusted(ip):
+            # Our own monitoring (the controller) and declared partners: counted in the summary,
+            # never evidence against the site.
+            if status >= b"400":
+                self.err_targets[row[F_TARGET]] += 1
+            return
         when = self._clock.epoch(row[F_HOUR], row[F_REST])
         googlebot = False
         if uf & U_GOOGLEBOT:
@@ -944,10 +1096,18 @@ class Analyzer:
                 pending = buf
             else:
                 block, pending = buf[: cut + 1], buf[cut + 1 :]
-                if chosen is None:
-                    chosen = self.detect_format(block[:65536])
-                self.feed_block(block, chosen)
                 consumed += len(block)
+                # Only the first line can be longer than MAX_LINE_BYTES (pending never is, and a
+                # read is BLOCK_BYTES): such a line is malformed, however the reads cut it.
+                first = block.find(b"\n")
+                if first > MAX_LINE_BYTES:
+                    self.lines += 1
+                    self.malformed += 1
+                    block = block[first + 1 :]
+                if block:
+                    if chosen is None:
+                        chosen = self.detect_format(block[:65536])
+                    self.feed_block(block, chosen)
             if len(pending) > MAX_LINE_BYTES:
                 self.lines += 1
                 self.malformed += 1
@@ -1032,6 +1192,18 @@ class Analyzer:
             "evidence": evidence,
         }
 
+    def _visitor_stats(self, crawler_ua: dict):
+        """(unique visitors, visitors per day b"20/Nov/2026", visitors that are crawlers)."""
+        daily_visitors = collections.Counter()
+        crawler_visitors = 0
+        for _ip, day, ua in self.visitors:
+            daily_visitors[day] += 1
+            bot = crawler_ua.get(ua)
+            if bot is None:
+                bot = crawler_ua[ua] = is_crawler(ua)
+            crawler_visitors += bot
+        return len(self.visitors), daily_visitors, crawler_visitors
+
     def summary(self) -> dict:
         self._fold()
         top = self.top
@@ -1041,17 +1213,7 @@ class Analyzer:
             status_classes[code[:1].decode("ascii", "replace") + "xx"] += n
         crawler_ua = {ua: is_crawler(ua) for ua in self.uas}
         crawler_requests = sum(n for ua, n in self.uas.items() if crawler_ua[ua])
-        daily_visitors = collections.Counter()
-        visitor_keys = set()
-        crawler_visitors = 0
-        for key in self.visitors:
-            ip, day, ua = key
-            visitor_keys.add(key)
-            daily_visitors[day] += 1
-            bot = crawler_ua.get(ua)
-            if bot is None:
-                bot = crawler_ua[ua] = is_crawler(ua)
-            crawler_visitors += bot
+        unique_visitors, daily_visitors, crawler_visitors = self._visitor_stats(crawler_ua)
         daily = collections.Counter()
         hourly = []
         hour_of_day = [0] * 24
@@ -1094,7 +1256,7 @@ class Analyzer:
 
         return {
             "requests": requests,
-            "unique_visitors": len(visitor_keys),
+            "unique_visitors": unique_visitors,
             "unique_visitors_capped": self.visitors_capped,
             "bandwidth_bytes": self.bytes_sent,
             "status": {k: status_classes[k] for k in sorted(status_classes)},
@@ -1114,7 +1276,7 @@ class Analyzer:
             },
             "people": {
                 "requests": requests - crawler_requests,
-                "visitors": len(visitor_keys) - crawler_visitors,
+                "visitors": unique_visitors - crawler_visitors,
             },
             "daily": [
                 {"date": d, "requests": daily[d], "visitors": day_visitors.get(d, 0)} for d in sorted(daily)
@@ -1277,6 +1439,7 @@ def analyze(
     fmt: str = "auto",
     state: dict | None = None,
     include_rotated: bool = False,
+    analyzer_class=None,
     **options,
 ):
     """Analyse log files. Returns ``(result, new_state)``.
@@ -1287,7 +1450,7 @@ def analyze(
     (access.log.2.gz) file resumes at its saved offset and a new or truncated file starts at 0.
     Only complete lines are consumed; a line still being written is read next time.
     """
-    analyzer = Analyzer(fmt=fmt, **options)
+    analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
     incremental = state is not None
     old = state.get("files") if isinstance(state, dict) else None
     if not isinstance(old, dict):
@@ -1335,11 +1498,11 @@ def analyze(
     return result, new_state
 
 
-def analyze_bytes(data: bytes, fmt: str = "auto", **options) -> dict:
+def analyze_bytes(data: bytes, fmt: str = "auto", analyzer_class=None, **options) -> dict:
     """Analyse log content held in memory (tests, stdin)."""
     import io
 
-    analyzer = Analyzer(fmt=fmt, **options)
+    analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
     analyzer.feed_stream(io.BytesIO(data))
     result = analyzer.result()
     result["errors"] = []

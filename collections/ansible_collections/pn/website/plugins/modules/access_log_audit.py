@@ -23,7 +23,13 @@ description:
   - With O(read_state) the module reads only what is new since the previous run, following
     logrotate renames and compression (access.log -> access.log.1 -> access.log.2.gz), and returns
     the new state to store for the next run.
-  - Read-only; the same in check mode.
+  - With O(state_file) the module keeps that state itself in a file on the server, so one task
+    per court does the whole incremental analysis.
+  - Requests from trusted addresses (O(trusted_addresses), and by default the controller running
+    the module, see O(trust_controller)) are counted in the visitor summary but never raise
+    findings, so the monitor's own probes (for example its Googlebot cloaking check) are not
+    reported as attacks.
+  - Reads the logs only; the only write is O(state_file), and never in check mode.
 author:
   - pn.website maintainers (@pn-website)
 options:
@@ -50,6 +56,26 @@ options:
       - Files are recognised by the hash of their first line, so renamed and compressed files resume
         where they stopped and truncated or new files are read from the start.
     type: dict
+  state_file:
+    description:
+      - File on the server where the module keeps the read state between runs (JSON, mode 0600,
+        parent directory created with mode 0750). Missing or unreadable state means read
+        everything. Not written in check mode. Mutually exclusive with O(read_state).
+    type: path
+  trusted_addresses:
+    description:
+      - Addresses or networks (C(203.0.113.7), C(10.20.0.0/16), C(2001:db8::/48)) whose requests
+        never raise findings; they are still counted in the summary.
+    type: list
+    elements: str
+    default: []
+  trust_controller:
+    description:
+      - Also trust the address the module is run from over SSH (the first word of
+        C(SSH_CONNECTION), read from the environment of the module or of the SSH session it runs
+        under, so also with C(become)).
+    type: bool
+    default: true
   thresholds:
     description:
       - Per-rule overrides, a mapping of rule id to C(count) (events that fire the rule) and C(window)
@@ -97,6 +123,15 @@ EXAMPLES = r"""
       admin-bruteforce:
         count: 5
         window: 300
+  register: weblog
+
+- name: One-task incremental run, state kept on the server, partner monitor trusted
+  pn.website.access_log_audit:
+    paths: /var/log/nginx/access.log
+    include_rotated: true
+    state_file: /var/lib/pn-website/access-log-state.json
+    trusted_addresses:
+      - 203.0.113.7
   register: weblog
 """
 
@@ -169,8 +204,14 @@ status:
   type: str
 read_state:
   description: State to pass as O(read_state) next time (only when O(read_state) was given).
-  returned: when read_state was given
+  returned: when read_state or state_file was given
   type: dict
+trusted_addresses:
+  description: Addresses and networks that were trusted (including the controller's).
+  returned: always
+  type: list
+  elements: str
+  sample: ["10.88.0.1"]
 errors:
   description: Files that could not be read, with the reason.
   returned: always
@@ -178,13 +219,52 @@ errors:
   elements: dict
 """
 
+import json
+import os
+import tempfile
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pn.website.plugins.module_utils.access_log import (
     DEFAULT_THRESHOLDS,
     analyze,
+    parse_trusted,
     sop_status,
+    ssh_client_address,
 )
+
+
+def read_state_file(path):
+    """(state, warning): the saved state, or an empty state and why when it cannot be used."""
+    try:
+        with open(path, "rb") as handle:
+            state = json.loads(handle.read().decode("utf-8"))
+    except (OSError, IOError) as exc:
+        if not os.path.exists(path):
+            return {}, None
+        return {}, "cannot read %s (%s): reading the logs from the start" % (path, exc)
+    except ValueError:
+        return {}, "%s is not valid JSON: reading the logs from the start" % path
+    if not isinstance(state, dict):
+        return {}, "%s does not hold a state: reading the logs from the start" % path
+    return state, None
+
+
+def write_state_file(path, state):
+    """Write the state atomically (temporary file in the same directory, then rename)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o750)
+    fd, tmp = tempfile.mkstemp(prefix=".access-log-state.", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write((json.dumps(state, sort_keys=True) + "\n").encode("utf-8"))
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def main():
@@ -194,15 +274,34 @@ def main():
             format=dict(type="str", default="auto", choices=["auto", "combined", "vcombined", "common"]),
             include_rotated=dict(type="bool", default=False),
             read_state=dict(type="dict"),
+            state_file=dict(type="path"),
+            trusted_addresses=dict(type="list", elements="str", default=[]),
+            trust_controller=dict(type="bool", default=True),
             thresholds=dict(type="dict", default={}),
             site_hosts=dict(type="list", elements="str", default=[]),
             verify_dns=dict(type="bool", default=False),
             top=dict(type="int", default=10),
             max_samples=dict(type="int", default=5),
         ),
+        mutually_exclusive=[["read_state", "state_file"]],
         supports_check_mode=True,
     )
     params = module.params
+    trusted = list(params["trusted_addresses"])
+    try:
+        parse_trusted(trusted)
+    except ValueError as exc:
+        module.fail_json(msg="trusted_addresses: %s" % exc)
+    if params["trust_controller"]:
+        controller = ssh_client_address()
+        if controller and controller not in trusted:
+            trusted.append(controller)
+    state_in = params["read_state"]
+    warnings = []
+    if params["state_file"]:
+        state_in, warning = read_state_file(params["state_file"])
+        if warning:
+            warnings.append(warning)
     for rule in params["thresholds"]:
         if rule not in DEFAULT_THRESHOLDS:
             module.fail_json(
@@ -215,22 +314,34 @@ def main():
         result, state = analyze(
             params["paths"],
             fmt=params["format"],
-            state=params["read_state"],
+            state=state_in,
             include_rotated=params["include_rotated"],
             thresholds=params["thresholds"],
             dns=params["verify_dns"],
             site_hosts=params["site_hosts"],
             top=params["top"],
             max_samples=params["max_samples"],
+            trusted=trusted,
         )
     except ValueError as exc:
         module.fail_json(msg="access log analysis: %s" % exc)
     if result["errors"] and not result["files"]:
         module.fail_json(msg="no access log could be read", errors=result["errors"])
     result["status"] = sop_status(result["findings"])
+    result["trusted_addresses"] = trusted
+    changed = False
     if state is not None:
         result["read_state"] = state
-    module.exit_json(changed=False, **result)
+        if params["state_file"] and state != state_in:
+            changed = True
+            if not module.check_mode:
+                try:
+                    write_state_file(params["state_file"], state)
+                except (OSError, IOError) as exc:
+                    module.fail_json(msg="cannot write %s: %s" % (params["state_file"], exc))
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=changed, **result)
 
 
 if __name__ == "__main__":

@@ -107,3 +107,61 @@ def test_module_fails_when_nothing_readable(tmp_path):
     result = fail({"paths": [str(tmp_path / "missing.log")]})
     assert result["msg"] == "no access log could be read"
     assert result["errors"][0]["path"].endswith("missing.log")
+
+
+def test_module_keeps_its_state_file(logs, monkeypatch):
+    monkeypatch.setattr(access_log_audit, "ssh_client_address", lambda: None)
+    state_file = logs / "state" / "access-log-state.json"
+    args = {"paths": [str(logs / "access.log")], "include_rotated": True, "state_file": str(state_file)}
+    checked = run(args, check_mode=True)
+    assert checked["changed"] is True and checked["lines"] == 3039
+    assert not state_file.exists()  # check mode writes nothing
+    first = run(args)
+    assert first["changed"] is True and first["lines"] == 3039
+    assert json.loads(state_file.read_text()) == first["read_state"]
+    assert oct(state_file.stat().st_mode & 0o777) == "0o600"
+    second = run(args)
+    assert second["changed"] is False and second["lines"] == 0
+    with open(logs / "access.log", "a") as handle:
+        handle.write(corpus.line("203.0.113.50", corpus.START, "GET", "/", 200, 10) + "\n")
+    third = run(args)
+    assert third["changed"] is True and third["lines"] == 1
+
+
+def test_module_corrupt_state_file_reads_everything(logs, monkeypatch):
+    monkeypatch.setattr(access_log_audit, "ssh_client_address", lambda: None)
+    state_file = logs / "state.json"
+    state_file.write_text("{not json")
+    warned = []
+    monkeypatch.setattr(access_log_audit.AnsibleModule, "warn", lambda self, msg: warned.append(msg))
+    result = run(
+        {"paths": [str(logs / "access.log")], "include_rotated": True, "state_file": str(state_file)}
+    )
+    assert result["lines"] == 3039
+    assert any("not valid JSON" in w for w in warned)
+    assert json.loads(state_file.read_text()) == result["read_state"]
+
+
+def test_module_state_file_and_read_state_exclusive(logs):
+    result = fail({"paths": [str(logs / "access.log")], "read_state": {}, "state_file": str(logs / "s")})
+    assert "mutually exclusive" in result["msg"]
+
+
+def test_module_trusts_the_controller_and_listed_addresses(tmp_path, monkeypatch):
+    lines = [
+        corpus.line(ip, corpus.START + i, "GET", "/", 200, 900, "-", corpus.GOOGLEBOT_UA)
+        for i, ip in enumerate(("10.88.0.1", "192.0.2.7", "5.188.62.140"))
+    ]
+    corpus.write_log(tmp_path / "access.log", lines)
+    monkeypatch.setattr(access_log_audit, "ssh_client_address", lambda: "10.88.0.1")
+    result = run({"paths": [str(tmp_path / "access.log")], "trusted_addresses": ["192.0.2.0/24"]})
+    assert result["trusted_addresses"] == ["192.0.2.0/24", "10.88.0.1"]
+    assert [f["ip"] for f in result["findings"]] == ["5.188.62.140"]
+    assert result["summary"]["requests"] == 3
+    off = run({"paths": [str(tmp_path / "access.log")], "trust_controller": False})
+    assert sorted(f["ip"] for f in off["findings"]) == ["10.88.0.1", "192.0.2.7", "5.188.62.140"]
+
+
+def test_module_rejects_bad_trusted_address(logs):
+    result = fail({"paths": [str(logs / "access.log")], "trusted_addresses": ["10.0.0.300"]})
+    assert "trusted_addresses" in result["msg"] and "10.0.0.300" in result["msg"]

@@ -1,0 +1,184 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The polars fast engine gives exactly the stdlib engine's results (JSON output compared)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.pn.website.plugins.module_utils import access_log as al
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_fuzz as fuzz
+
+af = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.access_log_fast")
+if not af.HAS_POLARS:
+    pytest.skip("polars is not installed", allow_module_level=True)
+
+SMALL_CHUNK = 64 * 1024  # several chunks even for small test logs
+
+
+def same(paths, chunk_bytes=SMALL_CHUNK, read_bytes=10000, **options):
+    """Run both engines; assert equal JSON; return the result."""
+    slow, slow_state = al.analyze(paths, **options)
+    fast, fast_state = al.analyze(
+        paths,
+        analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, read_bytes=read_bytes, **kw),
+        **options,
+    )
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    assert fast_state == slow_state
+    return fast
+
+
+def same_bytes(data: bytes, **options):
+    slow = al.analyze_bytes(data, **options)
+    fast = al.analyze_bytes(
+        data, analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=4096, **kw), **options
+    )
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    return fast
+
+
+def attacks():
+    out = []
+    for rule in corpus.ATTACKERS:
+        out.extend(corpus.attack_lines(rule))
+    return out
+
+
+@pytest.fixture(scope="module")
+def benign():
+    return corpus.benign_lines(30000, seed=21)
+
+
+def test_benign_heavy_traffic(tmp_path, benign):
+    corpus.write_log(tmp_path / "access.log", benign)
+    result = same([str(tmp_path / "access.log")])
+    assert result["lines"] == 30000 and result["summary"]["unique_visitors"] > 100
+
+
+def test_every_attack_type_mixed_in(tmp_path, benign):
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign, attacks()))
+    result = same([str(tmp_path / "access.log")], site_hosts=[corpus.HOST])
+    assert {f["rule"] for f in result["findings"]} == set(corpus.ATTACKERS)
+
+
+def test_trusted_sources_and_thresholds(tmp_path, benign):
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign[:5000], attacks()))
+    same(
+        [str(tmp_path / "access.log")],
+        trusted=[corpus.ATTACKERS["sqli-probing"], "185.220.101.0/24"],
+        thresholds={"admin-bruteforce": {"count": 3, "window": 60}, "error-spike": {"count": 5}},
+        max_samples=2,
+        top=3,
+    )
+
+
+def test_malformed_binary_truncated_and_gigantic_lines(tmp_path, benign):
+    rng = random.Random(5)
+    good = [x.encode() for x in corpus.merged(benign[:4000], attacks())]
+    odd = [
+        b"",
+        b"\x00\x01\x02 binary \xff\xfe garbage",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 - - [16/Nov/2026:00:00:01 +0700] "
+        b'"\\x16\\x03\\x01" 400 157 "-" "-"',
+        good[10][:40],
+        good[11] + b' "extra" "fields" 0.002',
+        good[12].replace(b"HTTP/1.1", b"HTTP/1.1\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"),
+        good[13].replace(b"GET /", b"GET /caf\xe9/"),
+        good[14].replace(b" +0700]", b"]"),
+        good[15] + b"\r",
+        good[16].replace(b'"GET ', b'"GET  '),
+        good[17].replace(b"Mozilla", b'Mo\\"zilla'),
+        good[18].replace(b"GET", b"-"),
+        b'203.0.113.5 - - [16/Nov/2026:00:00:01 +0700] "-" 400 0 "-" "-"',
+        b'203.0.113.5 - - [16/Nov/2026:00:00:02 +0700] "GET /x HTTP/1.1" 200 99999999999999999999999 "-" "-"',
+        b"A" * (al.MAX_LINE_BYTES + 10),
+        # valid lines of exactly the length limit, and one byte over it (carriage return)
+        good[21][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[21])) + b'"',
+        good[22][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[22])) + b'"\r',
+        good[23][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[23]) - 1) + b'"\r',
+        b"203.0.113.5 " + b"B" * (2 * al.MAX_LINE_BYTES),
+        b'"' * 20,
+    ]
+    lines = list(good)
+    for item in odd:
+        lines.insert(rng.randrange(len(lines)), item)
+    (tmp_path / "access.log").write_bytes(b"\n".join(lines) + b"\n" + good[20][:50])  # unfinished last line
+    result = same([str(tmp_path / "access.log")])
+    assert result["malformed"] >= 6
+    same([str(tmp_path / "access.log")], state={})
+    same([str(tmp_path / "access.log")], read_bytes=1 << 22, chunk_bytes=1 << 30)
+    at_limit = good[21][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[21])) + b'"'
+    over = at_limit + b"\r"  # one byte over the limit
+    both = same_bytes(at_limit + b"\n" + over + b"\n" + good[0] + b"\r\n")
+    assert (both["lines"], both["malformed"]) == (3, 1)
+
+
+@pytest.mark.parametrize("fmt", ["common", "vcombined", "combined"])
+def test_formats(tmp_path, benign, fmt):
+    lines = corpus.merged(benign[:3000], attacks())
+    if fmt == "common":
+        lines = [x.rsplit(' "', 2)[0] for x in lines]
+    elif fmt == "vcombined":
+        lines = ["%s:443 %s" % (corpus.HOST, x) for x in lines]
+    corpus.write_log(tmp_path / "access.log", lines)
+    assert same([str(tmp_path / "access.log")])["format"] == fmt
+    same([str(tmp_path / "access.log")], fmt=fmt)
+
+
+def test_gzip_rotated_and_mixed_formats(tmp_path, benign):
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign[:3000], attacks()))
+    (tmp_path / "access.log.1").write_text("\n".join(benign[3000:6000]) + "\n")
+    (tmp_path / "access.log.2.gz").write_bytes(gzip.compress(("\n".join(benign[6000:9000]) + "\n").encode()))
+    packed = gzip.compress(("\n".join(x.rsplit(' "', 2)[0] for x in benign[9000:9500]) + "\n").encode())
+    (tmp_path / "access.log.3.gz").write_bytes(packed[: len(packed) // 2])  # truncated, common format
+    result = same([str(tmp_path / "access.log")], include_rotated=True)
+    assert len(result["files"]) == 4
+    same([str(tmp_path / "access.log")], include_rotated=True, state={})
+
+
+def test_chunk_size_does_not_matter(tmp_path, benign):
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign[:8000], attacks()))
+    one = same([str(tmp_path / "access.log")], chunk_bytes=1 << 30, read_bytes=1 << 22)
+    many = same([str(tmp_path / "access.log")], chunk_bytes=20000, read_bytes=7000)
+    assert one == many
+
+
+@settings(settings.get_profile("access_log"), max_examples=60)
+@given(st.lists(fuzz.line_strategy, max_size=40), st.sampled_from(["auto", "combined"]))
+def test_fuzzed_lines(lines, fmt):
+    data = b"\n".join(x.replace(b"\n", b" ") for x in lines) + b"\n"
+    same_bytes(data, fmt=fmt)
+
+
+def test_googlebot_dns_verification(benign):
+    fake, real = "5.188.62.140", "203.0.113.66"
+
+    def reverse(ip):
+        if ip == real:
+            return "crawl-203-0-113-66.googlebot.com"
+        raise OSError("no PTR")
+
+    def forward(name):
+        return {real}
+
+    claims = [
+        corpus.line(ip, corpus.START + i, "GET", "/", 200, 10, "-", corpus.GOOGLEBOT_UA)
+        for i, ip in enumerate((fake, real, fake, real))
+    ]
+    data = ("\n".join(corpus.merged(benign[:2000], claims)) + "\n").encode()
+    result = same_bytes(data, dns=True, resolver=(reverse, forward))
+    assert [f["ip"] for f in result["findings"] if f["rule"] == "fake-googlebot"] == [fake]
+
+
+def test_engine_needs_polars(monkeypatch):
+    monkeypatch.setattr(af, "HAS_POLARS", False)
+    with pytest.raises(RuntimeError, match="polars"):
+        af.FastAnalyzer()

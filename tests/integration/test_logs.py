@@ -1,0 +1,215 @@
+"""SOP W3 on a real court container: visitor logs read across real logrotate rotations (every
+request counted exactly once), rotated logs archived on the controller with retention, and the
+monitor's own Googlebot-agent probes not reported while the same claim from elsewhere is."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import fleet as fleet_lib
+
+pytestmark = pytest.mark.fleet
+
+ROOT = Path(__file__).resolve().parents[2]
+COURT = "pn-tais"
+LOGROTATE = "/etc/logrotate.d/nginx"
+GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+STRANGER = "5.188.62.140"
+
+
+@pytest.fixture(scope="module")
+def lg(tmp_path_factory):
+    name = f"lg{os.getpid()}"
+    try:
+        running = fleet_lib.start(name, count=1, webservers=["nginx"])
+    except fleet_lib.FleetError as error:
+        fleet_lib.remove(name)
+        pytest.fail(f"the court fleet did not start: {error}")
+    work = tmp_path_factory.mktemp("logs")
+    yield {"fleet": running, "work": work, "archive": work / "archive"}
+    fleet_lib.remove(name)
+    shutil.rmtree(running.directory, ignore_errors=True)
+
+
+def playbook(lg, **extra) -> tuple[int, str, dict]:
+    """Run playbooks/sop_logs.yml; returns (exit code, output, this court's pn_sop_result)."""
+    work = lg["work"]
+    results = work / f"results-{time.monotonic_ns()}"
+    results.mkdir()
+    wrapper = work / "run-logs.yml"
+    wrapper.write_text(
+        yaml.safe_dump(
+            [
+                {"ansible.builtin.import_playbook": str(ROOT / "playbooks" / "sop_logs.yml")},
+                {
+                    "name": "Collect the SOP results",
+                    "hosts": "all",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "Write the result",
+                            "delegate_to": "localhost",
+                            "when": "pn_sop_result is defined",
+                            "ansible.builtin.copy": {
+                                "content": "{{ pn_sop_result | to_json }}",
+                                "dest": f"{results}/{{{{ inventory_hostname }}}}.json",
+                                "mode": "0600",
+                            },
+                        }
+                    ],
+                },
+            ]
+        )
+    )
+    variables = {"pn_logs_archive_dir": str(lg["archive"]), **extra}
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(lg["fleet"].inventory),
+            "-e",
+            json.dumps(variables),
+            str(wrapper),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    found = results / f"{COURT}.json"
+    return proc.returncode, output, json.loads(found.read_text()) if found.exists() else {}
+
+
+def traffic(lg, phase: str, count: int, ua: str = "pn-logs-test/1.0") -> None:
+    """``count`` real HTTP requests from the controller to the court, each with its own path."""
+    court = lg["fleet"].court(COURT)
+    for i in range(count):
+        request = urllib.request.Request(
+            f"http://{court.address}/?lg={phase}-{i}", headers={"Host": court.domain, "User-Agent": ua}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            error.read()
+
+
+def court_sh(lg, command: str) -> str:
+    return lg["fleet"].exec(COURT, command).stdout
+
+
+def logged_lines(lg) -> int:
+    """Lines in the access log and all its rotations on the court."""
+    out = court_sh(
+        lg,
+        "cd /var/log/nginx && { cat access.log access.log.[0-9] 2>/dev/null; "
+        'for f in access.log.*.gz; do [ -e "$f" ] && zcat "$f"; done; } | wc -l',
+    )
+    return int(out.strip())
+
+
+def rotate(lg) -> None:
+    court_sh(lg, f"logrotate -f {LOGROTATE}")
+    # nginx reopens its logs on the postrotate signal; wait until it writes to the new file.
+    for _attempt in range(50):
+        traffic(lg, "probe-after-rotation", 1)
+        if court_sh(lg, "wc -c < /var/log/nginx/access.log").strip() != "0":
+            return
+        time.sleep(0.2)
+    raise AssertionError("nginx did not reopen its access log after the rotation")
+
+
+def findings(result, rule: str) -> list:
+    return [f for f in result["findings"] if f["rule"] == rule]
+
+
+def test_rotation_archive_retention_and_trusted_probes(lg):
+    archive = lg["archive"] / COURT
+
+    # Run 1: everything logged so far (readiness checks and our traffic), including a Googlebot
+    # agent request from the controller itself: counted, not reported.
+    traffic(lg, "a", 25)
+    traffic(lg, "a-googlebot", 1, ua=GOOGLEBOT_UA)
+    total = logged_lines(lg)
+    code, output, first = playbook(lg)
+    assert code == 0, output[-3000:]
+    assert first["outputs"]["lines"] == total
+    assert first["outputs"]["malformed"] == 0
+    assert findings(first, "fake-googlebot") == [], first["findings"]
+    agents = {a["user_agent"]: a["count"] for a in first["outputs"]["summary"]["top_user_agents"]}
+    assert agents.get(GOOGLEBOT_UA) == 1
+    assert first["outputs"]["archived_files"] == []
+
+    # Rotation 1, new traffic and a Googlebot claim from an untrusted address (crafted line).
+    rotate(lg)
+    traffic(lg, "b", 30)
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+    crafted = f'{STRANGER} - - [{stamp}] "GET /?lg=b-crafted HTTP/1.1" 200 1598 "-" "{GOOGLEBOT_UA}"'
+    court_sh(lg, f"printf '%s\\n' '{crafted}' >> /var/log/nginx/access.log")
+    seen = total
+    total = logged_lines(lg)
+    code, output, second = playbook(lg)
+    assert code == 0, output[-3000:]
+    assert second["outputs"]["lines"] == total - seen  # nothing of run 1 read again
+    assert second["outputs"]["lines"] >= 31
+    flagged = findings(second, "fake-googlebot")
+    assert [f["ip"] for f in flagged] == [STRANGER]
+    assert "b-crafted" in flagged[0]["samples"][0]
+
+    # Two more rotations with traffic in between: access.log.1 is compressed (.2.gz) while it
+    # still holds lines not read yet, and a plain rotation follows.
+    traffic(lg, "c1", 20)
+    rotate(lg)
+    traffic(lg, "c2", 15)
+    rotate(lg)
+    gz = court_sh(lg, "ls /var/log/nginx/ | grep '^access.log.*gz$' || true").split()
+    assert len(gz) >= 2, gz
+    # An archive file older than the retention, and one fresh file that must stay.
+    archive.mkdir(parents=True, exist_ok=True)
+    old = archive / "access.log-0000000000000000.gz"
+    old.write_bytes(gzip.compress(b"old\n"))
+    past = time.time() - 30 * 86400
+    os.utime(old, (past, past))
+    seen = total
+    total = logged_lines(lg)
+    code, output, third = playbook(lg, pn_logs_archive_days=7)
+    assert code == 0, output[-3000:]
+    assert third["outputs"]["lines"] == total - seen  # the rest of the compressed file, once
+    assert third["outputs"]["lines"] >= 20 + 15
+    assert third["outputs"]["malformed"] == 0
+
+    # Every rotated .gz is in the controller's archive, byte for byte, once; the old one is gone.
+    assert not old.exists()
+    archived = {hashlib.sha256(gzip.decompress(p.read_bytes())).hexdigest() for p in archive.glob("*.gz")}
+    on_court = set()
+    for name in gz:
+        content = lg["fleet"].exec(COURT, f"zcat /var/log/nginx/{name} | sha256sum").stdout.split()[0]
+        on_court.add(content)
+    assert on_court <= archived
+    assert len(list(archive.glob("*.gz"))) == len(gz)
+    assert sorted(Path(p).name for p in third["outputs"]["archived_files"]) == sorted(
+        p.name for p in archive.glob("*.gz")
+    )
+
+    # Nothing new: nothing read, nothing archived again.
+    code, output, fourth = playbook(lg)
+    assert code == 0, output[-3000:]
+    assert fourth["outputs"]["lines"] == 0
+    assert fourth["outputs"]["archived_files"] == []
+    assert logged_lines(lg) == total
