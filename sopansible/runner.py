@@ -167,8 +167,15 @@ def run_playbook(
     on_progress: Callable[[str, str, str], None] | None = None,
     cancel: threading.Event | None = None,
     envvars: dict | None = None,
+    timeout: int | None = None,
+    task_timeout: int | None = None,
 ) -> RunOutcome:
-    """Run one playbook with ansible-runner and collect per-court results; court failures never raise."""
+    """Run one playbook with ansible-runner and collect per-court results; court failures never raise.
+
+    TIMEOUT (seconds) bounds the SSH connection and the privilege escalation of each court, and
+    TASK_TIMEOUT any single task (0: no limit); None keeps ansible.cfg's value. A court that hits
+    either is recorded as unreachable or failed with the reason while the others go on.
+    """
     playbook = Path(playbook)
     if not playbook.is_absolute():
         playbook = PROJECT_ROOT / "playbooks" / playbook
@@ -196,6 +203,8 @@ def run_playbook(
             "ANSIBLE_FORCE_COLOR": "0",
             # ansible-runner turns host key checking off unless told otherwise; courts keep it on.
             "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+            **({"ANSIBLE_TIMEOUT": str(timeout)} if timeout is not None else {}),
+            **({"ANSIBLE_TASK_TIMEOUT": str(task_timeout)} if task_timeout is not None else {}),
             **(envvars or {}),
         },
         # Facts cached across runs (ansible.cfg's fact cache, kept in the data dir).
@@ -237,6 +246,45 @@ def run_playbook(
         artifacts=private / "artifacts" / run_id,
         cancelled=cancelled,
     )
+
+
+def failed_courts(results: list[dict]) -> list[str]:
+    """Courts with a failed or unreachable result, in the order they were first seen."""
+    courts: dict[str, None] = {}
+    for result in results:
+        if result.get("status") in ("failed", "unreachable") and result.get("court") not in (None, "*"):
+            courts.setdefault(result["court"], None)
+    return list(courts)
+
+
+def retry_path(name: str) -> Path:
+    """The retry file of a cycle or activity: ``<data>/retry/<name>.retry``, one court per line."""
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "run"
+    return data_dir() / "retry" / f"{slug}.retry"
+
+
+def read_retry(name: str) -> list[str]:
+    path = retry_path(name)
+    if not path.is_file():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def update_retry(name: str, attempted: list[str], failed: list[str]) -> Path | None:
+    """Keep the courts still to redo: earlier failures not attempted in this run, plus this run's.
+
+    A run limited to some courts (``--retry``, ``--limit``) removes only the courts it reached
+    again. Returns the retry file, or None (file removed) when nothing is left to redo.
+    """
+    path = retry_path(name)
+    remaining = [court for court in read_retry(name) if court not in set(attempted)]
+    remaining += [court for court in failed if court not in remaining]
+    if not remaining:
+        path.unlink(missing_ok=True)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(remaining) + "\n", encoding="utf-8")
+    return path
 
 
 def _tail(runner, lines: int = 15) -> str:

@@ -1,14 +1,19 @@
-"""`sopansible inventory check`: validate the court inventory contract."""
+"""`sopansible inventory check`: validate the court inventory contract;
+`sopansible inventory generate REGISTRY`: write a fleet inventory from a court registry (CSV/YAML)."""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from sopansible import inventory
+from sopansible.paths import engine
 
 
 def register(subparsers) -> None:
@@ -21,6 +26,29 @@ def register(subparsers) -> None:
     check.add_argument("--limit", help="batasi ke pola host / limit to a host pattern")
     check.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
     check.set_defaults(handler=run_check)
+    generate = actions.add_parser(
+        "generate",
+        help="buat inventori dari registri pengadilan (CSV/YAML) / build the inventory from a court registry",
+        description=(
+            "Satu baris per pengadilan: name, court_name, type, region, domain, hosting (server|shared), "
+            "address, ... Setiap baris divalidasi; baris yang salah dilaporkan dengan nomor baris "
+            "dan kolomnya. "
+            "/ One row per court; every row is validated and a bad row is reported with its line and column."
+        ),
+    )
+    generate.add_argument(
+        "registry", metavar="REGISTRY", help="registri .csv atau .yml / .csv or .yml registry"
+    )
+    generate.add_argument("-o", "--output", help="tulis ke berkas ini / write to this file (default: stdout)")
+    generate.add_argument(
+        "--on-invalid",
+        choices=("keep", "skip", "error"),
+        default="keep",
+        help="pengadilan dengan data salah: simpan (grup registry_invalid), lewati, atau gagal "
+        "/ courts with bad data: keep (group registry_invalid), skip, or fail (default: keep)",
+    )
+    generate.add_argument("--json", action="store_true", help="ringkasan JSON / JSON summary on stdout")
+    generate.set_defaults(handler=run_generate)
 
 
 def run_check(args) -> int:
@@ -63,3 +91,78 @@ def run_check(args) -> int:
         else f"[red]{len(problems)} problems in {bad} of {len(inv.courts)} courts.[/red]"
     )
     return 1
+
+
+def _problem_table(rows: list[tuple[str, str, str, str]], lang: str, title: tuple[str, str]) -> Table:
+    table = Table(title=title[1] if lang == "en" else title[0])
+    for column in (
+        ("Baris", "Row"),
+        ("Host", "Host"),
+        ("Kolom/variabel", "Column/variable"),
+        ("Masalah", "Problem"),
+    ):
+        table.add_column(column[1] if lang == "en" else column[0])
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def run_generate(args) -> int:
+    """Build the inventory of a court registry; every bad row is reported, the others are written."""
+    registry_engine = engine("court_registry")
+    console = Console(stderr=True)
+    try:
+        registry = registry_engine.load(args.registry, on_invalid=args.on_invalid)
+    except registry_engine.RegistryError as error:
+        console.print(Text(str(error), style="red"))
+        return 2
+    problems = registry.problems
+    written = not (args.on_invalid == "error" and problems)
+    if written:
+        text = (
+            f"# Dibuat oleh `sopansible inventory generate` dari {Path(args.registry).name}; ubah\n"
+            "# registrinya, bukan berkas ini. / Generated from the court registry; edit the registry,\n"
+            "# not this file.\n"
+            + yaml.safe_dump(registry.as_inventory(), sort_keys=False, allow_unicode=True)
+        )
+        if args.output:
+            output = Path(args.output)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            # the registry may carry contact data: not world-readable
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        elif not args.json:
+            print(text, end="")
+    if args.json:
+        summary = {
+            "registry": str(args.registry),
+            "courts": len(registry.hosts),
+            "invalid": sorted(registry.invalid),
+            "groups": {group: len(hosts) for group, hosts in sorted(registry.groups.items())},
+            "written": bool(written and args.output),
+            "problems": [problem.as_dict(args.lang) for problem in problems],
+        }
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    en = args.lang == "en"
+    if problems:
+        console.print(
+            _problem_table(
+                [(p.where, p.host, p.field, p.message(args.lang)) for p in problems],
+                args.lang,
+                ("Masalah registri", "Registry problems"),
+            )
+        )
+    summary_line = (
+        f"{len(registry.hosts)} courts, {len(problems)} problems"
+        if en
+        else f"{len(registry.hosts)} pengadilan, {len(problems)} masalah"
+    )
+    if args.output and written:
+        summary_line += f" -> {args.output}"
+    if not written:
+        summary_line += "; inventory not written (--on-invalid error)" if en else "; inventori tidak ditulis"
+    console.print(Text(summary_line, style="red" if problems else "green"))
+    if not written:
+        return 2
+    return 1 if problems else 0

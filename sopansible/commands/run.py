@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import signal
 import threading
 from pathlib import Path
@@ -22,6 +24,8 @@ STATUS_STYLE = {
     "failed": "bold red",
     "unreachable": "magenta",
 }
+#: A task that runs longer than this on one court is stopped and recorded as failed for that court.
+DEFAULT_TASK_TIMEOUT = 3600
 LABELS = {
     "id": {"court": "Pengadilan", "state": "Status", "detail": "Keterangan", "title": "Menjalankan {name}"},
     "en": {"court": "Court", "state": "Status", "detail": "Detail", "title": "Running {name}"},
@@ -36,12 +40,43 @@ def register(subparsers) -> None:
     )
     parser.add_argument("name", metavar="ACTIVITY|CYCLE")
     parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
-    parser.add_argument("--limit", help="batasi ke pola host / limit to a host pattern")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--limit",
+        help="batasi ke pola host atau @BERKAS / limit to a host pattern or @FILE (one court a line)",
+    )
+    which.add_argument(
+        "--retry",
+        action="store_true",
+        help="ulangi hanya pengadilan yang gagal/tak terjangkau pada run sebelumnya "
+        "/ rerun only the courts that failed or were unreachable last time",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="DETIK",
+        help="batas waktu koneksi SSH dan sudo per pengadilan / SSH connect and sudo timeout per court "
+        "(default: ansible.cfg)",
+    )
+    parser.add_argument(
+        "--task-timeout",
+        type=_seconds,
+        metavar="DETIK",
+        help="batas waktu satu tugas per pengadilan, 0 = tanpa batas / time limit of one task on a court, "
+        f"0 = none (default: {DEFAULT_TASK_TIMEOUT} or SOPANSIBLE_TASK_TIMEOUT)",
+    )
     parser.add_argument("-e", "--extra-var", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument(
         "--no-report", action="store_true", help="jangan tulis laporan / do not write reports"
     )
     parser.set_defaults(handler=run_command)
+
+
+def _seconds(text: str) -> int:
+    """A whole, non-negative number of seconds (argparse type)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"harus bilangan bulat detik / must be whole seconds: {text!r}")
+    return int(text)
 
 
 def resolve_playbook(name: str) -> Path:
@@ -130,8 +165,27 @@ def run_command(args) -> int:
     except ValueError as error:
         console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
         return 2
+    task_timeout = args.task_timeout
+    if task_timeout is None:
+        try:
+            task_timeout = _seconds(os.environ.get("SOPANSIBLE_TASK_TIMEOUT", str(DEFAULT_TASK_TIMEOUT)))
+        except argparse.ArgumentTypeError as error:
+            console.print(Text(f"SOPANSIBLE_TASK_TIMEOUT: {error}", style="red"))
+            return 2
+    limit = args.limit
+    if args.retry:
+        if not runner.read_retry(args.name):
+            console.print(
+                Text(
+                    f"Tidak ada pengadilan yang perlu diulang untuk {args.name} "
+                    f"/ nothing to retry for {args.name} ({runner.retry_path(args.name)})",
+                    style="green",
+                )
+            )
+            return 0
+        limit = f"@{runner.retry_path(args.name)}"
     try:
-        inv = inventory.load(args.inventory, limit=args.limit)
+        inv = inventory.load(args.inventory, limit=limit)
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
         return 2
@@ -151,10 +205,12 @@ def run_command(args) -> int:
                 playbook,
                 args.inventory,
                 name=args.name,
-                limit=args.limit,
+                limit=limit,
                 extravars=extravars,
                 on_progress=view.update,
                 cancel=cancel,
+                timeout=args.timeout,
+                task_timeout=task_timeout,
             )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -184,4 +240,41 @@ def run_command(args) -> int:
     )
     if outcome.cancelled:
         console.print(Text("Dibatalkan / cancelled", style="yellow"))
+    else:
+        retry_file = runner.update_retry(args.name, inv.courts, runner.failed_courts(outcome.results))
+        print_failures(console, args, outcome.results, retry_file)
     return runner.EXIT_CODES.get(outcome.status, 3)
+
+
+def print_failures(console: Console, args, results: list[dict], retry_file: Path | None) -> None:
+    """The failed and unreachable courts of a run with the reason, and how to redo only them."""
+    failures = [r for r in results if r.get("status") in ("failed", "unreachable")]
+    if not failures:
+        return
+    en = args.lang == "en"
+    table = Table(title="Failed or unreachable courts" if en else "Pengadilan gagal atau tak terjangkau")
+    for column in (
+        ("Court", "Activity", "Status", "Reason") if en else ("Pengadilan", "Aktivitas", "Status", "Sebab")
+    ):
+        table.add_column(column, overflow="fold")
+    for result in sorted(failures, key=lambda r: (r["court"], r.get("activity") or "")):
+        table.add_row(
+            Text(result["court"]),
+            Text(result.get("activity") or "?"),
+            Text(result["status"], style=STATUS_STYLE[result["status"]]),
+            Text(result.get("error") or result.get("summary") or ""),
+        )
+    console.print(table)
+    if retry_file:
+        console.print(
+            Text(
+                (
+                    f"To run only these courts again: sopansible run {args.name} -i {args.inventory} --retry "
+                    f"(or --limit @{retry_file})"
+                    if en
+                    else "Untuk mengulang hanya pengadilan ini: "
+                    f"sopansible run {args.name} -i {args.inventory} --retry (atau --limit @{retry_file})"
+                ),
+                style="bold",
+            )
+        )
