@@ -69,6 +69,11 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--no-report", action="store_true", help="jangan tulis laporan / do not write reports"
     )
+    parser.add_argument(
+        "--no-notify",
+        action="store_true",
+        help="jangan kirim notifikasi (notify.yml) / do not send notifications (notify.yml)",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -229,6 +234,8 @@ def run_command(args) -> int:
 
     history = store.HistoryStore()
     history.record_run(record)
+    if not args.no_notify and not outcome.cancelled:
+        notify_critical(console, history, outcome.run_id, args.lang)
     if not args.no_report and not outcome.cancelled:
         index = report.render_reports(history, lang=args.lang)
         console.print(Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(index), style="bold"))
@@ -244,6 +251,18 @@ def run_command(args) -> int:
         retry_file = runner.update_retry(args.name, inv.courts, runner.failed_courts(outcome.results))
         print_failures(console, args, outcome.results, retry_file)
     return runner.EXIT_CODES.get(outcome.status, 3)
+
+
+def notify_critical(console: Console, history, run_id: str, lang: str) -> None:
+    """Send the run's critical findings as configured in <data>/notify.yml (nothing without it)."""
+    from sopansible import notify
+
+    answer = notify.notify_after_run(history, run_id, lang=lang)
+    if answer.get("sent"):
+        what = "notifikasi terkirim" if lang == "id" else "notifications sent"
+        console.print(Text(f"{len(answer['sent'])} {what}", style="bold"))
+    for error in answer.get("errors") or []:
+        console.print(Text(f"notify: {error.get('error')}", style="yellow"))
 
 
 def print_failures(console: Console, args, results: list[dict], retry_file: Path | None) -> None:

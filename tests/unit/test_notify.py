@@ -597,3 +597,30 @@ def test_a_partly_refused_mail_counts_as_sent(store, smtp):
     assert result["errors"] == [] and result["sent"][0]["refused"] == ["refuse-old@pn-uji.go.id"]
     assert smtp.messages[0][0] == ["tim-it@pn-uji.go.id"]
     assert [r["channel"] for r in store.notification_state()] == ["email"]
+
+
+def test_sopansible_run_sends_a_down_site_once(tmp_path, monkeypatch, bot):
+    """`sopansible run` notifies after recording the run: a real W1 run over a court whose site is down."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("SOPANSIBLE_DATA", str(data))
+    down = free_port()
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  children:\n    courts:\n      children:\n        shared_hosting:\n          hosts:\n"
+        "            pn-uji:\n              court_name: Pengadilan Negeri Uji\n"
+        "              court_type: PN\n              court_domain: pn-uji.go.id\n"
+        f"              court_url: http://pn-uji.go.id:{down}/\n"
+        f'              court_probe_resolve: ["pn-uji.go.id:{down}:127.0.0.1"]\n'
+    )
+    (data / "notify.yml").write_text(f"telegram:\n  api_base: {bot.url}\n  chat_ids: ['-1001']\n")
+
+    assert cli.main(["run", "sop_monitor", "-i", str(inventory), "--no-report"]) == 2
+    (sent,) = [body for path, body in bot.calls if path.endswith("/sendMessage")]
+    assert sent["chat_id"] == "-1001" and "Pengadilan Negeri Uji" in sent["text"]
+    assert f"pn-uji.go.id:{down} refused" in sent["text"]
+
+    assert cli.main(["run", "sop_monitor", "-i", str(inventory), "--no-report"]) == 2
+    assert len(bot.calls) == 1  # the same problem is not announced twice
+    assert cli.main(["run", "sop_monitor", "-i", str(inventory), "--no-report", "--no-notify"]) == 2
+    assert len(bot.calls) == 1
