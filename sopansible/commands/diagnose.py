@@ -12,10 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import signal
 import sys
-import threading
-from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
@@ -23,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sopansible import inventory, runner
-from sopansible.commands.run import STATUS_STYLE, ProgressView, _extravars
+from sopansible.commands.run import STATUS_STYLE, _extravars, run_and_record
 from sopansible.paths import PLAYBOOKS_DIR
 
 SEVERITY_STYLE = {"info": "dim", "low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
@@ -138,45 +135,20 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict) -> 
         console.print(Text(str(error), style="red"))
         return 2
 
-    cancel = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def interrupt(signum, frame):
-        if cancel.is_set():
-            signal.signal(signal.SIGINT, previous)
-        cancel.set()
-
-    signal.signal(signal.SIGINT, interrupt)
+    outcome, history = run_and_record(
+        console,
+        args.lang,
+        PLAYBOOKS_DIR / playbook,
+        args.inventory,
+        inv,
+        name=name,
+        limit=args.limit,
+        extravars=extra,
+    )
     try:
-        with ProgressView(console, args.lang, name) as view:
-            outcome = runner.run_playbook(
-                PLAYBOOKS_DIR / playbook,
-                args.inventory,
-                name=name,
-                limit=args.limit,
-                extravars=extra,
-                on_progress=view.update,
-                cancel=cancel,
-            )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-    from sopansible import report, store
-
-    record = {
-        "run_id": outcome.run_id,
-        "name": outcome.name,
-        "inventory": str(Path(args.inventory).resolve()),
-        "started": outcome.started,
-        "finished": outcome.finished,
-        "status": outcome.status,
-        "courts": {host: inv.public_court_vars(host) for host in inv.courts},
-        "results": outcome.results,
-    }
-    history = store.HistoryStore()
-    try:
-        history.record_run(record)
         if not args.no_report and not outcome.cancelled:
+            from sopansible import report
+
             report.render_reports(history, lang=args.lang)
     finally:
         history.close()

@@ -195,45 +195,20 @@ def run_command(args) -> int:
         console.print(Text(str(error), style="red"))
         return 2
 
-    cancel = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
+    outcome, history = run_and_record(
+        console,
+        args.lang,
+        playbook,
+        args.inventory,
+        inv,
+        name=args.name,
+        limit=limit,
+        extravars=extravars,
+        timeout=args.timeout,
+        task_timeout=task_timeout,
+    )
+    from sopansible import report
 
-    def interrupt(signum, frame):
-        if cancel.is_set():
-            signal.signal(signal.SIGINT, previous)
-        cancel.set()
-
-    signal.signal(signal.SIGINT, interrupt)
-    try:
-        with ProgressView(console, args.lang, args.name) as view:
-            outcome = runner.run_playbook(
-                playbook,
-                args.inventory,
-                name=args.name,
-                limit=limit,
-                extravars=extravars,
-                on_progress=view.update,
-                cancel=cancel,
-                timeout=args.timeout,
-                task_timeout=task_timeout,
-            )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-    record = {
-        "run_id": outcome.run_id,
-        "name": outcome.name,
-        "inventory": str(Path(args.inventory).resolve()),
-        "started": outcome.started,
-        "finished": outcome.finished,
-        "status": outcome.status,
-        "courts": {host: inv.public_court_vars(host) for host in inv.courts},
-        "results": outcome.results,
-    }
-    from sopansible import report, store
-
-    history = store.HistoryStore()
-    history.record_run(record)
     if not args.no_notify and not outcome.cancelled:
         notify_critical(console, history, outcome.run_id, args.lang)
     if not args.no_report and not outcome.cancelled:
@@ -251,6 +226,47 @@ def run_command(args) -> int:
         retry_file = runner.update_retry(args.name, inv.courts, runner.failed_courts(outcome.results))
         print_failures(console, args, outcome.results, retry_file)
     return runner.EXIT_CODES.get(outcome.status, 3)
+
+
+def run_and_record(
+    console: Console, lang: str, playbook: Path, inventory_path: str, inv, name: str, **options
+) -> tuple[runner.RunOutcome, object]:
+    """Run PLAYBOOK with live progress (Ctrl-C cancels cleanly) and record the run in the history store.
+
+    OPTIONS go to runner.run_playbook (limit, extravars, timeout, task_timeout). Returns the outcome and
+    the open HistoryStore."""
+    from sopansible import store
+
+    cancel = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame):
+        if cancel.is_set():
+            signal.signal(signal.SIGINT, previous)
+        cancel.set()
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        with ProgressView(console, lang, name) as view:
+            outcome = runner.run_playbook(
+                playbook, inventory_path, name=name, on_progress=view.update, cancel=cancel, **options
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    history = store.HistoryStore()
+    history.record_run(
+        {
+            "run_id": outcome.run_id,
+            "name": outcome.name,
+            "inventory": str(Path(inventory_path).resolve()),
+            "started": outcome.started,
+            "finished": outcome.finished,
+            "status": outcome.status,
+            "courts": {host: inv.public_court_vars(host) for host in inv.courts},
+            "results": outcome.results,
+        }
+    )
+    return outcome, history
 
 
 def notify_critical(console: Console, history, run_id: str, lang: str) -> None:
