@@ -50,20 +50,22 @@ DEFAULT_PATHS = (
 # restic exit codes: 0 ok, 1 fatal, 3 snapshot written but some source files could not be read.
 EXIT_INCOMPLETE = 3
 
+# Order matters: restic wraps a refused login or a dead server in "unable to open config file ...
+# Is there a repository at the following location?", so those are recognised before a missing repository.
 ERROR_PATTERNS = (
     ("wrong-password", ("wrong password or no key found",)),
     ("locked", ("repository is already locked", "unable to create lock", "lock was created")),
-    ("no-space", ("no space left on device", "disk quota exceeded")),
     (
-        "no-repository",
+        "no-space",
         (
-            "is there a repository at the following location",
-            "repository does not exist",
-            "unable to open config file",
-            "the specified bucket does not exist",
-            "nosuchbucket",
+            "no space left on device",
+            "disk quota exceeded",
+            "request entity too large",  # a REST server over its quota (413)
+            "quotaexceeded",
+            "entitytoolarge",
         ),
     ),
+    ("access-denied", ("access denied", "accessdenied", "forbidden", "401 unauthorized", "403")),
     (
         "unreachable",
         (
@@ -83,7 +85,16 @@ ERROR_PATTERNS = (
             "unable to open repository",
         ),
     ),
-    ("access-denied", ("access denied", "accessdenied", "forbidden", "401 unauthorized", "403")),
+    (
+        "no-repository",
+        (
+            "is there a repository at the following location",
+            "repository does not exist",
+            "unable to open config file",
+            "the specified bucket does not exist",
+            "nosuchbucket",
+        ),
+    ),
 )
 
 MESSAGES = {
@@ -93,6 +104,10 @@ MESSAGES = {
     "no-repository": "no restic repository at this location (run the backup role to initialise it)",
     "unreachable": "the backup target cannot be reached",
     "access-denied": "the backup target refused the credentials",
+    "append-only": (
+        "the target refuses deletion with this credential (append-only server or no delete permission):"
+        " retention and prune run from the controller with the administrator's credential"
+    ),
     "incomplete": "snapshot written but some files could not be read",
     "not-installed": "restic is not installed",
     "timeout": "restic did not finish in time",
@@ -190,6 +205,7 @@ class Repository:
         binary: str = "restic",
         timeout: float | None = None,
         limit_upload_kib: int | None = None,
+        append_only: bool = False,
     ):
         if type not in TARGET_TYPES:
             raise ResticError(
@@ -217,7 +233,23 @@ class Repository:
         self.binary = binary
         self.timeout = timeout
         self.limit_upload_kib = limit_upload_kib
+        self.append_only = bool(append_only)
         self._version = None
+        if type == "rest":
+            self._split_rest_credentials()
+
+    def _split_rest_credentials(self) -> None:
+        """Credentials written into a REST URL move to username/rest_password, so that the location
+        kept (and shown) has none; restic gets them back through its environment only."""
+        match = re.match(r"^(rest:https?://)([^/@\s]+)@(.*)$", self.location)
+        if not match:
+            return
+        from urllib.parse import unquote
+
+        user, _sep, password = match.group(2).partition(":")
+        self.username = self.username or unquote(user)
+        self.rest_password = self.rest_password or unquote(password) or None
+        self.location = match.group(1) + match.group(3)
 
     @classmethod
     def from_target(cls, target: dict, password=None, password_file=None, **extra) -> "Repository":
@@ -231,6 +263,7 @@ class Repository:
             "username",
             "cacert",
             "limit_upload_kib",
+            "append_only",
         )
         options = {key: target.get(key) for key in keys if target.get(key) not in (None, "")}
         if target.get("password"):
@@ -341,7 +374,7 @@ class Repository:
             text = text.replace(url, self.display)
         for secret in self.secrets:
             text = text.replace(secret, "********")
-        return text
+        return redact_location(text)  # also restic's own "user:***@" in URLs
 
     # -- running -----------------------------------------------------------------------------------
     def run(
@@ -382,6 +415,8 @@ class Repository:
 
     def fail(self, action: str, exit_code: int, stderr: str, kind: str | None = None):
         kind = kind or classify(stderr)
+        if kind == "access-denied" and action in ("forget", "prune"):
+            kind = "append-only"
         lines = [line for line in self.scrub(stderr).splitlines() if line.strip()]
         fatal = [line for line in lines if line.startswith("Fatal:")] or lines[-1:]
         detail = fatal[0] if fatal else "exit %s" % exit_code
@@ -468,6 +503,8 @@ class Repository:
         self, policy: dict, host: str | None = None, tags: list | None = None, prune=False, dry_run=False
     ) -> dict:
         """Apply a retention policy {keep_daily: 7, keep_weekly: 4, keep_monthly: 12, keep_within: '30d'}."""
+        if not dry_run:
+            self.refuse_on_append_only("forget")
         args = ["forget", "--group-by", "host"]
         for key, value in sorted(policy.items()):
             if value in (None, "", 0):
@@ -498,7 +535,17 @@ class Repository:
                     kept += len(group.get("keep") or [])
         return {"removed": removed, "kept": kept, "pruned": bool(prune)}
 
+    def refuse_on_append_only(self, action: str) -> None:
+        """forget and prune delete data: never attempted with a court's append-only credential (an
+        append-only server refuses them anyway, after restic's retries)."""
+        if self.append_only:
+            raise ResticError(
+                "restic %s on %s (%s): %s" % (action, self.name, self.display, MESSAGES["append-only"]),
+                kind="append-only",
+            )
+
     def prune(self) -> dict:
+        self.refuse_on_append_only("prune")
         proc = self.run(["prune"])
         return {"pruned": True, "output": self.scrub(proc.stdout.decode("utf-8", "replace"))[-2000:]}
 
@@ -771,6 +818,7 @@ def run_backup(config: dict, run_id: str | None = None, only_targets: list | Non
         "targets": [],
         "errors": [],
         "restic_version": "",
+        "trigger": config.get("trigger") or "timer",
     }
 
     def finish() -> dict:
@@ -1108,6 +1156,120 @@ def audit_s3_bucket(admin, bucket: str, court=None, prefix: str | None = None) -
             )
     result["problems"] = problems
     result["ok"] = not problems
+    return result
+
+
+def _error_code(error) -> str:
+    """The S3/IAM error code of a botocore ClientError (without importing botocore)."""
+    response = getattr(error, "response", None) or {}
+    return str((response.get("Error") or {}).get("Code") or type(error).__name__)
+
+
+def s3_bucket_state(
+    admin, bucket: str, iam=None, court_user: str | None = None, policy_name: str = ""
+) -> dict:
+    """What a court's bucket looks like now: exists, versioning, Object Lock, default retention and
+    (with an IAM client) the inline policy of the court's user."""
+    state = {"exists": True, "versioning": "", "object_lock": "", "retention": {}, "court_policy": None}
+    try:
+        admin.head_bucket(Bucket=bucket)
+    except Exception as error:  # botocore ClientError 404 / NoSuchBucket
+        if _error_code(error) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        state["exists"] = False
+        return state
+    state["versioning"] = admin.get_bucket_versioning(Bucket=bucket).get("Status", "")
+    try:
+        lock = admin.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration") or {}
+    except Exception as error:  # ObjectLockConfigurationNotFoundError
+        if "ObjectLock" not in _error_code(error) and "NotFound" not in _error_code(error):
+            raise
+        lock = {}
+    state["object_lock"] = lock.get("ObjectLockEnabled", "")
+    state["retention"] = (lock.get("Rule") or {}).get("DefaultRetention") or {}
+    if iam is not None and court_user:
+        try:
+            document = iam.get_user_policy(UserName=court_user, PolicyName=policy_name)["PolicyDocument"]
+            state["court_policy"] = json.loads(document) if isinstance(document, str) else document
+        except Exception as error:
+            if _error_code(error) != "NoSuchEntity":
+                raise
+    return state
+
+
+def s3_bucket_drift(state: dict, retention_days: int = 0, mode: str = "GOVERNANCE", policy=None) -> list:
+    """Differences between a bucket's state and what court backups need, as {item, expected, actual}."""
+    drift = []
+    if not state["exists"]:
+        return [{"item": "bucket", "expected": "exists", "actual": "missing"}]
+    if state["versioning"] != "Enabled":
+        drift.append({"item": "versioning", "expected": "Enabled", "actual": state["versioning"] or "off"})
+    if state["object_lock"] != "Enabled":
+        drift.append({"item": "object_lock", "expected": "Enabled", "actual": state["object_lock"] or "off"})
+    if retention_days:
+        expected = {"Mode": mode, "Days": int(retention_days)}
+        actual = {key: state["retention"].get(key) for key in ("Mode", "Days")}
+        if actual != expected:
+            drift.append({"item": "retention", "expected": expected, "actual": state["retention"] or None})
+    if policy is not None:
+        actual = state.get("court_policy")
+        if json.dumps(actual, sort_keys=True) != json.dumps(policy, sort_keys=True):
+            drift.append(
+                {
+                    "item": "court_policy",
+                    "expected": "without delete",
+                    "actual": "different" if actual else "missing",
+                }
+            )
+    return drift
+
+
+def ensure_s3_bucket(
+    admin,
+    bucket: str,
+    retention_days: int = 0,
+    mode: str = "GOVERNANCE",
+    iam=None,
+    court_user: str | None = None,
+    prefix: str | None = None,
+    policy_name: str = "pn-website-backup",
+    extra_actions: tuple = (),
+    check_mode: bool = False,
+) -> dict:
+    """Bring a court's bucket to what backups need (only what drifted): created with Object Lock,
+    versioning on, default retention, and the court user's policy without delete. In check mode
+    only the drift is reported."""
+    policy = s3_court_policy(bucket, prefix or court_user or "", extra_actions) if court_user else None
+    before = s3_bucket_state(admin, bucket, iam, court_user, policy_name)
+    drift = s3_bucket_drift(before, retention_days, mode, policy if iam is not None else None)
+    result = {"bucket": bucket, "drift": drift, "changed": bool(drift), "created": False, "before": before}
+    if policy is not None:
+        result["court_policy_document"] = policy
+    if check_mode or not drift:
+        result["after"] = before
+        return result
+    items = {entry["item"] for entry in drift}
+    if "bucket" in items:
+        admin.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+        result["created"] = True
+        items = {"versioning", "retention", "court_policy"}
+    if "versioning" in items:
+        admin.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if "object_lock" in items or ("retention" in items and retention_days):
+        configuration = {"ObjectLockEnabled": "Enabled"}
+        if retention_days:
+            configuration["Rule"] = {"DefaultRetention": {"Mode": mode, "Days": int(retention_days)}}
+        try:
+            admin.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=configuration)
+        except Exception as error:
+            raise ResticError(
+                "Object Lock cannot be enabled on the existing bucket %s (%s): create a new bucket with"
+                " Object Lock and move the repository" % (bucket, _error_code(error)),
+                "bad-input",
+            ) from None
+    if "court_policy" in items and iam is not None and policy is not None:
+        iam.put_user_policy(UserName=court_user, PolicyName=policy_name, PolicyDocument=json.dumps(policy))
+    result["after"] = s3_bucket_state(admin, bucket, iam, court_user, policy_name)
     return result
 
 

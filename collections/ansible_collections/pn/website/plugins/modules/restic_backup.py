@@ -164,6 +164,7 @@ def main():
         )
     if params["tags"]:
         config["tags"] = list(config.get("tags") or []) + params["tags"]
+    config["trigger"] = "ansible"
     if params["status_file"]:
         config["status_file"] = params["status_file"]
     status = run_backup(config, run_id=params["run_id"], only_targets=params["targets"] or None)

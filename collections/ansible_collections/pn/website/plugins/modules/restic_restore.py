@@ -32,58 +32,9 @@ attributes:
   diff_mode:
     description: Returns no diff.
     support: none
+extends_documentation_fragment:
+  - pn.website.restic
 options:
-  config:
-    description:
-      - Backup configuration (JSON) written by the C(pn.website.backup) role on the host the module runs on.
-      - The repository, its password and credentials are taken from the target named O(target) (default
-        the first one). Explicit options below override it.
-    type: path
-  target:
-    description: Name of the backup target in O(config).
-    type: str
-  repository:
-    description: restic repository location (C(/path), C(sftp:user@host:/path), C(rest:https://host/path),
-      C(s3:https://host/bucket/path)). Overrides the target of O(config).
-    type: str
-  repository_type:
-    description: Kind of O(repository).
-    type: str
-    choices: [local, sftp, rest, s3]
-    default: local
-  password:
-    description: Repository password (handed to restic through its environment, never logged).
-    type: str
-  password_file:
-    description: File holding the repository password.
-    type: path
-  port:
-    description: SSH port of an sftp repository.
-    type: int
-  identity_file:
-    description: SSH private key for an sftp repository.
-    type: path
-  known_hosts_file:
-    description: known_hosts file for an sftp repository (strict host key checking).
-    type: path
-  access_key_id:
-    description: S3 access key id.
-    type: str
-  secret_access_key:
-    description: S3 secret access key (never logged).
-    type: str
-  region:
-    description: S3 region.
-    type: str
-  rest_username:
-    description: User name on a REST server.
-    type: str
-  rest_password:
-    description: Password on a REST server (never logged).
-    type: str
-  cacert:
-    description: CA certificate file to trust for a REST or S3 server with a private CA.
-    type: path
   snapshot:
     description: Snapshot id (or unique prefix), or C(latest).
     type: str

@@ -129,3 +129,21 @@ def test_backup_module_fails_on_a_broken_target(court, tmp_path):
     tolerated = run(restic_backup, {"config": str(tmp_path / "backup.json"), "fail_on_error": False})
     assert isinstance(tolerated, AnsibleExitJson) and tolerated.result["exit_code"] == 1
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
+
+
+def test_repository_options_are_documented_once_in_the_doc_fragment():
+    import yaml
+
+    from ansible_collections.pn.website.plugins.doc_fragments.restic import ModuleDocFragment
+    from ansible_collections.pn.website.plugins.module_utils.restic import REPOSITORY_OPTIONS
+
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    assert set(documented) == set(REPOSITORY_OPTIONS)
+    for name, spec in REPOSITORY_OPTIONS.items():
+        assert documented[name]["type"] == spec["type"], name
+        assert documented[name].get("default") == spec.get("default"), name
+        assert documented[name].get("choices") == spec.get("choices"), name
+    for module in (restic_maintain, restic_restore, restic_snapshots):
+        doc = yaml.safe_load(module.DOCUMENTATION)
+        assert doc["extends_documentation_fragment"] == ["pn.website.restic"]
+        assert not set(doc["options"]) & set(REPOSITORY_OPTIONS), module.__name__
