@@ -67,6 +67,7 @@ class EventCollector:
     on_progress: Callable[[str, str, str], None] | None = None
     results: list[dict] = field(default_factory=list)
     _open: dict = field(default_factory=dict)
+    _recorded: dict = field(default_factory=dict)
     _play: str = ""
     _activity: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -107,7 +108,9 @@ class EventCollector:
             self._open[key] = _CourtActivity(host, self._activity or self._play, created, stamp)
 
     def _close(self, host: str, created: str, result: dict) -> None:
-        entry = self._open.pop((host, self._activity or self._play))
+        key = (host, self._activity or self._play)
+        entry = self._open.pop(key)
+        self._recorded[key] = result
         finished = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
         result.setdefault("activity", entry.activity or "?")
         result.update(
@@ -132,6 +135,16 @@ class EventCollector:
     def _fail(self, host: str, created: str, status: str, data: dict) -> None:
         task = data.get("task", "")
         reason = _error_text(data.get("res") or {})
+        key = (host, self._activity or self._play)
+        earlier = self._recorded.get(key)
+        if earlier is not None:
+            # The court already gave its result for this activity (e.g. a failed backup, then the
+            # task that fails the play on it): keep that result, with the failure, as one row.
+            self._open.pop(key, None)
+            earlier["status"] = worst([earlier["status"], status])
+            earlier["error"] = earlier.get("error") or reason
+            self._progress(host, earlier["status"], earlier.get("summary") or reason)
+            return
         self._close(
             host,
             created,

@@ -1,0 +1,50 @@
+"""The runner's event collector: one result per court and activity, from ansible-runner's events."""
+
+from __future__ import annotations
+
+from sopansible.runner import EventCollector
+
+
+def event(kind, host=None, created="2026-11-23T02:30:00+00:00", **data):
+    if host:
+        data["host"] = host
+    return {"event": kind, "created": created, "event_data": data}
+
+
+def test_a_failure_after_the_result_keeps_one_row_with_the_result():
+    collector = EventCollector()
+    result = {
+        "activity": "W2",
+        "status": "failed",
+        "summary": "Backup gagal: disk penuh.",
+        "outputs": {"x": 1},
+    }
+    for item in (
+        event("playbook_on_play_start", play="W2 Backup seluruh sistem"),
+        event("runner_on_start", "pn-tais", task="Back up to every target"),
+        event("runner_on_ok", "pn-tais", res={"ansible_facts": {"pn_sop_result": result}}),
+        event("runner_on_start", "pn-tais", task="Fail when the backup failed"),
+        event(
+            "runner_on_failed",
+            "pn-tais",
+            created="2026-11-23T02:31:00+00:00",
+            task="Fail when the backup failed",
+            res={"msg": "Backup gagal: disk penuh."},
+        ),
+    ):
+        collector.handle(item)
+    (row,) = collector.results
+    assert row["status"] == "failed" and row["outputs"] == {"x": 1}
+    assert row["error"] == "Backup gagal: disk penuh."
+
+
+def test_a_failure_without_a_result_is_its_own_row():
+    collector = EventCollector()
+    for item in (
+        event("playbook_on_play_start", play="W3 Log aktivitas pengunjung"),
+        event("runner_on_start", "pn-curup", task="Analyse"),
+        event("runner_on_unreachable", "pn-curup", task="Analyse", res={"msg": "connection refused"}),
+    ):
+        collector.handle(item)
+    (row,) = collector.results
+    assert (row["activity"], row["status"], row["error"]) == ("W3", "unreachable", "connection refused")
