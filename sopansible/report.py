@@ -329,6 +329,11 @@ FIELD_LABELS = {
         "tls_days_left": "Sertifikat TLS berlaku (hari)",
         "keyword_found": "Kata kunci ditemukan",
         "snapshot_id": "ID snapshot",
+        "last_job_status": "Status backup terjadwal terakhir",
+        "last_job_age_hours": "Umur backup terjadwal terakhir (jam)",
+        "last_job_finished": "Backup terjadwal terakhir selesai",
+        "last_job_trigger": "Pemicu backup terakhir",
+        "hostnames": "Nama host lain",
         "size_bytes": "Ukuran",
         "files": "Jumlah berkas",
         "repository": "Repositori backup",
@@ -379,6 +384,11 @@ FIELD_LABELS = {
         "tls_days_left": "TLS certificate valid (days)",
         "keyword_found": "Keyword found",
         "snapshot_id": "Snapshot id",
+        "last_job_status": "Last scheduled backup status",
+        "last_job_age_hours": "Age of the last scheduled backup (hours)",
+        "last_job_finished": "Last scheduled backup finished",
+        "last_job_trigger": "Last backup triggered by",
+        "hostnames": "Other host names",
         "size_bytes": "Size",
         "files": "Files",
         "repository": "Backup repository",
@@ -675,6 +685,8 @@ def _hide_secret(key: str, value: Any) -> Any:
 FIELD_ALIASES = {"W1": {"status": "http_status"}, "W3": {"status": "status_classes"}}
 # Visitor-summary parts too long for a printed table (kept in laporan.json).
 W3_SKIP = ("daily", "hourly", "hour_of_day", "status_codes", "unique_visitors_capped")
+# Outputs already shown through other fields (W2: the last_job_* fields summarise last_job).
+EVIDENCE_SKIP = {"W2": ("last_job",)}
 _NAME_KEYS = ("name", "path", "host", "ip", "user_agent", "url", "date", "value")
 
 
@@ -1219,7 +1231,9 @@ def _activity_view(
                 )
             view["evidence"] = evidence_rows(outputs, lang, skip=("items",))
         else:
-            view["evidence"] = evidence_rows(outputs, lang, aliases=FIELD_ALIASES.get(activity.id))
+            view["evidence"] = evidence_rows(
+                outputs, lang, skip=EVIDENCE_SKIP.get(activity.id, ()), aliases=FIELD_ALIASES.get(activity.id)
+            )
         if activity.id == "W2" and backups:
             age = _days_between(now, parse_iso(backups[-1]["t"]))
             view["evidence"].append(

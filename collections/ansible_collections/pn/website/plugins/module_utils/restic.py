@@ -1293,6 +1293,29 @@ def find_manifest(work_dir: str, snapshot: dict) -> str | None:
     return None
 
 
+def copy_tree_over(source, destination):
+    """Copy a restored directory over an existing one: files and symbolic links (kept as links) replace
+    what is there; what exists only at the destination stays."""
+    for root, dirs, files in os.walk(source):
+        target_root = os.path.join(destination, os.path.relpath(root, source))
+        if not os.path.isdir(target_root):
+            os.makedirs(target_root)
+            shutil.copystat(root, target_root)
+        for name in dirs + files:
+            src, dst = os.path.join(root, name), os.path.join(target_root, name)
+            if os.path.islink(src):
+                if os.path.lexists(dst) and not (os.path.isdir(dst) and not os.path.islink(dst)):
+                    os.unlink(dst)
+                if not os.path.lexists(dst):
+                    os.symlink(os.readlink(src), dst)
+            elif name in files:
+                if os.path.islink(dst):
+                    os.unlink(dst)
+                shutil.copy2(src, dst)
+        # os.walk does not descend into links to directories: they were copied as links above.
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+
+
 def restore_site(
     repository: Repository,
     snapshot: str = "latest",
@@ -1354,8 +1377,8 @@ def restore_site(
         copied = []
         for path in config_paths or []:
             restored = os.path.join(work_dir, path.lstrip("/"))
-            if os.path.isdir(restored):
-                shutil.copytree(restored, path, symlinks=True, dirs_exist_ok=True)
+            if os.path.isdir(restored) and not os.path.islink(restored):
+                copy_tree_over(restored, path)
                 copied.append(path)
             elif os.path.isfile(restored):
                 shutil.copy2(restored, path)

@@ -436,3 +436,27 @@ def test_timer_entry_point_exit_codes(tmp_path, capsys):
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     assert restic.main(["--config", str(tmp_path / "bad.json")]) == 1
     assert "wrong repository password" in capsys.readouterr().out
+
+
+def test_restored_configuration_replaces_existing_files_and_links(tmp_path):
+    """Restoring /etc/nginx over itself: links that already exist (sites-enabled) do not stop it."""
+    source, destination = tmp_path / "restored", tmp_path / "etc-nginx"
+    for root in (source, destination):
+        (root / "sites-available").mkdir(parents=True)
+        (root / "sites-enabled").mkdir()
+    (source / "nginx.conf").write_text("good\n")
+    (source / "sites-available" / "court").write_text("server { good; }\n")
+    (source / "sites-enabled" / "court").symlink_to("../sites-available/court")
+    (destination / "nginx.conf").write_text("broken\n")
+    (destination / "sites-available" / "court").write_text("server { broken\n")
+    (destination / "sites-enabled" / "court").symlink_to("/elsewhere/court")
+    (destination / "conf.d").mkdir()
+    (destination / "conf.d" / "local.conf").write_text("kept\n")
+
+    restic.copy_tree_over(str(source), str(destination))
+
+    assert (destination / "nginx.conf").read_text() == "good\n"
+    assert (destination / "sites-enabled" / "court").is_symlink()
+    assert os.readlink(destination / "sites-enabled" / "court") == "../sites-available/court"
+    assert (destination / "sites-enabled" / "court").read_text() == "server { good; }\n"
+    assert (destination / "conf.d" / "local.conf").read_text() == "kept\n"
