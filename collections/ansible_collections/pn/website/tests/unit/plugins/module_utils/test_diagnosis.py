@@ -184,7 +184,7 @@ def full_disk(mount, used_pct, logs):
 
 def test_disk_full_of_logs_versus_disk_full_of_other_data():
     server = healthy_server()
-    disk, _ = full_disk("/var/log/nginx", 100.0, None)
+    disk, _unused = full_disk("/var/log/nginx", 100.0, None)
     server["disk"].append(disk)
     server["biggest_logs"] = [{"path": "/var/log/nginx/access.log", "size_bytes": 8 * 1024**2 - 4096}]
     problems = dg.diagnose(evidence(server), CONTACTS)
