@@ -126,9 +126,11 @@ def logged_lines(lg) -> int:
 
 def rotate(lg) -> None:
     court_sh(lg, f"logrotate -f {LOGROTATE}")
-    # nginx reopens its logs on the postrotate signal; wait until it writes to the new file.
+    # nginx reopens its logs on the postrotate signal; wait until it writes to the new file. Each probe
+    # has its own path: files are told apart by their first line, and two rotations within one second
+    # could otherwise start two files with the same line (real logs rotate days apart).
     for _attempt in range(50):
-        traffic(lg, "probe-after-rotation", 1)
+        traffic(lg, f"probe-after-rotation-{time.time_ns()}", 1)
         if court_sh(lg, "wc -c < /var/log/nginx/access.log").strip() != "0":
             return
         time.sleep(0.2)

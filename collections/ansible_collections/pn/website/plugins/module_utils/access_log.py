@@ -1393,7 +1393,9 @@ def _skip(stream, offset: int) -> None:
 
 def fingerprint(path: str) -> str | None:
     """SHA-256 of the first line (decompressed for gzip), None while the file has no complete
-    line yet. The same content keeps the same fingerprint when logrotate renames or compresses it."""
+    line yet. The same content keeps the same fingerprint when logrotate renames or compresses it.
+    Two files starting with the very same line (same second, client and request) are taken as one:
+    with rotations days apart, their first lines differ."""
     with open_log(path) as stream:
         head = stream.read(8192)
     cut = head.find(b"\n")
