@@ -11,7 +11,12 @@ def test_configuration_is_private_and_has_no_password(host):
     config = json.loads(host.file("/etc/pn-website/backup.json").content_string)
     assert PASSWORD not in json.dumps(config)
     assert config["targets"] == [
-        {"name": "disk-lokal", "type": "local", "repository": "/var/backups/pn-website/pn-molecule-backup"}
+        {
+            "name": "disk-lokal",
+            "type": "local",
+            "repository": "/var/backups/pn-website/pn-molecule-backup",
+            "append_only": False,
+        }
     ]
     assert config["database"] == {"name": "court"}
 
