@@ -6,13 +6,8 @@ the court backs up with its own key, retention runs with the administrator's."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -20,6 +15,8 @@ from ansible_collections.pn.website.plugins.module_utils import restic
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.s3_server import moto_s3  # noqa: E402
+
 pytestmark = pytest.mark.skipif(shutil.which("restic") is None, reason="restic is not installed")
 
 BUCKET = "pn-backup-pt-bengkulu"
@@ -30,63 +27,16 @@ MOTO_EXTRA_ACTIONS = ("s3:HeadBucket",)
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # IAM is enforced after the 6 bootstrap calls that create the two users and their keys
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="6")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = "http://127.0.0.1:%d" % port
-    try:
-        for _unused in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        boot = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-        iam = boto3.client("iam", aws_access_key_id="boot", aws_secret_access_key="boot", **boot)
-        iam.create_user(UserName="admin")
-        iam.put_user_policy(
-            UserName="admin",
-            PolicyName="admin",
-            PolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-            ),
-        )
-        admin_key = iam.create_access_key(UserName="admin")["AccessKey"]
-        admin_creds = {
-            "aws_access_key_id": admin_key["AccessKeyId"],
-            "aws_secret_access_key": admin_key["SecretAccessKey"],
-        }
-        iam = boto3.client("iam", **admin_creds, **boot)
-        iam.create_user(UserName="pn-tais")
-        iam.put_user_policy(
-            UserName="pn-tais",
-            PolicyName="court",
-            PolicyDocument=json.dumps(restic.s3_court_policy(BUCKET, "pn-tais", MOTO_EXTRA_ACTIONS)),
-        )
-        court_key = iam.create_access_key(UserName="pn-tais")["AccessKey"]
-        court_creds = {
-            "aws_access_key_id": court_key["AccessKeyId"],
-            "aws_secret_access_key": court_key["SecretAccessKey"],
-        }
+    policy = restic.s3_court_policy(BUCKET, "pn-tais", MOTO_EXTRA_ACTIONS)
+    with moto_s3("pn-tais", policy) as server:
         yield {
-            "endpoint": endpoint,
-            "admin": boto3.client("s3", **admin_creds, **boot),
-            "court": boto3.client("s3", **court_creds, **boot),
-            "admin_key": admin_key,
-            "court_key": court_key,
+            "endpoint": server["endpoint"],
+            "admin": boto3.client("s3", **server["admin"], **server["client_args"]),
+            "court": boto3.client("s3", **server["court"], **server["client_args"]),
+            "admin_key": server["admin_key"],
+            "court_key": server["court_key"],
             "base": tmp_path_factory.mktemp("s3"),
         }
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def repository(s3, key) -> restic.Repository:

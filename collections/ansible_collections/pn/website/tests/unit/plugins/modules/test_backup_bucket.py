@@ -7,11 +7,6 @@ order on a second run, its drift reported in check mode and by the audit, and re
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -25,6 +20,7 @@ from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.s3_server import moto_s3  # noqa: E402
 
 BUCKET = "pn-backup-pn-tais"
 COURT = "pn-tais"
@@ -33,53 +29,14 @@ MOTO_EXTRA_ACTIONS = ["s3:HeadBucket"]  # moto checks HEAD bucket as s3:HeadBuck
 
 @pytest.fixture(scope="module")
 def s3():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # IAM is enforced after the 3 bootstrap calls that make the administrator
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = "http://127.0.0.1:%d" % port
-    try:
-        for _unused in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        boot = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-        iam = boto3.client("iam", aws_access_key_id="boot", aws_secret_access_key="boot", **boot)
-        iam.create_user(UserName="admin")
-        iam.put_user_policy(
-            UserName="admin",
-            PolicyName="admin",
-            PolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-            ),
-        )
-        admin_key = iam.create_access_key(UserName="admin")["AccessKey"]
-        admin = {
-            "aws_access_key_id": admin_key["AccessKeyId"],
-            "aws_secret_access_key": admin_key["SecretAccessKey"],
-        }
-        iam = boto3.client("iam", **admin, **boot)
-        iam.create_user(UserName=COURT)
-        court_key = iam.create_access_key(UserName=COURT)["AccessKey"]
+    with moto_s3(COURT) as server:
         yield {
-            "endpoint": endpoint,
-            "admin_key": admin_key,
-            "court_key": court_key,
-            "s3": boto3.client("s3", **admin, **boot),
-            "iam": iam,
+            "endpoint": server["endpoint"],
+            "admin_key": server["admin_key"],
+            "court_key": server["court_key"],
+            "s3": boto3.client("s3", **server["admin"], **server["client_args"]),
+            "iam": server["iam"],
         }
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def args(s3, **extra) -> dict:
