@@ -13,20 +13,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests import fleet as fleet_lib
+from tests.integration.sop_playbook import run_sop_playbook
 
 pytestmark = pytest.mark.fleet
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Uji-Repo-Rahasia-4417"
 COURT, SERVER, SCRATCH = "pn-tais", "pn-bangil", "pt-bengkulu"
 RESTIC_ENV = (
@@ -88,56 +86,8 @@ def bk(tmp_path_factory):
 
 def playbook(bk, name: str, *args: str, limit: str = f"{COURT},{SCRATCH}") -> tuple[int, str, dict]:
     """Run a project playbook; returns (exit code, output, {host: pn_sop_result})."""
-    work = bk["work"]
-    results = work / f"results-{name}-{time.monotonic_ns()}"
-    results.mkdir()
-    wrapper = work / f"run-{name}"
-    wrapper.write_text(
-        yaml.safe_dump(
-            [
-                {"ansible.builtin.import_playbook": str(ROOT / "playbooks" / name)},
-                {
-                    "name": "Collect the SOP results",
-                    "hosts": "all",
-                    "gather_facts": False,
-                    "tasks": [
-                        {
-                            "name": "Write the result",
-                            "delegate_to": "localhost",
-                            "when": "pn_sop_result is defined",
-                            "ansible.builtin.copy": {
-                                "content": "{{ pn_sop_result | to_json }}",
-                                "dest": f"{results}/{{{{ inventory_hostname }}}}.json",
-                                "mode": "0600",
-                            },
-                        }
-                    ],
-                },
-            ]
-        )
-    )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(bk["fleet"].inventory),
-            "-i",
-            str(work / "extra.yml"),
-            "--limit",
-            limit,
-            str(wrapper),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    found = {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
-    return proc.returncode, output, found
+    inventories = ("-i", str(bk["fleet"].inventory), "-i", str(bk["work"] / "extra.yml"))
+    return run_sop_playbook(name, bk["work"], *inventories, "--limit", limit, *args)
 
 
 def sh(bk, court: str, command: str, check: bool = True) -> subprocess.CompletedProcess:

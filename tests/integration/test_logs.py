@@ -9,21 +9,18 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests import fleet as fleet_lib
+from tests.integration.sop_playbook import run_sop_playbook
 
 pytestmark = pytest.mark.fleet
 
-ROOT = Path(__file__).resolve().parents[2]
 COURT = "pn-tais"
 LOGROTATE = "/etc/logrotate.d/nginx"
 GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -46,54 +43,11 @@ def lg(tmp_path_factory):
 
 def playbook(lg, **extra) -> tuple[int, str, dict]:
     """Run playbooks/sop_logs.yml; returns (exit code, output, this court's pn_sop_result)."""
-    work = lg["work"]
-    results = work / f"results-{time.monotonic_ns()}"
-    results.mkdir()
-    wrapper = work / "run-logs.yml"
-    wrapper.write_text(
-        yaml.safe_dump(
-            [
-                {"ansible.builtin.import_playbook": str(ROOT / "playbooks" / "sop_logs.yml")},
-                {
-                    "name": "Collect the SOP results",
-                    "hosts": "all",
-                    "gather_facts": False,
-                    "tasks": [
-                        {
-                            "name": "Write the result",
-                            "delegate_to": "localhost",
-                            "when": "pn_sop_result is defined",
-                            "ansible.builtin.copy": {
-                                "content": "{{ pn_sop_result | to_json }}",
-                                "dest": f"{results}/{{{{ inventory_hostname }}}}.json",
-                                "mode": "0600",
-                            },
-                        }
-                    ],
-                },
-            ]
-        )
-    )
     variables = {"pn_logs_archive_dir": str(lg["archive"]), **extra}
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(lg["fleet"].inventory),
-            "-e",
-            json.dumps(variables),
-            str(wrapper),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
+    code, output, found = run_sop_playbook(
+        "sop_logs.yml", lg["work"], "-i", str(lg["fleet"].inventory), "-e", json.dumps(variables)
     )
-    output = proc.stdout + proc.stderr
-    found = results / f"{COURT}.json"
-    return proc.returncode, output, json.loads(found.read_text()) if found.exists() else {}
+    return code, output, found.get(COURT, {})
 
 
 def traffic(lg, phase: str, count: int, ua: str = "pn-logs-test/1.0") -> None:
