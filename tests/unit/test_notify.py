@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import ipaddress
 import json
 import logging
 import socket
@@ -17,11 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs
 from sopansible import cli
 from sopansible.notify import (
     NotifyError,
@@ -358,30 +354,13 @@ def test_unreachable_smtp_and_wrong_password_are_clear_errors(store, bot, smtp, 
 
 
 def test_starttls_with_a_private_ca(store, tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SMTP uji")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
-        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
+    ca = certs.make_ca("SMTP uji CA")
+    cert_path, key_path = certs.write_pem(
+        tmp_path, "smtp", *certs.make_cert(ca, ["smtp.uji"], ips=["127.0.0.1"])
     )
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    ca_path, _key = certs.write_pem(tmp_path, "ca", None, ca[1])
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.load_cert_chain(cert_path, key_path)
     box = Mailbox()
     controller = Controller(
         box,
@@ -397,7 +376,7 @@ def test_starttls_with_a_private_ca(store, tmp_path):
         run_id = record(store, make_run(0))
         plain = notify_run(store, run_id, config(box))  # the server insists on STARTTLS
         assert plain["sent"] == [] and plain["errors"]
-        tls = config(box, email={"starttls": True, "cafile": str(tmp_path / "cert.pem")})
+        tls = config(box, email={"starttls": True, "cafile": ca_path})
         assert tls.email.port == box.port
         result = notify_run(store, run_id, tls)
         assert result["errors"] == [] and len(box.messages) == 1 and box.logins == [("sop", "ok")]
