@@ -185,6 +185,35 @@ def test_backup_timer_is_spread_over_the_night(bk, backed_up):
     assert json.loads(sh(bk, COURT, "cat /var/lib/pn-website/backup-status.json").stdout)["status"] == "ok"
 
 
+def test_the_daily_cycle_backs_up_only_when_the_last_run_is_not_recent_and_ok(bk, backed_up):
+    status_file = "/var/lib/pn-website/backup-status.json"
+    sh(bk, COURT, "systemctl start pn-website-backup.service")  # the nightly timer's run
+    nightly = json.loads(sh(bk, COURT, f"cat {status_file}").stdout)
+    before = len(snapshots(bk))
+
+    due = ("-e", "pn_backup_only_when_due=true")
+    code, output, results = playbook(bk, "sop_backup.yml", *due, limit=f"{COURT},{SERVER}")
+    assert code == 0, output[-3000:]
+    assert results[COURT]["status"] == "ok" and results[COURT]["outputs"]["run_id"] == nightly["run_id"]
+    assert results[COURT]["outputs"]["last_job_trigger"] == nightly["trigger"]
+    assert len(snapshots(bk)) == before
+
+    # the nightly run is two days old: the timer stopped, so the cycle backs up itself
+    sh(
+        bk,
+        COURT,
+        f"python3 -c \"import json; s=json.load(open('{status_file}')); "
+        "s['finished']='2026-01-01T01:30:00+00:00'; "
+        f"json.dump(s, open('{status_file}','w'))\"",
+    )
+    code, output, results = playbook(bk, "sop_backup.yml", *due, limit=f"{COURT},{SERVER}")
+    assert code == 0, output[-3000:]
+    outputs = results[COURT]["outputs"]
+    assert results[COURT]["status"] == "ok" and outputs["run_id"] != nightly["run_id"]
+    assert outputs["last_job_finished"] == "2026-01-01T01:30:00+00:00"
+    assert len(snapshots(bk)) == before + 1
+
+
 def test_a_broken_dump_fails_the_backup_and_makes_no_snapshot(bk, backed_up):
     before_local, before_server = len(snapshots(bk)), len(server_snapshots(bk))
     # a view over a dropped table: mysqldump stops half way with exit 2
