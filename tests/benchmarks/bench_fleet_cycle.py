@@ -4,6 +4,7 @@ vs. Ansible's stock settings, in the same run on the same courts.
     CONTAINERS_CONF=containers/containers.conf .venv/bin/python tests/benchmarks/bench_fleet_cycle.py
     ... bench_fleet_cycle.py --courts 24 --cycle harian        # the full daily cycle (default)
     ... bench_fleet_cycle.py --cycle read                       # W1 + W3 only (no backup)
+    ... bench_fleet_cycle.py --rtt-ms 0,40,80                   # courts 0, 40 and 80 ms away
 
 Settings compared:
 
@@ -14,11 +15,19 @@ Settings compared:
 - stock-nomux (with --nomux): stock without SSH multiplexing (ssh_args empty).
 
 Both get only the collection path (to find pn.website) and the fleet's SSH host keys. A first run
-with the project's settings warms the courts up (restic repositories created, logs read once) and
-is not counted; then stock and project runs alternate (--rounds). Printed: wall time per run, cost
-per court (wall time / courts), the ratio stock / project, the remote module runs per court (SSH
-round trips: one per module with pipelining, about four without), and the extrapolation of each
-setting's per-court cost to 924 courts (the cost per court measured here, on this machine).
+with the project's settings warms the courts up (restic repositories created and backed up, logs
+read once) and is not counted; then stock and project runs alternate (--rounds).
+
+The courts are containers on loopback: an SSH round trip costs nothing but CPU, and the controller
+and all courts share this machine's cores. Real courts are reached over the WAN. With --rtt-ms,
+every SSH connection (ssh and sftp) also goes through tests/benchmarks/wan_relay.py, which delivers
+each chunk RTT/2 later in each direction; each value is measured in turn (default: 0 = loopback,
+and 40 ms, an assumed round trip from a central controller to a court server in another region).
+
+Printed per round-trip time: wall time per run, cost per court (wall time / courts), the ratio
+stock / project, the remote module runs per court (SSH round trips: one per module with pipelining,
+about four without), and the extrapolation of each setting's per-court cost to 924 courts (the
+cost per court measured here, on this machine).
 Target: the project's settings at least 3x faster than stock.
 """
 
@@ -63,7 +72,10 @@ LOCAL_ACTIONS = {
 }
 
 
-def settings(kind: str, workdir: Path) -> dict:
+RELAY = Path(__file__).with_name("wan_relay.py")
+
+
+def settings(kind: str, workdir: Path, rtt_ms: float = 0) -> dict:
     env = dict(os.environ)
     for key in list(env):
         if key.startswith("ANSIBLE_"):
@@ -72,6 +84,10 @@ def settings(kind: str, workdir: Path) -> dict:
         ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_HOST_KEY_CHECKING="True"
     )
     env["SOPANSIBLE_DATA"] = str(workdir / "data")
+    if rtt_ms:
+        proxy = f"-o 'ProxyCommand={sys.executable} {RELAY} %h %p {rtt_ms:g}'"
+        for tool in ("SSH", "SFTP", "SCP"):
+            env[f"ANSIBLE_{tool}_EXTRA_ARGS"] = proxy
     if kind == "project":
         env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
         env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(workdir / "facts")
@@ -86,8 +102,10 @@ def settings(kind: str, workdir: Path) -> dict:
     return env
 
 
-def run_cycle(kind: str, playbooks: list[str], inventory: Path, workdir: Path) -> tuple[float, dict]:
-    env = settings(kind, workdir)
+def run_cycle(
+    kind: str, playbooks: list[str], inventory: Path, workdir: Path, rtt_ms: float = 0
+) -> tuple[float, dict]:
+    env = settings(kind, workdir, rtt_ms)
     started = time.monotonic()
     runs = []
     for playbook in playbooks:
@@ -133,8 +151,9 @@ def summarise(runs: list[dict]) -> dict:
                     )
                     if action in LOCAL_ACTIONS or delegated:
                         continue
-                    remote[host] += 1
-                    by_task[name] += 1
+                    runs_of_task = len(result.get("results") or [None])  # a loop runs once per item
+                    remote[host] += runs_of_task
+                    by_task[name] += runs_of_task
         for host, stats in (run.get("stats") or {}).items():
             if stats.get("unreachable") or stats.get("failures"):
                 failed[host] += 1
@@ -149,8 +168,17 @@ def main() -> int:
     parser.add_argument(
         "--nomux", action="store_true", help="also measure stock settings without multiplexing"
     )
+    parser.add_argument(
+        "--rtt-ms",
+        default="0,40",
+        help="comma-separated SSH round-trip times to emulate, each measured in turn (0 = loopback)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the fleet running afterwards")
     args = parser.parse_args()
+    try:
+        rtts = [float(value) for value in args.rtt_ms.split(",")]
+    except ValueError:
+        parser.error(f"--rtt-ms: comma-separated numbers of milliseconds expected, not {args.rtt_ms!r}")
     name = f"bench{os.getpid()}"
     print(f"starting {args.courts} court containers (fleet '{name}') ...", flush=True)
     started = time.monotonic()
@@ -168,19 +196,22 @@ def main() -> int:
         print(f"cycle: {args.cycle} ({', '.join(playbooks)})", flush=True)
         warm, _ = run_cycle("project", playbooks, fleet.inventory, workdir)
         print(f"warm-up run (project settings, not counted): {warm:.1f} s", flush=True)
-        times: dict[str, list[float]] = {kind: [] for kind in kinds}
+        times: dict[float, dict[str, list[float]]] = {}
         summaries: dict[str, dict] = {}
-        for round_no in range(args.rounds):
-            for kind in kinds if round_no % 2 == 0 else list(reversed(kinds)):
-                elapsed, summary = run_cycle(kind, playbooks, fleet.inventory, workdir)
-                times[kind].append(elapsed)
-                summaries[kind] = summary
-                bad = sorted(summary["failed"])
-                print(
-                    f"  {kind:12} {elapsed:8.1f} s"
-                    + (f"  (failed/unreachable: {', '.join(bad)})" if bad else ""),
-                    flush=True,
-                )
+        for rtt in rtts:
+            print(f"SSH round trip: {rtt:g} ms" + (" (loopback)" if not rtt else " (emulated)"), flush=True)
+            times[rtt] = {kind: [] for kind in kinds}
+            for round_no in range(args.rounds):
+                for kind in kinds if round_no % 2 == 0 else list(reversed(kinds)):
+                    elapsed, summary = run_cycle(kind, playbooks, fleet.inventory, workdir, rtt)
+                    times[rtt][kind].append(elapsed)
+                    summaries[kind] = summary
+                    bad = sorted(summary["failed"])
+                    print(
+                        f"  {kind:12} {elapsed:8.1f} s"
+                        + (f"  (failed/unreachable: {', '.join(bad)})" if bad else ""),
+                        flush=True,
+                    )
     finally:
         if not args.keep:
             fleet_lib.remove(name)
@@ -188,20 +219,24 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     courts = len(fleet.courts)
-    best = {kind: min(values) for kind, values in times.items()}
+    for rtt in rtts:
+        best = {kind: min(values) for kind, values in times[rtt].items()}
+        print()
+        print(
+            f"daily cycle '{args.cycle}' over {courts} courts, SSH round trip {rtt:g} ms, "
+            f"best of {args.rounds} run(s) per setting"
+        )
+        print(f"{'setting':12} {'total s':>9} {'s/court':>9} {'924 courts':>12} {'modules/court':>14}")
+        for kind in kinds:
+            per_court = best[kind] / courts
+            remote = summaries[kind]["remote"]
+            modules = sum(remote.values()) / max(1, len(remote))
+            hours = per_court * FLEET_SIZE_924 / 3600
+            print(f"{kind:12} {best[kind]:9.1f} {per_court:9.2f} {hours:10.2f} h {modules:14.1f}")
+        print(f"ratio stock / project at {rtt:g} ms: {best['stock'] / best['project']:.2f}x (target >= 3x)")
+        if args.nomux:
+            print(f"ratio stock-nomux / project at {rtt:g} ms: {best['stock-nomux'] / best['project']:.2f}x")
     print()
-    print(f"daily cycle '{args.cycle}' over {courts} courts, best of {args.rounds} run(s) per setting")
-    print(f"{'setting':12} {'total s':>9} {'s/court':>9} {'924 courts':>12} {'modules/court':>14}")
-    for kind in kinds:
-        per_court = best[kind] / courts
-        remote = summaries[kind]["remote"]
-        modules = sum(remote.values()) / max(1, len(remote))
-        hours = per_court * FLEET_SIZE_924 / 3600
-        print(f"{kind:12} {best[kind]:9.1f} {per_court:9.2f} {hours:10.2f} h {modules:14.1f}")
-    ratio = best["stock"] / best["project"]
-    print(f"ratio stock / project: {ratio:.2f}x (target >= 3x)")
-    if args.nomux:
-        print(f"ratio stock-nomux / project: {best['stock-nomux'] / best['project']:.2f}x")
     print("SSH round trips per module: 1 with pipelining (project), about 4 without (stock: temp dir,")
     print("upload, run, clean-up); remote module runs per court by task (project settings):")
     for task, count in summaries["project"]["by_task"].most_common(12):

@@ -185,17 +185,29 @@ def test_backup_timer_is_spread_over_the_night(bk, backed_up):
     assert json.loads(sh(bk, COURT, "cat /var/lib/pn-website/backup-status.json").stdout)["status"] == "ok"
 
 
-def test_the_daily_cycle_backs_up_only_when_the_last_run_is_not_recent_and_ok(bk, backed_up):
+def test_the_daily_cycle_backs_up_and_sets_up_only_when_needed(bk, backed_up):
     status_file = "/var/lib/pn-website/backup-status.json"
+    timer = "/etc/systemd/system/pn-website-backup.timer"
     sh(bk, COURT, "systemctl start pn-website-backup.service")  # the nightly timer's run
     nightly = json.loads(sh(bk, COURT, f"cat {status_file}").stdout)
     before = len(snapshots(bk))
+    # a local edit the setup would undo: it stays while nothing in the setup changed
+    sh(bk, COURT, f"sed -i 's/^RandomizedDelaySec=.*/RandomizedDelaySec=5/' {timer}")
 
     due = ("-e", "pn_backup_only_when_due=true")
     code, output, results = playbook(bk, "sop_backup.yml", *due, limit=f"{COURT},{SERVER}")
     assert code == 0, output[-3000:]
     assert results[COURT]["status"] == "ok" and results[COURT]["outputs"]["run_id"] == nightly["run_id"]
     assert results[COURT]["outputs"]["last_job_trigger"] == nightly["trigger"]
+    assert len(snapshots(bk)) == before
+    assert "RandomizedDelaySec=5\n" in sh(bk, COURT, f"cat {timer}").stdout
+
+    # a changed setting changes the setup's fingerprint: the setup runs, still no backup
+    code, output, results = playbook(
+        bk, "sop_backup.yml", *due, "-e", "pn_backup_randomized_delay_sec=7200", limit=f"{COURT},{SERVER}"
+    )
+    assert code == 0, output[-3000:]
+    assert "RandomizedDelaySec=7200\n" in sh(bk, COURT, f"cat {timer}").stdout
     assert len(snapshots(bk)) == before
 
     # the nightly run is two days old: the timer stopped, so the cycle backs up itself
@@ -212,6 +224,7 @@ def test_the_daily_cycle_backs_up_only_when_the_last_run_is_not_recent_and_ok(bk
     assert results[COURT]["status"] == "ok" and outputs["run_id"] != nightly["run_id"]
     assert outputs["last_job_finished"] == "2026-01-01T01:30:00+00:00"
     assert len(snapshots(bk)) == before + 1
+    assert "RandomizedDelaySec=10800\n" in sh(bk, COURT, f"cat {timer}").stdout
 
 
 def test_a_broken_dump_fails_the_backup_and_makes_no_snapshot(bk, backed_up):

@@ -111,6 +111,7 @@ def test_rotation_archive_retention_and_trusted_probes(lg):
     agents = {a["user_agent"]: a["count"] for a in first["outputs"]["summary"]["top_user_agents"]}
     assert agents.get(GOOGLEBOT_UA) == 1
     assert first["outputs"]["archived_files"] == []
+    assert lg["archive"].stat().st_mode & 0o777 == 0o750  # the archive of every court is private
 
     # Rotation 1, new traffic and a Googlebot claim from an untrusted address (crafted line).
     rotate(lg)

@@ -34,5 +34,7 @@ class ActionModule(ActionBase):
             result["failed"] = True
             result["msg"] = "; ".join("%s: %s" % (p["variable"], p["message"]) for p in problems)
         else:
-            result["msg"] = "ok"
+            # Cycles import several SOP playbooks, each opening with the preflight role: the fact
+            # lets the later ones skip a court already validated in this run.
+            result.update(msg="ok", ansible_facts={"pn_preflight_passed": True})
         return result

@@ -16,6 +16,7 @@ description:
     contacts, SOP standard times) and fails with every problem named by variable.
   - Runs on the controller as an action plugin; nothing is sent to the court server.
   - The same rules back C(sopansible inventory check).
+  - A court whose data is valid gets the fact C(pn_preflight_passed).
 options:
   shared_hosting:
     description:
@@ -62,6 +63,14 @@ problems:
     message:
       description: Explanation in the chosen language.
       type: str
+ansible_facts:
+  description: Set when the court's data is valid, so that later plays of the same run skip it.
+  returned: success
+  type: dict
+  contains:
+    pn_preflight_passed:
+      description: Always C(true).
+      type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
