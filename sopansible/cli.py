@@ -11,7 +11,30 @@ import sys
 from sopansible import __version__, commands
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_names() -> list:
+    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+
+
+def _named_command(argv, names) -> str | None:
+    """The sub-command module named on the command line, when only --lang options come before it
+    (its parser then parses exactly as with every sub-command loaded); otherwise None."""
+    pos = 0
+    while pos < len(argv):
+        token = argv[pos]
+        if token == "--lang":
+            pos += 2
+        elif token.startswith("--lang="):
+            pos += 1
+        else:
+            return token if token in names else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. With ``argv``, only the sub-command it names is loaded (start-up time:
+    each sub-command imports its own libraries); any other command line loads them all."""
+    names = _command_names()
+    wanted = _named_command(argv, names) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="sopansible",
         description="Menjalankan SOP Pengelolaan dan Pemeliharaan Website pengadilan dan menulis laporannya.",
@@ -21,14 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=("id", "en"), default="id", help="bahasa keluaran / output language (default: id)"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+    for name in [wanted] if wanted else names:
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         module.register(subparsers)
+    if wanted and wanted not in subparsers.choices:  # the module registers other names: load all
+        return build_parser()
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()

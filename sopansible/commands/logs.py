@@ -6,12 +6,42 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from sopansible.paths import engine
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
+
+
+# rich is imported when something is printed for people: `--json` output (the batch path) starts
+# faster without it.
+def _text(*args, **kwargs):
+    from rich.text import Text
+
+    return Text(*args, **kwargs)
+
+
+def _table(*args, **kwargs):
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
+
+
+class _Console:
+    """A rich console, made on first use."""
+
+    def __init__(self, stderr: bool = False):
+        self._stderr = stderr
+        self._console = None
+
+    def print(self, *args, **kwargs) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        self._console.print(*args, **kwargs)
+
 
 TEXT = {
     "id": {
@@ -154,32 +184,32 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _top_table(title: str, rows: list, key: str, t: dict) -> Table:
+def _top_table(title: str, rows: list, key: str, t: dict) -> RichTable:
     count_label = t["count"]
-    table = Table(title=title, title_justify="left")
+    table = _table(title=title, title_justify="left")
     table.add_column(t.get(key, key), overflow="fold")
     table.add_column(count_label, justify="right")
     for row in rows:
-        table.add_row(Text(str(row[key])), str(row["count"]))
+        table.add_row(_text(str(row[key])), str(row["count"]))
     return table
 
 
-def _findings_table(findings: list, t: dict, lang: str, title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
+def _findings_table(findings: list, t: dict, lang: str, title: str) -> RichTable:
+    table = _table(title=title, title_justify="left", show_lines=True)
     for column in ("rule", "severity", "ip", "count", "when", "message"):
         table.add_column(t[column], overflow="fold", no_wrap=column in ("rule", "severity", "count"))
     for finding in findings:
         message = finding["message"] if lang == "id" else finding.get("message_en", finding["message"])
         sample = finding["samples"][0] if finding.get("samples") else ""
-        detail = Text(message)
+        detail = _text(message)
         if sample:
             detail.append("\n" + html.unescape(sample), style="dim")
         table.add_row(
-            Text(finding["rule"]),
-            Text(finding["severity"], style=SEVERITY_STYLE.get(finding["severity"], "")),
-            Text(finding["ip"] or "-"),
+            _text(finding["rule"]),
+            _text(finding["severity"], style=SEVERITY_STYLE.get(finding["severity"], "")),
+            _text(finding["ip"] or "-"),
             str(finding["count"]),
-            Text(f"{finding['first_seen'] or '-'}\n{finding['last_seen'] or '-'}"),
+            _text(f"{finding['first_seen'] or '-'}\n{finding['last_seen'] or '-'}"),
             detail,
         )
     return table
@@ -187,14 +217,14 @@ def _findings_table(findings: list, t: dict, lang: str, title: str) -> Table:
 
 def run_analyze(args) -> int:
     t = TEXT.get(args.lang, TEXT["id"])
-    console = Console(stderr=args.json)
+    console = _Console(stderr=args.json)
     missing = [name for name in args.files if not Path(name).is_file()]
     if missing:
         for name in missing:
-            console.print(Text(f"{t['error']}: {name}", style="red"))
+            console.print(_text(f"{t['error']}: {name}", style="red"))
         return 2
     if args.top < 1:
-        console.print(Text("--top >= 1", style="red"))
+        console.print(_text("--top >= 1", style="red"))
         return 2
     access_log = engine("access_log")
     analyzer_class = None
@@ -203,7 +233,7 @@ def run_analyze(args) -> int:
         if fast.HAS_POLARS:
             analyzer_class = fast.FastAnalyzer
         elif args.engine == "polars":
-            console.print(Text("--engine polars: polars is not installed", style="red"))
+            console.print(_text("--engine polars: polars is not installed", style="red"))
             return 2
     try:
         result, _state = access_log.analyze(
@@ -216,10 +246,10 @@ def run_analyze(args) -> int:
             analyzer_class=analyzer_class,
         )
     except ValueError as error:
-        console.print(Text(f"{t['error']}: {error}", style="red"))
+        console.print(_text(f"{t['error']}: {error}", style="red"))
         return 2
     for error in result.get("errors", []):
-        console.print(Text(f"{t['error']}: {error['path']}: {error['error']}", style="red"))
+        console.print(_text(f"{t['error']}: {error['path']}: {error['error']}", style="red"))
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -229,9 +259,9 @@ def run_analyze(args) -> int:
     return 1 if result["findings"] else 0
 
 
-def _print_human(console: Console, result: dict, t: dict, lang: str) -> None:
+def _print_human(console: _Console, result: dict, t: dict, lang: str) -> None:
     summary = result["summary"]
-    overview = Table(title=t["title"], title_justify="left", show_header=False)
+    overview = _table(title=t["title"], title_justify="left", show_header=False)
     overview.add_column()
     overview.add_column(justify="right")
     overview.add_row(t["lines"], str(result["lines"]))
@@ -255,12 +285,12 @@ def _print_human(console: Console, result: dict, t: dict, lang: str) -> None:
     if result["findings"]:
         console.print(_findings_table(result["findings"], t, lang, t["findings"]))
     else:
-        console.print(Text(t["none"], style="green"))
+        console.print(_text(t["none"], style="green"))
 
 
 def run_correlate(args) -> int:
     t = TEXT.get(args.lang, TEXT["id"])
-    console = Console(stderr=args.json)
+    console = _Console(stderr=args.json)
     results = {}
     for item in args.results:
         court, sep, name = item.partition("=")
@@ -271,7 +301,7 @@ def run_correlate(args) -> int:
             if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
                 raise ValueError("no 'findings' list")
         except (OSError, ValueError) as error:
-            console.print(Text(f"{t['bad_result']}: {name}: {error}", style="red"))
+            console.print(_text(f"{t['bad_result']}: {name}: {error}", style="red"))
             return 2
         results[court] = data
     campaigns = engine("access_log").correlate_campaigns(results, min_courts=max(args.min_courts, 2))
@@ -280,5 +310,5 @@ def run_correlate(args) -> int:
     elif campaigns:
         console.print(_findings_table(campaigns, t, args.lang, t["campaign_title"]))
     else:
-        console.print(Text(t["none"], style="green"))
+        console.print(_text(t["none"], style="green"))
     return 1 if campaigns else 0

@@ -61,6 +61,10 @@ def timed(cmd: list, stdout, cwd=None) -> tuple:
     return wall, cpu, proc
 
 
+def load_average() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -101,6 +105,7 @@ def main() -> int:
         )
         engines = ("polars", "python")
         runs = {name: [] for name in (*engines, "goaccess")}
+        load_before = load_average()
         for _ in range(args.runs):  # alternate the tools so all see the same machine load
             for name in engines:
                 with open(work / f"sopansible-{name}.json", "wb") as out:
@@ -141,8 +146,11 @@ def main() -> int:
                 f"ratio sopansible ({name}) / goaccess: {go_wall / wall:.2f}x wall, {go_cpu / cpu:.2f}x CPU"
                 + (" (goal for the default engine: 10x)" if name == "polars" else "")
             )
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
+        print(
+            f"load average (1 min) before the timed runs: {load_before:.1f}, after: {load_average():.1f}, "
+            f"on {os.cpu_count()} CPUs (other work on the machine slows every tool; the ratios come "
+            "from the same alternating runs)"
+        )
         return 0 if identical else 1
     finally:
         if not args.keep:

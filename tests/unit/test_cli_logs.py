@@ -149,3 +149,19 @@ def test_trusted_address_is_not_reported(court_logs, capsys):
     assert result["summary"]["requests"] == result["lines"] == 4003  # still counted
     assert cli.main(["logs", "analyze", str(court_logs["pn-tais"]), "--trust", "bogus"]) == 2
     assert "bogus" in capsys.readouterr().out
+
+
+def test_only_the_named_command_is_loaded_and_other_lines_load_all():
+    def commands(argv):
+        parser = cli.build_parser(argv)
+        return set(parser._subparsers._group_actions[0].choices)
+
+    everything = commands(None)
+    assert {"logs", "run", "report", "inventory"} <= everything
+    assert commands(["logs", "analyze", "x.log", "--json"]) == {"logs"}
+    assert commands(["--lang", "en", "logs", "analyze", "x.log"]) == {"logs"}
+    assert commands(["--lang=en", "logs", "correlate"]) == {"logs"}
+    # help, an unknown word or an option before the command: every command, as before
+    assert commands(["--help"]) == everything
+    assert commands(["lgos", "analyze"]) == everything
+    assert commands(["--version", "logs"]) == everything

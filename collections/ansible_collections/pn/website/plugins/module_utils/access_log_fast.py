@@ -15,6 +15,13 @@ checked with a few vectorised patterns, and counted with group-bys; a line the v
 does not vouch for is parsed by the stdlib regular expression (same fields by construction).
 Other formats (common, vcombined) go through the stdlib code block by block.
 
+Per chunk: one pass of the CSV reader for the lines and one for their parts; one query for the
+check and the fields (a chunk without backslashes and control white space skips the checks for
+those bytes); one query plan for all counts (group-bys that keep the row order, so values come
+out in first-occurrence order without sorting; the per-field counts are summed from one group-by
+of address, hour, agent, status and method); one query for the rows the rule code needs.
+Classification of paths and user agents runs once per distinct value, not per row.
+
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
 
@@ -78,6 +85,10 @@ _METHOD_RE = r"^[A-Za-z]{1,16}$"
 _TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
 _PROTO_RE = r"^[!#-\[\]-~]{1,16}$"
 _MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
+# Bytes whose absence from a whole chunk makes some of the checks above true for every line.
+_CLEAN_REJECT = (b"\\", b"\t", b"\r", b"\x0b", b"\x0c")
+# The group-by keys of a chunk's counts, in the order the counters are updated.
+_KEYS = ["ip", "hour", "ua", "status", "method"]
 
 
 class _Prepended:
@@ -118,8 +129,6 @@ class FastAnalyzer(_al.Analyzer):
         self._tflags_text = {}
         self._uflags_text = {}
         self._page_text = {}
-        self._groups = None
-        self._distinct_targets = []
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -171,23 +180,33 @@ class FastAnalyzer(_al.Analyzer):
                 done = True
             if size < self.chunk_bytes and not done:
                 continue
-            buf = b"".join(pieces)
-            cut = buf.rfind(b"\n")
-            if cut >= 0:
-                self._process(buf[: cut + 1])
-                consumed += cut + 1
-                buf = buf[cut + 1 :]
-            if len(buf) > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
+            # Everything up to the last line end, copied once.
+            last = len(pieces) - 1
+            cut = -1
+            while last >= 0:
+                cut = pieces[last].rfind(b"\n")
+                if cut >= 0:
+                    break
+                last -= 1
+            if last >= 0:
+                piece = pieces[last]
+                ends = piece if cut + 1 == len(piece) else memoryview(piece)[: cut + 1]
+                chunk = b"".join(pieces[:last] + [ends]) if last else bytes(ends)
+                self._process(chunk)
+                consumed += len(chunk)
+                pieces = [x for x in [piece[cut + 1 :]] + pieces[last + 1 :] if x]
+                size = sum(len(x) for x in pieces)
+            if size > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
                 self.lines += 1
                 self.malformed += 1
-                consumed += len(buf)
-                buf = b""
+                consumed += size
+                pieces = []
+                size = 0
                 skipping = True
-            pieces = [buf] if buf else []
-            size = len(buf)
         if pieces and not complete_only:
-            self._process(pieces[0] + b"\n")
-            consumed += len(pieces[0])
+            rest = b"".join(pieces)
+            self._process(rest + b"\n")
+            consumed += len(rest)
         return consumed
 
     def _flush(self) -> None:
@@ -220,25 +239,58 @@ class FastAnalyzer(_al.Analyzer):
             extra_columns="ignore",
         )
 
-    def _read(self, chunk: bytes, n: int):
-        """(lines, quote-separated parts) of a chunk, or None when the CSV reader would not see
-        exactly the chunk's lines (a separator for whole lines must be a byte the chunk lacks)."""
-        text = chunk if chunk.isascii() else chunk.decode("latin-1").encode("utf-8")
+    def _read(self, text: bytes, chunk: bytes):
+        """(frame of the lines and their quote-separated parts, number of lines) of a chunk; the
+        frame is None when the CSV reader would not see exactly the chunk's lines (a separator
+        for whole lines must be a byte the chunk lacks)."""
         separator = next(
             (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
         )
         if separator is None:
-            return None
+            return None, chunk.count(b"\n")
         lines = self._csv(text, separator, ["line"])
+        if int(lines["line"].str.len_bytes().sum() or 0) + lines.height == len(text):
+            n = lines.height  # every byte but the line ends is in the frame: no line was left out
+        else:
+            n = chunk.count(b"\n")
+            if lines.height != n:
+                return None, n
         parts = self._csv(text, '"', _COLS)
-        if lines.height != n or parts.height != n:
-            return None
-        return pl.concat([lines, parts], how="horizontal").with_row_index("idx")
+        if parts.height != n:
+            return None, n
+        return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n
+
+    @staticmethod
+    def _plain_mask(clean: bool):
+        """Rows whose quote-separated parts give the stdlib regex's fields (see _HEAD_RE). In a
+        ``clean`` chunk (no backslash, tab, carriage return, vertical tab or form feed anywhere)
+        the checks for those bytes are left out."""
+        c = pl.col
+        mask = (
+            c("c0").str.contains(_HEAD_RE)
+            & c("field_0").str.contains(_METHOD_RE)
+            & c("field_2").str.contains(_PROTO_RE)
+            & c("c2").str.contains(_MIDDLE_RE)
+            & (c("c4") == " ")
+            # The user agent's closing quote ends the line (a line with other text after it,
+            # or with an empty user agent, goes to the regex).
+            & (c("c5") != "")
+            & c("line").str.ends_with('"')
+        )
+        if not clean:
+            mask = (
+                mask
+                & ~c("field_1").str.contains(_TARGET_BAD_RE)
+                & ~c("c3").str.contains("\\", literal=True)
+                & ~c("c5").str.contains("\\", literal=True)
+            )
+        return mask.fill_null(False)
 
     def _feed_chunk(self, chunk: bytes) -> None:
-        n = chunk.count(b"\n")
         ascii_only = chunk.isascii()
-        raw = self._read(chunk, n)
+        text = chunk if ascii_only else chunk.decode("latin-1").encode("utf-8")
+        raw, n = self._read(text, chunk)
+        self.lines += n
         c = pl.col
         if raw is None:  # parse every line with the stdlib regex
             raw = pl.DataFrame(
@@ -248,83 +300,74 @@ class FastAnalyzer(_al.Analyzer):
                 },
                 schema={"idx": pl.UInt32, "line": pl.String},
             )
-            plain_mask = pl.lit(False)
-        else:
-            raw = raw.with_columns(c("c1").str.split_exact(" ", 2).struct.unnest())
-            plain_mask = (
-                c("c0").str.contains(_HEAD_RE)
-                & c("field_0").str.contains(_METHOD_RE)
-                & ~c("field_1").str.contains(_TARGET_BAD_RE)
-                & c("field_2").str.contains(_PROTO_RE)
-                & c("c2").str.contains(_MIDDLE_RE)
-                & ~c("c3").str.contains("\\", literal=True)
-                & (c("c4") == " ")
-                & ~c("c5").str.contains("\\", literal=True)
-                # The user agent's closing quote ends the line (a line with other text after it,
-                # or with an empty user agent, goes to the regex).
-                & (c("c5") != "")
-                & c("line").str.ends_with('"')
-            ).fill_null(False)
-        self.lines += n
         # Lines longer than MAX_LINE_BYTES are malformed (the CSV reader drops a carriage return
         # before the line end: for a line of exactly the limit, look at the bytes).
-        long_rows = raw.filter(c("line").str.len_chars() >= _al.MAX_LINE_BYTES).select("idx", "line").rows()
-        if long_rows:
-            lines = None
-            drop = []
-            for idx, line in long_rows:
-                if len(line) == _al.MAX_LINE_BYTES:
-                    if lines is None:
-                        lines = chunk.split(b"\n")
-                    if len(lines[idx]) <= _al.MAX_LINE_BYTES:
-                        continue
-                drop.append(idx)
-            if drop:
-                raw = raw.filter(~c("idx").is_in(pl.Series(drop, dtype=pl.UInt32).implode()))
-                n_kept = raw.height
-            else:
-                n_kept = n
-        else:
-            n_kept = n
-        is_plain = raw.select(plain_mask.alias("plain")).to_series()
-        plain_count = int(is_plain.sum())
-        frames = []
-        if plain_count:
-            rows = raw if plain_count == n_kept else raw.filter(is_plain)
-            head = c("c0")
-            size = c("c2").str.slice(5).str.strip_chars_end(" ")
-            frames.append(
-                rows.select(
-                    "idx",
-                    head.str.slice(0, head.str.find(" ", literal=True)).alias("ip"),
-                    head.str.slice(-28, 14).alias("hour"),
-                    c("field_0").alias("method"),
-                    c("field_1").alias("target"),
-                    c("c2").str.slice(1, 3).alias("status"),
-                    pl.when(size == "-").then(pl.lit("")).otherwise(size).alias("size"),
-                    c("c3").alias("ref"),
-                    c("c5").alias("ua"),
-                    "line",
-                    # Needed for the few rows that reach the rule code only: taken from these later.
-                    pl.lit(None, dtype=pl.String).alias("rest"),
-                    pl.lit(None, dtype=pl.String).alias("proto"),
-                    c("c0"),
-                    c("c1"),
-                )
+        longest = raw["line"].str.len_bytes().max() if n else None  # None: only empty lines
+        if longest is not None and longest >= _al.MAX_LINE_BYTES:
+            raw = self._drop_long(raw, chunk)
+        if "c0" in raw.columns:
+            clean = not any(byte in chunk for byte in _CLEAN_REJECT)  # memchr scans
+            size = c("c2").str.slice(5).str.strip_chars_end(" ")  # "-" when none: not a number
+            base = (
+                raw.lazy()
+                .with_columns(c("c1").str.split_exact(" ", 2).struct.unnest())
+                .with_columns(self._plain_mask(clean).alias("plain"))
             )
-        if plain_count < n_kept:
-            odd = self._parse_odd(raw.filter(~is_plain))
-            if odd is not None:
-                frames.append(odd)
-        good = sum(f.height for f in frames)
+            head = c("c0")
+            frame = base.select(
+                "idx",
+                head.str.slice(0, head.str.find(" ", literal=True)).alias("ip"),
+                head.str.slice(-28, 14).alias("hour"),
+                c("field_0").alias("method"),
+                c("field_1").alias("target"),
+                c("c2").str.slice(1, 3).alias("status"),
+                size.alias("size"),
+                c("c3").alias("ref"),
+                c("c5").alias("ua"),
+                "line",
+                # Needed for the few rows that reach the rule code only: taken from these later.
+                pl.lit(None, dtype=pl.String).alias("rest"),
+                pl.lit(None, dtype=pl.String).alias("proto"),
+                c("c0"),
+                c("c1"),
+                "plain",
+            ).collect()
+            plain = frame["plain"]
+            if plain.all():  # the usual case: no copy
+                frame, odd = frame.drop("plain"), None
+            else:
+                odd = frame.filter(~plain).select("idx", "line")
+                frame = frame.filter(plain).drop("plain")
+        else:
+            frame, odd = None, raw
+        if odd is not None and odd.height:
+            parsed = self._parse_odd(odd)
+            if parsed is not None:
+                frame = parsed if frame is None else pl.concat([frame, parsed], how="vertical").sort("idx")
+        good = frame.height if frame is not None else 0
         self.malformed += n - good
         if not good:
             return
-        frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
         self.formats_seen["combined"] += good
-        self._count_columns(frame)
-        self._rules(frame, ascii_only)
+        self._count_and_rules(frame, ascii_only)
         self._prune()
+
+    @staticmethod
+    def _drop_long(raw, chunk: bytes):
+        c = pl.col
+        long_rows = raw.filter(c("line").str.len_chars() >= _al.MAX_LINE_BYTES).select("idx", "line").rows()
+        lines = None
+        drop = []
+        for idx, line in long_rows:
+            if len(line) == _al.MAX_LINE_BYTES:
+                if lines is None:
+                    lines = chunk.split(b"\n")
+                if len(lines[idx]) <= _al.MAX_LINE_BYTES:
+                    continue
+            drop.append(idx)
+        if not drop:
+            return raw
+        return raw.filter(~c("idx").is_in(pl.Series(drop, dtype=pl.UInt32).implode()))
 
     def _parse_odd(self, odd):
         """Rows the vectorised check does not vouch for, parsed by the stdlib regex; rows that do
@@ -342,101 +385,112 @@ class FastAnalyzer(_al.Analyzer):
         data["c0"] = data["c1"] = pl.Series([None] * len(keep), dtype=pl.String)
         return pl.DataFrame(data).select(_FRAME)
 
-    def _count_columns(self, frame) -> None:
-        """Per-value counts in first-occurrence order, as the stdlib counters hold them."""
-
-        def grouped(source, keys, count=None, *extra):
-            size = pl.len() if count is None else pl.col(count).sum()
-            return source.group_by(keys).agg(size.alias("n"), pl.col("idx").min(), *extra).sort("idx")
-
-        def add(counter, table, column):
-            counter.update(dict(zip(map(_b, table[column].to_list()), table["n"].to_list())))  # noqa: B905
-
+    def _count_and_rules(self, frame, ascii_only: bool) -> None:
+        """Per-value counts in first-occurrence order, as the stdlib counters hold them (group-bys
+        that keep the order of the rows, which are in log order), then the rules."""
+        c = pl.col
+        lf = frame.lazy()
         # One group per (address, hour, agent, status, method): the per-field counts, the visitors
-        # and, with the rows of each group, the rule selection of _rules.
-        groups = grouped(frame, ["ip", "hour", "ua", "status", "method"], None, pl.col("idx").alias("rows"))
-        self._groups = groups
-        for counter, column in (
-            (self.ips, "ip"),
-            (self.hours, "hour"),
-            (self.uas, "ua"),
-            (self.statuses, "status"),
-            (self.methods, "method"),
+        # and the agents and addresses the rule selection needs. One plan: the groups are made once.
+        groups = lf.group_by(_KEYS, maintain_order=True).agg(pl.len().alias("n"))
+        short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
+        queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _KEYS]
+        queries += [
+            lf.group_by("target", maintain_order=True).agg(pl.len().alias("n")),
+            lf.group_by("ref", maintain_order=True).agg(pl.len().alias("n")),
+            lf.filter(c("status") >= "400")
+            .group_by("target", maintain_order=True)
+            .agg(pl.len().alias("n"), c("status").is_in(["403", "404"]).any().alias("not_found")),
+            lf.select(c("size").filter(short).cast(pl.Int64, strict=False).sum()),
+            lf.filter(~short).select("size"),
+            groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
+            lf.filter(c("status").is_in(["403", "404"])).select("idx", "target"),
+        ]
+        results = pl.collect_all(queries)
+        per_key = results[: len(_KEYS)]
+        targets, refs, errors, sizes, big_sizes, visitors, not_found_rows = results[len(_KEYS) :]
+
+        def add(counter, table):
+            column = table.columns[0]
+            keys = table[column]
+            values = keys.cast(pl.Binary).to_list() if ascii_only else [_b(x) for x in keys.to_list()]
+            counter.update(dict(zip(values, table["n"].to_list())))  # noqa: B905
+
+        for counter, table in zip(  # noqa: B905
+            (self.ips, self.hours, self.uas, self.statuses, self.methods), per_key
         ):
-            add(counter, grouped(groups, column, "n"), column)
-        triples = groups.select("ip", "hour", "ua")
-        targets = grouped(frame, "target")
-        self._distinct_targets = targets["target"].to_list()
-        add(self.targets, targets, "target")
-        add(self.refs, grouped(frame, "ref"), "ref")
-        sizes = frame.select("size").filter(pl.col("size") != "")
-        short = pl.col("size").str.len_bytes() <= 18
-        self.bytes_sent += int(sizes.filter(short)["size"].cast(pl.Int64).sum() or 0)
-        self.bytes_sent += sum(int(x) for x in sizes.filter(~short)["size"].to_list())
-        self._visitor_frames.append(
-            triples.select("ip", pl.col("hour").str.slice(0, 11).alias("day"), "ua").unique()
-        )
+            add(counter, table)
+        add(self.targets, targets)
+        add(self.refs, refs)
+        add(self.err_targets, errors.select("target", "n"))  # the rule code leaves this counter alone
+        self.bytes_sent += int(sizes.item() or 0)
+        self.bytes_sent += sum(int(x) for x in big_sizes["size"].to_list() if x.isdigit())
+        self._visitor_frames.append(visitors)
         if len(self._visitor_frames) > 8:
             self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
+        not_found = errors.filter("not_found")["target"].to_list()
+        self._rules(
+            lf, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, not_found_rows, ascii_only
+        )
 
-    def _rules(self, frame, ascii_only: bool) -> None:
+    def _rules(self, lf, uas, targets, not_found, not_found_rows, ascii_only: bool) -> None:
         """Run the stdlib rule code (``Analyzer._hot``) on the rows that can produce evidence, in
         log order. The stdlib engine sends more rows there (every status >= 400): the extra ones
-        only count towards the not-found summary, which is counted here with a group-by."""
+        only count towards the not-found summary, which is counted with a group-by."""
         tflags, uflags, pages = self._tflags_text, self._uflags_text, self._page_text
-        targets = self._distinct_targets
+        if len(tflags) > _al.MAX_KEYS:  # bounded caches; this chunk's values stay until its end
+            tflags.clear()
+            pages.clear()
+        if len(uflags) > _al.MAX_KEYS:
+            uflags.clear()
         for value in targets:
             if value not in tflags:
-                if len(tflags) > _al.MAX_KEYS:
-                    tflags.clear()
-                    pages.clear()
                 raw = _b(value)
                 tflags[value] = _al.classify_target(raw)
                 pages[value] = _al.path_kind(_al._split_target(raw)[0]) == "page"
-        groups = self._groups
-        uas = groups["ua"].unique().to_list()
         for value in uas:
             if value not in uflags:
-                if len(uflags) > _al.MAX_KEYS:
-                    uflags.clear()
                 uflags[value] = _al.classify_user_agent(_b(value))
         c = pl.col
         google_uas = [u for u in uas if uflags[u] & _al.U_GOOGLEBOT]
-        claims = c("ua").is_in(google_uas)
-        verified = []
-        if google_uas:  # the same cached verdicts the rule code uses
-            for ip in groups.filter(claims)["ip"].unique().to_list():
-                if self._is_google(_b(ip)):
-                    verified.append(ip)
-        genuine = claims & c("ip").is_in(verified)
-        errors = frame.filter(c("status") >= "400")
-        if errors.height:
-            counted = errors.group_by("target").agg(pl.len().alias("n"), c("idx").min()).sort("idx")
-            self.err_targets.update(
-                dict(zip(map(_b, counted["target"].to_list()), counted["n"].to_list()))  # noqa: B905
-            )
-        # Rows chosen by address, agent, status and method: decided per group, not per row.
-        by_group = groups.filter(
-            ~c("method").is_in(["GET", "HEAD"])
-            | c("ua").is_in([u for u in uas if uflags[u] & _al.U_BAD])
-            | (claims & ~genuine)
-            | c("status").str.starts_with("5")
-        )["rows"].explode()
-        # Rows chosen by their target: attack patterns, and 403/404 on pages (probing).
-        by_target = frame.filter(c("target").is_in([t for t in targets if tflags[t]]))["idx"]
-        probing = errors.filter(
-            c("status").is_in(["403", "404"]) & c("target").is_in([t for t in targets if pages[t]]) & ~genuine
-        )["idx"]
-        mask = c("idx").is_in(pl.concat([by_group, by_target, probing]).unique().implode())
+        bad_uas = [u for u in uas if uflags[u] & _al.U_BAD]
+        hot_targets = [t for t in targets if tflags[t]]
+        probed = [t for t in not_found if pages[t]]
+        # Rows chosen by method and status; by target (attack patterns); by agent; as Googlebot from
+        # an address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The
+        # last two are picked by row number from the few rows concerned.
+        selected = ~c("method").is_in(["GET", "HEAD"]) | c("status").str.starts_with("5")
+        if hot_targets:
+            selected = selected | c("target").is_in(hot_targets)
+        if bad_uas:
+            selected = selected | c("ua").is_in(bad_uas)
+        picked = []
+        genuine = None
+        if google_uas:  # the same cached verdicts the rule code uses, asked in log order
+            claims = lf.filter(c("ua").is_in(google_uas)).select("idx", "ip").collect()
+            ips = claims["ip"].unique(maintain_order=True).to_list()
+            verified = [ip for ip in ips if self._is_google(_b(ip))]
+            is_genuine = claims["ip"].is_in(pl.Series(verified, dtype=pl.String).implode())
+            genuine = claims.filter(is_genuine)["idx"]
+            picked.append(claims.filter(~is_genuine)["idx"])
+        if probed:
+            probing = not_found_rows.filter(c("target").is_in(probed))
+            if genuine is not None and genuine.len():
+                probing = probing.filter(~c("idx").is_in(genuine.implode()))
+            picked.append(probing["idx"])
+        picked = [x for x in picked if x.len()]
+        if picked:
+            selected = selected | c("idx").is_in(pl.concat(picked).implode())
         hot = (
-            frame.filter(mask)
-            .sort("idx")
+            lf.filter(selected)
             .with_columns(
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("c0").str.slice(-14, 12)).alias("rest"),
                 pl.coalesce(c("proto"), c("c1").str.extract(r" ([!-~]{1,16})$", 1)).alias("proto"),
+                pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
             )
             .select(*_FIELDS, "line")
+            .collect()
         )
         if not hot.height:
             return

@@ -182,3 +182,109 @@ def test_engine_needs_polars(monkeypatch):
     monkeypatch.setattr(af, "HAS_POLARS", False)
     with pytest.raises(RuntimeError, match="polars"):
         af.FastAnalyzer()
+
+
+# -- the fast paths of the chunk reader: each case compared with the stdlib engine ------------------
+
+
+def _plain(i: int, ip: str = "198.51.100.7", ua: str = corpus.PEOPLE_UA[0], size="1234") -> bytes:
+    return (
+        '%s - - [16/Nov/2026:10:%02d:%02d +0700] "GET /berita/%d HTTP/1.1" 200 %s "-" "%s"'
+        % (ip, (i // 60) % 60, i % 60, i % 7, size, ua)
+    ).encode()
+
+
+@pytest.mark.parametrize("chunk_bytes", [1500, 1 << 20])
+def test_bytes_that_turn_off_the_clean_chunk_shortcut(chunk_bytes):
+    """A chunk with a backslash, tab, carriage return, vertical tab or form feed anywhere gets the
+    per-row checks; the other chunks do not need them. Same results either way."""
+    odd = [
+        _plain(1).replace(b"Mozilla", b'Mo\\"zilla'),  # escaped quote in the user agent
+        _plain(2).replace(b'"-"', b'"https://example.net/a\\\\b"'),  # escaped backslash (referrer)
+        _plain(3).replace(b"GET /berita/3", b"GET /a\\x41b"),  # escape in the target
+        _plain(4).replace(b"GET /berita/4", b"GET /a\tb"),  # tab in the target: no method
+        _plain(5).replace(b"Windows", b"Win\x0bdows"),  # vertical tab in the user agent
+        _plain(6).replace(b"Windows", b"Win\rdows"),  # carriage return inside the line
+        _plain(7).replace(b'"-"', b'"https://example.net/\x0c"'),  # form feed in the referrer
+        _plain(8).replace(b"GET /berita/1", b"GET /..\\..\\etc/passwd"),  # traversal with backslashes
+    ]
+    lines = [_plain(i, ip="203.0.113.%d" % (i % 5)) for i in range(60)]
+    for pos, item in enumerate(odd):
+        lines.insert(7 * pos + 3, item)
+    data = b"\n".join(lines) + b"\n"
+    slow = al.analyze_bytes(data, fmt="combined")
+    fast = al.analyze_bytes(
+        data, fmt="combined", analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw)
+    )
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    assert fast["lines"] == len(lines)
+    assert fast["summary"]["methods"].get("-") == 1  # the tab: no valid request line, no method
+    assert "path-traversal" in {f["rule"] for f in fast["findings"]}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\r\n".join(_plain(i) for i in range(50)) + b"\r\n",  # CRLF line ends
+        b"\n\n".join(_plain(i) for i in range(50)) + b"\n",  # empty lines in between
+        b"\n" + b"\n".join(_plain(i) + b" " for i in range(50)) + b"\n",  # text after the agent
+        b"\n".join(_plain(i) + (b"\r" if i % 3 else b"") for i in range(50)) + b"\n",  # some CRLF
+        b"\n".join(_plain(i) for i in range(50)) + b"\n" * 3000 + _plain(51) + b"\n",  # empty chunks
+        b"\n" * 50,
+        b"\r\n" * 50,
+    ],
+    ids=["crlf", "empty-lines", "trailing-space", "mixed-crlf", "empty-chunks", "only-empty", "only-crlf"],
+)
+@pytest.mark.parametrize("fmt", ["auto", "combined"])
+def test_line_counts_when_the_csv_reader_would_see_other_lines(data, fmt):
+    result = same_bytes(data, fmt=fmt)
+    assert result["lines"] == data.count(b"\n")
+
+
+def test_sizes_summed_exactly_whatever_their_length():
+    sizes = ["0", "-", "999999999999", "1000000000000", "123456789012345678", "99999999999999999999999"]
+    lines = [_plain(i, size=sizes[i % len(sizes)]) for i in range(60)]
+    result = same_bytes(b"\n".join(lines) + b"\n")
+    expected = sum(int(sizes[i % len(sizes)]) for i in range(60) if sizes[i % len(sizes)] != "-")
+    assert result["summary"]["bandwidth_bytes"] == expected
+
+
+def test_first_occurrence_order_with_rows_parsed_by_the_regex():
+    """Ties in the top lists are broken by first occurrence; here the first request of an address
+    is a line the regex parses (escaped quote), the next ones are plain."""
+    first = _plain(0, ip="192.0.2.1").replace(b"Mozilla", b'Mo\\"zilla')
+    lines = [first] + [_plain(i, ip="192.0.2.2" if i % 2 else "192.0.2.1") for i in range(1, 8)]
+    result = same_bytes(b"\n".join(lines) + b"\n")
+    assert [v["ip"] for v in result["summary"]["top_visitors"]] == ["192.0.2.1", "192.0.2.2"]
+    assert [v["count"] for v in result["summary"]["top_visitors"]] == [4, 4]
+
+
+@pytest.mark.parametrize("chunk_bytes, read_bytes", [(1000, 97), (5000, 5000), (1 << 16, 1024), (300, 4096)])
+def test_reads_and_chunk_cuts(tmp_path, chunk_bytes, read_bytes):
+    """Lines longer than a read or a chunk, cut anywhere: every line is seen once, whole."""
+    rng = random.Random(3)
+    lines = [_plain(i, ua="agent-" + "x" * rng.choice((1, 50, 400, 2500, 9000))) for i in range(80)]
+    (tmp_path / "access.log").write_bytes(b"\n".join(lines) + b"\n" + lines[0][:30])
+    result = same([str(tmp_path / "access.log")], chunk_bytes=chunk_bytes, read_bytes=read_bytes)
+    assert result["lines"] == 81 and result["malformed"] == 1
+    _result, state = al.analyze(
+        [str(tmp_path / "access.log")],
+        state={},
+        analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, read_bytes=read_bytes, **kw),
+    )
+    assert _result["lines"] == 80  # with a state, the unfinished last line waits for its end
+
+
+def test_not_found_pages_from_genuine_and_fake_googlebot(benign):
+    """404s on pages are probing evidence, except from Googlebot at a Google address."""
+    genuine, fake = corpus.GOOGLEBOT_IPS[0], "198.51.100.99"
+    crawl = [
+        corpus.line(ip, corpus.START + 5 * i + k, "GET", "/hilang-%d" % i, 404, 10, "-", corpus.GOOGLEBOT_UA)
+        for i in range(30)
+        for k, ip in enumerate((genuine, fake))
+    ]
+    data = ("\n".join(corpus.merged(benign[:3000], crawl)) + "\n").encode()
+    result = same_bytes(data)
+    flagged = {(f["rule"], f["ip"]) for f in result["findings"]}
+    assert ("http-probing", fake) in flagged and ("fake-googlebot", fake) in flagged
+    assert not {rule for rule, ip in flagged if ip == genuine}
