@@ -106,6 +106,9 @@ def run_cycle(
     kind: str, playbooks: list[str], inventory: Path, workdir: Path, rtt_ms: float = 0
 ) -> tuple[float, dict]:
     env = settings(kind, workdir, rtt_ms)
+    # Fresh SSH master connections for every run, as for a daily run: none reused from an earlier
+    # run (which may have had other settings or another round-trip time).
+    env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = tempfile.mkdtemp(prefix="cp-", dir=workdir)
     started = time.monotonic()
     runs = []
     for playbook in playbooks:
@@ -197,15 +200,15 @@ def main() -> int:
         warm, _ = run_cycle("project", playbooks, fleet.inventory, workdir)
         print(f"warm-up run (project settings, not counted): {warm:.1f} s", flush=True)
         times: dict[float, dict[str, list[float]]] = {}
-        summaries: dict[str, dict] = {}
+        summaries: dict[float, dict[str, dict]] = {}
         for rtt in rtts:
             print(f"SSH round trip: {rtt:g} ms" + (" (loopback)" if not rtt else " (emulated)"), flush=True)
-            times[rtt] = {kind: [] for kind in kinds}
+            times[rtt], summaries[rtt] = {kind: [] for kind in kinds}, {}
             for round_no in range(args.rounds):
                 for kind in kinds if round_no % 2 == 0 else list(reversed(kinds)):
                     elapsed, summary = run_cycle(kind, playbooks, fleet.inventory, workdir, rtt)
                     times[rtt][kind].append(elapsed)
-                    summaries[kind] = summary
+                    summaries[rtt][kind] = summary
                     bad = sorted(summary["failed"])
                     print(
                         f"  {kind:12} {elapsed:8.1f} s"
@@ -229,7 +232,7 @@ def main() -> int:
         print(f"{'setting':12} {'total s':>9} {'s/court':>9} {'924 courts':>12} {'modules/court':>14}")
         for kind in kinds:
             per_court = best[kind] / courts
-            remote = summaries[kind]["remote"]
+            remote = summaries[rtt][kind]["remote"]
             modules = sum(remote.values()) / max(1, len(remote))
             hours = per_court * FLEET_SIZE_924 / 3600
             print(f"{kind:12} {best[kind]:9.1f} {per_court:9.2f} {hours:10.2f} h {modules:14.1f}")
@@ -239,7 +242,7 @@ def main() -> int:
     print()
     print("SSH round trips per module: 1 with pipelining (project), about 4 without (stock: temp dir,")
     print("upload, run, clean-up); remote module runs per court by task (project settings):")
-    for task, count in summaries["project"]["by_task"].most_common(12):
+    for task, count in summaries[rtts[-1]]["project"]["by_task"].most_common(12):
         print(f"  {count / courts:5.1f}  {task}")
     return 0
 
