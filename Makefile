@@ -13,7 +13,9 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-PYTHON ?= python3
+# Debian's interpreter (the one python3-venv is for): built with profile-guided and link-time
+# optimisation, it runs Ansible and the log engine faster than a self-compiled python3 on PATH.
+PYTHON ?= /usr/bin/python3
 COLLECTION := collections/ansible_collections/pn/website
 SYSTEM_PACKAGES := podman runc debootstrap restic goaccess uidmap openssh-client curl python3-venv ca-certificates \
   chromium fonts-dejavu-core fonts-liberation

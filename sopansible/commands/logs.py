@@ -229,7 +229,8 @@ def run_analyze(args) -> int:
     access_log = engine("access_log")
     analyzer_class = None
     if args.engine != "python":
-        fast = engine("access_log_fast")
+        with access_log.gc_paused():  # importing polars makes many objects and no garbage
+            fast = engine("access_log_fast")
         if fast.HAS_POLARS:
             analyzer_class = fast.FastAnalyzer
         elif args.engine == "polars":

@@ -69,7 +69,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--keep", help="keep the generated log and outputs in this directory")
-    parser.add_argument("--runs", type=int, default=3, help="best of N alternating runs of each tool")
+    parser.add_argument("--runs", type=int, default=5, help="best of N alternating runs of each tool")
     args = parser.parse_args()
     goaccess = shutil.which("goaccess")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-access-log-"))

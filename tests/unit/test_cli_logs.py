@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -165,3 +166,18 @@ def test_only_the_named_command_is_loaded_and_other_lines_load_all():
     assert commands(["--help"]) == everything
     assert commands(["lgos", "analyze"]) == everything
     assert commands(["--version", "logs"]) == everything
+
+
+@pytest.mark.parametrize("court, code", [("pn-bangil", 1), ("pn-contoh", 0)])
+def test_the_command_prints_whole_json_and_exits_with_the_result(court_logs, court, code):
+    """`python -m sopansible.cli` (what the `sopansible` script runs): the whole JSON document
+    reaches the pipe and the exit status is the analysis verdict."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "sopansible.cli", "logs", "analyze", str(court_logs[court]), "--json"],
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == code, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["lines"] == len(court_logs[court].read_bytes().splitlines())
+    assert bool(result["findings"]) == bool(code)

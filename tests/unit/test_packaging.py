@@ -75,7 +75,7 @@ def test_galaxy_dependencies_are_listed_for_awx():
 
 def test_python_package_metadata():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["sopansible"] == "sopansible.cli:main"
+    assert project["scripts"]["sopansible"] == "sopansible.cli:run"
     assert project["requires-python"] == ">=3.11"
     pinned = (ROOT / "requirements" / "lock.txt").read_text().splitlines()
     assert all("==" in line for line in pinned if line and not line.startswith("#"))

@@ -12,8 +12,8 @@ C-level ``bytes.split`` and slicing after three whole-block checks (``split_comb
 other block goes through one compiled regular expression per format that turns it into one
 tuple per line (a malformed line yields a tuple of empty fields, so malformed lines are counted
 without a Python loop). Both paths give the same columns. The visitor summary is built column
-by column with ``collections.Counter`` (C code). Only "hot" lines (errors, non-GET methods,
-suspicious paths or user agents) reach the per-line rule code, and path and user-agent
+by column with ``collections.Counter`` (C code). Only "hot" lines (errors, suspicious paths or
+user agents, Googlebot claims) reach the per-line rule code, and path and user-agent
 classification is cached per distinct value.
 
 On the controller, ``access_log_fast`` (polars) subclasses :class:`Analyzer` and gives the same
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import collections
+import contextlib
 import fnmatch
 import gc
 import glob
@@ -751,15 +752,6 @@ class Analyzer:
 
     def feed_block(self, block: bytes, fmt: str) -> None:
         """Parse a block of complete lines (ending with a newline)."""
-        enabled = gc.isenabled()
-        gc.disable()  # millions of short-lived tuples: the cyclic collector only costs time here
-        try:
-            self._feed_block(block, fmt)
-        finally:
-            if enabled:
-                gc.enable()
-
-    def _feed_block(self, block: bytes, fmt: str) -> None:
         fast = split_combined(block) if fmt == "combined" else None
         if fast is not None:
             columns, ts, tzs = fast
@@ -822,9 +814,6 @@ class Analyzer:
         hot_statuses = {x for x in set(statuses) if x >= b"400"}
         if hot_statuses:
             hot.update(compress(count(), map(hot_statuses.__contains__, statuses)))
-        hot_methods = set(methods).difference(SAFE_METHODS)
-        if hot_methods:
-            hot.update(compress(count(), map(hot_methods.__contains__, methods)))
         bad_uas = {u for u in distinct_uas if uflags[u] & U_BAD}
         if bad_uas:
             hot.update(compress(count(), map(bad_uas.__contains__, uas)))
@@ -1436,6 +1425,20 @@ def expand_paths(patterns, include_rotated: bool = False) -> list:
     return unique
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """The cyclic garbage collector off for a while. An analysis makes millions of short-lived
+    tuples and no reference cycles (a unit test checks this): the collector would only spend time
+    walking them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyze(
     paths,
     fmt: str = "auto",
@@ -1452,6 +1455,11 @@ def analyze(
     (access.log.2.gz) file resumes at its saved offset and a new or truncated file starts at 0.
     Only complete lines are consumed; a line still being written is read next time.
     """
+    with gc_paused():
+        return _analyze(paths, fmt, state, include_rotated, analyzer_class, options)
+
+
+def _analyze(paths, fmt, state, include_rotated, analyzer_class, options):
     analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
     incremental = state is not None
     old = state.get("files") if isinstance(state, dict) else None
@@ -1505,8 +1513,9 @@ def analyze_bytes(data: bytes, fmt: str = "auto", analyzer_class=None, **options
     import io
 
     analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
-    analyzer.feed_stream(io.BytesIO(data))
-    result = analyzer.result()
+    with gc_paused():
+        analyzer.feed_stream(io.BytesIO(data))
+        result = analyzer.result()
     result["errors"] = []
     return result
 

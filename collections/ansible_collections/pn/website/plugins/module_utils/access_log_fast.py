@@ -9,14 +9,16 @@ classification of paths and user agents (per distinct value), every rule's state
 evidence (``Analyzer._hot``, run on the "hot" rows only, in log order), the Googlebot ranges and
 the summary. Thresholds, patterns and word lists therefore have one source
 (``access_log`` / ``access_log_data``). What polars replaces is the per-line work of the
-combined format: blocks are gathered into chunks of about CHUNK_BYTES (memory stays bounded
-for any file size), cut into fields with the CSV reader (separator ``"``, no quoting),
-checked with a few vectorised patterns, and counted with group-bys; a line the vectorised check
-does not vouch for is parsed by the stdlib regular expression (same fields by construction).
-Other formats (common, vcombined) go through the stdlib code block by block.
+combined format: the log is read CHUNK_BYTES at a time (memory stays bounded for any file size)
+and each read is handed to polars in place, without a copy (the line a read cuts in two goes
+through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
+``"``, no quoting), checks them with a few vectorised patterns and list lookups, and counts them
+with group-bys; a line the vectorised check does not vouch for is parsed by the stdlib regular
+expression (same fields by construction). Other formats (common, vcombined) go through the
+stdlib code block by block.
 
-Per chunk: one pass of the CSV reader for the lines and one for their parts; one query for the
-check and the fields (a chunk without backslashes and control white space skips the checks for
+Per read: one pass of the CSV reader for the lines and one for their parts; one query for the
+check and the fields (a read without backslashes and control white space skips the checks for
 those bytes); one query plan for all counts (group-bys that keep the row order, so values come
 out in first-occurrence order without sorting; the per-field counts are summed from one group-by
 of address, hour, agent, status and method); one query for the rows the rule code needs.
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import collections
 import io
+from itertools import compress
 
 from ansible_collections.pn.website.plugins.module_utils import access_log as _al
 
@@ -49,8 +52,7 @@ except ImportError:  # court servers and ansible-test: the stdlib engine is used
 
 HAS_POLARS = pl is not None
 
-CHUNK_BYTES = 16 * 1024 * 1024
-READ_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
 _NCOLS = 6  # quote-separated fields read: head, request, status and size, referrer, " ", user agent
 _COLS = ["c%d" % i for i in range(_NCOLS)]
 _FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
@@ -80,10 +82,12 @@ _HEAD_RE = (
     r"^[!-~]+ [!-~]+ [!-~]+ \[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] $"
 )
 # The request line "METHOD TARGET PROTOCOL", checked part by part after cutting at the first two
-# spaces: a method of letters, a target without white space or backslash, an ASCII protocol.
-_METHOD_RE = r"^[A-Za-z]{1,16}$"
+# spaces: a method and a protocol from these lists (a hash lookup; any other method of 1-16
+# letters or protocol of 1-16 ASCII characters is parsed by the regex instead), a target without
+# white space or backslash.
+_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND", "CONNECT", "TRACE"]
+_PROTOCOLS = ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3"]
 _TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
-_PROTO_RE = r"^[!#-\[\]-~]{1,16}$"
 _MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
 # Bytes whose absence from a whole chunk makes some of the checks above true for every line.
 _CLEAN_REJECT = (b"\\", b"\t", b"\r", b"\x0b", b"\x0c")
@@ -121,7 +125,6 @@ class FastAnalyzer(_al.Analyzer):
         if not HAS_POLARS:
             raise RuntimeError("the fast access-log engine needs the polars package")
         self.chunk_bytes = kwargs.pop("chunk_bytes", CHUNK_BYTES)
-        self.read_bytes = kwargs.pop("read_bytes", READ_BYTES)
         super().__init__(*args, **kwargs)
         self._pending = []
         self._pending_size = 0
@@ -158,56 +161,57 @@ class FastAnalyzer(_al.Analyzer):
         return self._feed_combined(head, stream, complete_only)
 
     def _feed_combined(self, head: bytes, stream, complete_only: bool) -> int:
+        """Read a chunk at a time and hand each read to polars as it is, without copying it: the
+        line a read starts in the middle of (completed by the bytes carried over from the
+        previous read) goes through the stdlib code first, and the line it ends in the middle of
+        is carried over to the next read."""
         consumed = 0
-        pieces = [head] if head else []
-        size = len(head)
-        skipping = False
-        done = not head
-        while not done:
-            data = stream.read(self.read_bytes)
-            if skipping and data:  # the rest of a line already counted as too long
+        carry = b""  # the start of a line cut by the previous read
+        skipping = False  # inside a line already counted as too long
+        data = head + stream.read(max(self.chunk_bytes - len(head), 1)) if head else b""
+        while data:
+            if skipping:
                 cut = data.find(b"\n")
                 if cut < 0:
                     consumed += len(data)
+                    data = stream.read(self.chunk_bytes)
                     continue
                 consumed += cut + 1
                 data = data[cut + 1 :]
                 skipping = False
-            if data:
-                pieces.append(data)
-                size += len(data)
+            first = data.find(b"\n")
+            if first < 0:
+                carry += data
             else:
-                done = True
-            if size < self.chunk_bytes and not done:
-                continue
-            # Everything up to the last line end, copied once.
-            last = len(pieces) - 1
-            cut = -1
-            while last >= 0:
-                cut = pieces[last].rfind(b"\n")
-                if cut >= 0:
-                    break
-                last -= 1
-            if last >= 0:
-                piece = pieces[last]
-                ends = piece if cut + 1 == len(piece) else memoryview(piece)[: cut + 1]
-                chunk = b"".join(pieces[:last] + [ends]) if last else bytes(ends)
-                self._process(chunk)
-                consumed += len(chunk)
-                pieces = [x for x in [piece[cut + 1 :]] + pieces[last + 1 :] if x]
-                size = sum(len(x) for x in pieces)
-            if size > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
+                start = 0
+                if carry:
+                    self._feed_line(carry + data[: first + 1])
+                    consumed += len(carry) + first + 1
+                    start = first + 1
+                last = data.rfind(b"\n")
+                if last >= start:
+                    self._process(data, start, last + 1)
+                    consumed += last + 1 - start
+                carry = data[last + 1 :]
+            if len(carry) > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
                 self.lines += 1
                 self.malformed += 1
-                consumed += size
-                pieces = []
-                size = 0
+                consumed += len(carry)
+                carry = b""
                 skipping = True
-        if pieces and not complete_only:
-            rest = b"".join(pieces)
-            self._process(rest + b"\n")
-            consumed += len(rest)
+            data = stream.read(self.chunk_bytes)
+        if carry and not complete_only:
+            self._process(carry + b"\n")
+            consumed += len(carry)
         return consumed
+
+    def _feed_line(self, line: bytes) -> None:
+        """One whole line (with its line end) through the stdlib code, as the stdlib reader would."""
+        if len(line) - 1 > _al.MAX_LINE_BYTES:
+            self.lines += 1
+            self.malformed += 1
+        else:
+            _al.Analyzer.feed_block(self, line, "combined")
 
     def _flush(self) -> None:
         if not self._pending:
@@ -217,16 +221,18 @@ class FastAnalyzer(_al.Analyzer):
         self._pending_size = 0
         self._process(chunk)
 
-    def _process(self, chunk: bytes) -> None:
+    def _process(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """The lines in ``data[start:end]``; ``start`` is 0 or the end of the first line."""
         self._fold()  # counts of stdlib-parsed blocks first: keeps first-occurrence order
-        self._feed_chunk(chunk)
+        self._feed_chunk(data, start, len(data) if end is None else end)
 
     # -- one chunk of combined lines ----------------------------------------------------------------
 
     @staticmethod
-    def _csv(text: bytes, separator: str, columns):
+    def _csv(text: bytes, separator: str, columns, skip_lines: int = 0):
         return pl.read_csv(
             io.BytesIO(text),
+            skip_lines=skip_lines,
             has_header=False,
             separator=separator,
             quote_char=None,
@@ -239,26 +245,34 @@ class FastAnalyzer(_al.Analyzer):
             extra_columns="ignore",
         )
 
-    def _read(self, text: bytes, chunk: bytes):
-        """(frame of the lines and their quote-separated parts, number of lines) of a chunk; the
-        frame is None when the CSV reader would not see exactly the chunk's lines (a separator
-        for whole lines must be a byte the chunk lacks)."""
+    def _read(self, text: bytes, start: int, end: int):
+        """(frame of the lines in ``text[start:end]`` and their quote-separated parts, number of
+        lines, length of the longest line). The frame is None when the CSV reader would not see
+        exactly these lines: a separator for whole lines must be a byte the text lacks, and a
+        window (``start`` after the first line, ``end`` before a partial last line) is only
+        read in place when every byte of it is accounted for."""
+        window = start or end < len(text)
         separator = next(
             (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
         )
         if separator is None:
-            return None, chunk.count(b"\n")
-        lines = self._csv(text, separator, ["line"])
-        if int(lines["line"].str.len_bytes().sum() or 0) + lines.height == len(text):
+            return None, text.count(b"\n", start, end), None
+        skip, partial = int(start > 0), int(end < len(text))
+        lines = self._csv(text, separator, ["line"], skip)
+        lines = lines.head(lines.height - partial)
+        length = pl.col("line").str.len_bytes()
+        total, longest = lines.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
+        if (total or 0) + lines.height == end - start:
             n = lines.height  # every byte but the line ends is in the frame: no line was left out
         else:
-            n = chunk.count(b"\n")
-            if lines.height != n:
-                return None, n
-        parts = self._csv(text, '"', _COLS)
+            n = text.count(b"\n", start, end)
+            if window or lines.height != n:
+                return None, n, None
+        parts = self._csv(text, '"', _COLS, skip)
+        parts = parts.head(parts.height - partial)
         if parts.height != n:
-            return None, n
-        return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n
+            return None, n, None
+        return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n, longest
 
     @staticmethod
     def _plain_mask(clean: bool):
@@ -268,8 +282,13 @@ class FastAnalyzer(_al.Analyzer):
         c = pl.col
         mask = (
             c("c0").str.contains(_HEAD_RE)
-            & c("field_0").str.contains(_METHOD_RE)
-            & c("field_2").str.contains(_PROTO_RE)
+            & c("field_0").is_in(_METHODS)
+            & c("field_2").is_in(_PROTOCOLS)
+            # Nothing after the protocol (the cut keeps only the first three parts).
+            & (
+                c("c1").str.len_bytes()
+                == pl.sum_horizontal(c(f"field_{i}").str.len_bytes() for i in range(3)) + 2
+            )
             & c("c2").str.contains(_MIDDLE_RE)
             & (c("c4") == " ")
             # The user agent's closing quote ends the line (a line with other text after it,
@@ -286,27 +305,36 @@ class FastAnalyzer(_al.Analyzer):
             )
         return mask.fill_null(False)
 
-    def _feed_chunk(self, chunk: bytes) -> None:
-        ascii_only = chunk.isascii()
+    def _feed_chunk(self, data: bytes, start: int, end: int) -> None:
+        ascii_only = data.isascii()
+        if start or end < len(data):  # a window of a read
+            if ascii_only:
+                raw, n, longest = self._read(data, start, end)
+                if raw is not None:
+                    self._feed_frame(raw, n, longest, data, start, end, True)
+                    return
+            data = data[start:end]  # not in place: a copy
+        chunk = data
         text = chunk if ascii_only else chunk.decode("latin-1").encode("utf-8")
-        raw, n = self._read(text, chunk)
+        raw, n, longest = self._read(text, 0, len(text))
+        self._feed_frame(raw, n, longest, chunk, 0, len(chunk), ascii_only)
+
+    def _feed_frame(self, raw, n: int, longest, chunk: bytes, start: int, end: int, ascii_only: bool) -> None:
         self.lines += n
         c = pl.col
         if raw is None:  # parse every line with the stdlib regex
+            lines = chunk.split(b"\n")[:n]
             raw = pl.DataFrame(
-                {
-                    "idx": pl.Series(range(n), dtype=pl.UInt32),
-                    "line": [x.decode("latin-1") for x in chunk.split(b"\n")[:n]],
-                },
+                {"idx": pl.Series(range(n), dtype=pl.UInt32), "line": [x.decode("latin-1") for x in lines]},
                 schema={"idx": pl.UInt32, "line": pl.String},
             )
+            longest = max(map(len, lines), default=None)
         # Lines longer than MAX_LINE_BYTES are malformed (the CSV reader drops a carriage return
         # before the line end: for a line of exactly the limit, look at the bytes).
-        longest = raw["line"].str.len_bytes().max() if n else None  # None: only empty lines
         if longest is not None and longest >= _al.MAX_LINE_BYTES:
-            raw = self._drop_long(raw, chunk)
+            raw = self._drop_long(raw, chunk[start:end])
         if "c0" in raw.columns:
-            clean = not any(byte in chunk for byte in _CLEAN_REJECT)  # memchr scans
+            clean = all(chunk.find(byte, start, end) < 0 for byte in _CLEAN_REJECT)  # memchr scans
             size = c("c2").str.slice(5).str.strip_chars_end(" ")  # "-" when none: not a number
             base = (
                 raw.lazy()
@@ -333,8 +361,8 @@ class FastAnalyzer(_al.Analyzer):
                 "plain",
             ).collect()
             plain = frame["plain"]
-            if plain.all():  # the usual case: no copy
-                frame, odd = frame.drop("plain"), None
+            if plain.all():  # the usual case: no copy (the extra column is not read)
+                odd = None
             else:
                 odd = frame.filter(~plain).select("idx", "line")
                 frame = frame.filter(plain).drop("plain")
@@ -422,13 +450,13 @@ class FastAnalyzer(_al.Analyzer):
             add(counter, table)
         add(self.targets, targets)
         add(self.refs, refs)
-        add(self.err_targets, errors.select("target", "n"))  # the rule code leaves this counter alone
+        add(self.err_targets, errors)  # the rule code leaves this counter alone
         self.bytes_sent += int(sizes.item() or 0)
         self.bytes_sent += sum(int(x) for x in big_sizes["size"].to_list() if x.isdigit())
         self._visitor_frames.append(visitors)
         if len(self._visitor_frames) > 8:
             self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
-        not_found = errors.filter("not_found")["target"].to_list()
+        not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
         self._rules(
             lf, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, not_found_rows, ascii_only
         )
@@ -456,31 +484,31 @@ class FastAnalyzer(_al.Analyzer):
         bad_uas = [u for u in uas if uflags[u] & _al.U_BAD]
         hot_targets = [t for t in targets if tflags[t]]
         probed = [t for t in not_found if pages[t]]
-        # Rows chosen by method and status; by target (attack patterns); by agent; as Googlebot from
-        # an address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The
-        # last two are picked by row number from the few rows concerned.
-        selected = ~c("method").is_in(["GET", "HEAD"]) | c("status").str.starts_with("5")
+        # Rows chosen by status (5xx); by target (attack patterns); by agent; as Googlebot from an
+        # address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The last
+        # two are picked by row number from the few rows concerned.
+        selected = c("status").str.starts_with("5")
         if hot_targets:
             selected = selected | c("target").is_in(hot_targets)
         if bad_uas:
             selected = selected | c("ua").is_in(bad_uas)
         picked = []
-        genuine = None
+        genuine = []
         if google_uas:  # the same cached verdicts the rule code uses, asked in log order
             claims = lf.filter(c("ua").is_in(google_uas)).select("idx", "ip").collect()
-            ips = claims["ip"].unique(maintain_order=True).to_list()
-            verified = [ip for ip in ips if self._is_google(_b(ip))]
-            is_genuine = claims["ip"].is_in(pl.Series(verified, dtype=pl.String).implode())
-            genuine = claims.filter(is_genuine)["idx"]
-            picked.append(claims.filter(~is_genuine)["idx"])
+            verdicts = {}
+            for idx, ip in zip(claims["idx"].to_list(), claims["ip"].to_list()):  # noqa: B905
+                verdict = verdicts.get(ip)
+                if verdict is None:
+                    verdict = verdicts[ip] = self._is_google(_b(ip))
+                (genuine if verdict else picked).append(idx)
         if probed:
-            probing = not_found_rows.filter(c("target").is_in(probed))
-            if genuine is not None and genuine.len():
-                probing = probing.filter(~c("idx").is_in(genuine.implode()))
-            picked.append(probing["idx"])
-        picked = [x for x in picked if x.len()]
+            probing = not_found_rows.lazy().filter(c("target").is_in(probed))
+            if genuine:
+                probing = probing.filter(~c("idx").is_in(genuine))
+            picked += probing.collect()["idx"].to_list()
         if picked:
-            selected = selected | c("idx").is_in(pl.concat(picked).implode())
+            selected = selected | c("idx").is_in(picked)
         hot = (
             lf.filter(selected)
             .with_columns(
@@ -489,16 +517,19 @@ class FastAnalyzer(_al.Analyzer):
                 pl.coalesce(c("proto"), c("c1").str.extract(r" ([!-~]{1,16})$", 1)).alias("proto"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
             )
-            .select(*_FIELDS, "line")
+            .select(
+                # the text is the bytes in an ASCII chunk: let polars hand them over
+                *[c(name).cast(pl.Binary) if ascii_only else c(name) for name in (*_FIELDS, "line")],
+                c("target").alias("target_text"),
+                c("ua").alias("ua_text"),
+            )
             .collect()
         )
         if not hot.height:
             return
-        keys = hot.select("target", "ua").rows()
-        if ascii_only:  # the text is the bytes: let polars hand them over
-            rows = hot.select(pl.all().cast(pl.Binary)).iter_rows()
-        else:
-            rows = (tuple(map(_b, r)) for r in hot.iter_rows())
+        keys = zip(hot["target_text"].to_list(), hot["ua_text"].to_list())  # noqa: B905
+        columns = [hot[name].to_list() for name in (*_FIELDS, "line")]
+        rows = zip(*(columns if ascii_only else ([_b(x) for x in column] for column in columns)))  # noqa: B905
         hot_rule = self._hot
         counted_errors, self.err_targets = self.err_targets, collections.Counter()  # counted above
         try:
