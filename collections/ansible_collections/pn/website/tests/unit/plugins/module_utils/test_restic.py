@@ -341,6 +341,16 @@ def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_pat
     env = repo.env()
     locks = tmp_path / "repo" / "locks"
 
+    def lock_written() -> bool:
+        """A lock file restic can read (the holder is killed only once its lock is complete)."""
+        for path in locks.iterdir():
+            shown = subprocess.run(
+                [RESTIC, "cat", "lock", path.name, "--no-lock"], env=env, capture_output=True
+            )
+            if shown.returncode == 0:
+                return True
+        return False
+
     def holder():
         proc = subprocess.Popen(
             [RESTIC, "backup", "--stdin", "--stdin-filename", "held.txt", "--host", "holder"],
@@ -350,7 +360,7 @@ def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_pat
             stderr=subprocess.DEVNULL,
         )
         for _unused in range(200):
-            if any(locks.iterdir()):
+            if lock_written():
                 return proc
             time.sleep(0.05)
         proc.kill()
@@ -370,9 +380,11 @@ def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_pat
     dead = holder()
     os.kill(dead.pid, signal.SIGKILL)
     dead.wait()
-    assert any(locks.iterdir())
+    stale = {path.name for path in locks.iterdir()}
+    assert stale
     assert repo.check()["ok"] is True  # stale lock cleared by `restic unlock`, then checked
-    assert not any(locks.iterdir())
+    left = {path.name: path.stat().st_size for path in locks.iterdir()}
+    assert not stale & set(left), f"stale lock still there: {left}"
 
 
 @needs_restic
