@@ -1439,6 +1439,7 @@ def gc_paused():
             gc.enable()
 
 
+@gc_paused()
 def analyze(
     paths,
     fmt: str = "auto",
@@ -1455,11 +1456,6 @@ def analyze(
     (access.log.2.gz) file resumes at its saved offset and a new or truncated file starts at 0.
     Only complete lines are consumed; a line still being written is read next time.
     """
-    with gc_paused():
-        return _analyze(paths, fmt, state, include_rotated, analyzer_class, options)
-
-
-def _analyze(paths, fmt, state, include_rotated, analyzer_class, options):
     analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
     incremental = state is not None
     old = state.get("files") if isinstance(state, dict) else None
@@ -1508,14 +1504,14 @@ def _analyze(paths, fmt, state, include_rotated, analyzer_class, options):
     return result, new_state
 
 
+@gc_paused()
 def analyze_bytes(data: bytes, fmt: str = "auto", analyzer_class=None, **options) -> dict:
     """Analyse log content held in memory (tests, stdin)."""
     import io
 
     analyzer = (analyzer_class or Analyzer)(fmt=fmt, **options)
-    with gc_paused():
-        analyzer.feed_stream(io.BytesIO(data))
-        result = analyzer.result()
+    analyzer.feed_stream(io.BytesIO(data))
+    result = analyzer.result()
     result["errors"] = []
     return result
 
