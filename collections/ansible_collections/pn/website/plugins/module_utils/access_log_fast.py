@@ -17,11 +17,13 @@ with group-bys; a line the vectorised check does not vouch for is parsed by the 
 expression (same fields by construction). Other formats (common, vcombined) go through the
 stdlib code block by block.
 
-Per read: one pass of the CSV reader for the lines and one for their parts; one query for the
-check and the fields (a read without backslashes and control white space skips the checks for
-those bytes); one query plan for all counts (group-bys that keep the row order, so values come
-out in first-occurrence order without sorting; the per-field counts are summed from one group-by
-of address, hour, agent, status and method); one query for the rows the rule code needs.
+Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes,
+as in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the
+lines themselves); one query for the check and the fields (a read without backslashes and
+control white space skips the checks for those bytes); one query plan for all counts (group-bys
+that keep the row order, so values come out in first-occurrence order without sorting; the
+per-field counts are summed from one group-by of address, hour, agent, status and method); two
+small queries for the rows the rule code needs.
 Classification of paths and user agents runs once per distinct value, not per row.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
@@ -53,7 +55,9 @@ except ImportError:  # court servers and ansible-test: the stdlib engine is used
 HAS_POLARS = pl is not None
 
 CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
-_NCOLS = 6  # quote-separated fields read: head, request, status and size, referrer, " ", user agent
+# Quote-separated parts of a line: head, request, status and size, referrer, " ", user agent and
+# what follows the user agent's closing quote (nothing, in a plain line).
+_NCOLS = 7
 _COLS = ["c%d" % i for i in range(_NCOLS)]
 _FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
 # Columns of a chunk's parsed frame (vhost is always empty in the combined format).
@@ -70,8 +74,7 @@ _FRAME = (
     "line",
     "rest",
     "proto",
-    "c0",
-    "c1",
+    *_COLS,
 )
 
 # Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
@@ -112,6 +115,12 @@ class _Prepended:
         if len(out) < size:
             out += self._stream.read(size - len(out))
         return out
+
+
+def _line(read: bool = True):
+    """The "line" column: as read, else (a frame with the parts only) the quote-join of the parts."""
+    joined = pl.concat_str([pl.col(name) for name in _COLS], separator='"')
+    return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
 
 
 def _b(text) -> bytes:
@@ -229,7 +238,9 @@ class FastAnalyzer(_al.Analyzer):
     # -- one chunk of combined lines ----------------------------------------------------------------
 
     @staticmethod
-    def _csv(text: bytes, separator: str, columns, skip_lines: int = 0):
+    def _csv(text: bytes, separator: str, columns, skip_lines: int = 0, ragged: bool = True):
+        """The lines of ``text`` cut at ``separator`` into ``columns`` (missing fields are empty);
+        extra fields are dropped, or raise ComputeError unless ``ragged``."""
         return pl.read_csv(
             io.BytesIO(text),
             skip_lines=skip_lines,
@@ -237,27 +248,41 @@ class FastAnalyzer(_al.Analyzer):
             separator=separator,
             quote_char=None,
             infer_schema=False,
-            truncate_ragged_lines=True,
+            truncate_ragged_lines=ragged,
             empty_string_is_null=False,
             schema={name: pl.String for name in columns},
             raise_if_empty=False,
             missing_columns="insert",
-            extra_columns="ignore",
+            extra_columns="ignore" if ragged else "raise",
         )
 
     def _read(self, text: bytes, start: int, end: int):
-        """(frame of the lines in ``text[start:end]`` and their quote-separated parts, number of
-        lines, length of the longest line). The frame is None when the CSV reader would not see
-        exactly these lines: a separator for whole lines must be a byte the text lacks, and a
-        window (``start`` after the first line, ``end`` before a partial last line) is only
-        read in place when every byte of it is accounted for."""
+        """(frame of the lines in ``text[start:end]``, number of lines, length of the longest
+        line). The frame has the quote-separated parts of each line, and the line itself unless
+        every line has exactly six quotes (a line is then the quote-join of its parts).
+        It is None when the CSV reader would not see exactly these lines: a separator for whole
+        lines must be a byte the text lacks, and a window (``start`` after the first line,
+        ``end`` before a partial last line) is only read in place when every byte of it is
+        accounted for."""
+        skip, partial = int(start > 0), int(end < len(text))
+        try:
+            parts = self._csv(text, '"', _COLS, skip, ragged=False)
+        except pl.exceptions.PolarsError:  # a line with more than six quotes (any other error recurs below)
+            parts = None
+        else:
+            parts = parts.head(parts.height - partial)
+            length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _COLS)
+            total, longest = parts.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
+            if (total or 0) + _NCOLS * parts.height == end - start:
+                # Every byte but six quotes and the line end of each line is in the parts, and no
+                # line has more than six quotes: each line has exactly six.
+                return parts.with_row_index("idx"), parts.height, None if longest is None else longest + 6
         window = start or end < len(text)
         separator = next(
             (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
         )
         if separator is None:
             return None, text.count(b"\n", start, end), None
-        skip, partial = int(start > 0), int(end < len(text))
         lines = self._csv(text, separator, ["line"], skip)
         lines = lines.head(lines.height - partial)
         length = pl.col("line").str.len_bytes()
@@ -268,17 +293,19 @@ class FastAnalyzer(_al.Analyzer):
             n = text.count(b"\n", start, end)
             if window or lines.height != n:
                 return None, n, None
-        parts = self._csv(text, '"', _COLS, skip)
-        parts = parts.head(parts.height - partial)
+        if parts is None:
+            parts = self._csv(text, '"', _COLS, skip)
+            parts = parts.head(parts.height - partial)
         if parts.height != n:
             return None, n, None
         return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n, longest
 
     @staticmethod
-    def _plain_mask(clean: bool):
+    def _plain_mask(clean: bool, six_quotes: bool):
         """Rows whose quote-separated parts give the stdlib regex's fields (see _HEAD_RE). In a
         ``clean`` chunk (no backslash, tab, carriage return, vertical tab or form feed anywhere)
-        the checks for those bytes are left out."""
+        the checks for those bytes are left out. When every line has ``six_quotes``, the sixth
+        closes the user agent (the regex allows any text after it)."""
         c = pl.col
         mask = (
             c("c0").str.contains(_HEAD_RE)
@@ -291,11 +318,11 @@ class FastAnalyzer(_al.Analyzer):
             )
             & c("c2").str.contains(_MIDDLE_RE)
             & (c("c4") == " ")
-            # The user agent's closing quote ends the line (a line with other text after it,
-            # or with an empty user agent, goes to the regex).
-            & (c("c5") != "")
-            & c("line").str.ends_with('"')
         )
+        if not six_quotes:
+            # The user agent's closing quote ends the line (a line with other text after it, or
+            # with an empty user agent, as with five quotes, goes to the regex).
+            mask = mask & (c("c5") != "") & c("line").str.ends_with('"')
         if not clean:
             mask = (
                 mask
@@ -332,39 +359,47 @@ class FastAnalyzer(_al.Analyzer):
         # Lines longer than MAX_LINE_BYTES are malformed (the CSV reader drops a carriage return
         # before the line end: for a line of exactly the limit, look at the bytes).
         if longest is not None and longest >= _al.MAX_LINE_BYTES:
+            if "line" not in raw.columns:
+                raw = raw.with_columns(_line(read=False))
             raw = self._drop_long(raw, chunk[start:end])
         if "c0" in raw.columns:
+            six_quotes = "line" not in raw.columns
             clean = all(chunk.find(byte, start, end) < 0 for byte in _CLEAN_REJECT)  # memchr scans
             size = c("c2").str.slice(5).str.strip_chars_end(" ")  # "-" when none: not a number
             base = (
                 raw.lazy()
                 .with_columns(c("c1").str.split_exact(" ", 2).struct.unnest())
-                .with_columns(self._plain_mask(clean).alias("plain"))
+                .with_columns(self._plain_mask(clean, six_quotes).alias("plain"))
             )
             head = c("c0")
+            ip_end = head.str.find(" ", literal=True)
+            if ascii_only:  # bytes are characters: slicing bytes is cheaper
+                ip = head.cast(pl.Binary).bin.slice(0, ip_end).cast(pl.String)
+                hour = head.cast(pl.Binary).bin.slice(-28, 14).cast(pl.String)
+            else:
+                ip, hour = head.str.slice(0, ip_end), head.str.slice(-28, 14)
             frame = base.select(
                 "idx",
-                head.str.slice(0, head.str.find(" ", literal=True)).alias("ip"),
-                head.str.slice(-28, 14).alias("hour"),
+                ip.alias("ip"),
+                hour.alias("hour"),
                 c("field_0").alias("method"),
                 c("field_1").alias("target"),
                 c("c2").str.slice(1, 3).alias("status"),
                 size.alias("size"),
                 c("c3").alias("ref"),
                 c("c5").alias("ua"),
-                "line",
+                pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
                 # Needed for the few rows that reach the rule code only: taken from these later.
                 pl.lit(None, dtype=pl.String).alias("rest"),
                 pl.lit(None, dtype=pl.String).alias("proto"),
-                c("c0"),
-                c("c1"),
+                *_COLS,
                 "plain",
             ).collect()
             plain = frame["plain"]
             if plain.all():  # the usual case: no copy (the extra column is not read)
                 odd = None
             else:
-                odd = frame.filter(~plain).select("idx", "line")
+                odd = frame.filter(~plain).select("idx", _line())
                 frame = frame.filter(plain).drop("plain")
         else:
             frame, odd = None, raw
@@ -410,7 +445,8 @@ class FastAnalyzer(_al.Analyzer):
         for pos, name in enumerate(_FIELDS):
             data[name] = pl.Series([parsed[k][pos].decode("latin-1") for k in keep], dtype=pl.String)
         data["line"] = pl.Series([rows[k][1] for k in keep], dtype=pl.String)
-        data["c0"] = data["c1"] = pl.Series([None] * len(keep), dtype=pl.String)
+        for name in _COLS:
+            data[name] = pl.Series([None] * len(keep), dtype=pl.String)
         return pl.DataFrame(data).select(_FRAME)
 
     def _count_and_rules(self, frame, ascii_only: bool) -> None:
@@ -432,11 +468,10 @@ class FastAnalyzer(_al.Analyzer):
             lf.select(c("size").filter(short).cast(pl.Int64, strict=False).sum()),
             lf.filter(~short).select("size"),
             groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
-            lf.filter(c("status").is_in(["403", "404"])).select("idx", "target"),
         ]
         results = pl.collect_all(queries)
         per_key = results[: len(_KEYS)]
-        targets, refs, errors, sizes, big_sizes, visitors, not_found_rows = results[len(_KEYS) :]
+        targets, refs, errors, sizes, big_sizes, visitors = results[len(_KEYS) :]
 
         def add(counter, table):
             column = table.columns[0]
@@ -457,11 +492,9 @@ class FastAnalyzer(_al.Analyzer):
         if len(self._visitor_frames) > 8:
             self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
         not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
-        self._rules(
-            lf, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, not_found_rows, ascii_only
-        )
+        self._rules(lf, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, ascii_only)
 
-    def _rules(self, lf, uas, targets, not_found, not_found_rows, ascii_only: bool) -> None:
+    def _rules(self, lf, uas, targets, not_found, ascii_only: bool) -> None:
         """Run the stdlib rule code (``Analyzer._hot``) on the rows that can produce evidence, in
         log order. The stdlib engine sends more rows there (every status >= 400): the extra ones
         only count towards the not-found summary, which is counted with a group-by."""
@@ -486,29 +519,28 @@ class FastAnalyzer(_al.Analyzer):
         probed = [t for t in not_found if pages[t]]
         # Rows chosen by status (5xx); by target (attack patterns); by agent; as Googlebot from an
         # address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The last
-        # two are picked by row number from the few rows concerned.
+        # two need the address or the target as well: they are tested on the few rows that claim
+        # to be Googlebot or got a 403/404, not on every row.
         selected = c("status").str.starts_with("5")
         if hot_targets:
             selected = selected | c("target").is_in(hot_targets)
         if bad_uas:
             selected = selected | c("ua").is_in(bad_uas)
-        picked = []
-        genuine = []
-        if google_uas:  # the same cached verdicts the rule code uses, asked in log order
-            claims = lf.filter(c("ua").is_in(google_uas)).select("idx", "ip").collect()
-            verdicts = {}
-            for idx, ip in zip(claims["idx"].to_list(), claims["ip"].to_list()):  # noqa: B905
-                verdict = verdicts.get(ip)
-                if verdict is None:
-                    verdict = verdicts[ip] = self._is_google(_b(ip))
-                (genuine if verdict else picked).append(idx)
+        claimed = c("ua").is_in(google_uas)
+        not_found = c("status").is_in(["403", "404"])
+        candidates = [claimed] * bool(google_uas) + [not_found] * bool(probed)
+        if candidates:
+            lf = lf.filter(pl.any_horizontal(selected, *candidates)).collect().lazy()
+        genuine = pl.lit(False)
+        if google_uas:
+            ips = lf.filter(claimed).select(c("ip").unique(maintain_order=True)).collect().to_series()
+            # the same cached verdicts the rule code uses, asked in log order
+            google_ips = [ip for ip in ips.to_list() if self._is_google(_b(ip))]
+            if google_ips:
+                genuine = claimed & c("ip").is_in(google_ips)
+            selected = selected | (claimed & ~genuine)
         if probed:
-            probing = not_found_rows.lazy().filter(c("target").is_in(probed))
-            if genuine:
-                probing = probing.filter(~c("idx").is_in(genuine))
-            picked += probing.collect()["idx"].to_list()
-        if picked:
-            selected = selected | c("idx").is_in(picked)
+            selected = selected | (not_found & c("target").is_in(probed) & ~genuine)
         hot = (
             lf.filter(selected)
             .with_columns(
@@ -516,6 +548,7 @@ class FastAnalyzer(_al.Analyzer):
                 pl.coalesce(c("rest"), c("c0").str.slice(-14, 12)).alias("rest"),
                 pl.coalesce(c("proto"), c("c1").str.extract(r" ([!-~]{1,16})$", 1)).alias("proto"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
+                _line(),
             )
             .select(
                 # the text is the bytes in an ASCII chunk: let polars hand them over

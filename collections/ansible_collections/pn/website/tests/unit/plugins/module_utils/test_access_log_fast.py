@@ -262,6 +262,69 @@ def test_line_counts_when_the_csv_reader_would_see_other_lines(data, fmt):
     assert result["lines"] == data.count(b"\n")
 
 
+def _same_in_chunks(data: bytes, chunk_bytes: int) -> dict:
+    slow = al.analyze_bytes(data, fmt="combined")
+    fast = al.analyze_bytes(
+        data, fmt="combined", analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw)
+    )
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    return fast
+
+
+@pytest.mark.parametrize("chunk_bytes", [700, 1 << 20])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        _plain(1)[:-1],  # five quotes: the user agent is not closed, malformed
+        _plain(1)[:-1] + b"x",  # five, the last one not at the end
+        _plain(1) + b'"',  # seven
+        _plain(1) + b' "x" "y"',  # ten
+        _plain(1).replace(b"Mozilla", b'Mo\\"zilla'),  # seven, one of them escaped
+        _plain(1).replace(b'"-"', b'"-" "-"'),  # eight, text after the agent (a vcombined-like line)
+        _plain(1).replace(b'"-" "', b'"-" ""'),  # seven, the first in the agent
+    ],
+    ids=["five", "five-open", "seven", "ten", "escaped", "eight", "empty-agent-and-more"],
+)
+def test_lines_with_other_than_six_quotes(chunk_bytes, odd):
+    """Where every line of a read has six quotes, only their parts are read (a line is the
+    quote-join of its parts). A line with fewer or more quotes, anywhere in a read or in the line
+    a read cuts, makes polars read the lines as well. Same results."""
+    for where in (0, 3, 30, 59):
+        lines = [_plain(i) for i in range(60)]
+        lines[where] = odd
+        result = _same_in_chunks(b"\n".join(lines) + b"\n", chunk_bytes)
+        assert result["lines"] == 60
+
+
+def test_five_and_seven_quotes_in_one_read():
+    """Seven quotes and five: as many quotes and bytes as two lines of six."""
+    lines = [_plain(i) for i in range(60)]
+    lines[20], lines[21] = _plain(20) + b'"', _plain(21)[:-1]
+    result = _same_in_chunks(b"\n".join(lines) + b"\n", 1 << 20)
+    assert (result["lines"], result["malformed"]) == (60, 1)
+
+
+@pytest.mark.parametrize("extra", [b"", b" ", b" trailing text", b"\\"])
+@pytest.mark.parametrize("agent", [b"", b"agent"])
+def test_six_quotes_text_after_the_agent_and_empty_agents(extra, agent):
+    lines = [
+        _plain(i, ua=agent.decode() if i % 5 == 1 else corpus.PEOPLE_UA[0]) + (extra if i % 7 == 3 else b"")
+        for i in range(60)
+    ]
+    result = _same_in_chunks(b"\n".join(lines) + b"\n", 1 << 20)
+    assert (result["lines"], result["malformed"]) == (60, 0)
+
+
+def test_six_quotes_and_the_line_length_limit():
+    """With six quotes per line the line length is summed from the parts: lines of exactly the
+    limit are read, a line one byte over it is malformed."""
+    at_limit = _plain(1)[:-1] + b"x" * (al.MAX_LINE_BYTES - len(_plain(1))) + b'"'
+    over = _plain(2)[:-1] + b"x" * (al.MAX_LINE_BYTES + 1 - len(_plain(2))) + b'"'
+    lines = [_plain(0), at_limit, over, at_limit.replace(b"Mozilla", b"Browser"), _plain(3)]
+    result = _same_in_chunks(b"\n".join(lines) + b"\n", 1 << 20)
+    assert (result["lines"], result["malformed"]) == (5, 1)
+
+
 def test_methods_and_protocols_outside_the_known_lists():
     """Methods and protocols the fast check does not list go through the regex: same results."""
     requests = [
