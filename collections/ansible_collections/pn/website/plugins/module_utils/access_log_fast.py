@@ -20,11 +20,13 @@ stdlib code block by block.
 Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes,
 as in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the
 lines themselves); one query for the check and the fields (a read without backslashes and
-control white space skips the checks for those bytes); one query plan for all counts (group-bys
-that keep the row order, so values come out in first-occurrence order without sorting; the
-per-field counts are summed from one group-by of address, hour, agent, status and method); two
-small queries for the rows the rule code needs.
-Classification of paths and user agents runs once per distinct value, not per row.
+control white space skips the checks for those bytes); one group-by of the request lines, whose
+distinct values are then checked and cut into method, target and protocol (a small table, not
+per row); one query plan for all counts (group-bys that keep the row order, so values come out in
+first-occurrence order without sorting; the per-field counts are summed from one group-by of
+address, hour, agent and status, methods and targets from the counts per request line); two small
+queries for the rows the rule code needs. Classification of paths and user agents runs once per
+distinct value as well.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
@@ -60,22 +62,10 @@ CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
 _NCOLS = 7
 _COLS = ["c%d" % i for i in range(_NCOLS)]
 _FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
-# Columns of a chunk's parsed frame (vhost is always empty in the combined format).
-_FRAME = (
-    "idx",
-    "ip",
-    "hour",
-    "method",
-    "target",
-    "status",
-    "size",
-    "ref",
-    "ua",
-    "line",
-    "rest",
-    "proto",
-    *_COLS,
-)
+# Columns of a chunk's parsed frame. The request line is a key into the chunk's table of distinct
+# requests (_REQUEST), which has the method, target and protocol.
+_FRAME = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_COLS)
+_REQUEST = ("request", "method", "target", "proto")
 
 # Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
 # same fields as the stdlib regular expression (access_log._FORMAT_BODY["combined"]): no escapes,
@@ -84,10 +74,10 @@ _FRAME = (
 _HEAD_RE = (
     r"^[!-~]+ [!-~]+ [!-~]+ \[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] $"
 )
-# The request line "METHOD TARGET PROTOCOL", checked part by part after cutting at the first two
-# spaces: a method and a protocol from these lists (a hash lookup; any other method of 1-16
-# letters or protocol of 1-16 ASCII characters is parsed by the regex instead), a target without
-# white space or backslash.
+# The request line "METHOD TARGET PROTOCOL", checked once per distinct request line, part by part
+# after cutting at the first two spaces: a method and a protocol from these lists (any other
+# method of 1-16 letters or protocol of 1-16 ASCII characters is parsed by the regex instead), a
+# target without white space or backslash.
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND", "CONNECT", "TRACE"]
 _PROTOCOLS = ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3"]
 _TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
@@ -95,7 +85,7 @@ _MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
 # Bytes whose absence from a whole chunk makes some of the checks above true for every line.
 _CLEAN_REJECT = (b"\\", b"\t", b"\r", b"\x0b", b"\x0c")
 # The group-by keys of a chunk's counts, in the order the counters are updated.
-_KEYS = ["ip", "hour", "ua", "status", "method"]
+_KEYS = ["ip", "hour", "ua", "status"]
 
 
 class _Prepended:
@@ -307,30 +297,41 @@ class FastAnalyzer(_al.Analyzer):
         the checks for those bytes are left out. When every line has ``six_quotes``, the sixth
         closes the user agent (the regex allows any text after it)."""
         c = pl.col
-        mask = (
-            c("c0").str.contains(_HEAD_RE)
-            & c("field_0").is_in(_METHODS)
-            & c("field_2").is_in(_PROTOCOLS)
-            # Nothing after the protocol (the cut keeps only the first three parts).
-            & (
-                c("c1").str.len_bytes()
-                == pl.sum_horizontal(c(f"field_{i}").str.len_bytes() for i in range(3)) + 2
-            )
-            & c("c2").str.contains(_MIDDLE_RE)
-            & (c("c4") == " ")
-        )
+        mask = c("c0").str.contains(_HEAD_RE) & c("c2").str.contains(_MIDDLE_RE) & (c("c4") == " ")
         if not six_quotes:
             # The user agent's closing quote ends the line (a line with other text after it, or
             # with an empty user agent, as with five quotes, goes to the regex).
             mask = mask & (c("c5") != "") & c("line").str.ends_with('"')
         if not clean:
             mask = (
-                mask
-                & ~c("field_1").str.contains(_TARGET_BAD_RE)
-                & ~c("c3").str.contains("\\", literal=True)
-                & ~c("c5").str.contains("\\", literal=True)
+                mask & ~c("c3").str.contains("\\", literal=True) & ~c("c5").str.contains("\\", literal=True)
             )
         return mask.fill_null(False)
+
+    @staticmethod
+    def _requests(request_lines, clean: bool):
+        """The distinct request lines of a chunk (_REQUEST columns), cut at their first two spaces,
+        and "ok" where the cut gives the stdlib regex's fields (see _METHODS)."""
+        c = pl.col
+        ok = (
+            c("method").is_in(_METHODS)
+            & c("proto").is_in(_PROTOCOLS)
+            # Nothing after the protocol (the cut keeps only the first three parts).
+            & (
+                c("request").str.len_bytes()
+                == pl.sum_horizontal(c(x).str.len_bytes() for x in _REQUEST[1:]) + 2
+            )
+        )
+        if not clean:
+            ok = ok & ~c("target").str.contains(_TARGET_BAD_RE)
+        parts = c("request").str.split_exact(" ", 2).struct.rename_fields(list(_REQUEST[1:]))
+        return (
+            request_lines.to_frame("request")
+            .lazy()
+            .with_columns(parts.struct.unnest())
+            .with_columns(ok.fill_null(False).alias("ok"))
+            .collect()
+        )
 
     def _feed_chunk(self, data: bytes, start: int, end: int) -> None:
         ascii_only = data.isascii()
@@ -362,15 +363,10 @@ class FastAnalyzer(_al.Analyzer):
             if "line" not in raw.columns:
                 raw = raw.with_columns(_line(read=False))
             raw = self._drop_long(raw, chunk[start:end])
+        requests, per_request = None, None
         if "c0" in raw.columns:
             six_quotes = "line" not in raw.columns
             clean = all(chunk.find(byte, start, end) < 0 for byte in _CLEAN_REJECT)  # memchr scans
-            size = c("c2").str.slice(5).str.strip_chars_end(" ")  # "-" when none: not a number
-            base = (
-                raw.lazy()
-                .with_columns(c("c1").str.split_exact(" ", 2).struct.unnest())
-                .with_columns(self._plain_mask(clean, six_quotes).alias("plain"))
-            )
             head = c("c0")
             ip_end = head.str.find(" ", literal=True)
             if ascii_only:  # bytes are characters: slicing bytes is cheaper
@@ -378,41 +374,58 @@ class FastAnalyzer(_al.Analyzer):
                 hour = head.cast(pl.Binary).bin.slice(-28, 14).cast(pl.String)
             else:
                 ip, hour = head.str.slice(0, ip_end), head.str.slice(-28, 14)
-            frame = base.select(
-                "idx",
-                ip.alias("ip"),
-                hour.alias("hour"),
-                c("field_0").alias("method"),
-                c("field_1").alias("target"),
-                c("c2").str.slice(1, 3).alias("status"),
-                size.alias("size"),
-                c("c3").alias("ref"),
-                c("c5").alias("ua"),
-                pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
-                # Needed for the few rows that reach the rule code only: taken from these later.
-                pl.lit(None, dtype=pl.String).alias("rest"),
-                pl.lit(None, dtype=pl.String).alias("proto"),
-                *_COLS,
-                "plain",
-            ).collect()
+            frame = (
+                raw.lazy()
+                .select(
+                    "idx",
+                    ip.alias("ip"),
+                    hour.alias("hour"),
+                    c("c1").alias("request"),
+                    c("c2").str.slice(1, 3).alias("status"),
+                    c("c2").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
+                    c("c3").alias("ref"),
+                    c("c5").alias("ua"),
+                    pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
+                    # Needed for the few rows that reach the rule code only: taken from c0 later.
+                    pl.lit(None, dtype=pl.String).alias("rest"),
+                    *_COLS,
+                    self._plain_mask(clean, six_quotes).alias("plain"),
+                )
+                .collect()
+            )
             plain = frame["plain"]
-            if plain.all():  # the usual case: no copy (the extra column is not read)
-                odd = None
-            else:
-                odd = frame.filter(~plain).select("idx", _line())
-                frame = frame.filter(plain).drop("plain")
+            everything = plain.all()  # the usual case
+            # The counts per request line, which also give the distinct request lines to check.
+            per_request = (
+                (frame.lazy() if everything else frame.lazy().filter("plain"))
+                .group_by("request", maintain_order=True)
+                .agg(pl.len().alias("n"))
+                .collect()
+            )
+            requests = self._requests(per_request["request"], clean)
+            bad = requests.filter(~c("ok"))["request"]
+            if bad.len():
+                plain = plain & ~frame["request"].is_in(bad.implode())
+                per_request = per_request.filter(~c("request").is_in(bad.implode()))
+                everything = False
+            requests = requests.filter("ok").drop("ok")
+            odd = None if everything else frame.filter(~plain).select("idx", _line())
+            frame = (frame if everything else frame.filter(plain)).drop("plain")
         else:
             frame, odd = None, raw
         if odd is not None and odd.height:
             parsed = self._parse_odd(odd)
             if parsed is not None:
-                frame = parsed if frame is None else pl.concat([frame, parsed], how="vertical").sort("idx")
+                rows, odd_requests = parsed
+                frame = rows if frame is None else pl.concat([frame, rows], how="vertical").sort("idx")
+                requests = odd_requests if requests is None else pl.concat([requests, odd_requests])
+                per_request = None  # counted again, with these rows in their places
         good = frame.height if frame is not None else 0
         self.malformed += n - good
         if not good:
             return
         self.formats_seen["combined"] += good
-        self._count_and_rules(frame, ascii_only)
+        self._count_and_rules(frame, requests, per_request, ascii_only)
         self._prune()
 
     @staticmethod
@@ -433,45 +446,62 @@ class FastAnalyzer(_al.Analyzer):
         return raw.filter(~c("idx").is_in(pl.Series(drop, dtype=pl.UInt32).implode()))
 
     def _parse_odd(self, odd):
-        """Rows the vectorised check does not vouch for, parsed by the stdlib regex; rows that do
-        not parse are left out (malformed)."""
+        """Rows the vectorised check does not vouch for, parsed by the stdlib regex: (their frame,
+        their requests), or None when none parses (malformed). Their request keys are made of the
+        parsed fields, joined by line ends: no request line read from a line has one."""
         rows = odd.select("idx", "line").rows()
         texts = [_b(line) for _i, line in rows]
         parsed = _al.LINE_RES["combined"].findall(b"\n".join(texts) + b"\n")
         keep = [k for k, row in enumerate(parsed) if row[_al.F_IP]]
         if not keep:
             return None
+        fields = {name: [parsed[k][pos].decode("latin-1") for k in keep] for pos, name in enumerate(_FIELDS)}
+        fields["request"] = ["\n".join(("", *parts)) for parts in zip(*(fields[x] for x in _REQUEST[1:]))]  # noqa: B905
         data = {"idx": pl.Series([rows[k][0] for k in keep], dtype=pl.UInt32)}
-        for pos, name in enumerate(_FIELDS):
-            data[name] = pl.Series([parsed[k][pos].decode("latin-1") for k in keep], dtype=pl.String)
+        for name in _FRAME[1:]:
+            values = fields.get(name, [None] * len(keep))
+            data[name] = pl.Series(values, dtype=pl.String)
         data["line"] = pl.Series([rows[k][1] for k in keep], dtype=pl.String)
-        for name in _COLS:
-            data[name] = pl.Series([None] * len(keep), dtype=pl.String)
-        return pl.DataFrame(data).select(_FRAME)
+        requests = pl.DataFrame(
+            {name: fields[name] for name in _REQUEST}, schema=dict.fromkeys(_REQUEST, pl.String)
+        )
+        return pl.DataFrame(data).select(_FRAME), requests.unique("request", maintain_order=True)
 
-    def _count_and_rules(self, frame, ascii_only: bool) -> None:
+    def _count_and_rules(self, frame, requests, per_request, ascii_only: bool) -> None:
         """Per-value counts in first-occurrence order, as the stdlib counters hold them (group-bys
-        that keep the order of the rows, which are in log order), then the rules."""
+        that keep the order of the rows, which are in log order), then the rules. Methods and
+        targets are summed from the counts per request line (``per_request``, counted here when
+        None), in the order of first occurrence as well."""
         c = pl.col
         lf = frame.lazy()
-        # One group per (address, hour, agent, status, method): the per-field counts, the visitors
-        # and the agents and addresses the rule selection needs. One plan: the groups are made once.
+        # One group per (address, hour, agent, status): the per-field counts, the visitors and the
+        # agents and addresses the rule selection needs. One plan: the groups are made once.
         groups = lf.group_by(_KEYS, maintain_order=True).agg(pl.len().alias("n"))
+        if per_request is None:
+            per_request = lf.group_by("request", maintain_order=True).agg(pl.len().alias("n"))
+        by_request = per_request.lazy().join(requests.lazy(), on="request", how="left", maintain_order="left")
+        errors = (
+            lf.filter(c("status") >= "400")
+            .group_by("request", maintain_order=True)
+            .agg(pl.len().alias("n"), c("status").is_in(["403", "404"]).any().alias("not_found"))
+            .join(requests.lazy(), on="request", how="left", maintain_order="left")
+            .group_by("target", maintain_order=True)
+            .agg(c("n").sum(), c("not_found").any())
+        )
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
         queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _KEYS]
         queries += [
-            lf.group_by("target", maintain_order=True).agg(pl.len().alias("n")),
+            by_request.group_by("method", maintain_order=True).agg(c("n").sum()),
+            by_request.group_by("target", maintain_order=True).agg(c("n").sum()),
             lf.group_by("ref", maintain_order=True).agg(pl.len().alias("n")),
-            lf.filter(c("status") >= "400")
-            .group_by("target", maintain_order=True)
-            .agg(pl.len().alias("n"), c("status").is_in(["403", "404"]).any().alias("not_found")),
+            errors,
             lf.select(c("size").filter(short).cast(pl.Int64, strict=False).sum()),
             lf.filter(~short).select("size"),
             groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
         ]
         results = pl.collect_all(queries)
         per_key = results[: len(_KEYS)]
-        targets, refs, errors, sizes, big_sizes, visitors = results[len(_KEYS) :]
+        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_KEYS) :]
 
         def add(counter, table):
             column = table.columns[0]
@@ -479,10 +509,9 @@ class FastAnalyzer(_al.Analyzer):
             values = keys.cast(pl.Binary).to_list() if ascii_only else [_b(x) for x in keys.to_list()]
             counter.update(dict(zip(values, table["n"].to_list())))  # noqa: B905
 
-        for counter, table in zip(  # noqa: B905
-            (self.ips, self.hours, self.uas, self.statuses, self.methods), per_key
-        ):
+        for counter, table in zip((self.ips, self.hours, self.uas, self.statuses), per_key):  # noqa: B905
             add(counter, table)
+        add(self.methods, methods)
         add(self.targets, targets)
         add(self.refs, refs)
         add(self.err_targets, errors)  # the rule code leaves this counter alone
@@ -492,9 +521,11 @@ class FastAnalyzer(_al.Analyzer):
         if len(self._visitor_frames) > 8:
             self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
         not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
-        self._rules(lf, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, ascii_only)
+        self._rules(
+            lf, requests, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, ascii_only
+        )
 
-    def _rules(self, lf, uas, targets, not_found, ascii_only: bool) -> None:
+    def _rules(self, lf, requests, uas, targets, not_found, ascii_only: bool) -> None:
         """Run the stdlib rule code (``Analyzer._hot``) on the rows that can produce evidence, in
         log order. The stdlib engine sends more rows there (every status >= 400): the extra ones
         only count towards the not-found summary, which is counted with a group-by."""
@@ -515,20 +546,25 @@ class FastAnalyzer(_al.Analyzer):
         c = pl.col
         google_uas = [u for u in uas if uflags[u] & _al.U_GOOGLEBOT]
         bad_uas = [u for u in uas if uflags[u] & _al.U_BAD]
-        hot_targets = [t for t in targets if tflags[t]]
-        probed = [t for t in not_found if pages[t]]
+        probed = {t for t in not_found if pages[t]}
+        hot_requests, probed_requests = [], []
+        for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
+            if tflags.get(target):  # no flags: a request whose rows were all left out
+                hot_requests.append(request)
+            if target in probed:
+                probed_requests.append(request)
         # Rows chosen by status (5xx); by target (attack patterns); by agent; as Googlebot from an
         # address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The last
         # two need the address or the target as well: they are tested on the few rows that claim
         # to be Googlebot or got a 403/404, not on every row.
         selected = c("status").str.starts_with("5")
-        if hot_targets:
-            selected = selected | c("target").is_in(hot_targets)
+        if hot_requests:
+            selected = selected | c("request").is_in(hot_requests)
         if bad_uas:
             selected = selected | c("ua").is_in(bad_uas)
         claimed = c("ua").is_in(google_uas)
-        not_found = c("status").is_in(["403", "404"])
-        candidates = [claimed] * bool(google_uas) + [not_found] * bool(probed)
+        not_found_row = c("status").is_in(["403", "404"])
+        candidates = [claimed] * bool(google_uas) + [not_found_row] * bool(probed_requests)
         if candidates:
             lf = lf.filter(pl.any_horizontal(selected, *candidates)).collect().lazy()
         genuine = pl.lit(False)
@@ -539,14 +575,14 @@ class FastAnalyzer(_al.Analyzer):
             if google_ips:
                 genuine = claimed & c("ip").is_in(google_ips)
             selected = selected | (claimed & ~genuine)
-        if probed:
-            selected = selected | (not_found & c("target").is_in(probed) & ~genuine)
+        if probed_requests:
+            selected = selected | (not_found_row & c("request").is_in(probed_requests) & ~genuine)
         hot = (
             lf.filter(selected)
+            .join(requests.lazy(), on="request", how="left", maintain_order="left")
             .with_columns(
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("c0").str.slice(-14, 12)).alias("rest"),
-                pl.coalesce(c("proto"), c("c1").str.extract(r" ([!-~]{1,16})$", 1)).alias("proto"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
                 _line(),
             )

@@ -352,6 +352,47 @@ def test_methods_and_protocols_outside_the_known_lists():
     }
 
 
+def test_one_target_from_several_request_lines():
+    """Targets and methods are summed from the counts per request line: a target requested with
+    several methods and protocols, some of its lines parsed by the regex, keeps its place (first
+    occurrence) and its counts; a 403 on one request line and a 404 on another both count."""
+
+    def line(i, request, status=200, ua=corpus.PEOPLE_UA[0]):
+        return (
+            _plain(i, ua=ua)
+            .replace(b"GET /berita/%d HTTP/1.1" % (i % 7), request)
+            .replace(b'" 200 ', b'" %d ' % status)
+        )
+
+    lines = [
+        line(0, b"GET /b HTTP/1.1"),
+        line(1, b"HEAD /a HTTP/1.0"),
+        line(2, b"GET /a HTTP/1.1", 404),
+        line(3, b"POST /b HTTP/2.0", 403),
+        line(4, b"GET /a HTTP/1.1", ua='Mo\\"zilla'),  # parsed by the regex
+        line(5, b"get /a HTTP/1.1", 404),  # a method the lists lack: parsed by the regex
+        line(6, b"GET /c HTTP/1.1", 500),
+        line(7, b"HEAD /b HTTP/1.0"),
+        line(8, b"GET /wp-login.php HTTP/1.1"),
+        line(9, b"POST /wp-login.php HTTP/1.1"),
+    ] * 3
+    result = same_bytes(b"\n".join(lines) + b"\n", top=10)
+    summary = result["summary"]
+    assert result["malformed"] == 0
+    assert summary["methods"] == {"GET": 15, "HEAD": 6, "POST": 6, "get": 3}
+    pages = [(x["path"], x["count"]) for x in summary["top_pages"]]
+    assert pages[:2] == [("/b", 6), ("/a", 6)]  # a tie: in the order of first occurrence
+    errors = [(x["path"], x["count"]) for x in summary["top_not_found"]]
+    assert errors == [("/a", 6), ("/b", 3), ("/c", 3)]
+    # Probing pages that first fail with a 500 on another request line: still not-found pages.
+    probe = [
+        line(i, b"%s /lama-%d HTTP/1.1" % (method, i // 2), status).replace(b"198.51.100.7", b"203.0.113.66")
+        for i, (method, status) in enumerate([(b"POST", 500), (b"GET", 404)] * 20)
+    ]
+    result = same_bytes(b"\n".join(lines + probe) + b"\n")
+    assert "http-probing" in {f["rule"] for f in result["findings"]}
+
+
 def test_sizes_summed_exactly_whatever_their_length():
     sizes = ["0", "-", "999999999999", "1000000000000", "123456789012345678", "99999999999999999999999"]
     lines = [_plain(i, size=sizes[i % len(sizes)]) for i in range(60)]
