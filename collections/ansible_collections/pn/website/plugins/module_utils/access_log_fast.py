@@ -349,7 +349,6 @@ class FastAnalyzer(_al.Analyzer):
 
     def _feed_frame(self, raw, n: int, longest, chunk: bytes, start: int, end: int, ascii_only: bool) -> None:
         self.lines += n
-        c = pl.col
         if raw is None:  # parse every line with the stdlib regex
             lines = chunk.split(b"\n")[:n]
             raw = pl.DataFrame(
@@ -363,56 +362,11 @@ class FastAnalyzer(_al.Analyzer):
             if "line" not in raw.columns:
                 raw = raw.with_columns(_line(read=False))
             raw = self._drop_long(raw, chunk[start:end])
-        requests, per_request = None, None
         if "c0" in raw.columns:
-            six_quotes = "line" not in raw.columns
             clean = all(chunk.find(byte, start, end) < 0 for byte in _CLEAN_REJECT)  # memchr scans
-            head = c("c0")
-            ip_end = head.str.find(" ", literal=True)
-            if ascii_only:  # bytes are characters: slicing bytes is cheaper
-                ip = head.cast(pl.Binary).bin.slice(0, ip_end).cast(pl.String)
-                hour = head.cast(pl.Binary).bin.slice(-28, 14).cast(pl.String)
-            else:
-                ip, hour = head.str.slice(0, ip_end), head.str.slice(-28, 14)
-            frame = (
-                raw.lazy()
-                .select(
-                    "idx",
-                    ip.alias("ip"),
-                    hour.alias("hour"),
-                    c("c1").alias("request"),
-                    c("c2").str.slice(1, 3).alias("status"),
-                    c("c2").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
-                    c("c3").alias("ref"),
-                    c("c5").alias("ua"),
-                    pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
-                    # Needed for the few rows that reach the rule code only: taken from c0 later.
-                    pl.lit(None, dtype=pl.String).alias("rest"),
-                    *_COLS,
-                    self._plain_mask(clean, six_quotes).alias("plain"),
-                )
-                .collect()
-            )
-            plain = frame["plain"]
-            everything = plain.all()  # the usual case
-            # The counts per request line, which also give the distinct request lines to check.
-            per_request = (
-                (frame.lazy() if everything else frame.lazy().filter("plain"))
-                .group_by("request", maintain_order=True)
-                .agg(pl.len().alias("n"))
-                .collect()
-            )
-            requests = self._requests(per_request["request"], clean)
-            bad = requests.filter(~c("ok"))["request"]
-            if bad.len():
-                plain = plain & ~frame["request"].is_in(bad.implode())
-                per_request = per_request.filter(~c("request").is_in(bad.implode()))
-                everything = False
-            requests = requests.filter("ok").drop("ok")
-            odd = None if everything else frame.filter(~plain).select("idx", _line())
-            frame = (frame if everything else frame.filter(plain)).drop("plain")
+            frame, requests, per_request, odd = self._plain_rows(raw, clean, ascii_only)
         else:
-            frame, odd = None, raw
+            frame, requests, per_request, odd = None, None, None, raw
         if odd is not None and odd.height:
             parsed = self._parse_odd(odd)
             if parsed is not None:
@@ -427,6 +381,57 @@ class FastAnalyzer(_al.Analyzer):
         self.formats_seen["combined"] += good
         self._count_and_rules(frame, requests, per_request, ascii_only)
         self._prune()
+
+    def _plain_rows(self, raw, clean: bool, ascii_only: bool):
+        """(frame of the rows the vectorised checks vouch for, their distinct request lines, their
+        counts per request line, the other rows as (idx, line) or None)."""
+        c = pl.col
+        six_quotes = "line" not in raw.columns
+        head = c("c0")
+        ip_end = head.str.find(" ", literal=True)
+        if ascii_only:  # bytes are characters: slicing bytes is cheaper
+            ip = head.cast(pl.Binary).bin.slice(0, ip_end).cast(pl.String)
+            hour = head.cast(pl.Binary).bin.slice(-28, 14).cast(pl.String)
+        else:
+            ip, hour = head.str.slice(0, ip_end), head.str.slice(-28, 14)
+        frame = (
+            raw.lazy()
+            .select(
+                "idx",
+                ip.alias("ip"),
+                hour.alias("hour"),
+                c("c1").alias("request"),
+                c("c2").str.slice(1, 3).alias("status"),
+                c("c2").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
+                c("c3").alias("ref"),
+                c("c5").alias("ua"),
+                pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
+                # Needed for the few rows that reach the rule code only: taken from c0 later.
+                pl.lit(None, dtype=pl.String).alias("rest"),
+                *_COLS,
+                self._plain_mask(clean, six_quotes).alias("plain"),
+            )
+            .collect()
+        )
+        plain = frame["plain"]
+        everything = plain.all()  # the usual case
+        # The counts per request line, which also give the distinct request lines to check.
+        per_request = (
+            (frame.lazy() if everything else frame.lazy().filter("plain"))
+            .group_by("request", maintain_order=True)
+            .agg(pl.len().alias("n"))
+            .collect()
+        )
+        requests = self._requests(per_request["request"], clean)
+        bad = requests.filter(~c("ok"))["request"]
+        if bad.len():
+            plain = plain & ~frame["request"].is_in(bad.implode())
+            per_request = per_request.filter(~c("request").is_in(bad.implode()))
+            everything = False
+        requests = requests.filter("ok").drop("ok")
+        odd = None if everything else frame.filter(~plain).select("idx", _line())
+        frame = (frame if everything else frame.filter(plain)).drop("plain")
+        return frame, requests, per_request, odd
 
     @staticmethod
     def _drop_long(raw, chunk: bytes):
