@@ -263,10 +263,12 @@ class FastAnalyzer(_al.Analyzer):
             parts = parts.head(parts.height - partial)
             length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _COLS)
             total, longest = parts.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
-            if (total or 0) + _NCOLS * parts.height == end - start:
+            quotes = _NCOLS - 1
+            if (total or 0) + (quotes + 1) * parts.height == end - start:
                 # Every byte but six quotes and the line end of each line is in the parts, and no
                 # line has more than six quotes: each line has exactly six.
-                return parts.with_row_index("idx"), parts.height, None if longest is None else longest + 6
+                longest = None if longest is None else longest + quotes
+                return parts.with_row_index("idx"), parts.height, longest
         window = start or end < len(text)
         separator = next(
             (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
