@@ -17,16 +17,15 @@ with group-bys; a line the vectorised check does not vouch for is parsed by the 
 expression (same fields by construction). Other formats (common, vcombined) go through the
 stdlib code block by block.
 
-Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes,
-as in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the
-lines themselves); one query for the check and the fields (a read without backslashes and
-control white space skips the checks for those bytes); one group-by of the request lines, whose
-distinct values are then checked and cut into method, target and protocol (a small table, not
-per row); one query plan for all counts (group-bys that keep the row order, so values come out in
-first-occurrence order without sorting; the per-field counts are summed from one group-by of
-address, hour, agent and status, methods and targets from the counts per request line); two small
-queries for the rows the rule code needs. Classification of paths and user agents runs once per
-distinct value as well.
+Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes, as
+in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
+themselves); one query for the check and the fields (a read without backslashes skips the per-row
+checks for them); one group-by of the request lines, whose distinct values are then checked and cut
+into method, target and protocol (a small table, not per row); one query plan for all counts
+(group-bys that keep the row order, so values come out in first-occurrence order without sorting;
+the per-field counts are summed from one group-by of address, hour, agent and status, methods and
+targets from the counts per request line); two small queries for the rows the rule code needs.
+Classification of paths and user agents runs once per distinct value as well.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
@@ -82,8 +81,6 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIN
 _PROTOCOLS = ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3"]
 _TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
 _MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
-# Bytes whose absence from a whole chunk makes some of the checks above true for every line.
-_CLEAN_REJECT = (b"\\", b"\t", b"\r", b"\x0b", b"\x0c")
 # The group-by keys of a chunk's counts, in the order the counters are updated.
 _KEYS = ["ip", "hour", "ua", "status"]
 
@@ -293,25 +290,25 @@ class FastAnalyzer(_al.Analyzer):
         return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n, longest
 
     @staticmethod
-    def _plain_mask(clean: bool, six_quotes: bool):
-        """Rows whose quote-separated parts give the stdlib regex's fields (see _HEAD_RE). In a
-        ``clean`` chunk (no backslash, tab, carriage return, vertical tab or form feed anywhere)
-        the checks for those bytes are left out. When every line has ``six_quotes``, the sixth
-        closes the user agent (the regex allows any text after it)."""
+    def _plain_mask(backslash: bool, six_quotes: bool):
+        """Rows whose quote-separated parts give the stdlib regex's fields (see _HEAD_RE). The
+        referrer and user agent are checked for escapes only in a chunk with a ``backslash``.
+        When every line has ``six_quotes``, the sixth closes the user agent (the regex allows any
+        text after it)."""
         c = pl.col
         mask = c("c0").str.contains(_HEAD_RE) & c("c2").str.contains(_MIDDLE_RE) & (c("c4") == " ")
         if not six_quotes:
             # The user agent's closing quote ends the line (a line with other text after it, or
             # with an empty user agent, as with five quotes, goes to the regex).
             mask = mask & (c("c5") != "") & c("line").str.ends_with('"')
-        if not clean:
+        if backslash:
             mask = (
                 mask & ~c("c3").str.contains("\\", literal=True) & ~c("c5").str.contains("\\", literal=True)
             )
         return mask.fill_null(False)
 
     @staticmethod
-    def _requests(request_lines, clean: bool):
+    def _requests(request_lines):
         """The distinct request lines of a chunk (_REQUEST columns), cut at their first two spaces,
         and "ok" where the cut gives the stdlib regex's fields (see _METHODS)."""
         c = pl.col
@@ -323,9 +320,8 @@ class FastAnalyzer(_al.Analyzer):
                 c("request").str.len_bytes()
                 == pl.sum_horizontal(c(x).str.len_bytes() for x in _REQUEST[1:]) + 2
             )
+            & ~c("target").str.contains(_TARGET_BAD_RE)
         )
-        if not clean:
-            ok = ok & ~c("target").str.contains(_TARGET_BAD_RE)
         parts = c("request").str.split_exact(" ", 2).struct.rename_fields(list(_REQUEST[1:]))
         return (
             request_lines.to_frame("request")
@@ -365,8 +361,8 @@ class FastAnalyzer(_al.Analyzer):
                 raw = raw.with_columns(_line(read=False))
             raw = self._drop_long(raw, chunk[start:end])
         if "c0" in raw.columns:
-            clean = all(chunk.find(byte, start, end) < 0 for byte in _CLEAN_REJECT)  # memchr scans
-            frame, requests, per_request, odd = self._plain_rows(raw, clean, ascii_only)
+            backslash = chunk.find(b"\\", start, end) >= 0  # a memchr scan
+            frame, requests, per_request, odd = self._plain_rows(raw, backslash, ascii_only)
         else:
             frame, requests, per_request, odd = None, None, None, raw
         if odd is not None and odd.height:
@@ -384,7 +380,7 @@ class FastAnalyzer(_al.Analyzer):
         self._count_and_rules(frame, requests, per_request, ascii_only)
         self._prune()
 
-    def _plain_rows(self, raw, clean: bool, ascii_only: bool):
+    def _plain_rows(self, raw, backslash: bool, ascii_only: bool):
         """(frame of the rows the vectorised checks vouch for, their distinct request lines, their
         counts per request line, the other rows as (idx, line) or None)."""
         c = pl.col
@@ -411,7 +407,7 @@ class FastAnalyzer(_al.Analyzer):
                 # Needed for the few rows that reach the rule code only: taken from c0 later.
                 pl.lit(None, dtype=pl.String).alias("rest"),
                 *_COLS,
-                self._plain_mask(clean, six_quotes).alias("plain"),
+                self._plain_mask(backslash, six_quotes).alias("plain"),
             )
             .collect()
         )
@@ -424,7 +420,7 @@ class FastAnalyzer(_al.Analyzer):
             .agg(pl.len().alias("n"))
             .collect()
         )
-        requests = self._requests(per_request["request"], clean)
+        requests = self._requests(per_request["request"])
         bad = requests.filter(~c("ok"))["request"]
         if bad.len():
             plain = plain & ~frame["request"].is_in(bad.implode())
