@@ -21,11 +21,12 @@ Per read: one pass of the CSV reader for the parts of the lines (when every line
 in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
 themselves); one query for the check and the fields (a read without backslashes skips the per-row
 checks for them); one group-by of the request lines, whose distinct values are then checked and cut
-into method, target and protocol (a small table, not per row); one query plan for all counts
-(group-bys that keep the row order, so values come out in first-occurrence order without sorting;
-the per-field counts are summed from one group-by of address, hour, agent and status, methods and
-targets from the counts per request line); two small queries for the rows the rule code needs.
-Classification of paths and user agents runs once per distinct value as well.
+into method, target and protocol (a small table, not per row); one group-by of address, hour, agent
+and status (polars' streaming engine), then one query plan for all counts (group-bys that keep the
+row order, so values come out in first-occurrence order without sorting; the per-field counts are
+summed from those groups, methods and targets from the counts per request line); two small queries
+for the rows the rule code needs. Classification of paths and user agents runs once per distinct
+value as well.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
