@@ -6,8 +6,13 @@
 #   SUITE=trixie images/court/build.sh   another Debian release (bullseye, bookworm, trixie)
 #
 # Two images come out of one root file system: localhost/pn-court-nginx:<tag> and
-# localhost/pn-court-apache:<tag>. <tag> is a hash of this folder, so changing the
-# recipe rebuilds and an unchanged recipe is a no-op.
+# localhost/pn-court-apache:<tag>. <tag> hashes everything that shapes the image: every file's
+# content, every file, folder and link with its mode (empty folders included), the package list
+# and the suite. Changing any of them rebuilds; an unchanged recipe is a no-op.
+#
+# Downloaded .deb files are kept in $PN_DEB_CACHE (default /var/cache/pn-website/debootstrap);
+# debootstrap checks each cached file against the suite's signed package lists before using it,
+# so the cache saves downloads without changing what is installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -15,8 +20,13 @@ suite=${SUITE:-bookworm}
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$root/containers/containers.conf}
 
 recipe_hash() {
-    (cd "$here" && find . -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; echo "$suite") \
-        | sha256sum | cut -c1-12
+    (
+        cd "$here"
+        # What exists, with type and mode (folders and links too), then what the files hold.
+        find . ! -name '*.pyc' ! -name __pycache__ -printf '%y %m %p -> %l\n' | LC_ALL=C sort
+        find . -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+        echo "suite $suite"
+    ) | sha256sum | cut -c1-12
 }
 tag="$suite-$(recipe_hash)"
 if [ "${1:-}" = "--tag" ]; then
@@ -47,9 +57,12 @@ work=$(mktemp -d /var/tmp/pn-court-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
 packages=$(grep -vE '^\s*(#|$)' "$here/packages.txt" | paste -sd, -)
-echo ">> debootstrap $suite from $mirror (a few minutes)" >&2
+deb_cache=${PN_DEB_CACHE:-/var/cache/pn-website/debootstrap}/$suite
+mkdir -p "$deb_cache"
+echo ">> debootstrap $suite from $mirror (a few minutes; .deb cache $deb_cache)" >&2
 start=$(date +%s)
-if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" > "$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase --cache-dir="$deb_cache" --include="$packages" "$suite" "$rootfs" "$mirror" \
+    > "$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
     echo "build.sh: debootstrap failed (log above)" >&2
     exit 1
@@ -57,6 +70,8 @@ fi
 echo ">> debootstrap took $(( $(date +%s) - start ))s" >&2
 
 cp -a "$here/rootfs/." "$rootfs/"
+# Folders the recipe writes into or the fleet copies into (git keeps no empty folders).
+install -d -m 0755 "$rootfs/var/www/court/uploads/dokumen" "$rootfs/etc/pn-court"
 while IFS='|' read -r file title; do
     python3 "$here/make-pdf.py" "$rootfs/var/www/court/uploads/dokumen/$file" "$title"
 done <<'DOCS'
