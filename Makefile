@@ -61,7 +61,9 @@ demo: system-deps venv image
 	echo ">> demo fleet inventory: $$inventory"; \
 	$(BIN)/sopansible inventory check -i $$inventory; \
 	rc=0; $(BIN)/sopansible run harian -i $$inventory || rc=$$?; \
-	echo ">> reports: $(CURDIR)/var/reports/index.html (exit code $$rc; stop the fleet with 'make demo-stop')"
+	if [ $$rc -ge 3 ]; then echo "make demo: the daily cycle failed (exit code $$rc, see above)" >&2; exit $$rc; fi; \
+	echo ">> reports: $(CURDIR)/var/reports/index.html (SOP status exit code $$rc: 0 ok, 1 warnings," \
+	  "2 critical findings; stop the fleet with 'make demo-stop')"
 
 demo-stop: venv
 	$(BIN)/python -m tests.fleet stop --name demo
