@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -13,8 +12,10 @@ from pathlib import Path
 from sopansible.paths import PROJECT_ROOT, engine
 
 COURTS_GROUP = "courts"
-_SECRET = re.compile(r"pass(word)?|secret|token|private|(^|_)key$|credential", re.IGNORECASE)
 SHARED_HOSTING_GROUP = "shared_hosting"
+#: First line of an inventory written by ``sopansible inventory generate`` (its data is registry data).
+GENERATED_HEADER = "# Dibuat oleh `sopansible inventory generate`"
+_SECRET = engine("court_contract").SECRET_NAME
 
 
 class InventoryError(Exception):
@@ -26,6 +27,8 @@ class Inventory:
     source: str
     hostvars: dict[str, dict]
     groups: dict[str, set[str]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    limit: str | None = None
 
     @property
     def courts(self) -> list[str]:
@@ -36,6 +39,13 @@ class Inventory:
 
     def court_vars(self, host: str) -> dict:
         return {k: v for k, v in self.hostvars.get(host, {}).items() if k.startswith("court_")}
+
+    def contract_vars(self, host: str) -> dict:
+        """The variables the court contract checks: court_* and the connection values."""
+        connection = engine("court_contract").CONNECTION_VARIABLES
+        return {
+            k: v for k, v in self.hostvars.get(host, {}).items() if k.startswith("court_") or k in connection
+        }
 
     def public_court_vars(self, host: str) -> dict:
         """The court's variables without secrets, for the history store and reports."""
@@ -103,19 +113,136 @@ def load(
     groups = {name: _members(listing, name) for name in listing if name != "_meta"}
     for host in _members(listing, "all"):
         hostvars.setdefault(host, {})
-    return Inventory(source=source, hostvars=hostvars, groups=groups)
+    return Inventory(source=source, hostvars=hostvars, groups=groups, sources=sources, limit=limit)
 
 
 def check(inventory: Inventory) -> list:
-    """Contract problems of every court (hosts of the ``courts`` group); none if there are no courts."""
+    """Contract problems of every court (hosts of the ``courts`` group; none if there are no
+    courts), and the problems of every court registry the inventory is built from."""
     contract = engine("court_contract")
     problems = []
     for host in inventory.courts:
         problems.extend(
             contract.validate_court(
                 host,
-                inventory.court_vars(host),
+                inventory.contract_vars(host),
                 shared_hosting=inventory.in_group(host, SHARED_HOSTING_GROUP),
             )
         )
+    problems.extend(registry_problems(inventory))
+    return problems
+
+
+@dataclass
+class SourceProblem:
+    """A problem of an inventory source (a court registry row), shaped like a contract problem."""
+
+    host: str
+    variable: str
+    code: str
+    where: str
+    text: tuple[str, str]
+
+    def message(self, lang: str = "id") -> str:
+        return f"{self.where}: {self.text[1] if lang == 'en' else self.text[0]}"
+
+    def as_dict(self, lang: str = "id") -> dict:
+        return {
+            "host": self.host,
+            "variable": self.variable,
+            "code": self.code,
+            "message": self.message(lang),
+        }
+
+
+_MAX_SOURCE_FILES = 10000
+
+
+def _source_files(sources: list[str]) -> list[Path]:
+    """The files of the inventory sources (directories walked as Ansible does, without *_vars)."""
+    files: list[Path] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_file():
+            files.append(path)
+            continue
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(
+                d for d in dirs if d not in ("group_vars", "host_vars") and not d.startswith(".")
+            )
+            files.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+            if len(files) > _MAX_SOURCE_FILES:
+                return files[:_MAX_SOURCE_FILES]
+    return files
+
+
+def registry_problems(inventory: Inventory) -> list[SourceProblem]:
+    """Problems of the court registries behind INVENTORY: every row problem of a
+    ``pn.website.court_registry`` source (what the plugin refused or dropped, and the courts it
+    left out), and, in an inventory written by ``sopansible inventory generate``, any variable a
+    registry may not set (Ansible connection options or role settings from an older generator)."""
+    registry = engine("court_registry")
+    found: list[SourceProblem] = []
+    for path in _source_files(inventory.sources):
+        try:
+            if path.name.endswith(registry.CONFIG_SUFFIXES):
+                found += _plugin_problems(registry, path, inventory)
+            elif path.suffix in (".yml", ".yaml", "") and _generated(path):
+                found += _generated_problems(registry, path)
+        except registry.RegistryError as error:
+            found.append(SourceProblem("", "registry", "registry", str(path), (str(error), str(error))))
+    if inventory.limit:
+        found = [p for p in found if p.host in inventory.hostvars]
+    return found
+
+
+def _generated(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(GENERATED_HEADER)).decode("utf-8", "replace") == GENERATED_HEADER
+    except OSError:
+        return False
+
+
+def _from_row(row, code: str | None = None) -> SourceProblem:
+    text = (row.message("id"), row.message("en"))
+    return SourceProblem(str(row.host), str(row.field), code or row.code or "contract", str(row.where), text)
+
+
+def _plugin_problems(registry, path: Path, inventory: Inventory) -> list[SourceProblem]:
+    config = registry.safe_yaml(registry.read_text(path, limit=1024 * 1024))
+    if not isinstance(config, dict) or config.get("plugin") not in (
+        "pn.website.court_registry",
+        "court_registry",
+    ):
+        return []
+    source = Path(os.path.expanduser(str(config.get("registry") or "")))
+    if not source.is_absolute():
+        source = path.parent / source
+    built = registry.load(source, on_invalid="keep")
+    # contract problems of courts in the inventory are reported by the contract check itself
+    return [
+        _from_row(row) for row in built.problems if row.code is not None or row.host not in inventory.hostvars
+    ]
+
+
+def _generated_problems(registry, path: Path) -> list[SourceProblem]:
+    """Variables a registry may not set, in an inventory written by ``inventory generate``
+    (``all: children: courts: children: GROUP: hosts: HOST: VARIABLES``)."""
+    try:
+        data = registry.safe_yaml(registry.read_text(path))
+    except registry.yaml.YAMLError as error:
+        raise registry.RegistryError(f"{path}: YAML tidak sah / invalid YAML: {error}") from None
+
+    def child(value, *keys):
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    problems = []
+    for group in child(data, "all", "children", registry.COURTS_GROUP, "children").values():
+        for host, variables in child(group, "hosts").items():
+            for name in sorted(variables or {}, key=str) if isinstance(variables, dict) else ():
+                if registry.forbidden(name):
+                    problems.append(_from_row(registry.RowProblem(path, host, name, "forbidden", value=name)))
     return problems

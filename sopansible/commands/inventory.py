@@ -120,7 +120,7 @@ def run_generate(args) -> int:
     written = not (args.on_invalid == "error" and problems)
     if written:
         text = (
-            f"# Dibuat oleh `sopansible inventory generate` dari {Path(args.registry).name}; ubah\n"
+            f"{inventory.GENERATED_HEADER} dari {Path(args.registry).name}; ubah\n"
             "# registrinya, bukan berkas ini. / Generated from the court registry; edit the registry,\n"
             "# not this file.\n"
             + yaml.safe_dump(registry.as_inventory(), sort_keys=False, allow_unicode=True)

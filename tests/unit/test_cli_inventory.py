@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -107,3 +110,52 @@ def test_secrets_never_leave_the_inventory():
         "court_smtp": None,
     }
     assert "rahasia" not in repr(public)
+
+
+def test_connection_values_and_host_names_are_checked(tmp_path, capsys):
+    hosts = write_inventory(
+        tmp_path,
+        """
+        courts:
+          vars: {court_type: PN, court_name: PN A, court_domain: pn-a.go.id}
+          hosts:
+            pn-a: {ansible_host: "-oProxyCommand=touch /tmp/x"}
+            pn-b: {ansible_user: "sopadmin -oProxyCommand=x", ansible_port: 70000}
+            "pn-c;id": {}
+            pn-d: {ansible_host: 192.0.2.4, ansible_user: sopadmin, ansible_port: 2222}
+        """,
+    )
+    assert main(["--lang", "en", "inventory", "check", "-i", str(hosts), "--json"]) == 1
+    found = {(p["host"], p["variable"], p["code"]) for p in json.loads(capsys.readouterr().out)["problems"]}
+    assert found == {
+        ("pn-a", "ansible_host", "address"),
+        ("pn-b", "ansible_user", "user"),
+        ("pn-b", "ansible_port", "port"),
+        ("pn-c;id", "inventory_hostname", "inventory_host"),
+    }
+
+
+def test_the_preflight_role_stops_a_court_whose_address_is_an_ssh_option(tmp_path):
+    """The same rule in every playbook run (the court_contract action, on the controller)."""
+    hosts = write_inventory(
+        tmp_path,
+        """
+        courts:
+          vars: {court_type: PN, court_name: PN A, court_domain: pn-a.go.id, ansible_connection: local}
+          hosts:
+            pn-a: {ansible_host: 192.0.2.4, ansible_user: sopadmin}
+            pn-b: {ansible_host: "-oProxyCommand=touch /tmp/pn-website-pwned"}
+        """,
+    )
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), str(playbook)]
+    command += ["-e", "pn_preflight_lang=en"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    recap = {line.split()[0]: line for line in proc.stdout.splitlines() if " : ok=" in line}
+    assert "failed=0" in recap["pn-a"] and "failed=1" in recap["pn-b"]
+    output = " ".join((proc.stdout + proc.stderr).split())
+    assert "ansible_host: '-oProxyCommand=touch /tmp/pn-website-pwned' is not a valid host name" in output

@@ -3,8 +3,10 @@ ansible-playbook, AWX and `sopansible` read it) and `sopansible inventory genera
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -224,3 +226,179 @@ def test_generate_reports_bad_rows_and_error_mode_writes_nothing(tmp_path, capsy
     assert main(["inventory", "generate", str(EXAMPLE / "courts.csv")]) == 0
     data = yaml.safe_load(capsys.readouterr().out)
     assert "pn-tais" in data["all"]["children"]["courts"]["children"]["court_servers"]["hosts"]
+
+
+GOOD_ROW = {
+    "name": "pn-good",
+    "court_name": "Pengadilan Negeri Baik",
+    "type": "PN",
+    "region": "PT Bengkulu",
+    "domain": "pn-good.go.id",
+    "address": "127.0.0.1",
+}
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_registry_row_cannot_run_code_on_the_controller(tmp_path):
+    """A row's ssh arguments would be run by ssh on the controller at the next Ansible call."""
+    marker = tmp_path / "ran-on-the-controller"
+    port = free_loopback_port()
+    evil = {
+        **GOOD_ROW,
+        "name": "pn-evil",
+        "domain": "pn-evil.go.id",
+        "port": str(port),
+        "ansible_ssh_common_args": f"-o 'ProxyCommand=touch {marker}'",
+    }
+    write_csv(tmp_path / "courts.csv", [{**GOOD_ROW, "port": str(port)}, evil])
+    config = write_config(tmp_path, "courts.csv")
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOST_KEY_CHECKING="false",
+        ANSIBLE_TIMEOUT="5",
+    )
+    command = [str(Path(sys.executable).with_name("ansible")), "-i", str(config), "pn-evil", "-m", "ping"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert "UNREACHABLE" in proc.stdout  # the connection was tried (a closed loopback port) ...
+    assert not marker.exists()  # ... without the registry's ProxyCommand
+    warnings = " ".join(proc.stderr.split())
+    assert (
+        "courts.csv:3 (pn-evil): ansible_ssh_common_args: column 'ansible_ssh_common_args' may not"
+        in warnings
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("ansible_ssh_common_args", "-o ProxyCommand=id"),
+        ("ansible_ssh_extra_args", "-o ProxyCommand=id"),
+        ("ansible_ssh_executable", "/tmp/evil"),
+        ("ansible_python_interpreter", "/tmp/evil"),
+        ("ansible_connection", "local"),
+        ("ansible_shell_executable", "/tmp/evil"),
+        ("ansible_become_exe", "/tmp/evil"),
+        ("ansible_become_flags", "-H -S -n; id"),
+        ("ansible_sftp_extra_args", "-o ProxyCommand=id"),
+        ("ansible_ssh_private_key_file", "/root/.ssh/id_ed25519"),
+        ("ANSIBLE_SSH_COMMON_ARGS", "-o ProxyCommand=id"),
+        ("pn_renewal_state_file", "/etc/cron.d/renewals"),
+        ("pn_backup_paths", "[/etc/shadow]"),
+    ],
+)
+def test_registry_refuses_ansible_options_and_role_settings(column, value):
+    rows = [("r.csv:2", dict(GOOD_ROW)), ("r.csv:3", {**GOOD_ROW, "name": "pn-bad", column: value})]
+    kept = registry_engine.build(rows, on_invalid="keep")
+    assert [(p.where, p.host, p.field, p.code) for p in kept.problems] == [
+        ("r.csv:3", "pn-bad", column.lower(), "forbidden")
+    ]
+    assert column.lower() in kept.problems[0].line("en") and "r.csv:3 (pn-bad)" in kept.problems[0].line("en")
+    assert column.lower() not in kept.hosts["pn-bad"]
+    assert kept.groups["registry_invalid"] == ["pn-bad"]
+    assert "pn-good" not in kept.invalid
+    skipped = registry_engine.build(rows, on_invalid="skip")
+    assert list(skipped.hosts) == ["pn-good"]
+
+
+def test_registry_connection_values_must_be_plain():
+    rows = [
+        ("r.csv:2", {**GOOD_ROW, "name": "pn-a", "address": "-oProxyCommand=touch /tmp/x"}),
+        ("r.csv:3", {**GOOD_ROW, "name": "pn-b", "user": "sopadmin -oProxyCommand=x"}),
+        ("r.csv:4", {**GOOD_ROW, "name": "pn-c", "port": "0"}),
+        ("r.csv:5", {**GOOD_ROW, "name": "pn-d", "ansible_host": "192.0.2.4", "ansible_user": "sopadmin"}),
+        ("r.csv:6", {**GOOD_ROW, "name": "pn-e", "webroot": "/var/www/../../etc"}),
+    ]
+    registry = registry_engine.build(rows)
+    assert {(p.host, p.field) for p in registry.problems} == {
+        ("pn-a", "ansible_host"),
+        ("pn-b", "ansible_user"),
+        ("pn-c", "ansible_port"),
+        ("pn-e", "court_webroot"),
+    }
+    assert registry.hosts["pn-d"]["ansible_host"] == "192.0.2.4"
+    assert registry.invalid == {"pn-a", "pn-b", "pn-c", "pn-e"}
+
+
+def billion_laughs(levels: int) -> str:
+    lines = ["courts:", "  - name: pn-a", "    court_name: Pengadilan Negeri A", "    type: PN"]
+    lines.append("    court_services: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]")
+    for level in range(1, levels):
+        lines.append(f"    court_contacts: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_registry_yaml_bomb_and_oversized_registries_are_refused(tmp_path):
+    # a million strings from a few hundred bytes: refused at the first alias, before any expansion
+    bomb = tmp_path / "courts.yml"
+    bomb.write_text(billion_laughs(6))
+    with pytest.raises(registry_engine.RegistryError, match=r"courts.yml: .*aliases are not allowed"):
+        registry_engine.load(bomb)
+    proc = ansible_inventory(write_config(tmp_path, "courts.yml"), tmp_path)
+    assert proc.returncode != 0 and "aliases are not allowed" in proc.stderr
+    # the same inside a CSV cell read as YAML
+    cell = "[&a [lol, lol, lol], *a, *a, *a]"
+    registry = registry_engine.build([("r.csv:2", {**GOOD_ROW, "court_hostnames": cell})])
+    assert [(p.field, p.code) for p in registry.problems] == [("court_hostnames", "structure")]
+    deep = tmp_path / "deep.yml"
+    deep.write_text("courts: " + "[" * 100 + "]" * 100 + "\n")
+    with pytest.raises(registry_engine.RegistryError, match="nested deeper"):
+        registry_engine.load(deep)
+    big = tmp_path / "big.csv"
+    row = "pn-x,Pengadilan Negeri X,PN,PT X,pn-x.go.id\n"
+    big.write_text("name,court_name,type,region,domain\n" + row * (registry_engine.MAX_BYTES // len(row) + 1))
+    with pytest.raises(registry_engine.RegistryError, match="registry larger than 8 MiB"):
+        registry_engine.load(big)
+
+
+def test_generate_refuses_the_column_and_check_flags_it(tmp_path, capsys):
+    evil = {**GOOD_ROW, "name": "pn-evil", "ansible_ssh_common_args": "-o ProxyCommand=id"}
+    registry = write_csv(tmp_path / "courts.csv", [GOOD_ROW, evil])
+    output = tmp_path / "hosts.yml"
+    assert main(["--lang", "en", "inventory", "generate", str(registry), "-o", str(output), "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["invalid"] == ["pn-evil"]
+    (problem,) = summary["problems"]
+    assert problem["where"] == "courts.csv:3" and problem["host"] == "pn-evil"
+    assert problem["field"] == "ansible_ssh_common_args" and problem["code"] == "forbidden"
+    assert "ProxyCommand" not in output.read_text()
+
+    # `inventory check` of the registry source names the row and the column
+    config = write_config(tmp_path, "courts.csv")
+    assert main(["--lang", "en", "inventory", "check", "-i", str(config), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(p["host"], p["variable"], p["code"]) for p in report["problems"]] == [
+        ("pn-evil", "ansible_ssh_common_args", "forbidden")
+    ]
+    assert report["problems"][0]["message"].startswith("courts.csv:3: column 'ansible_ssh_common_args'")
+
+    # ... and so does the check of an inventory an older generator wrote with the option in it
+    old = yaml.safe_load(output.read_text())
+    hosts = old["all"]["children"]["courts"]["children"]["court_servers"]["hosts"]
+    hosts["pn-evil"]["ansible_ssh_common_args"] = "-o ProxyCommand=id"
+    output.write_text(inventory.GENERATED_HEADER + " dari courts.csv\n" + yaml.safe_dump(old))
+    assert main(["--lang", "en", "inventory", "check", "-i", str(output), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(p["host"], p["variable"], p["code"]) for p in report["problems"]] == [
+        ("pn-evil", "ansible_ssh_common_args", "forbidden")
+    ]
+
+    # the team's own connection options (not from a registry) are its own business
+    output.write_text(yaml.safe_dump(old))
+    assert main(["inventory", "check", "-i", str(output), "--json"]) == 0

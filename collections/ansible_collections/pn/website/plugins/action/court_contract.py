@@ -8,7 +8,10 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.pn.website.plugins.module_utils.court_contract import validate_court
+from ansible_collections.pn.website.plugins.module_utils.court_contract import (
+    CONNECTION_VARIABLES,
+    validate_court,
+)
 
 
 class ActionModule(ActionBase):
@@ -26,7 +29,8 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname", "?")
         variables = {}
         for name in task_vars:
-            if name.startswith("court_"):
+            # court_* and the connection values that reach ssh's command line
+            if name.startswith("court_") or name in CONNECTION_VARIABLES:
                 variables[name] = self._templar.template(task_vars[name])
         problems = [p.as_dict(lang) for p in validate_court(host, variables, shared_hosting=bool(shared))]
         result.update(changed=False, problems=problems)

@@ -17,9 +17,16 @@ description:
     inventory of hundreds of hosts.
   - Columns are C(name) (inventory host, required), C(court_name), C(type), C(region), C(domain),
     C(hosting) (C(server) or C(shared)), C(address), C(port), C(user), C(webserver), C(webroot),
-    C(cms), C(url), C(keyword), C(hostnames), C(probe_resolve); any other C(court_*), C(ansible_*) or
-    C(pn_*) column becomes that host variable. In CSV, list cells are separated by spaces, C(|) or
-    C(;), and a cell starting with C([) or C({) is read as YAML.
+    C(cms), C(url), C(keyword), C(hostnames), C(probe_resolve); any other documented court variable
+    (C(court_db), C(court_services), C(court_contacts), ...) by its own name. In CSV, list cells are
+    separated by spaces, C(|) or C(;), and a cell starting with C([) or C({) is read as YAML.
+  - A registry is untrusted data. It sets only the documented court variables and three plain
+    connection values, C(address) (C(ansible_host), a host name or IP address), C(port)
+    (C(ansible_port)) and C(user) (C(ansible_user), a plain user name). Any other C(ansible_*) or
+    C(pn_*) column (ssh arguments, interpreters, become settings, role settings) is refused in each
+    row that fills it, and that row counts as invalid (O(on_invalid)). Set such options in the
+    team's own C(group_vars/) or C(host_vars/) instead.
+  - A registry file is at most 8 MiB; YAML anchors and aliases are refused.
   - Groups made for every court are C(courts), C(court_servers) (C(hosting=server), reached over
     SSH) or C(shared_hosting) (C(hosting=shared), controller-side checks only), C(region_<region>)
     (for example C(region_pt_bengkulu)) and C(type_<type>) (for example C(type_pn)).
@@ -88,6 +95,7 @@ except ImportError:  # ansible-core before 2.19 does not tag inventory data
     trust_as_template = None
 
 from ansible_collections.pn.website.plugins.module_utils.court_registry import (  # noqa: E402
+    CONFIG_SUFFIXES,
     COURTS_GROUP,
     RegistryError,
     load,
@@ -105,9 +113,6 @@ def _trusted(value):
     if isinstance(value, list):
         return [_trusted(item) for item in value]
     return value
-
-
-CONFIG_SUFFIXES = ("pn_registry.yml", "pn_registry.yaml", "court_registry.yml", "court_registry.yaml")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):

@@ -16,8 +16,18 @@ Registry columns (CSV header or YAML keys), short name or the contract variable 
 - ``address`` (ansible_host), ``port`` (ansible_port), ``user`` (ansible_user)
 - ``webserver``, ``webroot``, ``cms``, ``url``, ``keyword`` (court_webserver ... court_keyword)
 - ``hostnames`` and ``probe_resolve``: lists; in CSV separated by spaces, ``|`` or ``;``
-- any other ``court_*``, ``ansible_*`` or ``pn_*`` column is passed on as that variable (in CSV a
-  cell starting with ``[`` or ``{`` is read as a YAML/JSON list or mapping)
+- any other documented court variable (``court_contract.COURT_VARIABLES``: ``court_db``,
+  ``court_services``, ...) by its own name (in CSV a cell starting with ``[`` or ``{`` is read as a
+  YAML/JSON list or mapping)
+
+A registry is untrusted input: whoever can edit one row must not get further than that court's
+data. So a registry sets only the documented court variables and three connection values, checked
+to be plain (``ansible_host``, ``ansible_port``, ``ansible_user``). Any other ``ansible_*`` or
+``pn_*`` column (ssh arguments, interpreters, become settings, role settings such as controller
+file paths) is refused in every row that fills it, naming the row and the column; the row is then
+handled as an invalid one (``on_invalid``). Other unknown columns are reported once and ignored.
+A registry file is at most MAX_BYTES, and YAML anchors/aliases (the "billion laughs") and deep
+nesting are refused, so that reading one is bounded in time and memory.
 """
 
 from __future__ import annotations
@@ -28,7 +38,14 @@ import json
 import os
 import re
 
-from ansible_collections.pn.website.plugins.module_utils.court_contract import COURT_TYPES, validate_court
+from ansible_collections.pn.website.plugins.module_utils.court_contract import (
+    CONNECTION_VARIABLES,
+    COURT_TYPES,
+    COURT_VARIABLES,
+    is_host_name,
+    shown,
+    validate_court,
+)
 
 try:
     import yaml
@@ -40,6 +57,12 @@ SERVERS_GROUP = "court_servers"
 SHARED_GROUP = "shared_hosting"
 INVALID_GROUP = "registry_invalid"
 ON_INVALID = ("keep", "skip", "error")
+#: File names of a configuration of the pn.website.court_registry inventory plugin.
+CONFIG_SUFFIXES = ("pn_registry.yml", "pn_registry.yaml", "court_registry.yml", "court_registry.yaml")
+#: Largest registry file read (a registry of every court of the country is well under 2 MiB).
+MAX_BYTES = 8 * 1024 * 1024
+#: Deepest nesting of YAML collections (a row of court_services with a contact is 6 deep).
+MAX_DEPTH = 32
 
 #: Short registry columns and the inventory variable each one fills.
 COLUMNS = {
@@ -60,9 +83,12 @@ COLUMNS = {
 }
 LIST_VARS = ("court_hostnames", "court_probe_resolve", "court_renewal_thresholds_days")
 INT_VARS = ("ansible_port", "court_content_max_age_days")
-PASSTHROUGH = re.compile(r"^(court|ansible|pn)_[a-z0-9_]+$")
+#: The variables a registry may set: the documented court variables and plain connection values.
+ALLOWED = frozenset(COURT_VARIABLES) | frozenset(CONNECTION_VARIABLES)
+#: Columns refused in every row that fills them: Ansible's connection/execution options
+#: (ssh arguments, interpreters, become, ...) and role settings belong to the team's own inventory.
+FORBIDDEN = re.compile(r"(ansible|pn)_.*", re.IGNORECASE | re.DOTALL)
 HOSTING = {"server": SERVERS_GROUP, "shared": SHARED_GROUP}
-_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _LIST_SPLIT = re.compile(r"[\s|;]+")
 
 MESSAGES = {
@@ -85,6 +111,14 @@ MESSAGES = {
     "column": (
         "kolom '{value}' tidak dikenal dan diabaikan",
         "unknown column '{value}' is ignored",
+    ),
+    "forbidden": (
+        "kolom '{value}' tidak boleh diisi dari registri: opsi koneksi/eksekusi Ansible dan pengaturan "
+        "peran (ansible_*, pn_*) hanya dari inventori/group_vars milik tim; yang boleh: address "
+        "(ansible_host), port (ansible_port), user (ansible_user)",
+        "column '{value}' may not be set from a registry: Ansible connection/execution options and "
+        "role settings (ansible_*, pn_*) belong in the team's own inventory/group_vars; allowed: "
+        "address (ansible_host), port (ansible_port), user (ansible_user)",
     ),
     "integer": ("'{value}' harus bilangan bulat", "'{value}' must be a whole number"),
     "structure": (
@@ -135,14 +169,21 @@ class RowProblem:
         if self.text is not None:
             return self.text[1] if lang == "en" else self.text[0]
         text_id, text_en = MESSAGES[self.code]
-        return (text_en if lang == "en" else text_id).format(**self.params)
+        params = {k: shown(v) for k, v in self.params.items()}
+        return (text_en if lang == "en" else text_id).format(**params)
 
     def line(self, lang="id"):
         host = " (%s)" % self.host if self.host else ""
         return "%s%s: %s: %s" % (self.where, host, self.field, self.message(lang))
 
     def as_dict(self, lang="id"):
-        return {"where": self.where, "host": self.host, "field": self.field, "message": self.message(lang)}
+        return {
+            "where": self.where,
+            "host": self.host,
+            "field": self.field,
+            "code": self.code or "contract",
+            "message": self.message(lang),
+        }
 
     def __repr__(self):
         return self.line("en")
@@ -186,6 +227,59 @@ def group_name(prefix, value):
     return "%s_%s" % (prefix, slug) if slug else ""
 
 
+if yaml is not None:
+
+    class _BoundedLoader(yaml.SafeLoader):
+        """SafeLoader refusing aliases and deep nesting: a registry is data, never a YAML bomb."""
+
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    "alias *%s: anchors/aliases are not allowed in a registry" % event.anchor,
+                    event.start_mark,
+                )
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise yaml.composer.ComposerError(
+                        None, None, "nested deeper than %d levels" % MAX_DEPTH, self.peek_event().start_mark
+                    )
+                return super(_BoundedLoader, self).compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+
+def safe_yaml(text):
+    """TEXT parsed as YAML without aliases and nesting at most MAX_DEPTH; raises yaml.YAMLError."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def read_text(path, limit=MAX_BYTES):
+    """The text of a registry (or registry configuration) file, refused beyond LIMIT bytes."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise RegistryError(
+                "registri lebih besar dari %d MiB / registry larger than %d MiB: %s"
+                % (limit // 1048576, limit // 1048576, path)
+            )
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegistryError(
+            "registri tidak dapat dibaca / registry cannot be read: %s: %s" % (path, error)
+        ) from None
+
+
 def read_rows(text, name):
     """(where, row) pairs of a CSV or YAML registry; NAME (a file name) selects the format."""
     lower = name.lower()
@@ -200,7 +294,7 @@ def _yaml_rows(text, name):
     if yaml is None:
         raise RegistryError("PyYAML is needed to read %s" % name)
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml(text)
     except yaml.YAMLError as error:
         raise RegistryError("%s: YAML tidak sah / invalid YAML: %s" % (name, error)) from None
     if isinstance(data, dict) and "courts" in data:
@@ -225,10 +319,15 @@ def _csv_rows(text, name):
     delimiter = max(",;\t", key=header.count) if any(c in header for c in ",;\t") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows = []
-    for row in reader:
-        if not any((value or "").strip() for key, value in row.items() if key is not None):
-            continue
-        rows.append(("%s:%d" % (name, reader.line_num), row))
+    try:
+        for row in reader:
+            if not any((value or "").strip() for key, value in row.items() if key is not None):
+                continue
+            rows.append(("%s:%d" % (name, reader.line_num), row))
+    except csv.Error as error:
+        raise RegistryError(
+            "%s:%d: CSV tidak sah / invalid CSV: %s" % (name, reader.line_num, error)
+        ) from None
     return rows
 
 
@@ -245,7 +344,7 @@ def _cell(value, variable, where, host, problems):
             value = value.upper()
         if value[:1] in "[{":
             try:
-                value = yaml.safe_load(value) if yaml is not None else json.loads(value)
+                value = safe_yaml(value) if yaml is not None else json.loads(value)
             except Exception:
                 problems.append(RowProblem(where, host, variable, "structure", value=value))
                 return None
@@ -288,7 +387,7 @@ def build(rows, source="registry", on_invalid="keep", validate=True):
             registry.problems.append(RowProblem(where, "", "name", "name_missing"))
             continue
         host = str(host)
-        if not _HOST.match(host):
+        if not is_host_name(host):
             registry.problems.append(RowProblem(where, "", "name", "name_invalid", value=host))
             continue
         if host in seen:
@@ -312,7 +411,13 @@ def build(rows, source="registry", on_invalid="keep", validate=True):
                 else:
                     hosting = HOSTING[text]
                 continue
-            variable = COLUMNS.get(column) or (column if PASSTHROUGH.match(column) else None)
+            variable = COLUMNS.get(column) or (column if column in ALLOWED else None)
+            if variable is None and FORBIDDEN.match(column):
+                # an attempt to reach Ansible's connection options or a role setting: this row
+                # is invalid (on_invalid), not just a column to ignore
+                if not (value is None or (isinstance(value, str) and not value.strip())):
+                    problems.append(RowProblem(where, host, column, "forbidden", value=column))
+                continue
             if variable is None:
                 if column not in unknown:
                     unknown.add(column)
@@ -347,14 +452,13 @@ def build(rows, source="registry", on_invalid="keep", validate=True):
     return registry
 
 
+def forbidden(variable):
+    """Whether a registry may never set VARIABLE (an Ansible option or role setting)."""
+    return variable not in ALLOWED and bool(FORBIDDEN.match(str(variable)))
+
+
 def load(path, on_invalid="keep", validate=True):
-    """Read and build the registry file at PATH (CSV or YAML)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise RegistryError(
-            "registri tidak dapat dibaca / registry cannot be read: %s: %s" % (path, error)
-        ) from None
+    """Read and build the registry file at PATH (CSV or YAML), at most MAX_BYTES."""
+    text = read_text(path)
     rows = read_rows(text, os.path.basename(str(path)))
     return build(rows, source=str(path), on_invalid=on_invalid, validate=validate)

@@ -14,6 +14,11 @@ description:
   - Checks the C(court_*) variables of the current host (court name and type, domain and host names,
     URL, probe overrides, web server, CMS, database, backup targets, service contracts and their dates,
     contacts, SOP standard times) and fails with every problem named by variable.
+  - Also checks the values that reach ssh's command line, shell commands and file paths, whoever
+    wrote them (a court registry, a shared inventory). The inventory host name, C(ansible_host),
+    C(ansible_user) and C(ansible_port) must be plain names and numbers, the web root and backup
+    folders safe normalised paths outside system folders, database names plain identifiers, and no
+    value may hold a newline or other control character.
   - Runs on the controller as an action plugin; nothing is sent to the court server.
   - The same rules back C(sopansible inventory check).
   - A court whose data is valid gets the fact C(pn_preflight_passed).
