@@ -1,11 +1,20 @@
-"""Read an Ansible inventory the way ansible-playbook sees it (group_vars applied)."""
+"""Read an Ansible inventory the way ansible-playbook sees it (group_vars applied).
+
+``ansible-inventory`` runs bounded: an inventory is not always the team's own work (a court
+registry, a file another office edits), and a YAML alias bomb or a vault password script that never
+answers must not hang every command. It gets SOPANSIBLE_INVENTORY_TIMEOUT seconds (DEFAULT_TIMEOUT)
+and its listing at most MAX_LISTING bytes; beyond either it is stopped with a clear error.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +22,10 @@ from sopansible.paths import PROJECT_ROOT, engine
 
 COURTS_GROUP = "courts"
 SHARED_HOSTING_GROUP = "shared_hosting"
+#: Seconds ``ansible-inventory`` may take (environment: SOPANSIBLE_INVENTORY_TIMEOUT).
+DEFAULT_TIMEOUT = 120.0
+#: Largest ``ansible-inventory --list`` output read back: a fleet of a thousand courts is a few MiB.
+MAX_LISTING = 256 * 1024 * 1024
 #: First line of an inventory written by ``sopansible inventory generate`` (its data is registry data).
 GENERATED_HEADER = "# Dibuat oleh `sopansible inventory generate`"
 _SECRET = engine("court_contract").SECRET_NAME
@@ -80,14 +93,91 @@ def _members(listing: dict, group: str, seen: set[str] | None = None) -> set[str
     return hosts
 
 
+def inventory_timeout() -> float:
+    """Seconds ``ansible-inventory`` may take: SOPANSIBLE_INVENTORY_TIMEOUT or DEFAULT_TIMEOUT."""
+    text = os.environ.get("SOPANSIBLE_INVENTORY_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86400:
+        raise InventoryError(
+            f"SOPANSIBLE_INVENTORY_TIMEOUT={text!r}: harus detik 1-86400 / must be seconds 1-86400"
+        )
+    return value
+
+
+def _limit_output(max_bytes: int):
+    def limit() -> None:  # runs in the child before exec: no file it writes grows past MAX_BYTES
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    return limit
+
+
+def _tail(handle, size: int = 65536) -> str:
+    handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, handle.tell() - size))
+    return handle.read().decode("utf-8", "replace")
+
+
+def _run_bounded(command: list[str], env: dict, source: str, timeout: float, max_listing: int) -> str:
+    """stdout of COMMAND, stopped (with its children) after TIMEOUT s or MAX_LISTING bytes."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,  # a process group: its helpers (vault scripts) stop with it
+            preexec_fn=_limit_output(max_listing),
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise InventoryError(
+                f"ansible-inventory tidak selesai dalam {timeout:g} detik / did not finish within "
+                f"{timeout:g} s: {source}\n"
+                "Mungkin bom alias YAML ('billion laughs') di berkas variabel, atau skrip kata sandi vault "
+                "yang tidak menjawab; inventori yang sangat besar: naikkan SOPANSIBLE_INVENTORY_TIMEOUT. / "
+                "Perhaps a YAML alias bomb ('billion laughs') in a variables file, or a vault password "
+                "script that never answers; for a very large inventory raise SOPANSIBLE_INVENTORY_TIMEOUT."
+            ) from None
+        finally:
+            if proc.poll() is None:  # pragma: no cover - interrupted (Ctrl-C): leave nothing behind
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if os.fstat(out.fileno()).st_size >= max_listing:  # stopped at the bound (RLIMIT_FSIZE)
+            raise InventoryError(
+                f"keluaran ansible-inventory lebih dari {max_listing // 1048576} MiB / listing larger than "
+                f"{max_listing // 1048576} MiB: {source} (bom alias YAML? / a YAML alias bomb?)"
+            )
+        if proc.returncode != 0:
+            detail = "\n".join(line for line in _tail(err).splitlines() if line.strip())
+            raise InventoryError(
+                f"inventori tidak dapat dibaca / inventory cannot be read: {source}\n{detail}"
+            )
+        out.seek(0)
+        return out.read().decode("utf-8", "replace")
+
+
 def load(
     sources: str | os.PathLike | list,
     limit: str | None = None,
     vault_password_file: str | None = None,
+    timeout: float | None = None,
+    max_listing: int = MAX_LISTING,
 ) -> Inventory:
     """Run ``ansible-inventory --list`` on SOURCES and return hosts, groups and merged variables.
 
     LIMIT is an Ansible host pattern (``pn-*:&region_pt_bengkulu:!pn-manna``), applied by Ansible.
+    TIMEOUT (seconds, default :func:`inventory_timeout`) and MAX_LISTING (bytes of output) bound
+    the run; beyond them InventoryError names the inventory.
     """
     sources = [str(s) for s in (sources if isinstance(sources, list) else [sources])]
     source = ",".join(sources)
@@ -104,11 +194,8 @@ def load(
         os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="true", ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true"
     )
     env.setdefault("ANSIBLE_CONFIG", str(PROJECT_ROOT / "ansible.cfg"))
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, check=False)
-    if proc.returncode != 0:
-        detail = "\n".join(line for line in proc.stderr.splitlines() if line.strip())
-        raise InventoryError(f"inventori tidak dapat dibaca / inventory cannot be read: {source}\n{detail}")
-    listing = json.loads(proc.stdout)
+    timeout = inventory_timeout() if timeout is None else timeout
+    listing = json.loads(_run_bounded(command, env, source, timeout, max_listing))
     hostvars = listing.get("_meta", {}).get("hostvars", {})
     groups = {name: _members(listing, name) for name in listing if name != "_meta"}
     for host in _members(listing, "all"):

@@ -9,6 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from sopansible import inventory
 from sopansible.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +113,42 @@ def test_secrets_never_leave_the_inventory():
         "court_smtp": None,
     }
     assert "rahasia" not in repr(public)
+
+
+def alias_bomb(levels: int) -> str:
+    """A court whose variables are a few hundred bytes of YAML and 10**LEVELS strings once expanded."""
+    lines = [
+        "courts:",
+        "  hosts:",
+        "    pn-a:",
+        "      court_name: Pengadilan Negeri A",
+        "      court_type: PN",
+        "      court_domain: pn-a.go.id",
+        "      court_l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
+    for level in range(1, levels):
+        lines.append(f"      court_l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_bomb_stops_at_the_timeout(tmp_path, capsys, monkeypatch):
+    # 10**9 strings: ansible-inventory would expand them for hours, with the memory growing
+    bomb = write_inventory(tmp_path, alias_bomb(9))
+    monkeypatch.setenv("SOPANSIBLE_INVENTORY_TIMEOUT", "15")
+    assert main(["--lang", "en", "inventory", "check", "-i", str(bomb)]) == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert "did not finish within 15 s" in error and str(bomb) in error
+    assert "SOPANSIBLE_INVENTORY_TIMEOUT" in error
+    monkeypatch.setenv("SOPANSIBLE_INVENTORY_TIMEOUT", "soon")
+    assert main(["inventory", "check", "-i", str(bomb)]) == 2
+    assert "must be seconds" in capsys.readouterr().err
+
+
+def test_a_listing_beyond_the_bound_is_not_read(tmp_path):
+    # 10**5 strings: a listing of about 5 MiB, more than this bound of 1 MiB
+    bomb = write_inventory(tmp_path, alias_bomb(5))
+    with pytest.raises(inventory.InventoryError, match="listing larger than 1 MiB"):
+        inventory.load(bomb, max_listing=1024 * 1024)
 
 
 def test_connection_values_and_host_names_are_checked(tmp_path, capsys):
