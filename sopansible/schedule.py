@@ -8,6 +8,10 @@ Every job takes one lock (``flock`` on ``DATA/schedule.lock``) so runs never ove
 one before it (``lock_wait`` seconds, 3 hours by default) and gives up after that. Output is appended to
 ``DATA/logs/schedule-<cycle>.log``.
 
+Every value written into a cron line or a unit (user, paths, the command's words, cycle names, times)
+is checked first (:func:`check_values`): a newline would start a line of its own (a cron job, a unit
+directive), and a user name with a space would shift the command into the user field.
+
 Cron: a marked block (``# BEGIN sopansible schedule`` ... ``# END sopansible schedule``) in a cron.d
 file (``/etc/cron.d/sopansible`` when run as root, with a user field) or in the user's crontab (through
 ``crontab -l`` / ``crontab -``). Installing again replaces the block; removing deletes only the block.
@@ -107,6 +111,74 @@ class Entry:
                 else (f"setiap tanggal {self.monthday} pukul {self.time}")
             )
         return f"every day at {self.time}" if lang == "en" else f"setiap hari pukul {self.time}"
+
+
+def _contract():
+    from sopansible.paths import engine
+
+    return engine("court_contract")
+
+
+def check_values(entries: list[Entry], job: Job, user: str | None = None) -> None:
+    """Refuse (ScheduleError naming the option) any value that cannot go safely into a cron line or a
+    systemd unit. Quoting handles spaces, quotes, ``$`` and ``%`` in paths; nothing handles a newline."""
+    contract = _contract()
+    if user is not None and not contract.is_user_name(user):
+        shown = contract.shown(user)
+        raise ScheduleError(
+            f"--user: '{shown}' bukan nama pengguna yang sah (huruf, angka, '_', '.', '-'; "
+            "tidak diawali '-'; tanpa spasi atau baris baru)",
+            f"--user: '{shown}' is not a valid user name (letters, digits, '_', '.', '-'; "
+            "not starting with '-'; no spaces or newlines)",
+        )
+    words = [
+        ("--inventory", str(job.inventory)),
+        ("SOPANSIBLE_DATA", str(job.data_dir)),
+        ("SOPANSIBLE_HOME", str(job.project)),
+        ("flock", job.flock),
+    ] + [("sopansible", str(word)) for word in job.executable]
+    for label, value in words:
+        if contract.has_control(value) or not value:
+            raise ScheduleError(
+                f"{label}: '{contract.shown(value)}' berisi baris baru atau karakter kendali; tidak dapat "
+                "ditulis ke berkas cron atau unit systemd",
+                f"{label}: '{contract.shown(value)}' holds a newline or control character; it cannot go into "
+                "a cron file or systemd unit",
+            )
+    for label, path in (
+        ("--inventory", job.inventory),
+        ("SOPANSIBLE_DATA", job.data_dir),
+        ("SOPANSIBLE_HOME", job.project),
+    ):
+        if not Path(path).is_absolute():
+            raise ScheduleError(
+                f"{label}: '{path}' harus path absolut", f"{label}: '{path}' must be an absolute path"
+            )
+    if (
+        isinstance(job.lock_wait, bool)
+        or not isinstance(job.lock_wait, int)
+        or not 0 <= job.lock_wait <= 86400
+    ):
+        raise ScheduleError("--lock-wait harus 0-86400 detik", "--lock-wait must be 0-86400 seconds")
+    if job.lang not in ("id", "en"):
+        raise ScheduleError(f"--lang: '{contract.shown(str(job.lang))}' (id | en)")
+    for entry in entries:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", str(entry.cycle)):
+            name = contract.shown(str(entry.cycle))
+            raise ScheduleError(
+                f"siklus '{name}': nama tidak sah (huruf kecil, angka, '_', '-')",
+                f"cycle '{name}': not a valid name (lower-case letters, digits, '_', '-')",
+            )
+        numbers = (entry.hour, entry.minute, entry.weekday, entry.monthday)
+        if (
+            entry.frequency not in FREQUENCIES
+            or any(isinstance(n, bool) or not isinstance(n, int) for n in numbers)
+            or not (0 <= entry.hour <= 23 and 0 <= entry.minute <= 59)
+            or not (0 <= entry.weekday <= 6 and 1 <= entry.monthday <= 28)
+        ):
+            raise ScheduleError(
+                f"jadwal {entry.cycle} tidak sah: {entry!r}", f"invalid schedule of {entry.cycle}: {entry!r}"
+            )
 
 
 # -- options ---------------------------------------------------------------------------------------------
@@ -274,6 +346,7 @@ CRON_FIELDS = (
 
 
 def cron_block(entries: list[Entry], job: Job, user: str | None, lang: str = "id") -> list[str]:
+    check_values(entries, job, user)
     lines = [BEGIN, MARKER]
     for entry in entries:
         lines.append(f"# {entry.cycle}: {entry.describe('en')} / {entry.describe('id')}")
@@ -482,6 +555,7 @@ def systemd_env(value: str) -> str:
 
 def unit_files(entries: list[Entry], job: Job) -> dict[str, str]:
     """{file name: content} of the service and timer of every entry."""
+    check_values(entries, job)
     files = {}
     for entry in entries:
         name = f"sopansible-{entry.cycle}"

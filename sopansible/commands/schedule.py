@@ -116,10 +116,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             cron = sched.CronTarget(args.cron_file)
         if args.action == "install":
-            if not 0 <= args.lock_wait <= 86400:
-                raise sched.ScheduleError(
-                    "--lock-wait harus 0-86400 detik", "--lock-wait must be 0-86400 seconds"
-                )
             entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
             job = sched.default_job(args.inventory, pdf=args.pdf, lock_wait=args.lock_wait, lang=lang)
             if args.dry_run:

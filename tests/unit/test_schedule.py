@@ -339,3 +339,62 @@ def test_cli_install_show_remove(tmp_path, inventory, capsys):
     assert cli.main(bad_wait) == 2
     assert cron.read_text() == OTHER
     assert Path(cron).exists()
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "sopadmin\n* * * * * root touch /tmp/pn-website-pwned",  # a cron line of its own
+        "root touch /tmp/pn-website-pwned #",  # the command moves into the user field
+        "-root",
+    ],
+)
+def test_a_user_cannot_add_cron_lines(tmp_path, inventory, capsys, user):
+    cron = tmp_path / "sopansible.cron"
+    cron.write_text(OTHER)
+    argv = ["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), f"--user={user}"]
+    assert cli.main(["--lang", "en", *argv]) == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert "--user:" in error and "is not a valid user name" in error
+    assert cron.read_text() == OTHER
+    assert cli.main(["--lang", "en", *argv, "--dry-run"]) == 2
+    assert "pwned" not in capsys.readouterr().out
+
+
+def test_a_newline_in_a_path_adds_no_cron_line_or_unit_directive(tmp_path, capsys):
+    folder = tmp_path / "inv\n* * * * * root touch pn-website-pwned #"
+    folder.mkdir()
+    (folder / "hosts.yml").write_text("all: {}\n")
+    cron = tmp_path / "sopansible.cron"
+    cron.write_text(OTHER)
+    argv = [
+        "schedule",
+        "install",
+        "-i",
+        str(folder / "hosts.yml"),
+        "--cron-file",
+        str(cron),
+        "--user",
+        "root",
+    ]
+    assert cli.main(["--lang", "en", *argv]) == 2
+    error = capsys.readouterr().err
+    assert "--inventory:" in error and "holds a newline or control character" in error
+    assert "\\x0a" in error and cron.read_text() == OTHER
+    units = tmp_path / "units"
+    assert cli.main(["schedule", "install", "-i", str(folder / "hosts.yml"), "--unit-dir", str(units)]) == 2
+    assert "baris baru" in capsys.readouterr().err and not units.exists()
+
+    # the data folder (SOPANSIBLE_DATA) and the command's words go into the lines as well
+    good = tmp_path / "hosts.yml"
+    good.write_text("all: {}\n")
+    data = tmp_path / "data\nExecStartPre=touch pn-website-pwned"
+    job = sched.default_job(good, data_dir=data)
+    with pytest.raises(sched.ScheduleError, match="SOPANSIBLE_DATA"):
+        sched.unit_files(sched.plan_entries(["harian"]), job)
+    job = sched.default_job(good, data_dir=tmp_path / "data", executable=["/usr/bin/sopansible\nX=1"])
+    with pytest.raises(sched.ScheduleError, match="sopansible: "):
+        sched.cron_block(sched.plan_entries(["harian"]), job, "root")
+    entry = sched.Entry("harian\n* * * * * root id", "daily", 2, 30)
+    with pytest.raises(sched.ScheduleError, match="nama tidak sah"):
+        sched.cron_block([entry], sched.default_job(good, data_dir=tmp_path / "data"), "root")
