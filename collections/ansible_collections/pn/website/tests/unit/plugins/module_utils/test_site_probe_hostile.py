@@ -13,17 +13,16 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.pn.website.plugins.module_utils import site_probe as sp
 from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.hostile_servers import RawServer
 
 KEYWORD = "Pengadilan Negeri Uji"
 HONEST = (
@@ -32,58 +31,9 @@ HONEST = (
 ).encode()
 
 
-class RawServer:
-    """A loopback TCP server; ``respond(conn)`` answers each connection in its own thread."""
-
-    def __init__(self, respond, tls=None):
-        self.respond = respond
-        self.tls = tls
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.sent = 0  # bytes the hostile answers got out
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn):
-        try:
-            if self.tls is not None:
-                conn = self.tls.wrap_socket(conn, server_side=True)
-            _read_request(conn)
-            self.respond(self, conn)
-        except OSError:
-            pass  # the probe hung up: what a bounded client does
-        finally:
-            conn.close()
-
-    def send(self, conn, data):
-        conn.sendall(data)
-        self.sent += len(data)
-
-    def site(self, name):
-        scheme = "https" if self.tls is not None else "http"
-        return {"name": name, "url": "%s://127.0.0.1:%d/" % (scheme, self.port), "keyword": KEYWORD}
-
-    def stop(self):
-        self.sock.close()
-
-
-def _read_request(conn):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        piece = conn.recv(4096)
-        if not piece:
-            break
-        data += piece
+def _site(server, name):
+    scheme = "https" if server.tls is not None else "http"
+    return {"name": name, "url": "%s://127.0.0.1:%d/" % (scheme, server.port), "keyword": KEYWORD}
 
 
 def _honest(server, conn):
@@ -120,7 +70,6 @@ OPTIONS = {
 _MEASURE = r"""
 import json, resource, sys
 from ansible_collections.pn.website.plugins.module_utils import site_probe as sp
-from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs
 sites, options = json.loads(sys.argv[1])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 results = sp.probe(sites, options)
@@ -146,7 +95,7 @@ def _huge_chunk(server, conn):
 def test_a_huge_chunk_is_cut_at_the_body_cap_and_memory_stays_small(servers):
     hostile = servers(_huge_chunk)
     honest = servers(_honest)
-    sites = [hostile.site("hostile"), honest.site("honest")]
+    sites = [_site(hostile, "hostile"), _site(honest, "honest")]
     env = dict(os.environ, PYTHONPATH=str(Path(sp.__file__).resolve().parents[5]))
     proc = subprocess.run(
         [sys.executable, "-c", _MEASURE, json.dumps([sites, OPTIONS])],
@@ -197,7 +146,7 @@ def _endless_status_line(server, conn):
 def test_header_floods_are_refused(servers, respond, message):
     hostile = servers(respond)
     honest = servers(_honest)
-    bad, good = sp.probe([hostile.site("hostile"), honest.site("honest")], OPTIONS)
+    bad, good = sp.probe([_site(hostile, "hostile"), _site(honest, "honest")], OPTIONS)
     assert bad["reachable"] is False and bad["reason"] == "http"
     assert message in bad["error"]
     assert good["reachable"] and good["keyword"]["found"]
@@ -208,7 +157,7 @@ def _bad_chunk_size(server, conn):
 
 
 def test_a_negative_chunk_size_is_a_malformed_body(servers):
-    bad = sp.probe([servers(_bad_chunk_size).site("hostile")], OPTIONS)[0]
+    bad = sp.probe([_site(servers(_bad_chunk_size), "hostile")], OPTIONS)[0]
     assert bad["reason"] == "http" and bad["error"] == "malformed chunked body"
 
 
@@ -224,7 +173,7 @@ def _gzip_bomb(server, conn):
 
 
 def test_a_compression_bomb_stops_at_the_cap_and_says_so(servers):
-    bad = sp.probe([servers(_gzip_bomb).site("bomb")], OPTIONS)[0]
+    bad = sp.probe([_site(servers(_gzip_bomb), "bomb")], OPTIONS)[0]
     assert bad["reachable"] and bad["keyword"]["found"]
     assert bad["content"]["truncated"] is True
 
@@ -241,7 +190,7 @@ def _punycode_page(server, conn):
 
 
 def test_a_charset_that_is_no_web_charset_is_read_as_utf8(servers):
-    result = sp.probe([servers(_punycode_page).site("puny")], OPTIONS)[0]
+    result = sp.probe([_site(servers(_punycode_page), "puny")], OPTIONS)[0]
     assert result["reachable"] and result["content"]["title"] == KEYWORD
     assert result["keyword"]["found"] is True
 
@@ -253,7 +202,7 @@ def test_certificate_names_are_capped(servers, tmp_path):
     cert_path, key_path = certs.write_pem(tmp_path, "many", key, cert)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
-    result = sp.probe([servers(_honest, tls=context).site("many-names")], OPTIONS)[0]
+    result = sp.probe([_site(servers(_honest, tls=context), "many-names")], OPTIONS)[0]
     tls = result["tls"]
     assert tls["verified"] is False and tls["reason"] == "self-signed"
     assert tls["san_count"] == 2000 and tls["san"] == names[: sp.MAX_CERT_NAMES]
