@@ -43,7 +43,10 @@ from typing import Any
 
 import yaml
 
+from sopansible.paths import engine
 from sopansible.store import HistoryStore, StoreError, now_iso
+
+_redact = engine("redact")
 
 SITE_RULES = ("unavailable", "defacement", "gambling-spam")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
@@ -432,7 +435,7 @@ def _digest(value: Any) -> str:
 
 
 def _clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
-    text = " ".join(str(text or "").split())
+    text = _redact.redact_text(" ".join(str(text or "").split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -692,7 +695,8 @@ def compose(delivery: Delivery, run: Mapping[str, Any], config: Config, lang: st
     lines = []
     for item in delivery.items:
         title = _title(item, t, config.renewal_days)
-        lines.append((t[item.status], title, item.target, item.message))
+        # The target comes from court results (messages are redacted by _clip): no URL password.
+        lines.append((t[item.status], title, _redact.redact_text(item.target), item.message))
     link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
     text_lines = [heading, ""]
     html_lines = [f"<b>{html.escape(heading)}</b>", ""]
@@ -735,12 +739,12 @@ class _RedactSecrets(logging.Filter):
         self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            if any(secret in text for secret in self.secrets):
-                for secret in self.secrets:
-                    text = text.replace(secret, "***")
-                record.msg, record.args = text, None
+        text = record.getMessage()
+        clean = _redact.redact_text(text)
+        for secret in self.secrets:
+            clean = clean.replace(secret, "***")
+        if clean != text:
+            record.msg, record.args = clean, None
         return True
 
 
@@ -753,7 +757,7 @@ def _scrub(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return _redact.redact_text(text)
 
 
 def send_email(config: EmailConfig, delivery: Delivery) -> dict:
