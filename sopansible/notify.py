@@ -319,9 +319,21 @@ def _email_config(data: Any, where: str, base: Path | None) -> EmailConfig:
     if not isinstance(sender, str) or "@" not in sender:
         raise _err(f"{where}.from", "wajib diisi (alamat pengirim)", "is required (the sender address)")
     use_ssl = _bool(data.get("ssl"), f"{where}.ssl", False)
-    starttls = _bool(data.get("starttls"), f"{where}.starttls", False)
+    username = data.get("username")
+    if username is not None and not isinstance(username, str):
+        raise _err(f"{where}.username", "harus berupa teks", "must be a string")
+    # A password never travels in clear: with a username, STARTTLS is the default (ssl: true is the
+    # other choice) and turning both off is refused.
+    starttls = _bool(data.get("starttls"), f"{where}.starttls", bool(username) and not use_ssl)
     if use_ssl and starttls:
         raise _err(where, "pilih salah satu: ssl atau starttls", "choose one of ssl or starttls")
+    if username and not (use_ssl or starttls):
+        raise _err(
+            f"{where}.starttls",
+            "username diisi: kata sandi tidak pernah dikirim tanpa enkripsi, "
+            "pakai starttls: true atau ssl: true",
+            "a username is set: the password is never sent unencrypted, use starttls: true or ssl: true",
+        )
     port = int(
         _number(data.get("port"), f"{where}.port", 465 if use_ssl else (587 if starttls else 25), 1, 65535)
     )
@@ -338,9 +350,6 @@ def _email_config(data: Any, where: str, base: Path | None) -> EmailConfig:
             raise _err(
                 f"{where}.to", f"'{address}' bukan alamat e-mail", f"'{address}' is not an e-mail address"
             )
-    username = data.get("username")
-    if username is not None and not isinstance(username, str):
-        raise _err(f"{where}.username", "harus berupa teks", "must be a string")
     password = read_secret(data, "password", "SOPANSIBLE_SMTP_PASSWORD", where, base)
     if username and not password:
         raise _err(
@@ -781,6 +790,11 @@ def send_email(config: EmailConfig, delivery: Delivery) -> dict:
         subtype="html",
     )
     where = f"SMTP {config.host}:{config.port}"
+    if config.username and not (config.ssl or config.starttls):
+        raise NotifyError(
+            f"{where}: kata sandi tidak dikirim tanpa enkripsi (pakai starttls atau ssl)",
+            f"{where}: the password is never sent unencrypted (use starttls or ssl)",
+        )
     context = ssl.create_default_context(cafile=config.cafile) if (config.ssl or config.starttls) else None
     try:
         if config.ssl:
@@ -792,6 +806,12 @@ def send_email(config: EmailConfig, delivery: Delivery) -> dict:
         with client:
             client.ehlo()
             if config.starttls:
+                if not client.has_extn("starttls"):
+                    raise NotifyError(
+                        f"{where}: server tidak menawarkan STARTTLS; kata sandi tidak dikirim tanpa enkripsi",
+                        f"{where}: the server does not offer STARTTLS; "
+                        "the password is never sent unencrypted",
+                    )
                 client.starttls(context=context)
                 client.ehlo()
             if config.username:
