@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import resource
 import ssl
 import subprocess
 import sys
@@ -22,7 +23,10 @@ import pytest
 
 from ansible_collections.pn.website.plugins.module_utils import site_probe as sp
 from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs
-from ansible_collections.pn.website.tests.unit.plugins.module_utils.hostile_servers import RawServer
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.hostile_servers import (
+    RawServer,
+    read_until,
+)
 
 KEYWORD = "Pengadilan Negeri Uji"
 HONEST = (
@@ -48,8 +52,8 @@ def _honest(server, conn):
 def servers():
     started = []
 
-    def start(respond, tls=None):
-        server = RawServer(respond, tls)
+    def start(respond, tls=None, **kwargs):
+        server = RawServer(respond, tls, **kwargs)
         started.append(server)
         return server
 
@@ -206,3 +210,54 @@ def test_certificate_names_are_capped(servers, tmp_path):
     tls = result["tls"]
     assert tls["verified"] is False and tls["reason"] == "self-signed"
     assert tls["san_count"] == 2000 and tls["san"] == names[: sp.MAX_CERT_NAMES]
+
+
+# Markup that made the old page parser take time quadratic (or worse) in the page's size: start tags
+# that never close, with and without quotes, script and style blocks that never open, a feed date
+# followed by white space. Each part is a few hundred KB; the parser ran on the controller's event
+# loop, where no timeout can stop it, for hours.
+STALLING = (
+    b"<a x " * 60000
+    + b'<a x="' * 50000
+    + b"<script " * 30000
+    + b"<style>a{" * 30000
+    + b"<title>" * 40000
+    + b"<pubDate>"
+    + b" " * 300000
+)
+CPU_SECONDS = 120  # far above what the page needs (a few seconds), far below what it took
+
+
+# A feed whose date is followed by white space and no closing tag (cubic time in the old pattern).
+STALLING_FEED = b'<?xml version="1.0"?><rss><channel><item><pubDate>' + b" " * 300000 + b"x"
+
+
+def _stalling_page(server, conn):
+    request_line = read_until(conn, b"\r\n\r\n").split(b"\r\n", 1)[0]
+    body = STALLING_FEED if b" /rss.xml " in request_line else HONEST + STALLING
+    server.send(
+        conn,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n%s" % (len(body), body),
+    )
+
+
+def _cpu_limit():
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+
+
+def test_a_page_built_to_stall_the_parser_is_read_in_linear_time(servers):
+    """The probe runs in a child process with a CPU-time cap (not a clock): a parser that needs
+    quadratic time is stopped by the kernel instead of holding the test for hours."""
+    site = _site(servers(_stalling_page, until=None), "stalling")
+    env = dict(os.environ, PYTHONPATH=str(Path(sp.__file__).resolve().parents[5]))
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, json.dumps([[site], dict(OPTIONS, freshness=True)])],
+        capture_output=True,
+        env=env,
+        preexec_fn=_cpu_limit,
+    )
+    assert proc.returncode == 0, "the page analysis used more than %d CPU seconds" % CPU_SECONDS
+    result = json.loads(proc.stdout)["results"][0]
+    assert result["reachable"] and result["keyword"]["found"] and result["content"]["title"] == KEYWORD
+    assert result["freshness"]["feed_url"].endswith("/rss.xml")  # the stalling feed was read too
