@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sopansible.paths import PROJECT_ROOT, engine
 
+_redact = engine("redact")
+
 COURTS_GROUP = "courts"
 SHARED_HOSTING_GROUP = "shared_hosting"
 #: Seconds ``ansible-inventory`` may take (environment: SOPANSIBLE_INVENTORY_TIMEOUT).
@@ -73,7 +75,7 @@ def redact(value):
         return {k: redact(v) for k, v in value.items() if not (isinstance(k, str) and _SECRET.search(k))}
     if isinstance(value, list):
         return [redact(item) for item in value]
-    return value
+    return _redact.redact_text(value)  # e.g. a repository URL with user:password@
 
 
 def _ansible_bin(name: str) -> str:

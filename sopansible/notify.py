@@ -43,7 +43,10 @@ from typing import Any
 
 import yaml
 
+from sopansible.paths import engine
 from sopansible.store import HistoryStore, StoreError, now_iso
+
+_redact = engine("redact")
 
 SITE_RULES = ("unavailable", "defacement", "gambling-spam")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
@@ -316,9 +319,21 @@ def _email_config(data: Any, where: str, base: Path | None) -> EmailConfig:
     if not isinstance(sender, str) or "@" not in sender:
         raise _err(f"{where}.from", "wajib diisi (alamat pengirim)", "is required (the sender address)")
     use_ssl = _bool(data.get("ssl"), f"{where}.ssl", False)
-    starttls = _bool(data.get("starttls"), f"{where}.starttls", False)
+    username = data.get("username")
+    if username is not None and not isinstance(username, str):
+        raise _err(f"{where}.username", "harus berupa teks", "must be a string")
+    # A password never travels in clear: with a username, STARTTLS is the default (ssl: true is the
+    # other choice) and turning both off is refused.
+    starttls = _bool(data.get("starttls"), f"{where}.starttls", bool(username) and not use_ssl)
     if use_ssl and starttls:
         raise _err(where, "pilih salah satu: ssl atau starttls", "choose one of ssl or starttls")
+    if username and not (use_ssl or starttls):
+        raise _err(
+            f"{where}.starttls",
+            "username diisi: kata sandi tidak pernah dikirim tanpa enkripsi, "
+            "pakai starttls: true atau ssl: true",
+            "a username is set: the password is never sent unencrypted, use starttls: true or ssl: true",
+        )
     port = int(
         _number(data.get("port"), f"{where}.port", 465 if use_ssl else (587 if starttls else 25), 1, 65535)
     )
@@ -335,9 +350,6 @@ def _email_config(data: Any, where: str, base: Path | None) -> EmailConfig:
             raise _err(
                 f"{where}.to", f"'{address}' bukan alamat e-mail", f"'{address}' is not an e-mail address"
             )
-    username = data.get("username")
-    if username is not None and not isinstance(username, str):
-        raise _err(f"{where}.username", "harus berupa teks", "must be a string")
     password = read_secret(data, "password", "SOPANSIBLE_SMTP_PASSWORD", where, base)
     if username and not password:
         raise _err(
@@ -432,7 +444,7 @@ def _digest(value: Any) -> str:
 
 
 def _clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
-    text = " ".join(str(text or "").split())
+    text = _redact.redact_text(" ".join(str(text or "").split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -692,7 +704,8 @@ def compose(delivery: Delivery, run: Mapping[str, Any], config: Config, lang: st
     lines = []
     for item in delivery.items:
         title = _title(item, t, config.renewal_days)
-        lines.append((t[item.status], title, item.target, item.message))
+        # The target comes from court results (messages are redacted by _clip): no URL password.
+        lines.append((t[item.status], title, _redact.redact_text(item.target), item.message))
     link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
     text_lines = [heading, ""]
     html_lines = [f"<b>{html.escape(heading)}</b>", ""]
@@ -735,12 +748,12 @@ class _RedactSecrets(logging.Filter):
         self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            if any(secret in text for secret in self.secrets):
-                for secret in self.secrets:
-                    text = text.replace(secret, "***")
-                record.msg, record.args = text, None
+        text = record.getMessage()
+        clean = _redact.redact_text(text)
+        for secret in self.secrets:
+            clean = clean.replace(secret, "***")
+        if clean != text:
+            record.msg, record.args = clean, None
         return True
 
 
@@ -753,7 +766,7 @@ def _scrub(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return _redact.redact_text(text)
 
 
 def send_email(config: EmailConfig, delivery: Delivery) -> dict:
@@ -777,6 +790,11 @@ def send_email(config: EmailConfig, delivery: Delivery) -> dict:
         subtype="html",
     )
     where = f"SMTP {config.host}:{config.port}"
+    if config.username and not (config.ssl or config.starttls):
+        raise NotifyError(
+            f"{where}: kata sandi tidak dikirim tanpa enkripsi (pakai starttls atau ssl)",
+            f"{where}: the password is never sent unencrypted (use starttls or ssl)",
+        )
     context = ssl.create_default_context(cafile=config.cafile) if (config.ssl or config.starttls) else None
     try:
         if config.ssl:
@@ -788,6 +806,12 @@ def send_email(config: EmailConfig, delivery: Delivery) -> dict:
         with client:
             client.ehlo()
             if config.starttls:
+                if not client.has_extn("starttls"):
+                    raise NotifyError(
+                        f"{where}: server tidak menawarkan STARTTLS; kata sandi tidak dikirim tanpa enkripsi",
+                        f"{where}: the server does not offer STARTTLS; "
+                        "the password is never sent unencrypted",
+                    )
                 client.starttls(context=context)
                 client.ehlo()
             if config.username:

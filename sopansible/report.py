@@ -18,6 +18,8 @@ import datetime as _dt
 import hashlib
 import html
 import json
+import logging
+import math
 import multiprocessing
 import re
 import shutil
@@ -33,8 +35,12 @@ import jinja2
 from sopansible import svgplot
 from sopansible.catalogue import Catalogue, CatalogueError, format_seconds
 from sopansible.catalogue import load as load_catalogue
+from sopansible.paths import engine
 from sopansible.store import SEVERITY_RANK, STATUS_RANK, HistoryStore, parse_iso
 
+_redact = engine("redact")
+
+_LOG = logging.getLogger(__name__)
 SCHEMA = "sopansible.report/1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGS = ("id", "en")
@@ -116,6 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yes": "Ya",
         "no_": "Tidak",
         "no_data": "Belum ada data",
+        "report_failed": "Laporan pengadilan ini tidak dapat dibuat dari riwayatnya",
         "no_courts": "Belum ada data pengadilan. Jalankan `sopansible run harian` terlebih dahulu.",
         "chart_availability": "Ketersediaan harian (%)",
         "chart_response": "Waktu respons (ms)",
@@ -215,6 +222,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no_": "No",
         "no_data": "No data yet",
+        "report_failed": "This court's report could not be made from its history",
         "no_courts": "No court data yet. Run `sopansible run harian` first.",
         "chart_availability": "Daily availability (%)",
         "chart_response": "Response time (ms)",
@@ -572,6 +580,8 @@ def format_number(value: Any, lang: str = "id") -> str:
         return "-"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    if not math.isfinite(value):
+        return "-"
     text = f"{value:,}" if isinstance(value, int) or value == int(value) else f"{value:,.1f}"
     if isinstance(value, float) and value == int(value):
         text = f"{int(value):,}"
@@ -591,6 +601,14 @@ def format_bytes(value: Any) -> str:
     return str(value)  # pragma: no cover
 
 
+def _number(value: Any) -> int | float | None:
+    """A finite number, or None for anything else (text, booleans, NaN): history rows come from court
+    servers and older versions, and one bad value must not stop a report."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _clip(value: Any, limit: int = TEXT_LIMIT) -> str:
     if value is None:
         return "-"
@@ -599,14 +617,10 @@ def _clip(value: Any, limit: int = TEXT_LIMIT) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+):[^@\s/]+@")
-
-
 def redact_url(value: Any) -> Any:
-    """Hide passwords in URLs anywhere in a text (``rest:https://user:secret@host/`` -> ``user:***@``)."""
-    if not isinstance(value, str):
-        return value
-    return _URL_PASSWORD.sub(r"\1:***@", value)
+    """Hide credentials anywhere in a text: URL passwords (``rest:https://user:secret@host/`` ->
+    ``user:***@``), secret query parameters and bot tokens (the ``redact`` engine)."""
+    return _redact.redact_text(value)
 
 
 def slug(court: str) -> str:
@@ -672,7 +686,7 @@ def _hide_secret(key: str, value: Any) -> Any:
     """Mask values of secret-looking keys and passwords inside URLs, at any depth."""
     if _SECRET_KEY.search(key) and value not in (None, ""):
         return "***"
-    if isinstance(value, str) and "@" in value:
+    if isinstance(value, str):
         return redact_url(value)
     if isinstance(value, Mapping):
         return {k: _hide_secret(str(k), v) for k, v in value.items()}
@@ -756,8 +770,9 @@ class _FleetData:
     """Everything the reports need, fetched with one query per need for all courts."""
 
     def __init__(self, store: HistoryStore, courts: list[str] | None, since: str, week: str) -> None:
-        self.latest = store.latest_all(courts)
-        self.open_findings = store.open_findings_all(courts)
+        # Rows recorded before the store masked credentials are masked here (the redact engine).
+        self.latest = _redact.redact_data(store.latest_all(courts))
+        self.open_findings = _redact.redact_data(store.open_findings_all(courts))
         self.w1 = store.series("W1", ("available", "reachable", "response_ms"), courts, since)
         for points in self.w1.values():  # the probe engine says "reachable"; both spellings are read
             for point in points:
@@ -765,9 +780,15 @@ class _FleetData:
                     point["available"] = point.pop("reachable")
                 else:
                     point.pop("reachable")
+                if point["available"] not in (None, 0, 1):  # JSON booleans come back as 1/0
+                    point["available"] = None
+                point["response_ms"] = _number(point["response_ms"])
         self.w2 = store.series("W2", ("snapshot_id", "size_bytes"), courts, since)
+        for points in self.w2.values():
+            for point in points:
+                point["size_bytes"] = _number(point["size_bytes"])
         self.findings_per_day = store.findings_per_day(courts, since)
-        self.troubleshooting = store.troubleshooting_all(courts, since)
+        self.troubleshooting = _redact.redact_data(store.troubleshooting_all(courts, since))
         self.attack = store.finding_counts(courts, week, activity="W3")
         self.status_counts = store.status_counts(courts, since)
         self.last_backup = store.last_success("W2", courts)
@@ -958,6 +979,41 @@ class _CourtJob:
         self.out, self.renderer = out, renderer
 
     def render(self, name: str) -> dict:
+        try:
+            return self._render(name)
+        except Exception as exc:  # noqa: BLE001 - one court's history never stops the fleet's reports
+            _LOG.exception("report of %s", name)
+            return self._failed(name, exc)
+
+    def _failed(self, name: str, exc: Exception) -> dict:
+        """A page that says why, and a dashboard row that shows the court as failed."""
+        text = f"{MESSAGES[self.lang]['report_failed']}: {type(exc).__name__}: {_clip(str(exc), 300)}"
+        court_dir = self.out / slug(name)
+        _write(court_dir / "laporan.json", json.dumps({"schema": SCHEMA, "court": name, "error": text}))
+        _write(
+            court_dir / "laporan.html",
+            f"<!doctype html><meta charset=utf-8><title>{html.escape(name)}</title>"
+            f"<h1>{html.escape(name)}</h1><p>{html.escape(text)}</p>",
+        )
+        return {
+            "court": name,
+            "name": name,
+            "type": None,
+            "region": None,
+            "domain": None,
+            "href": quote(slug(name)) + "/laporan.html",
+            "status": "failed",
+            "status_label": f"{STATUS_LABELS[self.lang]['failed']}: {MESSAGES[self.lang]['report_failed']}",
+            "availability_pct": None,
+            "backup_age_days": None,
+            "open_findings": 0,
+            "worst_severity": None,
+            "renewal_days_left": None,
+            "renewal_kind": None,
+            "last_checked": None,
+        }
+
+    def _render(self, name: str) -> dict:
         context = court_context(
             name,
             self.known.get(name, {}),
@@ -1035,13 +1091,13 @@ def court_context(
     availability = (
         round(100 * sum(1 for p in checks if p.get("available")) / len(checks), 1) if checks else None
     )
-    responses = [p["response_ms"] for p in w1 if isinstance(p.get("response_ms"), int | float)]
+    responses = [p["response_ms"] for p in w1 if p.get("response_ms") is not None]
     backups = [p for p in w2 if p.get("snapshot_id") and p.get("status") in ("ok", "warning")]
     last_backup = backups[-1] if backups else None
     if last_backup is None and name in data.last_backup:  # the last good backup is older than the period
         good = data.last_backup[name]
         outputs = good["outputs"] if isinstance(good["outputs"], Mapping) else {}
-        last_backup = {"t": good["started"], "size_bytes": outputs.get("size_bytes")}
+        last_backup = {"t": good["started"], "size_bytes": _number(outputs.get("size_bytes"))}
     backup_age = _days_between(now, parse_iso(last_backup["t"])) if last_backup else None
     renewal = _nearest_renewal(latest, court_data, now.date())
     worst_sev = max((f["severity"] for f in open_findings), key=_severity_rank, default=None)
@@ -1092,10 +1148,11 @@ def court_context(
         "court": {
             "id": name,
             "slug": slug(name),
-            "name": court_data.get("court_name") or name,
-            "type": court_data.get("court_type"),
-            "region": court_data.get("court_region"),
-            "domain": court_data.get("court_domain"),
+            # text, whatever the recorded inventory held: the dashboard groups and sorts by these
+            "name": _label_text(court_data.get("court_name")) or name,
+            "type": _label_text(court_data.get("court_type")),
+            "region": _label_text(court_data.get("court_region")),
+            "domain": _label_text(court_data.get("court_domain")),
             "url": court_data.get("court_url")
             or (f"https://{court_data['court_domain']}/" if court_data.get("court_domain") else None),
         },
@@ -1130,6 +1187,12 @@ def court_context(
         },
         "labels": {"no_data": msgs["no_data"]},
     }
+
+
+def _label_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return _clip(value, 120)
 
 
 def _per_day(counts: Mapping[str, int], start_day: _dt.date, days: int) -> list[tuple[str, int]]:

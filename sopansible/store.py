@@ -49,12 +49,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sopansible.paths import engine
+
+_redact = engine("redact")
 
 STATUSES = ("ok", "warning", "critical", "failed", "unreachable")
 STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
@@ -499,7 +504,12 @@ class HistoryStore:
         duration = record.get("duration_s")
         if duration is None and finished:
             duration = (parse_iso(finished) - parse_iso(started)).total_seconds()
-        if duration is not None and (not isinstance(duration, int | float) or duration < 0):
+        if duration is not None and (
+            isinstance(duration, bool)
+            or not isinstance(duration, int | float)
+            or not math.isfinite(duration)
+            or duration < 0
+        ):
             raise StoreError(f"catatan troubleshooting: duration_s harus angka >= 0, bukan {duration!r}")
         actions = record.get("actions") or []
         if isinstance(actions, str):
@@ -515,7 +525,7 @@ class HistoryStore:
             "court": record["court"],
             "activity": activity,
             "problem": record["problem"],
-            "evidence_json": _dumps(record.get("evidence")),
+            "evidence_json": _dumps(_clean_json(record.get("evidence"), "evidence", {})),
             "actions_json": _dumps([str(a) for a in actions]),
             "who": record.get("who"),
             "third_party_json": _dumps(record.get("third_party")),
@@ -653,7 +663,12 @@ class HistoryStore:
         """Values of ``outputs.<field>`` (dotted paths allowed) of one activity over time, per court,
         oldest first; each point also has ``t`` (start), ``status`` and ``duration_s``. JSON booleans
         come back as 1/0, objects and lists as JSON text."""
-        columns = "".join(f", json_extract(outputs_json, :f{i}) AS f{i}" for i in range(len(fields)))
+        # A row written before values were checked may hold NaN, which SQLite's JSON functions reject:
+        # such a row gives nulls instead of failing the whole query (every court's report).
+        columns = "".join(
+            f", CASE WHEN json_valid(outputs_json) THEN json_extract(outputs_json, :f{i}) END AS f{i}"
+            for i in range(len(fields))
+        )
         params: dict[str, Any] = {f"f{i}": "$." + name for i, name in enumerate(fields)}
         params.update(
             activity=activity, courts=_courts_param(courts), since=to_iso(since, "since") if since else None
@@ -833,6 +848,103 @@ def worst_status(statuses: Iterable[str]) -> str:
     return worst
 
 
+# Output fields that reports, charts and sorting compute with: stored as a number or null, whatever
+# a court or a run sent. Booleans likewise. A value that is neither is dropped and flagged.
+NUMERIC_OUTPUTS = (
+    "response_ms",
+    "ttfb_ms",
+    "size_bytes",
+    "bandwidth_bytes",
+    "bytes",
+    "data_added",
+    "files",
+    "days_left",
+    "tls_days_left",
+    "content_age_days",
+    "http_status",
+    "availability_pct",
+)
+BOOLEAN_OUTPUTS = ("available", "reachable", "tls_valid", "keyword_found")
+INVALID_RULE = "result-invalid"
+MAX_DEPTH = 64
+
+
+def _clean_number(value: Any) -> tuple[Any, bool]:
+    """(a finite int/float or None, whether the value was usable); numeric text becomes a number."""
+    if value is None:
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, int):
+        return value, True
+    if isinstance(value, float):
+        return (value, True) if math.isfinite(value) else (None, False)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None, False
+        if math.isfinite(number):
+            return (int(number) if number.is_integer() and "." not in value else number), True
+    return None, False
+
+
+def _clean_json(value: Any, where: str, problems: dict[str, str], depth: int = 0) -> Any:
+    """``value`` as strict JSON for the store: credentials in text masked (the ``redact`` engine),
+    NaN and infinities (which SQLite's JSON functions reject) replaced by null, nesting bounded."""
+    if isinstance(value, str):
+        return _redact.redact_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        problems[where] = repr(value)
+        return None
+    if depth >= MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+        problems[where] = f"lebih dari {MAX_DEPTH} tingkat"
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _clean_json(v, f"{where}.{k}", problems, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v, f"{where}[{i}]", problems, depth + 1) for i, v in enumerate(value)]
+    return value
+
+
+def _clean_outputs(outputs: Any, problems: dict[str, str]) -> Any:
+    outputs = _clean_json(outputs, "outputs", problems)
+    if not isinstance(outputs, dict):
+        return outputs
+    for name in NUMERIC_OUTPUTS:
+        if name in outputs:
+            number, ok = _clean_number(outputs[name])
+            if not ok:
+                problems[f"outputs.{name}"] = _show(outputs[name])
+            outputs[name] = number
+    for name in BOOLEAN_OUTPUTS:
+        value = outputs.get(name)
+        if name in outputs and value is not None and not isinstance(value, bool):
+            if isinstance(value, int) and value in (0, 1):
+                outputs[name] = bool(value)
+            else:
+                problems[f"outputs.{name}"] = _show(value)
+                outputs[name] = None
+    return outputs
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _invalid_finding(activity: str, problems: dict[str, str]) -> dict:
+    """The finding that flags values a result sent but the store could not use."""
+    listed = "; ".join(f"{field} = {value}" for field, value in list(problems.items())[:10])
+    return {
+        "rule": INVALID_RULE,
+        "severity": "low",
+        "message": f"Nilai tidak sah di hasil {activity} diabaikan (harus angka, ya/tidak atau JSON "
+        f"biasa): {listed}.",
+        "evidence_json": _dumps({"fields": dict(list(problems.items())[:50])}),
+    }
+
+
 def _normalise_run(run: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     if not isinstance(run, Mapping):
         raise StoreError(f"catatan run harus berupa dict, bukan {type(run).__name__}")
@@ -857,7 +969,10 @@ def _normalise_run(run: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     status = run.get("status") or worst_status(r["status"] for r in results)
     if status not in STATUS_RANK:
         raise StoreError(f"{where}: status '{status}' tidak dikenal; pilihan: {', '.join(STATUSES)}")
-    courts = {str(k): (dict(v) if isinstance(v, Mapping) else {}) for k, v in courts.items()}
+    courts = {
+        str(k): (_clean_json(dict(v), "courts", {}) if isinstance(v, Mapping) else {})
+        for k, v in courts.items()
+    }
     for result in results:
         courts.setdefault(result["court"], {})
     row = {
@@ -891,31 +1006,37 @@ def _normalise_result(result: Any, where: str, run_id: str, run_started: str) ->
         duration = (parse_iso(finished) - parse_iso(started)).total_seconds()
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)):
         raise StoreError(f"{where}: duration_s harus angka, bukan {duration!r}")
-    outputs = result.get("outputs")
+    if duration is not None and not math.isfinite(duration):
+        raise StoreError(f"{where}: duration_s harus angka, bukan {duration!r}")
+    problems: dict[str, str] = {}
+    outputs = _clean_outputs(result.get("outputs"), problems)
     findings = []
     for index, finding in enumerate(result.get("findings") or []):
         if not isinstance(finding, Mapping) or not finding.get("rule"):
             raise StoreError(f"{where}: findings[{index}] harus berupa dict dengan 'rule'")
+        evidence = finding.get("evidence") if finding.get("evidence") is not None else {}
         findings.append(
             {
                 "rule": str(finding["rule"]),
                 "severity": str(finding.get("severity") or "medium").lower(),
-                "message": None if finding.get("message") is None else str(finding["message"]),
-                "evidence_json": _dumps(
-                    finding.get("evidence") if finding.get("evidence") is not None else {}
-                ),
+                "message": None
+                if finding.get("message") is None
+                else _redact.redact_text(str(finding["message"])),
+                "evidence_json": _dumps(_clean_json(evidence, f"findings[{index}].evidence", problems)),
             }
         )
+    if problems:
+        findings.append(_invalid_finding(result["activity"], problems))
     return {
         "run_id": run_id,
         "court": result["court"],
         "activity": result["activity"],
         "status": status,
-        "summary": None if result.get("summary") is None else str(result["summary"]),
+        "summary": None if result.get("summary") is None else _redact.redact_text(str(result["summary"])),
         "started": started,
         "finished": finished,
         "duration_s": float(duration) if duration is not None else None,
         "outputs_json": _dumps(outputs if outputs is not None else {}),
-        "error": None if result.get("error") is None else str(result["error"]),
+        "error": None if result.get("error") is None else _redact.redact_text(str(result["error"])),
         "findings": findings,
     }

@@ -7,9 +7,16 @@ Every text that ends up in the SVG goes through :func:`markupsafe.escape`; the f
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
+
+
+def _usable(value: object) -> bool:
+    """Only finite numbers are drawn; anything else (text, NaN, infinity) leaves a gap."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
 
 WIDTH = 640
 HEIGHT = 150
@@ -76,6 +83,7 @@ def line_chart(
     ymin: float | None = 0.0,
 ) -> Markup:
     """A time line; ``None`` values break the line (e.g. a failed check)."""
+    points = [(moment, value if _usable(value) else None) for moment, value in points]
     values = [v for _, v in points if v is not None]
     if not values:
         return _empty(title, empty)
@@ -117,6 +125,7 @@ def bar_chart(
     empty: str = "-",
 ) -> Markup:
     """Daily bars; ``None`` leaves a gap. Bars under ``bad_below`` are drawn in the alarm colour."""
+    bars = [(day, value if _usable(value) else None) for day, value in bars]
     values = [v for _, v in bars if v is not None]
     if not bars or not values:
         return _empty(title, empty)

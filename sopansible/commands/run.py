@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sopansible import inventory, runner
-from sopansible.paths import PLAYBOOKS_DIR
+from sopansible.paths import PLAYBOOKS_DIR, engine
 
 STATUS_STYLE = {
     "running": "cyan",
@@ -297,7 +297,7 @@ def print_failures(console: Console, args, results: list[dict], retry_file: Path
             Text(result["court"]),
             Text(result.get("activity") or "?"),
             Text(result["status"], style=STATUS_STYLE[result["status"]]),
-            Text(result.get("error") or result.get("summary") or ""),
+            Text(engine("redact").redact_text(result.get("error") or result.get("summary") or "")),
         )
     console.print(table)
     if retry_file:

@@ -65,15 +65,32 @@ class Mailbox:
         return AuthResult(success=ok, handled=False)
 
 
+@pytest.fixture(scope="module")
+def smtp_tls(tmp_path_factory):
+    """A private CA and a certificate for 127.0.0.1: (server context, CA file)."""
+    directory = tmp_path_factory.mktemp("smtp-ca")
+    ca = certs.make_ca("SMTP uji CA")
+    cert_path, key_path = certs.write_pem(
+        directory, "smtp", *certs.make_cert(ca, ["smtp.uji"], ips=["127.0.0.1"])
+    )
+    ca_path, _key = certs.write_pem(directory, "ca", None, ca[1])
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, ca_path
+
+
 @pytest.fixture
-def smtp():
+def smtp(smtp_tls):
+    """A real SMTP server that logs in only over STARTTLS (credentials never go in clear)."""
     box = Mailbox()
+    context, box.ca_path = smtp_tls
     controller = Controller(
         box,
         hostname="127.0.0.1",
         port=free_port(),
         authenticator=box.authenticate,
-        auth_require_tls=False,
+        tls_context=context,
+        require_starttls=True,
     )
     controller.start()
     box.port = controller.port
@@ -145,6 +162,8 @@ def config(smtp=None, bot=None, **extra):
             "username": "sop",
             "timeout": 10,
         }
+        if getattr(smtp, "ca_path", None):
+            data["email"]["cafile"] = smtp.ca_path
     if bot is not None:
         data["telegram"] = {"api_base": bot.url, "chat_ids": ["-1001"], "timeout": 10}
     for key, value in extra.items():
@@ -503,6 +522,7 @@ def test_cli_never_prints_secrets(store, smtp, bot, tmp_path, capsys, caplog):
                     "from": "sop@pn-uji.go.id",
                     "to": ["a@pn-uji.go.id"],
                     "username": "sop",
+                    "cafile": smtp.ca_path,
                 },
                 "telegram": {"api_base": bot.url, "chat_ids": ["-1001", "-404"]},
             }

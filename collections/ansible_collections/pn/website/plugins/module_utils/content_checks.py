@@ -13,6 +13,7 @@ Evidence holds raw page excerpts: whoever renders them into HTML must escape the
 
 from __future__ import annotations
 
+import bisect
 import email.utils
 import functools
 import hashlib
@@ -372,11 +373,18 @@ _HIDDEN_STYLE = (
     ),
     (re.compile(r"(?:^|[;\s])font-size\s*:\s*0(?:px|pt|em|rem|%)?\s*(?:;|$|!)"), "font-size:0"),
     (re.compile(r"(?:^|[;\s])opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"), "opacity:0"),
-    (re.compile(r"(?:^|[;\s])(?:height|width)\s*:\s*[01]px\b.*overflow\s*:\s*hidden"), "zero-size"),
-    (re.compile(r"overflow\s*:\s*hidden.*(?:^|[;\s])(?:height|width)\s*:\s*[01]px\b"), "zero-size"),
 )
-_STYLE_BLOCK_RE = re.compile(r"<style[^>]*>(.*?)</style>", re.I | re.S)
-_CSS_RULE_RE = re.compile(r"([^{}]+)\{([^}]*)\}")
+# zero-size: a 0/1 px height or width together with overflow:hidden, in either order (two searches:
+# one pattern with ".*" between them takes quadratic time on a long style).
+_ZERO_SIZE_RE = re.compile(r"(?:^|[;\s])(?:height|width)\s*:\s*[01]px\b")
+_OVERFLOW_HIDDEN_RE = re.compile(r"overflow\s*:\s*hidden")
+
+# Page text comes from hostile sites and is parsed on the controller's event loop, where no timeout
+# can interrupt it: every pattern below runs in linear time. An opening tag never holds "<" outside
+# quotes ([^<>]), a search for a block stops at its last closing tag (endpos), and rules start only
+# after a brace, so that a failed attempt never rescans the rest of the page from every "<".
+_STYLE_BLOCK_RE = re.compile(r"<style[^<>]*>(.*?)</style>", re.I | re.S)
+_CSS_RULE_RE = re.compile(r"(?:^|(?<=[{}]))([^{}]+)\{([^}]*)\}")
 _CLASS_SEL_RE = re.compile(r"^[\w\s,.#-]*$")
 
 
@@ -385,14 +393,16 @@ def _hidden_reason(style: str):
     for regex, reason in _HIDDEN_STYLE:
         if regex.search(style):
             return reason
+    if _ZERO_SIZE_RE.search(style) and _OVERFLOW_HIDDEN_RE.search(style):
+        return "zero-size"
     return None
 
 
 def _hidden_selectors(html: str):
     """Class and id names that a page's own <style> blocks hide."""
     classes, ids = {}, {}
-    for block in _STYLE_BLOCK_RE.findall(html):
-        for selectors, body in _CSS_RULE_RE.findall(block):
+    for block in _STYLE_BLOCK_RE.findall(html, 0, _last_close(html, "</style>")):
+        for selectors, body in _CSS_RULE_RE.findall(block, 0, block.rfind("}") + 1):
             reason = _hidden_reason(body)
             if not reason:
                 continue
@@ -408,15 +418,68 @@ def _hidden_selectors(html: str):
 
 
 _SKIP_BLOCK_RE = re.compile(
-    r"<!--.*?(?:-->|$)|<(script|style|noscript|template|svg|title)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I
+    r"<!--.*?(?:-->|$)|<(script|style|noscript|template|svg|title)\b[^<>]*>.*?(?:</\1\s*>|$)", re.S | re.I
 )
-#: Start tags with attributes: the only ones that can hide content, link or declare a feed.
-_TAG_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9:-]*)(\s[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>")
+#: The name of a start tag with attributes: the only tags that can hide content, link or declare a
+#: feed. Where such a tag ends is found by :func:`_start_tags`.
+_TAG_NAME_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9:-]*)\s")
+_TAG_STOP_RE = re.compile(r"[>\"']")
 _ANY_TAG_RE = re.compile(r"</?[a-zA-Z!?][^>]*>")
-_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.S | re.I)
+_TITLE_RE = re.compile(r"<title\b[^<>]*>(.*?)</title\s*>", re.S | re.I)
 _A_END_RE = re.compile(r"</a\s*>|<a\s", re.I)
 _ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 _END_PATTERNS = {}
+
+
+def _last_close(text: str, closer: str) -> int:
+    """End of the last ``closer`` (case-insensitive, up to its ">") in ``text``, or 0: the end of the
+    search for a block that needs it, so that no start tag after it scans on to the end."""
+    at = text.lower().rfind(closer)
+    end = text.find(">", at) if at >= 0 else -1
+    return end + 1 if end >= 0 else 0
+
+
+def _start_tags(doc: str):
+    """(name, raw attributes, start, end) of each start tag with attributes, in order.
+
+    A tag ends at the first ">" outside quoted values (the same tags as the pattern
+    ``<name\\s[^>"']*(?:("[^"]*"|'[^']*')[^>"']*)*>``), found in n log n time however the page is
+    built: quotes and ">" are looked up in sorted position lists, and a quote from which an earlier
+    attempt ran off the end of the page ends every later attempt that reaches it."""
+    stops = [m.start() for m in _TAG_STOP_RE.finditer(doc)]
+    quotes = {
+        '"': [i for i in stops if doc[i] == '"'],
+        "'": [i for i in stops if doc[i] == "'"],
+    }
+    dead = set()
+    pos = 0
+    while True:
+        match = _TAG_NAME_RE.search(doc, pos)
+        if match is None:
+            return
+        i, end, visited = match.end() - 1, None, []
+        while True:
+            k = bisect.bisect_left(stops, i)
+            if k == len(stops):
+                break
+            j = stops[k]
+            if doc[j] == ">":
+                end = j + 1
+                break
+            if j in dead:
+                break
+            visited.append(j)
+            same = quotes[doc[j]]
+            n = bisect.bisect_right(same, j)
+            if n == len(same):
+                break
+            i = same[n] + 1
+        if end is None:  # runs off the end of the page: not a tag
+            dead.update(visited)
+            pos = match.start() + 1
+            continue
+        yield match.group(1), doc[match.end() - 1 : end - 1], match.start(), end
+        pos = end
 
 
 def _attrs(raw):
@@ -430,7 +493,9 @@ def _attrs(raw):
 
 def _text(fragment: str) -> str:
     """Visible text of an HTML fragment (tags removed, entities decoded, whitespace collapsed)."""
-    stripped = _ANY_TAG_RE.sub(" ", fragment)
+    # Only up to the last ">": a "<" after it starts no tag, and would make every attempt scan to the end.
+    last = fragment.rfind(">")
+    stripped = _ANY_TAG_RE.sub(" ", fragment[: last + 1]) + fragment[last + 1 :]
     return normalize_text(html_lib.unescape(stripped) if "&" in stripped else stripped)
 
 
@@ -438,7 +503,7 @@ def _element_end(html: str, tag: str, pos: int) -> int:
     """End offset of the element whose start tag ends at ``pos`` (nesting of the same tag counted)."""
     pattern = _END_PATTERNS.get(tag)
     if pattern is None:
-        pattern = _END_PATTERNS[tag] = re.compile(r"<(/?)%s\b[^>]*>" % re.escape(tag), re.I)
+        pattern = _END_PATTERNS[tag] = re.compile(r"<(/?)%s\b[^<>]*>" % re.escape(tag), re.I)
     depth = 1
     for match in pattern.finditer(html, pos):
         if match.group(1):
@@ -489,7 +554,7 @@ def parse_html(html: str, base_url: str = "") -> dict:
     ``hidden``, or a class / id that the page's own stylesheet hides) with everything inside it.
     """
     classes, ids = _hidden_selectors(html) if "<style" in html or "<STYLE" in html else ({}, {})
-    title_match = _TITLE_RE.search(html)
+    title_match = _TITLE_RE.search(html, 0, _last_close(html, "</title"))
     title = _text(title_match.group(1)) if title_match else ""
     doc = _SKIP_BLOCK_RE.sub(" ", html)
     parts = urlsplit(base_url)
@@ -497,10 +562,9 @@ def parse_html(html: str, base_url: str = "") -> dict:
     links, feeds, blocks = [], [], []
     meta_refresh = None
     hidden_end = -1
-    for match in _TAG_RE.finditer(doc):
-        tag, raw = match.groups()
+    for tag, raw, start, end in _start_tags(doc):
         tag = tag.lower()
-        inside = match.start() < hidden_end
+        inside = start < hidden_end
         if tag == "link" or tag == "meta":
             attrs = _attrs(raw)
             if tag == "link":
@@ -516,19 +580,17 @@ def parse_html(html: str, base_url: str = "") -> dict:
         if not inside and raw and tag not in _VOID and tag != "title":
             reason = _hide_reason(tag, raw, classes, ids)
             if reason:
-                hidden_end = _element_end(doc, tag, match.end())
-                blocks.append(
-                    {"reason": reason, "tag": tag, "span": (match.start(), hidden_end), "links": []}
-                )
+                hidden_end = _element_end(doc, tag, end)
+                blocks.append({"reason": reason, "tag": tag, "span": (start, hidden_end), "links": []})
                 inside = True
         if tag == "a" and "href" in raw:
             href = _attrs(raw).get("href", "").strip()
             if href and not href.lower().startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
-                close = _A_END_RE.search(doc, match.end())
-                text_end = close.start() if close else min(len(doc), match.end() + 1000)
+                close = _A_END_RE.search(doc, end)
+                text_end = close.start() if close else min(len(doc), end + 1000)
                 link = {
                     "href": _absolute(base_url, origin, href),
-                    "text": _text(doc[match.end() : text_end]),
+                    "text": _text(doc[end:text_end]),
                     "hidden": blocks[-1]["reason"] if inside else None,
                 }
                 links.append(link)
@@ -774,12 +836,27 @@ def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "bro
 # Feeds, sitemaps, robots.txt
 # --------------------------------------------------------------------------------------------------
 
+# The inside of a date or <loc> element: text, or one CDATA section with text around it. No two
+# quantifiers here can match the same characters (as "\s*" next to "[^<]+?" would), so a long run of
+# white space without a closing tag costs linear, not cubic, time.
+_INNER = r"([^<]*(?:<!\[CDATA\[[^\]]*\]\]>[^<]*)?)"
 _FEED_DATE_RE = re.compile(
-    r"<(pubDate|updated|published|lastBuildDate|dc:date|lastmod|news:publication_date)\b[^>]*>\s*"
-    r"(?:<!\[CDATA\[)?\s*([^<\]]+?)\s*(?:\]\]>)?\s*</\1>",
+    r"<(pubDate|updated|published|lastBuildDate|dc:date|lastmod|news:publication_date)\b[^<>]*>"
+    + _INNER
+    + r"</\1>",
     re.I,
 )
-_LOC_RE = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*([^<\]]+?)\s*(?:\]\]>)?\s*</loc>", re.I)
+_LOC_RE = re.compile(r"<loc>" + _INNER + r"</loc>", re.I)
+_LASTMOD_RE = re.compile(r"<lastmod>([^<]*)</lastmod>", re.I)
+_SITEMAP_RE = re.compile(r"<sitemap>(.*?)</sitemap>", re.I | re.S)
+
+
+def _inner(raw: str) -> str:
+    """The value of an element's inside: white space and a CDATA wrapper removed."""
+    raw = raw.strip()
+    if raw.startswith("<![CDATA[") and raw.endswith("]]>"):
+        raw = raw[9:-3].strip()
+    return raw
 
 
 def parse_date(value: str):
@@ -816,7 +893,7 @@ def newest_date(xml: str, now=None):
     for tag, value in _FEED_DATE_RE.findall(xml):
         if tag.lower() == "lastbuilddate":
             continue  # regenerated on every request by many CMSs; item dates are what matter
-        parsed = parse_date(value)
+        parsed = parse_date(_inner(value))
         if parsed is None or (parsed - now).total_seconds() > 86400:
             continue
         if newest is None or parsed > newest:
@@ -835,14 +912,14 @@ def parse_sitemap(xml: str) -> dict:
     is_index = "<sitemapindex" in head
     if not is_index and "<urlset" not in head:
         return {"index": False, "urls": [], "newest": None, "children": [], "valid": False}
-    locs = _LOC_RE.findall(xml)
+    locs = [loc for loc in (_inner(raw) for raw in _LOC_RE.findall(xml)) if loc]
     children = []
     if is_index:
-        for block in re.findall(r"<sitemap>(.*?)</sitemap>", xml, re.I | re.S):
+        for block in _SITEMAP_RE.findall(xml, 0, _last_close(xml, "</sitemap")):
             loc = _LOC_RE.search(block)
-            if loc:
-                lastmod = re.search(r"<lastmod>\s*([^<]+?)\s*</lastmod>", block, re.I)
-                children.append((loc.group(1), parse_date(lastmod.group(1)) if lastmod else None))
+            if loc and _inner(loc.group(1)):
+                lastmod = _LASTMOD_RE.search(block)
+                children.append((_inner(loc.group(1)), parse_date(lastmod.group(1)) if lastmod else None))
     return {
         "index": is_index,
         "urls": [] if is_index else locs,

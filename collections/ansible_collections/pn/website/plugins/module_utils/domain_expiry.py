@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import datetime
 import email.utils
+import http.client
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from urllib import error as urlerror
 from urllib import parse as urlparse
 from urllib import request as urlrequest
 
+from ansible_collections.pn.website.plugins.module_utils.deadline import Deadline
 from ansible_collections.pn.website.plugins.module_utils.rdap_bootstrap_dns import BOOTSTRAP_DNS
 
 USER_AGENT = "pn.website-renewals/0.1 (+https://github.com/pn-website)"
@@ -232,34 +234,92 @@ def _retry_after(value: str | None) -> int | None:
     return max(0, int((moment - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
 
 
+class _Redirects(urlrequest.HTTPRedirectHandler):
+    max_redirections = 5
+
+
+def _watched(connection_class, deadline):
+    """``connection_class`` whose sockets ``deadline`` shuts down when the lookup's time is up."""
+
+    def make(*args, **kwargs):
+        conn = connection_class(*args, **kwargs)
+        create = conn._create_connection
+        conn._create_connection = lambda *a, **k: deadline.watch(create(*a, **k))
+        return conn
+
+    return make
+
+
+class _HTTPHandler(urlrequest.HTTPHandler):
+    def __init__(self, deadline):
+        urlrequest.HTTPHandler.__init__(self)
+        self._deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(_watched(http.client.HTTPConnection, self._deadline), req)
+
+
+class _HTTPSHandler(urlrequest.HTTPSHandler):
+    def __init__(self, deadline):
+        urlrequest.HTTPSHandler.__init__(self)
+        self._deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(_watched(http.client.HTTPSConnection, self._deadline), req, context=self._context)
+
+
+def _opener(url: str, deadline: Deadline) -> urlrequest.OpenerDirector:
+    """HTTP and HTTPS only (no ftp:, file: or data:, also not by redirect), at most 5 redirects."""
+    opener = urlrequest.OpenerDirector()
+    proxies = urlrequest.ProxyHandler({}) if _is_loopback(url) else urlrequest.ProxyHandler()
+    for handler in (
+        proxies,
+        urlrequest.UnknownHandler(),
+        _HTTPHandler(deadline),
+        _HTTPSHandler(deadline),
+        urlrequest.HTTPDefaultErrorHandler(),
+        _Redirects(),
+        urlrequest.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
 def http_get_json(url: str, timeout: float = DEFAULT_TIMEOUT, accept: str = "application/rdap+json") -> dict:
-    """GET a JSON document. Returns ``{ok, status, json, error, retry_after, url}``; never raises."""
+    """GET a JSON document. Returns ``{ok, status, json, error, retry_after, url}``; never raises.
+
+    ``timeout`` bounds the whole exchange (redirects included), not each read: the server is
+    untrusted and may answer a byte at a time. The body is read up to MAX_RESPONSE_BYTES."""
     result = {"ok": False, "status": None, "json": None, "error": None, "retry_after": None, "url": url}
-    handlers = [urlrequest.ProxyHandler({})] if _is_loopback(url) else []
-    opener = urlrequest.build_opener(*handlers)
     req = urlrequest.Request(url, headers={"Accept": accept + ", application/json", "User-Agent": USER_AGENT})
-    try:
-        with opener.open(req, timeout=timeout) as response:
-            result["status"] = response.status
-            result["url"] = response.geturl()
-            body = response.read(MAX_RESPONSE_BYTES + 1)
-    except urlerror.HTTPError as exc:
-        result["status"] = exc.code
-        result["retry_after"] = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-        if exc.code == 429:
-            result["error"] = "rate_limited"
-        elif exc.code == 404:
-            result["error"] = "not_found"
-        elif exc.code >= 500:
-            result["error"] = "server_error"
-        else:
-            result["error"] = "http_error"
-        exc.close()
-        return result
-    except (urlerror.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        result["error"] = "timeout" if isinstance(reason, socket.timeout) else "connection_error"
-        result["detail"] = str(reason)
+    with Deadline(timeout) as deadline:
+        try:
+            with _opener(url, deadline).open(req, timeout=timeout) as response:
+                result["status"] = response.status
+                result["url"] = response.geturl()
+                body = response.read(MAX_RESPONSE_BYTES + 1)
+        except urlerror.HTTPError as exc:
+            result["status"] = exc.code
+            result["retry_after"] = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+            if exc.code == 429:
+                result["error"] = "rate_limited"
+            elif exc.code == 404:
+                result["error"] = "not_found"
+            elif exc.code >= 500:
+                result["error"] = "server_error"
+            else:
+                result["error"] = "http_error"
+            exc.close()
+            return result
+        except (urlerror.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            timed_out = deadline.expired or isinstance(reason, socket.timeout)
+            result["error"] = "timeout" if timed_out else "connection_error"
+            result["detail"] = _timeout_detail(timeout) if deadline.expired else str(reason)
+            return result
+    if deadline.expired:  # the body ended because the time was up, not because it was complete
+        result["error"] = "timeout"
+        result["detail"] = _timeout_detail(timeout)
         return result
     if len(body) > MAX_RESPONSE_BYTES:
         result["error"] = "malformed"
@@ -273,6 +333,10 @@ def http_get_json(url: str, timeout: float = DEFAULT_TIMEOUT, accept: str = "app
         return result
     result["ok"] = True
     return result
+
+
+def _timeout_detail(timeout: float) -> str:
+    return f"no complete answer within {timeout:g}s"
 
 
 # --------------------------------------------------------------------------- RDAP
@@ -421,18 +485,24 @@ def whois_query(server: str, query: str, timeout: float = DEFAULT_TIMEOUT) -> st
     host, port = split_host_port(server)
     chunks = []
     size = 0
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    # ``timeout`` bounds the whole answer, not each read: a server that drips bytes is cut off.
+    with Deadline(timeout) as deadline, socket.create_connection((host, port), timeout=timeout) as sock:
+        deadline.watch(sock)
         line = query.encode("ascii") if query.isascii() else query.encode("idna")
-        sock.sendall(line + b"\r\n")
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                break
-    return b"".join(chunks).decode("utf-8", errors="replace")
+        try:
+            sock.sendall(line + b"\r\n")
+            while size <= MAX_RESPONSE_BYTES:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError:
+            if not deadline.expired:
+                raise
+    if deadline.expired:
+        raise socket.timeout(_timeout_detail(timeout))
+    return b"".join(chunks)[:MAX_RESPONSE_BYTES].decode("utf-8", errors="replace")
 
 
 _WHOIS_KEYS = {

@@ -22,6 +22,7 @@ and each result a JSON-able dict that carries the updated ``state`` to store for
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import re
 import socket
@@ -73,6 +74,20 @@ DEFAULTS = {
 }
 
 REDIRECTS = (301, 302, 303, 307, 308)
+
+# What one response may hold besides its body (capped by ``max_body_bytes``): every read from a
+# probed site is bounded, so a hostile site costs the controller a few megabytes at most.
+MAX_LINE_BYTES = 8192  # status line, one header field, one chunk-size line
+MAX_HEADER_BYTES = 64 * 1024  # all header (and trailer) fields of one response
+MAX_HEADER_FIELDS = 100
+MAX_CHUNK_DIGITS = 16  # hex digits of a chunk size (2**64)
+READ_PIECE = 65536
+# Certificate details kept in results and history (a certificate may list thousands of names).
+MAX_CERT_NAMES = 100
+MAX_CERT_TEXT = 512
+# Codecs that are not web charsets: punycode decoding takes quadratic time, which a page could use
+# to stall the event loop (and every other site with it), beyond the reach of any timeout.
+_NOT_CHARSETS = frozenset(("punycode", "idna", "unicode-escape", "raw-unicode-escape", "utf-7"))
 
 #: Why a site is unavailable, in Bahasa Indonesia and English.
 REASONS = {
@@ -139,16 +154,27 @@ def _name_str(name_tuples):
     return ", ".join(parts)
 
 
+def _bounded_cert_info(subject, issuer, san, not_after) -> dict:
+    """Certificate details with the names capped (the site chooses them)."""
+    return {
+        "subject": subject[:MAX_CERT_TEXT],
+        "issuer": issuer[:MAX_CERT_TEXT],
+        "san": [name[:MAX_CERT_TEXT] for name in san[:MAX_CERT_NAMES]],
+        "san_count": len(san),
+        "not_after": not_after,
+    }
+
+
 def cert_info_from_dict(cert: dict) -> dict:
     not_after = None
     if cert.get("notAfter"):
         not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
-    return {
-        "subject": _name_str(cert.get("subject")),
-        "issuer": _name_str(cert.get("issuer")),
-        "san": [v for k, v in cert.get("subjectAltName", ()) if k in ("DNS", "IP Address")],
-        "not_after": not_after,
-    }
+    return _bounded_cert_info(
+        _name_str(cert.get("subject")),
+        _name_str(cert.get("issuer")),
+        [v for k, v in cert.get("subjectAltName", ()) if k in ("DNS", "IP Address")],
+        not_after,
+    )
 
 
 def cert_info_from_der(der: bytes) -> dict:
@@ -169,12 +195,7 @@ def cert_info_from_der(der: bytes) -> dict:
             san += [str(v) for v in ext.get_values_for_type(_x509.IPAddress)]
         except _x509.ExtensionNotFound:
             pass
-        return {
-            "subject": cert.subject.rfc4514_string(),
-            "issuer": cert.issuer.rfc4514_string(),
-            "san": san,
-            "not_after": not_after,
-        }
+        return _bounded_cert_info(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), san, not_after)
     # Fallback: the ssl module's own decoder reads a PEM file.
     fd, path = tempfile.mkstemp(suffix=".pem")
     try:
@@ -218,6 +239,37 @@ def tls_contexts(ca_file=None):
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
     return verify, insecure
+
+
+async def _read_line(reader, what):
+    """One line of at most MAX_LINE_BYTES (asyncio's own buffer limit stops a longer one early)."""
+    try:
+        line = await reader.readline()
+    except ValueError as exc:  # the line outgrew the stream buffer's limit
+        raise ProbeError("http", "%s line longer than %d bytes" % (what, MAX_LINE_BYTES)) from exc
+    if len(line) > MAX_LINE_BYTES:
+        raise ProbeError("http", "%s line longer than %d bytes" % (what, MAX_LINE_BYTES))
+    return line
+
+
+async def _read_fields(reader, what):
+    """Header (or trailer) fields up to the empty line, within MAX_HEADER_FIELDS / MAX_HEADER_BYTES."""
+    fields, count, total = {}, 0, 0
+    while True:
+        line = await _read_line(reader, what)
+        if line in (b"\r\n", b"\n", b""):
+            return fields
+        count += 1
+        total += len(line)
+        if count > MAX_HEADER_FIELDS or total > MAX_HEADER_BYTES:
+            raise ProbeError(
+                "http", "more than %d %s fields or %d bytes" % (MAX_HEADER_FIELDS, what, MAX_HEADER_BYTES)
+            )
+        if b":" in line:
+            name, value = line.decode("latin-1").split(":", 1)
+            name = name.strip().lower()
+            value = value.strip()
+            fields[name] = fields[name] + ", " + value if name in fields else value
 
 
 class Fetcher:
@@ -324,33 +376,39 @@ class Fetcher:
             ) from exc
 
     async def _read_body(self, reader, headers):
+        """The body, at most ``max_body_bytes`` of it: a longer one is cut (``truncated``) and the
+        connection dropped, whatever size the site announces (a chunk is read piece by piece)."""
         limit = self.opts["max_body_bytes"]
         chunks, size, truncated, framed = [], 0, False, True
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            while True:
-                line = await reader.readline()
+            while not truncated:
+                line = await _read_line(reader, "chunk size")
                 if not line:
                     break
-                try:
-                    length = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                except ValueError as exc:
-                    raise ProbeError("http", "malformed chunked body") from exc
+                digits = line.split(b";", 1)[0].strip()
+                if not re.match(rb"[0-9A-Fa-f]{1,%d}\Z" % MAX_CHUNK_DIGITS, digits):
+                    raise ProbeError("http", "malformed chunked body")
+                length = int(digits, 16)
                 if length == 0:
-                    for _unused in range(100):  # optional trailer fields, then the empty line
-                        trailer = await reader.readline()
-                        if trailer in (b"\r\n", b"\n", b""):
-                            break
+                    await _read_fields(reader, "trailer")
                     break
-                data = await reader.readexactly(length + 2)
-                chunks.append(data[:-2])
-                size += length
-                if size > limit:
-                    truncated = True
-                    break
-        elif headers.get("content-length", "").strip().isdigit():
-            remaining = int(headers["content-length"])
+                while length > 0:
+                    data = await reader.read(min(READ_PIECE, length))
+                    if not data:
+                        raise asyncio.IncompleteReadError(b"", length)
+                    length -= len(data)
+                    if size <= limit:
+                        chunks.append(data[: limit + 1 - size])
+                    size += len(data)
+                    if size > limit:
+                        truncated = True
+                        break
+                if not truncated:
+                    await _read_line(reader, "chunk end")
+        elif re.match(r"[0-9]{1,19}\Z", headers.get("content-length", "").strip()):
+            remaining = int(headers["content-length"].strip())
             while remaining > 0 and size <= limit:
-                data = await reader.read(min(65536, remaining))
+                data = await reader.read(min(READ_PIECE, remaining))
                 if not data:
                     break
                 chunks.append(data)
@@ -360,7 +418,7 @@ class Fetcher:
         else:
             framed = False  # the body ends when the server closes the connection
             while size <= limit:
-                data = await reader.read(65536)
+                data = await reader.read(READ_PIECE)
                 if not data:
                     break
                 chunks.append(data)
@@ -371,9 +429,11 @@ class Fetcher:
         if encoding in ("gzip", "x-gzip", "deflate"):
             try:
                 wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
-                body = zlib.decompressobj(wbits).decompress(body, limit)
+                inflater = zlib.decompressobj(wbits)
+                body = inflater.decompress(body, limit)  # a compression bomb stops at the cap
             except zlib.error as exc:
                 raise ProbeError("http", "cannot decode %s body: %s" % (encoding, exc)) from exc
+            truncated = truncated or bool(inflater.unconsumed_tail)
         return body, truncated, framed
 
     async def request(self, url, headers=None):
@@ -429,7 +489,7 @@ class Fetcher:
             try:
                 writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
                 await writer.drain()
-                status_line = await reader.readline()
+                status_line = await _read_line(reader, "status")
             except (ConnectionError, ssl.SSLError, OSError) as exc:
                 if reused:
                     raise _StaleConnection() from exc
@@ -439,20 +499,13 @@ class Fetcher:
             if reused:
                 self.requests += 1
             ttfb = time.monotonic() - started
+            if len(status_line) > MAX_LINE_BYTES:
+                raise ProbeError("http", "status line from %s longer than %d bytes" % (host, MAX_LINE_BYTES))
             match = re.match(rb"HTTP/(\d(?:\.\d)?)\s+(\d{3})", status_line)
             if not match:
                 raise ProbeError("http", "not an HTTP response from %s" % host)
             version, status = match.group(1).decode(), int(match.group(2))
-            resp_headers = {}
-            for _unused in range(200):
-                line = await reader.readline()
-                if line in (b"\r\n", b"\n", b""):
-                    break
-                if b":" in line:
-                    name, value = line.decode("latin-1").split(":", 1)
-                    name = name.strip().lower()
-                    value = value.strip()
-                    resp_headers[name] = resp_headers[name] + ", " + value if name in resp_headers else value
+            resp_headers = await _read_fields(reader, "header")
             if status in (204, 304) or 100 <= status < 200:
                 body, truncated, framed = b"", False, True
             else:
@@ -518,6 +571,8 @@ def decode_body(resp) -> str:
         if meta:
             charset = meta.group(1).decode("ascii", "replace")
     try:
+        if charset and codecs.lookup(charset).name in _NOT_CHARSETS:
+            charset = None
         return body.decode(charset or "utf-8", "replace")
     except LookupError:
         return body.decode("utf-8", "replace")

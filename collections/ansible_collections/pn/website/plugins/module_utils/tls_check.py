@@ -35,6 +35,8 @@ import ssl
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.pn.website.plugins.module_utils.deadline import Deadline
+
 try:
     from cryptography import x509
     from cryptography.x509.oid import ExtensionOID, NameOID
@@ -45,6 +47,7 @@ except ImportError:  # pragma: no cover - exercised on servers without cryptogra
 
 DAY = 86400.0
 DEFAULT_TIMEOUT = 10.0
+MAX_NAMES = 100
 WARNING_FRACTION = 1.0 / 3.0
 WARNING_MAX_DAYS = 30.0
 CRITICAL_FRACTION = 1.0 / 10.0
@@ -203,14 +206,20 @@ def _same_ip(ip, name: str) -> bool:
 # --------------------------------------------------------------------------- connections
 
 
-def _connect(host: str, addr: str, port: int, context: ssl.SSLContext, timeout: float):
-    sock = socket.create_connection((addr, port), timeout=timeout)
+def _connect(host: str, addr: str, port: int, context: ssl.SSLContext, timeout: float, deadline: Deadline):
+    sock = deadline.watch(socket.create_connection((addr, port), timeout=timeout))
     try:
         tls = context.wrap_socket(sock, server_hostname=host)
     except BaseException:
         sock.close()
         raise
     return tls
+
+
+def _failure_detail(exc: BaseException, deadline: Deadline, timeout: float) -> str:
+    if deadline.expired:
+        return f"no complete TLS handshake within {timeout:g}s"
+    return str(exc) or exc.__class__.__name__
 
 
 def _verify_context(ca_file: str | None) -> ssl.SSLContext:
@@ -259,28 +268,31 @@ def check_host(
         "dns_names": [],
     }
     der = None
-    try:
-        with _connect(host, addr, port, _verify_context(ca_file), timeout) as tls:
-            der = tls.getpeercert(binary_form=True)
-            result["protocol"] = tls.version()
-            result["chain_valid"] = True
-    except ssl.SSLCertVerificationError as exc:
-        result["chain_valid"] = False
-        result["chain_error"] = f"{exc.verify_message} ({exc.verify_code})"
-        result["chain_error_code"] = exc.verify_code
-    except (ssl.SSLError, OSError) as exc:
-        result["error"] = "timeout" if isinstance(exc, socket.timeout) else "connection_error"
-        result["detail"] = str(exc) or exc.__class__.__name__
-        return result
-    if der is None:
+    # ``timeout`` bounds the whole check (both handshakes), not each read: the server may drip bytes.
+    with Deadline(timeout) as deadline:
         try:
-            with _connect(host, addr, port, _plain_context(), timeout) as tls:
+            with _connect(host, addr, port, _verify_context(ca_file), timeout, deadline) as tls:
                 der = tls.getpeercert(binary_form=True)
                 result["protocol"] = tls.version()
+                result["chain_valid"] = True
+        except ssl.SSLCertVerificationError as exc:
+            result["chain_valid"] = False
+            result["chain_error"] = f"{exc.verify_message} ({exc.verify_code})"
+            result["chain_error_code"] = exc.verify_code
         except (ssl.SSLError, OSError) as exc:
-            result["error"] = "tls_error"
-            result["detail"] = str(exc) or exc.__class__.__name__
+            timed_out = deadline.expired or isinstance(exc, socket.timeout)
+            result["error"] = "timeout" if timed_out else "connection_error"
+            result["detail"] = _failure_detail(exc, deadline, timeout)
             return result
+        if der is None:
+            try:
+                with _connect(host, addr, port, _plain_context(), timeout, deadline) as tls:
+                    der = tls.getpeercert(binary_form=True)
+                    result["protocol"] = tls.version()
+            except (ssl.SSLError, OSError) as exc:
+                result["error"] = "timeout" if deadline.expired else "tls_error"
+                result["detail"] = _failure_detail(exc, deadline, timeout)
+                return result
     if not der:
         result["error"] = "no_certificate"
         return result
@@ -297,7 +309,8 @@ def check_host(
             "serial": info["serial"],
             "not_before": info["not_before"].strftime("%Y-%m-%dT%H:%M:%SZ"),
             "not_after": info["not_after"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "dns_names": info["dns_names"],
+            "dns_names": info["dns_names"][:MAX_NAMES],  # the site chooses how many
+            "dns_names_count": len(info["dns_names"]),
             "hostname_valid": hostname_matches(host, info["dns_names"], info["ip_names"]),
         }
     )

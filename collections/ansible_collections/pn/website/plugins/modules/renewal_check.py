@@ -115,7 +115,10 @@ options:
     description: CA bundle to verify the certificate chains with, instead of the system store.
     type: path
   timeout:
-    description: Network timeout per lookup, in seconds.
+    description:
+      - Time limit of each lookup (RDAP, WHOIS or TLS), in seconds.
+      - It bounds the whole exchange, redirects included, not each read, so a server that answers
+        byte by byte cannot hold the run longer.
     type: float
     default: 10
   state:
