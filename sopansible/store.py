@@ -27,6 +27,9 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   ``series(activity, fields, courts, since)``: {court: [{"t", "status", "duration_s", <field>...}]},
   the values of ``outputs.<field>`` over time (plots).
   ``findings_per_day(courts, since)``: {court: {"YYYY-MM-DD": count}}.
+  ``known_good_windows(court, activities, rules)`` / ``known_good_windows_all(courts, ...)``: when the
+  site was last seen whole: {"windows": [{"after", "before"}], "first_seen", "last_clean"} (a remediation
+  restores only a snapshot taken inside a window).
   ``finding_counts(courts, since, activity)``: {court: [{"activity", "rule", "severity", "count",
   "first", "last", "message"}]}.
   ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
@@ -653,6 +656,66 @@ class HistoryStore:
             items.sort(key=lambda f: -SEVERITY_RANK.get(f["severity"], 2))
         return out
 
+    def known_good_windows(
+        self, court: str, activities: Iterable[str], rules: Iterable[str], **options: Any
+    ) -> dict:
+        return self.known_good_windows_all([court], activities, rules, **options).get(
+            court, {"windows": [], "first_seen": None, "last_clean": None}
+        )
+
+    def known_good_windows_all(
+        self,
+        courts: Iterable[str] | None,
+        activities: Iterable[str],
+        rules: Iterable[str],
+        unclear: Iterable[str] = (),
+        seen: Sequence[str] = ("$.reachable", "$.evidence.probe.reachable"),
+        limit: int = 2000,
+        keep: int = 10,
+    ) -> dict[str, dict]:
+        """When each court's site was last known whole, from the checks in the history (one query).
+
+        A result of ``activities`` is *dirty* when it holds one of ``rules`` (in its findings, or among the
+        problems it started from, ``outputs.problems``: a remediation that found them), *clean* when it ended
+        ok or warning, holds none of ``rules`` or ``unclear`` and shows that the site was reached (one of the
+        ``seen`` JSON paths of its outputs is true); any other result saw nothing either way.
+
+        A snapshot is known good when the first check after it was clean. Returns {court: {"windows":
+        [{"after", "before"}], "first_seen", "last_clean"}}: the windows are the stretches between a check
+        that was not clean (or the start of the history: None) and the last clean check of a run of clean
+        ones, newest first (at most ``keep``); ``first_seen`` is the start of the first dirty result since
+        the last clean one (the current problem's first sighting; None when the newest check was clean),
+        ``last_clean`` the start of the newest clean result. Only the newest ``limit`` results of a court are
+        read; what came before them counts as unknown. Times are ISO 8601 UTC.
+        """
+        rows = self._conn.execute(
+            "SELECT * FROM (SELECT r.court, r.started, r.finished, r.status,"
+            " ROW_NUMBER() OVER (PARTITION BY r.court ORDER BY r.started DESC, r.id DESC) AS n,"
+            " EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
+            "  AND f.rule IN (SELECT value FROM json_each(:rules))) AS dirty,"
+            " EXISTS (SELECT 1 FROM json_each(r.outputs_json, '$.problems') p WHERE p.type = 'object'"
+            "  AND json_extract(p.value, '$.id') IN (SELECT value FROM json_each(:rules))) AS dirty_before,"
+            " EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
+            "  AND f.rule IN (SELECT value FROM json_each(:unclear))) AS unclear,"
+            " EXISTS (SELECT 1 FROM json_each(:seen) s"
+            "  WHERE json_extract(r.outputs_json, s.value) IS 1) AS seen"
+            " FROM results r WHERE r.activity IN (SELECT value FROM json_each(:activities)) AND "
+            + _COURT_FILTER.format(col="r.court")
+            + ") WHERE n <= :limit ORDER BY court, n DESC",
+            {
+                "courts": _courts_param(courts),
+                "activities": json.dumps(list(activities)),
+                "rules": json.dumps(list(rules)),
+                "unclear": json.dumps(list(unclear)),
+                "seen": json.dumps(list(seen)),
+                "limit": int(limit),
+            },
+        ).fetchall()
+        by_court: dict[str, list] = {}
+        for row in rows:
+            by_court.setdefault(row["court"], []).append(row)
+        return {court: _known_good(found, int(limit), keep) for court, found in by_court.items()}
+
     def series(
         self,
         activity: str,
@@ -838,6 +901,39 @@ def _troubleshooting(row: sqlite3.Row) -> dict:
         "finding_rule": row["finding_rule"],
         "run_id": row["run_id"],
     }
+
+
+def _known_good(rows: Sequence[sqlite3.Row], limit: int, keep: int) -> dict:
+    """The known-good windows of one court from its checks, oldest first (see known_good_windows_all)."""
+    truncated = len(rows) >= limit
+    windows: list[dict] = []
+    previous_end: str | None = None  # end of the newest earlier check that saw something
+    first_seen = last_clean = None
+    for row in rows:
+        dirty = bool(row["dirty"] or row["dirty_before"])
+        clean = not dirty and not row["unclear"] and row["seen"] and row["status"] in ("ok", "warning")
+        if not dirty and not clean:
+            continue
+        if clean:
+            if windows and windows[-1]["open"]:
+                windows[-1]["before"] = row["started"]
+            else:
+                # Before the oldest result read the history is unknown: the window starts at that result.
+                after = previous_end if previous_end or not truncated else row["started"]
+                windows.append({"after": after, "before": row["started"], "open": True})
+            last_clean, first_seen = row["started"], None
+        else:
+            if windows:
+                windows[-1]["open"] = False
+            if first_seen is None:
+                first_seen = row["started"]
+        previous_end = row["finished"] or row["started"]
+    newest_first = [
+        {"after": w["after"], "before": w["before"]}
+        for w in reversed(windows)
+        if w["after"] is None or w["after"] < w["before"]
+    ]
+    return {"windows": newest_first[: max(0, keep)], "first_seen": first_seen, "last_clean": last_clean}
 
 
 def worst_status(statuses: Iterable[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 
 from rich.console import Console
@@ -50,6 +51,7 @@ TEXT = {
         "no_result": "tidak ada hasil",
         "run": "Run",
         "auto_hint": "Dapat diperbaiki otomatis: sopansible remediate -i {inv} --limit {court} --yes",
+        "no_history": "riwayat tidak dapat dibaca ({error}); situs tidak akan dipulihkan dari backup",
     },
     "en": {
         "diagnose_help": "diagnose website problems (W6): cause, explanation and ranked solutions",
@@ -75,8 +77,16 @@ TEXT = {
         "no_result": "no result",
         "run": "Run",
         "auto_hint": "Can be fixed automatically: sopansible remediate -i {inv} --limit {court} --yes",
+        "no_history": "the history cannot be read ({error}); no site will be restored from a backup",
     },
 }
+REMEDIATE_EPILOG = (
+    "Satu pengadilan: --limit NAMA. Beberapa pengadilan: sebut namanya satu per satu (--limit pn-a,pn-b) "
+    "atau tambahkan --all (tanpa --limit: semua pengadilan). Situs yang diretas dipulihkan dari snapshot "
+    "terakhir sebelum masalah pertama terlihat menurut riwayat. / One court: --limit NAME. Several courts: "
+    "name each of them (--limit pn-a,pn-b) or add --all (without --limit: every court). A compromised site "
+    "is restored from the last snapshot taken before the history first saw the problem."
+)
 
 
 def register(subparsers) -> None:
@@ -85,13 +95,18 @@ def register(subparsers) -> None:
             name,
             help=TEXT["id"][f"{name}_help"],
             description=f"{TEXT['id'][f'{name}_help']} / {TEXT['en'][f'{name}_help']}",
+            epilog=REMEDIATE_EPILOG if name == "remediate" else None,
         )
         parser.add_argument("-i", "--inventory", required=True, help="path inventori / inventory path")
         parser.add_argument(
             "--limit",
-            required=name == "remediate",
             help="batasi ke pola host / limit to a host pattern"
-            + (" (wajib / required)" if name == "remediate" else ""),
+            + (
+                " (wajib, kecuali dengan --all; beberapa pengadilan: sebut namanya atau --all / required "
+                "unless --all; several courts: name them or add --all)"
+                if name == "remediate"
+                else ""
+            ),
         )
         parser.add_argument("-e", "--extra-var", action="append", default=[], metavar="KEY=VALUE")
         parser.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
@@ -104,7 +119,15 @@ def register(subparsers) -> None:
                 action="store_true",
                 help="konfirmasi perubahan di server / confirm changing the server",
             )
-        parser.set_defaults(handler=diagnose_command if name == "diagnose" else remediate_command)
+            parser.add_argument(
+                "--all",
+                action="store_true",
+                help="izinkan lebih dari satu pengadilan (tanpa --limit: semua) / allow more than one court "
+                "(without --limit: every court)",
+            )
+        parser.set_defaults(
+            handler=diagnose_command if name == "diagnose" else remediate_command, usage_error=parser.error
+        )
 
 
 def diagnose_command(args) -> int:
@@ -112,14 +135,67 @@ def diagnose_command(args) -> int:
 
 
 def remediate_command(args) -> int:
+    if args.limit is not None and not args.limit.strip():
+        args.usage_error("--limit kosong / --limit is empty: sebut pengadilannya / name the court(s)")
+    if not args.limit and not args.all:
+        args.usage_error(
+            "sebut pengadilan dengan --limit NAMA, atau --all untuk semua / name the court with --limit "
+            "NAME, or --all for every court"
+        )
     if not args.yes:
         Console(stderr=True).print(Text(TEXT[args.lang]["confirm"], style="red"))
         return 2
     extravars = {"pn_remediate_confirm": True, "pn_remediate_lang": args.lang, "pn_diagnose_lang": args.lang}
-    return _execute(args, "sop_remediate.yml", "remediate", "W7", extravars)
+    if args.all:
+        extravars["pn_remediate_all"] = True
+    return _execute(args, "sop_remediate.yml", "remediate", "W7", extravars, prepare=_remediation_scope)
 
 
-def _execute(args, playbook: str, name: str, activity: str, extravars: dict) -> int:
+def _remediation_scope(args, inv, extra: dict, console: Console) -> None:
+    """Refuse a limit that selects several courts unless each is named or --all is given; hand the playbook
+    each court's known-good windows from the history (pn_remediate_known_good)."""
+    courts = inv.courts
+    if not courts:
+        args.usage_error(f"--limit {args.limit!r} tidak memilih pengadilan / selects no court")
+    if len(courts) > 1 and not args.all:
+        unnamed = sorted(set(courts) - named_in_limit(args.limit or ""))
+        if unnamed:
+            shown = ", ".join(courts[:8]) + (", ..." if len(courts) > 8 else "")
+            args.usage_error(
+                f"--limit {args.limit!r} memilih {len(courts)} pengadilan ({shown}); sebut namanya satu per "
+                f"satu atau tambahkan --all / selects {len(courts)} courts: name each of them "
+                "(--limit pn-a,pn-b) or add --all to remediate several courts at once"
+            )
+    extra["pn_remediate_known_good"] = known_good(courts, console, args.lang)
+
+
+def named_in_limit(limit: str) -> set[str]:
+    """Host names written out in a --limit (comma or colon separated, no pattern, group test or @file)."""
+    terms = (term.strip() for term in re.split(r"[,:]", limit))
+    return {term for term in terms if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", term)}
+
+
+def known_good(courts: list[str], console: Console, lang: str) -> dict:
+    """{court: {"windows", "first_seen", "last_clean"}} from the history: when each site was last seen
+    whole by W1, W6 or W7, so that a compromised site is restored from a snapshot taken then."""
+    from sopansible import store
+    from sopansible.paths import engine
+
+    diagnosis = engine("diagnosis")
+    rules = sorted({rule for found in diagnosis.COMPROMISE_RULES.values() for rule in found})
+    unclear = sorted({rule for found in diagnosis.UNCLEAR_RULES.values() for rule in found})
+    try:
+        with store.HistoryStore() as history:
+            found = history.known_good_windows_all(
+                courts, sorted(diagnosis.COMPROMISE_RULES), rules, unclear=unclear
+            )
+    except store.StoreError as error:
+        console.print(Text(TEXT[lang]["no_history"].format(error=error), style="yellow"))
+        return {}
+    return {court: dict(windows, source="history") for court, windows in found.items()}
+
+
+def _execute(args, playbook: str, name: str, activity: str, extravars: dict, prepare=None) -> int:
     console = Console(stderr=True)
     try:
         extra = _extravars(args.extra_var)
@@ -134,6 +210,8 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict) -> 
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
         return 2
+    if prepare is not None:
+        prepare(args, inv, extra, console)
 
     outcome, history = run_and_record(
         console,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,8 +34,8 @@ def court_fleet():
     shutil.rmtree(running.directory, ignore_errors=True)
 
 
-def playbook(fleet, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
+def playbook(fleet, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", **(env or {}))
     return subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), *args],
         capture_output=True,
@@ -90,6 +91,127 @@ def test_lockout_configuration_is_refused_and_nothing_changes(court_fleet):
     assert sshd_state(court_fleet) == before
     assert court_fleet.exec(court_fleet.courts[0].name, f"test ! -e {DROPIN}", check=False).returncode == 0
     assert ssh(court_fleet, "true").returncode == 0
+
+
+@contextlib.contextmanager
+def sshd_put_back(fleet):
+    """Whatever a test does to sshd (an old guard may really lock the controller out), the court's SSH
+    configuration and the operator's keys are put back afterwards, from inside the container."""
+    court = fleet.courts[0].name
+    fleet.exec(court, "tar -C / -cf /root/ssh-before.tar etc/ssh home/sopadmin/.ssh")
+    try:
+        yield
+    finally:
+        fleet.exec(
+            court,
+            "systemctl stop pn-ssh-hardening-rollback.timer 2>/dev/null; rm -rf /etc/ssh/sshd_config.d/* "
+            "/home/sopadmin/.ssh; tar -C / -xpf /root/ssh-before.tar && systemctl reload ssh",
+        )
+
+
+def fingerprint(public_key: Path) -> str:
+    out = subprocess.run(["ssh-keygen", "-lf", str(public_key)], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def on_court(fleet, command: str) -> str:
+    """Output of a root shell command inside the court container (works whatever sshd does)."""
+    return fleet.exec(fleet.courts[0].name, command).stdout
+
+
+def effective(fleet, keyword: str) -> str:
+    out = on_court(fleet, "sshd -T")
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)[keyword]
+
+
+def test_guard_refuses_when_the_ansible_key_itself_would_no_longer_be_authorized(court_fleet, tmp_path):
+    """The key Ansible uses sits in authorized_keys2, another key in authorized_keys. A configuration that
+    reads authorized_keys only keeps "an authorized key" but locks Ansible out: refused, nothing changes."""
+    court = court_fleet.courts[0]
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True)
+    with sshd_put_back(court_fleet):
+        court_fleet.exec(
+            court.name,
+            "cd /home/sopadmin/.ssh && mv authorized_keys authorized_keys2 && "
+            f"echo '{(tmp_path / 'other.pub').read_text().strip()}' > authorized_keys && "
+            "chown sopadmin: authorized_keys && chmod 600 authorized_keys",
+        )
+        assert ssh(court_fleet, "true").returncode == 0  # authorized_keys2 is read today
+        before = sshd_state(court_fleet)
+        proc = playbook(
+            court_fleet,
+            "playbooks/sop_hardening.yml",
+            "--tags",
+            "ssh_hardening",
+            "-e",
+            json.dumps({"pn_ssh_hardening_extra_options": {"AuthorizedKeysFile": ".ssh/authorized_keys"}}),
+        )
+        output = " ".join((proc.stdout + proc.stderr).split())
+        assert proc.returncode != 0
+        assert "DITOLAK / REFUSED" in output and "would lock out sopadmin" in output
+        assert fingerprint(court.key.with_suffix(".key.pub")) in output
+        assert "is not in the authorized keys of sopadmin" in output
+        assert sshd_state(court_fleet) == before
+        assert ssh(court_fleet, "true").returncode == 0
+
+
+def test_configuration_that_a_fresh_login_cannot_use_is_rolled_back(court_fleet):
+    """sshd -t accepts a cipher the controller does not offer: the fresh login after the reload fails and
+    the previous configuration is put back at once."""
+    with sshd_put_back(court_fleet):
+        before = sshd_state(court_fleet)
+        ciphers = effective(court_fleet, "ciphers")
+        proc = playbook(
+            court_fleet,
+            "playbooks/sop_hardening.yml",
+            "--tags",
+            "ssh_hardening",
+            "-e",
+            json.dumps(
+                {"pn_ssh_hardening_ciphers": ["aes256-cbc"], "pn_ssh_hardening_login_check_timeout": 15}
+            ),
+        )
+        output = " ".join((proc.stdout + proc.stderr).split())
+        assert proc.returncode != 0
+        assert "ROLLED BACK" in output and "no matching cipher" in output
+        assert "the previous sshd configuration was put back" in output
+        assert sshd_state(court_fleet) == before
+        assert effective(court_fleet, "ciphers") == ciphers
+        assert ssh(court_fleet, "true").returncode == 0
+        assert "pn-ssh-hardening-rollback" not in on_court(court_fleet, "systemctl list-timers --all")
+
+
+def test_the_server_puts_the_configuration_back_when_the_controller_cannot_log_in_at_all(court_fleet):
+    """Without connection sharing there is no open session left to roll back with: the timer armed on the
+    server before the change puts the previous configuration back by itself."""
+    with sshd_put_back(court_fleet):
+        before = sshd_state(court_fleet)
+        ciphers = effective(court_fleet, "ciphers")
+        proc = playbook(
+            court_fleet,
+            "playbooks/sop_hardening.yml",
+            "--tags",
+            "ssh_hardening",
+            "-e",
+            json.dumps(
+                {
+                    "pn_ssh_hardening_ciphers": ["aes256-cbc"],
+                    "pn_ssh_hardening_login_check_timeout": 5,
+                    "pn_ssh_hardening_rollback_seconds": 30,
+                }
+            ),
+            env={"ANSIBLE_SSH_ARGS": "-o ControlMaster=no"},
+        )
+        output = " ".join((proc.stdout + proc.stderr).split())
+        assert proc.returncode != 0
+        assert "the server puts the previous configuration back within 30 seconds" in output
+        for _attempt in range(90):
+            if effective(court_fleet, "ciphers") == ciphers:
+                break
+            on_court(court_fleet, "sleep 1")
+        assert effective(court_fleet, "ciphers") == ciphers
+        assert sshd_state(court_fleet) == before
+        assert ssh(court_fleet, "true").returncode == 0
 
 
 def test_ssh_hardening_over_the_same_connection_keeps_access(court_fleet):

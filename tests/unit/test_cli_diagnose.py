@@ -143,6 +143,59 @@ def test_remediate_needs_a_limit(courts, capsys):
     assert "--limit" in capsys.readouterr().err
 
 
+def remediate_runs(data_dir) -> int:
+    return len(list(data_dir.glob("runs/*remediate*")))
+
+
+@pytest.mark.parametrize(
+    "limit, message",
+    [
+        ("", "--limit is empty"),
+        ("  ", "--limit is empty"),
+        ("pn-*", "selects 2 courts"),
+        ("courts", "selects 2 courts"),
+        ("all", "selects 2 courts"),
+        ("pn-manna,pn-*", "selects 2 courts"),
+        ("!pn-nowhere", "selects 2 courts"),
+        ("pn-nowhere", "selects no court"),
+    ],
+)
+def test_remediate_refuses_a_limit_that_is_not_one_named_court(courts, data_dir, capsys, limit, message):
+    """Several courts at once only when each is named or --all is given: a pattern, a group or an empty
+    --limit is a usage error, and nothing runs."""
+    before = remediate_runs(data_dir)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--lang", "en", "remediate", "-i", str(courts["inventory"]), "--limit", limit, "--yes"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage:" in err
+    if "selects 2" in message:
+        assert "--all" in err and "pn-curup" in err and "pn-manna" in err
+    assert remediate_runs(data_dir) == before
+
+
+@pytest.mark.parametrize(
+    "selection", [["--limit", "pn-manna,pn-curup"], ["--all"], ["--all", "--limit", "pn-*"]]
+)
+def test_remediate_runs_several_courts_when_named_or_with_all(courts, data_dir, capsys, selection):
+    before = remediate_runs(data_dir)
+    code = cli.main(
+        ["remediate", "-i", str(courts["inventory"]), *selection, "--yes", "--json", "--no-report"]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code in (0, 1, 2, 3), code
+    assert sorted(out["courts"]) == ["pn-curup", "pn-manna"]
+    assert remediate_runs(data_dir) == before + 1
+
+
+def test_remediate_help_explains_the_limit_and_the_known_good_snapshot(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["remediate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--all" in out and "name each of them" in out
+    assert "last snapshot taken before the history first saw the problem" in out
+
+
 def test_bad_inventory_is_a_clear_error(tmp_path, data_dir, capsys):
     missing = tmp_path / "nothing.yml"
     code = cli.main(["diagnose", "-i", str(missing)])

@@ -364,3 +364,80 @@ def test_prune_removes_old_runs_only(store):
     assert count(store, "results") == 4 and count(store, "findings") == 2
     assert len(store.troubleshooting("pn-a")) == 1
     assert store.prune("2026-10-01") == 0
+
+
+def _check(court, activity, started, status="ok", rules=(), reachable=True, before=(), finished=None):
+    """One result of a check that looks at the site (W1 probe, W6 diagnosis, W7 remediation)."""
+    outputs = (
+        {"reachable": reachable} if activity == "W1" else {"evidence": {"probe": {"reachable": reachable}}}
+    )
+    if activity == "W7":
+        outputs = {"problems": [{"id": rule} for rule in before], "remaining": []}
+    return {
+        "court": court,
+        "activity": activity,
+        "status": status,
+        "started": started,
+        "finished": finished or started,
+        "outputs": outputs,
+        "findings": [{"rule": rule, "severity": "critical", "message": rule} for rule in rules],
+    }
+
+
+KNOWN_GOOD = {
+    "activities": ["W1", "W6", "W7"],
+    "rules": ["defacement", "gambling-spam", "hidden-links", "site-defaced"],
+    "unclear": ["keyword-missing", "content-changed"],
+}
+
+
+def test_known_good_windows_follow_the_checks_that_saw_the_site(store):
+    checks = [
+        _check("pn-a", "W1", "2026-11-01T06:00:00+00:00"),
+        _check("pn-a", "W1", "2026-11-02T06:00:00+00:00"),
+        # Unreachable, or a W6 that did not probe the site: neither clean nor dirty.
+        _check("pn-a", "W1", "2026-11-03T06:00:00+00:00", status="critical", reachable=False),
+        _check("pn-a", "W6", "2026-11-03T07:00:00+00:00", status="ok", reachable=False),
+        _check("pn-a", "W1", "2026-11-04T06:00:00+00:00", status="critical", rules=["gambling-spam"]),
+        # A remediation that found the defacement and fixed it: dirty up to its end.
+        _check(
+            "pn-a",
+            "W7",
+            "2026-11-04T09:00:00+00:00",
+            before=["gambling-spam"],
+            finished="2026-11-04T09:20:00+00:00",
+        ),
+        _check("pn-a", "W6", "2026-11-05T06:00:00+00:00", status="warning"),
+        _check("pn-a", "W1", "2026-11-06T06:00:00+00:00", status="warning", rules=["keyword-missing"]),
+        _check("pn-a", "W1", "2026-11-07T06:00:00+00:00", status="critical", rules=["defacement"]),
+        _check("pn-a", "W1", "2026-11-08T06:00:00+00:00", status="critical", rules=["defacement"]),
+        # Another court and another activity are not mixed in.
+        _check("pn-b", "W1", "2026-11-07T06:00:00+00:00"),
+        {"court": "pn-a", "activity": "W2", "status": "ok", "started": "2026-11-07T07:00:00+00:00"},
+    ]
+    store.record_run({"run_id": "r", "name": "x", "started": "2026-11-01T00:00:00+00:00", "results": checks})
+    found = store.known_good_windows("pn-a", **KNOWN_GOOD)
+    assert found["windows"] == [
+        {"after": "2026-11-04T09:20:00+00:00", "before": "2026-11-05T06:00:00+00:00"},
+        {"after": None, "before": "2026-11-02T06:00:00+00:00"},
+    ]
+    assert found["first_seen"] == "2026-11-07T06:00:00+00:00"
+    assert found["last_clean"] == "2026-11-05T06:00:00+00:00"
+    both = store.known_good_windows_all(["pn-a", "pn-b", "pn-c"], **KNOWN_GOOD)
+    assert both["pn-a"] == found and "pn-c" not in both
+    assert both["pn-b"] == {
+        "windows": [{"after": None, "before": "2026-11-07T06:00:00+00:00"}],
+        "first_seen": None,
+        "last_clean": "2026-11-07T06:00:00+00:00",
+    }
+    # Only the newest results are read: what came before them is unknown, not clean.
+    newest = store.known_good_windows("pn-a", limit=5, **KNOWN_GOOD)
+    assert newest["windows"] == [
+        {"after": "2026-11-04T09:20:00+00:00", "before": "2026-11-05T06:00:00+00:00"}
+    ]
+    assert store.known_good_windows("pn-a", limit=4, **KNOWN_GOOD)["windows"] == []
+    assert store.known_good_windows("nobody", **KNOWN_GOOD) == {
+        "windows": [],
+        "first_seen": None,
+        "last_clean": None,
+    }

@@ -51,6 +51,17 @@ PARTIES = {
 #: Order in which automatic actions run: space first, then configuration, services, content.
 ACTION_ORDER = ("free-logs", "restore-config", "restart-service", "restore-site", "backup")
 SERVICE_ORDER = {"database": 0, "php-fpm": 1, "webserver": 2}
+#: Findings that show a compromised site (what the restore-site action fixes), per activity that looks at
+#: the site: W1 (site_probe rules), W6 and W7 (problem ids). A site restore comes from a snapshot taken
+#: while the site was seen whole, never from one taken after these were first seen (the nightly backup
+#: timer keeps backing up the compromised site).
+COMPROMISE_RULES = {
+    "W1": ("defacement", "gambling-spam", "hidden-links"),
+    "W6": ("site-defaced", "gambling-spam"),
+    "W7": ("site-defaced", "gambling-spam"),
+}
+#: Findings after which the site cannot be called whole, although no compromise was named.
+UNCLEAR_RULES = {"W1": ("keyword-missing",), "W6": ("content-changed",), "W7": ("content-changed",)}
 
 # Rule texts: {placeholders} are filled from the problem's evidence.
 RULES = {
@@ -444,10 +455,12 @@ RULES = {
             (
                 "auto",
                 "restore-site",
-                "Pulihkan web root dari backup terverifikasi terakhir (dengan snapshot "
-                "pengaman), periksa beranda, lalu buat backup baru.",
-                "Restore the web root from the latest verified backup (with a safety snapshot), check the "
-                "homepage, then take a fresh backup.",
+                "Pulihkan web root dan basis data dari snapshot terakhir yang diketahui bersih (sebelum "
+                "peretasan pertama terlihat; dengan snapshot pengaman), periksa beranda dari luar, lalu buat "
+                "backup baru.",
+                "Restore the web root and the database from the last snapshot known to be clean (taken "
+                "before the defacement was first seen; with a safety snapshot), check the homepage from "
+                "outside, then take a fresh backup.",
             ),
             (
                 "operator",
@@ -474,8 +487,10 @@ RULES = {
             (
                 "auto",
                 "restore-site",
-                "Pulihkan web root dari backup terverifikasi terakhir lalu periksa ulang.",
-                "Restore the web root from the latest verified backup, then check again.",
+                "Pulihkan web root dan basis data dari snapshot terakhir yang diketahui bersih (sebelum spam "
+                "pertama terlihat), lalu periksa ulang dari luar.",
+                "Restore the web root and the database from the last snapshot known to be clean (taken "
+                "before the spam was first seen), then check again from outside.",
             ),
             (
                 "operator",
@@ -999,6 +1014,33 @@ def diagnose(evidence, contacts=None, thresholds=None):
     order = {rule: index for index, rule in enumerate(RULES)}
     problems.sort(key=lambda p: (-SEVERITY_RANK[p["severity"]], order[p["id"]]))
     return problems
+
+
+#: Problems of the controller's probe that say a site is not whole (after a restore, for example).
+SITE_NOT_WHOLE = ("site-defaced", "gambling-spam", "content-changed", "site-error", "site-unreachable")
+
+
+def site_check(probe, court=None):
+    """Whether the controller's probe saw the court's site whole (how a restored site is checked).
+
+    Returns ``{"checked", "whole", "reachable", "status", "problems", "checked_at"}``: ``problems`` are the
+    ids of the probe's problems that say the site is not whole (defaced, gambling spam, court name missing,
+    error page, unreachable); ``whole`` is true when the site was reached and there is none.
+    """
+    if not probe:
+        return {"checked": False, "whole": False, "reachable": None, "status": None, "problems": []}
+    found = _probe_problems(probe, None, None, court or {}, False)
+    problems = [p["id"] for p in found if p["id"] in SITE_NOT_WHOLE]
+    if not probe.get("reachable") and not problems:
+        problems = ["site-unreachable"]
+    return {
+        "checked": True,
+        "whole": bool(probe.get("reachable")) and not problems,
+        "reachable": bool(probe.get("reachable")),
+        "status": probe.get("status"),
+        "problems": problems,
+        "checked_at": probe.get("checked_at"),
+    }
 
 
 def plan(problems, allowed=None):

@@ -31,6 +31,7 @@ import stat
 import subprocess
 import warnings
 
+from ansible_collections.pn.website.plugins.module_utils import ssh_keys
 from ansible_collections.pn.website.plugins.module_utils.hardening_audit_data import (
     AREAS,
     CMS_CONFIG_FILES,
@@ -89,6 +90,16 @@ class System:
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
                 return handle.read()
+        except OSError:
+            return None
+
+    def read_tail(self, path, max_bytes=1048576):
+        """The last ``max_bytes`` of a file as text, or None when it cannot be read."""
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, handle.tell() - max_bytes))
+                return handle.read().decode("utf-8", "replace")
         except OSError:
             return None
 
@@ -325,8 +336,84 @@ def _password_expired(system, user):
     return ""
 
 
-def ssh_login_problems(system, cfg, user, groups=None):
-    """Why ``user`` could not log in with a key under the effective settings ``cfg`` ([] when fine)."""
+def _keys_in(system, cfg, user, home):
+    """The authorized_keys entries of ``user`` under ``cfg``: [(file, entry)] in sshd's reading order."""
+    found = []
+    for pattern in cfg.get("authorizedkeysfile", ".ssh/authorized_keys").split():
+        if pattern.lower() == "none":
+            continue
+        path = _expand_keys_path(pattern, user, home)
+        for line in (system.read(path) or "").splitlines():
+            entry = ssh_keys.parse_authorized_line(line)
+            if entry is not None:
+                found.append((path, entry))
+    return found
+
+
+def _unsafe_path(system, path, user_uid, home):
+    """With StrictModes, why sshd would ignore ``path`` (writable by others, foreign owner), or ''."""
+    current = path
+    while True:
+        info = system.stat(current)
+        if info is None:
+            return ""
+        if info.st_uid not in (0, user_uid) or info.st_mode & 0o022:
+            return (
+                "%s: pemilik/izin tidak aman untuk StrictModes / owner or mode unsafe for StrictModes"
+                % current
+            )
+        if current in (home.rstrip("/") or "/", "/") or os.path.dirname(current) == current:
+            return ""
+        current = os.path.dirname(current)
+
+
+def _key_problems(system, cfg, user, entry, keys, addr):
+    """Why none of ``keys`` (the keys Ansible logs in with) would work for ``user`` ([] when one of each
+    does). Each key must work: Ansible may present any of them on its next connection."""
+    problems = []
+    home = entry.pw_dir
+    authorized = _keys_in(system, cfg, user, home)
+    algorithms = cfg.get("pubkeyacceptedalgorithms", cfg.get("pubkeyacceptedkeytypes"))
+    strict = cfg.get("strictmodes", "yes") == "yes"
+    files = ", ".join(sorted({path for path, _entry in authorized})) or cfg.get(
+        "authorizedkeysfile", ".ssh/authorized_keys"
+    )
+    for key in keys:
+        label = "%s (%s)" % (key["fingerprint"], key.get("source") or "Ansible")
+        matches = [(path, e) for path, e in authorized if e["fingerprint"] == key["fingerprint"]]
+        if not matches and cfg.get("trustedusercakeys", "none") not in ("none", ""):
+            continue  # a certificate signed by a trusted CA may admit it: cannot be checked here
+        if not matches:
+            problems.append(
+                "kunci Ansible %s tidak ada di authorized_keys %s / the key Ansible logs in with, %s, is not "
+                "in the authorized keys of %s (%s; %d other key(s) there)"
+                % (label, user, label, user, files, len(authorized))
+            )
+            continue
+        reasons = []
+        for path, found in matches:
+            why = ssh_keys.entry_problems(found, addr, algorithms, system.today())
+            unsafe = _unsafe_path(system, path, entry.pw_uid, home) if strict else ""
+            if unsafe:
+                why.append(unsafe)
+            if not why:
+                break
+            reasons.extend(why)
+        else:
+            problems.append(
+                "kunci Ansible / the key Ansible logs in with, %s: %s" % (label, "; ".join(reasons))
+            )
+    return problems
+
+
+def ssh_login_problems(system, cfg, user, groups=None, keys=None, addr=None, method=None):
+    """Why ``user`` could not log in with a key under the effective settings ``cfg`` ([] when fine).
+
+    ``keys`` are the keys Ansible logs in with ({"fingerprint", "source"}): each must stay authorized and
+    usable from ``addr``. None counts any authorized key (no SSH connection to learn the key from); an
+    empty list is a problem in itself: the guard cannot tell which key to keep. ``method`` is how the
+    current session logged in (``password``, ``keyboard-interactive``): that method must stay on.
+    """
     problems = []
     try:
         entry = pwd.getpwnam(user)
@@ -360,17 +447,41 @@ def ssh_login_problems(system, cfg, user, groups=None):
     pubkey = cfg.get("pubkeyauthentication", "yes") == "yes"
     methods = cfg.get("authenticationmethods", "any")
     password_on = cfg.get("passwordauthentication") == "yes"
-    if methods not in ("any", "") and "publickey" not in methods:
+    if method in ("password", "keyboard-interactive"):
+        # Ansible logs in without a key: that method must stay on.
+        kbd = cfg.get("kbdinteractiveauthentication", cfg.get("challengeresponseauthentication", "no"))
+        if (method == "password" and not password_on) or (method == "keyboard-interactive" and kbd != "yes"):
+            problems.append(
+                "Ansible login dengan %s, yang akan dimatikan / Ansible logs in with %s, which would be "
+                "turned off (give the account a key first)" % (method, method)
+            )
+        if methods not in ("any", "") and method not in methods:
+            problems.append("AuthenticationMethods %s tanpa / without %s" % (methods, method))
+        if not keys:
+            expired = _password_expired(system, user)
+            if expired and cfg.get("usepam", "no") == "yes":
+                problems.append(expired)
+            return problems
+    elif methods not in ("any", "") and "publickey" not in methods:
         problems.append("AuthenticationMethods %s tanpa publickey / without publickey" % methods)
-    keys = 0
     command = cfg.get("authorizedkeyscommand", "none")
     if command not in ("none", ""):
-        keys = 1  # keys come from a command (LDAP, ...): cannot be counted, trust it
+        count = 1  # keys come from a command (LDAP, ...): cannot be read here, trust it
+    elif keys is not None:
+        count = 1  # each key is checked itself
+        if not keys:
+            problems.append(
+                "kunci yang dipakai Ansible tidak diketahui / the key Ansible logs in with is unknown (not "
+                "in the sshd log of this session and no key file given)"
+            )
+        elif pubkey:
+            problems.extend(_key_problems(system, cfg, user, entry, keys, addr))
     else:
+        count = 0
         for pattern in cfg.get("authorizedkeysfile", ".ssh/authorized_keys").split():
             path = _expand_keys_path(pattern, user, entry.pw_dir)
-            keys += _count_keys(system.read(path))
-    if not pubkey or keys == 0:
+            count += _count_keys(system.read(path))
+    if not pubkey or count == 0:
         why = (
             "PubkeyAuthentication no"
             if not pubkey
@@ -425,6 +536,70 @@ def directive_sources(system, config_path, directive):
     return found
 
 
+SSHD_LOG_FILES = ("/var/log/auth.log", "/var/log/secure")
+
+
+def sshd_log_lines(system, max_lines=5000):
+    """Recent lines of sshd's log: the journal (sshd, sshd-session) and the syslog files, bounded."""
+    lines = []
+    rc, out, _err = system.run(
+        [
+            "journalctl",
+            "--no-pager",
+            "-q",
+            "-o",
+            "cat",
+            "-n",
+            str(max_lines),
+            "-t",
+            "sshd",
+            "-t",
+            "sshd-session",
+        ]
+    )
+    if rc == 0:
+        lines.extend(out.splitlines())
+    for path in SSHD_LOG_FILES:
+        text = system.read_tail(path)
+        if text:
+            lines.extend(text.splitlines()[-max_lines:])
+    return lines
+
+
+def login_keys(system, options, user, addr):
+    """The keys Ansible logs in with, and how the current session logged in: (keys, method).
+
+    ``ssh_login_keys`` (public keys or SHA256 fingerprints from the controller: the key file of the
+    connection, or named by the operator) and, with ``ssh_client_port``, the key sshd logged for this very
+    session. keys is None when neither is given (the connection is not SSH: any authorized key counts).
+    """
+    given = options.get("ssh_login_keys") or []
+    port = options.get("ssh_client_port")
+    if not given and not port:
+        return None, None
+    keys, bad = [], []
+    for text in given:
+        key = ssh_keys.parse_key(text)
+        if key is None:
+            bad.append(str(text)[:40])
+        else:
+            keys.append({"fingerprint": key["fingerprint"], "source": "controller"})
+    if bad:
+        raise AuditError("ssh_login_keys: not a public key or SHA256 fingerprint: %s" % ", ".join(bad))
+    method = None
+    if port:
+        session = ssh_keys.session_login(sshd_log_lines(system), user, addr, port)
+        if session:
+            method = session["method"]
+            if session.get("fingerprint"):
+                keys.append({"fingerprint": session["fingerprint"], "source": "this SSH session"})
+    unique = []
+    for key in keys:
+        if key["fingerprint"] not in [k["fingerprint"] for k in unique]:
+            unique.append(key)
+    return unique, method
+
+
 def ssh_controls(system, options):
     if not system.which("sshd"):
         return [_skip(cid, "sshd tidak terpasang / sshd not installed") for cid in _area_ids("ssh")]
@@ -438,8 +613,9 @@ def ssh_controls(system, options):
     if user:
         addr = options.get("ssh_client_addr") or "127.0.0.1"
         try:
+            keys, method = login_keys(system, options, user, addr)
             user_cfg = sshd_effective(system, config_path, user=user, host=addr, addr=addr)
-            problems = ssh_login_problems(system, user_cfg, user)
+            problems = ssh_login_problems(system, user_cfg, user, keys=keys, addr=addr, method=method)
         except AuditError as exc:
             problems = [str(exc)]
         controls.append(

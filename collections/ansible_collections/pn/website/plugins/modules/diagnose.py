@@ -122,11 +122,24 @@ sop_result:
     - The C(pn_sop_result) (activity W6 or W7), with the troubleshooting records in C(troubleshooting).
   returned: always
   type: dict
+site:
+  description:
+    - What the controller's probe in the evidence says of the site (how a restored site is checked),
+      with C(checked), C(whole) (reached, and not defaced, spammed, without the court's name or an error
+      page), C(reachable), C(status), C(problems) (the ids that say it is not whole) and C(checked_at).
+  returned: always
+  type: dict
+  sample: {checked: true, whole: false, reachable: true, status: 200, problems: [gambling-spam]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnose, plan, sop_result
+from ansible_collections.pn.website.plugins.module_utils.diagnosis import (
+    diagnose,
+    plan,
+    site_check,
+    sop_result,
+)
 
 
 def main():
@@ -157,6 +170,7 @@ def main():
             module.fail_json(msg="threshold %s must be a number, got %r" % (key, value))
     try:
         found = diagnose(p["evidence"], p["contacts"], p["thresholds"])
+        site = site_check(p["evidence"].get("probe"), p["evidence"].get("court"))
     except (KeyError, TypeError, ValueError) as exc:
         module.fail_json(msg="evidence of %s cannot be read: %s: %s" % (p["court"], type(exc).__name__, exc))
     common = dict(lang=p["lang"], who=p["who"], started=p["started"], finished=p["finished"])
@@ -164,7 +178,9 @@ def main():
         result = sop_result(p["court"], "W6", found, **common)
     else:
         result = sop_result(p["court"], "W7", p["problems"], actions=p["actions"], remaining=found, **common)
-    module.exit_json(changed=False, problems=found, plan=plan(found, p["allowed_actions"]), sop_result=result)
+    module.exit_json(
+        changed=False, problems=found, plan=plan(found, p["allowed_actions"]), sop_result=result, site=site
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ description:
     the firewall (nftables, fail2ban jails) and the CMS files (configuration file mode, paths writable
     by the web server).
   - With O(ssh_login_user) the control C(ssh-login-access) tells whether that account could still log in
-    with a key under O(sshd_config); the pn.website.ssh_hardening role uses it on a candidate
-    configuration to refuse changes that would lock Ansible out.
+    under O(sshd_config) with the key Ansible uses (O(ssh_login_keys), and the key sshd logged for the
+    session O(ssh_client_port)); the pn.website.ssh_hardening role uses it on a candidate configuration to
+    refuse changes that would lock Ansible out.
   - Never changes anything on the server.
 author:
   - pn.website maintainers (@pn-website)
@@ -112,8 +113,23 @@ options:
     description: Account that must keep its key login (the account Ansible connects with).
     type: str
   ssh_client_addr:
-    description: Address the O(ssh_login_user) connects from, for C(Match) blocks.
+    description: Address the O(ssh_login_user) connects from, for C(Match) blocks and C(from=) key options.
     type: str
+  ssh_client_port:
+    description:
+      - Source port of the SSH session Ansible runs over (from C(SSH_CONNECTION)). The key (or password) sshd
+        logged for that session must stay usable for O(ssh_login_user).
+    type: int
+  ssh_login_keys:
+    description:
+      - Public keys (C(TYPE BASE64)) or C(SHA256:) fingerprints of the keys Ansible logs in with, from the
+        controller. Each must stay authorized for O(ssh_login_user) under O(sshd_config) (in its authorized
+        keys files, usable from O(ssh_client_addr), not expired, without a forced command, of a type
+        C(PubkeyAcceptedAlgorithms) accepts).
+      - With neither this nor O(ssh_client_port), any authorized key of the account counts.
+    type: list
+    elements: str
+    default: []
   ssh_max_auth_tries:
     description: Highest acceptable MaxAuthTries.
     type: int
@@ -232,6 +248,8 @@ def main():
             sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
             ssh_login_user=dict(type="str"),
             ssh_client_addr=dict(type="str"),
+            ssh_client_port=dict(type="int"),
+            ssh_login_keys=dict(type="list", elements="str", default=[], no_log=False),
             ssh_max_auth_tries=dict(type="int", default=4),
             web_login_jail=dict(type="str", default="pn-web-login"),
             ssh_jail=dict(type="str", default="sshd"),

@@ -40,6 +40,15 @@ options:
   max_age_hours:
     description: When set, RV(stale) tells whether the newest snapshot is older than this.
     type: float
+  known_good:
+    description:
+      - Stretches of time in which the court's site was seen whole, each C(before) and optionally C(after)
+        (ISO 8601 times with a zone, exclusive bounds). RV(known_good) is then the newest snapshot taken
+        inside one of them, never a C(pre-restore) safety snapshot.
+      - Used by the remediation to restore a compromised site from before the compromise rather than from
+        the latest snapshot, which the backup timer may have taken of the compromised site.
+    type: list
+    elements: dict
 """
 
 EXAMPLES = r"""
@@ -47,6 +56,13 @@ EXAMPLES = r"""
   pn.website.restic_snapshots:
     config: /etc/pn-website/backup.json
     host: "{{ inventory_hostname }}"
+  register: snaps
+
+- name: The newest snapshot taken before the defacement was first seen
+  pn.website.restic_snapshots:
+    config: /etc/pn-website/backup.json
+    host: "{{ inventory_hostname }}"
+    known_good: [{before: "2026-11-23T07:00:00+07:00"}]
   register: snaps
 
 - name: Snapshots in a repository on the backup server
@@ -74,6 +90,10 @@ age_hours:
   description: Age of the newest snapshot in hours (null without snapshots).
   returned: success
   type: float
+known_good:
+  description: With O(known_good), the newest snapshot inside one of its windows, or null when there is none.
+  returned: when O(known_good) is given
+  type: dict
 stale:
   description: Whether there is no snapshot or the newest is older than O(max_age_hours).
   returned: success
@@ -93,6 +113,7 @@ from ansible_collections.pn.website.plugins.module_utils.restic import (
     ResticError,
     repository_from_params,
     snapshot_age_hours,
+    snapshot_known_good,
 )
 
 
@@ -102,16 +123,22 @@ def main():
         host=dict(type="str"),
         tags=dict(type="list", elements="str", default=[]),
         max_age_hours=dict(type="float"),
+        known_good=dict(type="list", elements="dict"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
+    extra = {}
     try:
         repository = repository_from_params(params)
         snapshots = repository.snapshots(host=params["host"], tags=params["tags"])
+        if params["known_good"] is not None:
+            extra["known_good"] = snapshot_known_good(snapshots, params["known_good"])
     except ResticError as error:
         module.fail_json(msg=str(error), kind=error.kind, repository=params.get("repository") or "")
     keep = ("id", "short_id", "time", "hostname", "tags", "paths")
     snapshots = [{key: snap.get(key) for key in keep} for snap in snapshots]
+    if extra.get("known_good"):
+        extra["known_good"] = {key: extra["known_good"].get(key) for key in keep}
     latest = snapshots[-1] if snapshots else None
     now = datetime.datetime.now(datetime.timezone.utc)
     age = snapshot_age_hours(latest, now) if latest else None
@@ -124,6 +151,7 @@ def main():
         age_hours=age,
         stale=stale,
         repository=repository.display,
+        **extra,
     )
 
 

@@ -496,3 +496,41 @@ def test_other_host_name_not_serving():
     assert problems[0]["severity"] == "high"
     assert "sipp.pn-tais.go.id cannot be opened (tls: hostname mismatch)" in problems[0]["explanation"]["en"]
     assert problems[0]["escalation"]["contact"]["name"] == "PANDI Registrar"
+
+
+def test_site_check_says_whether_a_restored_site_is_whole():
+    court = {"name": "pn-tais", "domain": "pn-tais.go.id"}
+    whole = dg.site_check(probe(checked_at="2026-11-23T09:00:00+00:00"), court)
+    assert whole == {
+        "checked": True,
+        "whole": True,
+        "reachable": True,
+        "status": 200,
+        "problems": [],
+        "checked_at": "2026-11-23T09:00:00+00:00",
+    }
+    spam = probe(
+        findings=[{"rule": "gambling-spam", "severity": "critical", "evidence": {"terms": ["togel"]}}]
+    )
+    assert dg.site_check(spam, court)["problems"] == ["gambling-spam"]
+    assert not dg.site_check(spam, court)["whole"]
+    defaced = probe(
+        findings=[{"rule": "defacement", "severity": "critical", "evidence": {"terms": ["hacked"]}}]
+    )
+    assert dg.site_check(defaced, court)["problems"] == ["site-defaced"]
+    missing = probe(findings=[{"rule": "keyword-missing", "severity": "high"}])
+    assert dg.site_check(missing, court)["problems"] == ["content-changed"]
+    down = dg.site_check(probe(reachable=False, reason="connect", error="refused"), court)
+    assert down["whole"] is False and down["problems"] == ["site-unreachable"]
+    assert dg.site_check(None, court) == {
+        "checked": False,
+        "whole": False,
+        "reachable": None,
+        "status": None,
+        "problems": [],
+    }
+    # A TLS expiry warning does not make a restored site broken.
+    expiring = probe(findings=[{"rule": "tls-expiring", "severity": "medium", "evidence": {"days_left": 9}}])
+    assert dg.site_check(expiring, court)["whole"] is True
+    out = run_module({"court": "pn-tais", "evidence": evidence(None, spam)})
+    assert out["site"]["whole"] is False and out["site"]["problems"] == ["gambling-spam"]

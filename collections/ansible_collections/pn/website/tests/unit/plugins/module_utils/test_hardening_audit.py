@@ -78,6 +78,10 @@ class FakeSystem(ha.System):
     def read(self, path):
         return self.files.get(path)
 
+    def read_tail(self, path, max_bytes=1048576):
+        text = self.files.get(path)
+        return None if text is None else text[-max_bytes:]
+
     def in_container(self):
         return self.container
 
@@ -213,6 +217,120 @@ def test_login_guard_refuses_authentication_methods_without_publickey():
     cfg["authenticationmethods"] = "password"
     problems = ha.ssh_login_problems(_login_system(), cfg, "root", groups=["root"])
     assert any("AuthenticationMethods password" in p for p in problems)
+
+
+OTHER = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMbEuSxHc0ieRiV3WgUBFPnfsKXSnEc9qhvxOh3J4vYN operator-laptop\n"
+
+
+def _fp(line):
+    from ansible_collections.pn.website.plugins.module_utils import ssh_keys
+
+    return ssh_keys.parse_key(line)["fingerprint"]
+
+
+def _key_cfg(**changes):
+    cfg = ha.parse_sshd_t(HARDENED_SSHD.replace("permitrootlogin no", "permitrootlogin prohibit-password"))
+    cfg.update(changes)
+    return cfg
+
+
+def test_login_guard_checks_the_key_ansible_uses_not_any_key():
+    """Another key is authorized but not the one Ansible connects with: counting keys says fine, the
+    guard with Ansible's key says locked out."""
+    ansible_key = [{"fingerprint": _fp(KEY), "source": "controller"}]
+    system = _login_system(keys=OTHER)
+    assert ha.ssh_login_problems(system, _key_cfg(), "root", groups=["root"]) == []  # any key counts
+    problems = ha.ssh_login_problems(system, _key_cfg(), "root", groups=["root"], keys=ansible_key)
+    assert len(problems) == 1
+    assert _fp(KEY) in problems[0] and "is not in the authorized keys of root" in problems[0]
+    assert "1 other key(s) there" in problems[0]
+    # With user certificates (TrustedUserCAKeys) a key outside authorized_keys may still log in.
+    cfg = _key_cfg(trustedusercakeys="/etc/ssh/user_ca.pub")
+    assert ha.ssh_login_problems(system, cfg, "root", groups=["root"], keys=ansible_key) == []
+    both = _login_system(keys=OTHER + KEY)
+    assert ha.ssh_login_problems(both, _key_cfg(), "root", groups=["root"], keys=ansible_key) == []
+    # Only the files the configuration reads count: the key in authorized_keys2 is no longer read.
+    home = _root_home()
+    split = FakeSystem(
+        files={
+            os.path.join(home, ".ssh/authorized_keys"): OTHER,
+            os.path.join(home, ".ssh/authorized_keys2"): KEY,
+            "/etc/shadow": "",
+        }
+    )
+    cfg = _key_cfg(authorizedkeysfile=".ssh/authorized_keys .ssh/authorized_keys2")
+    assert ha.ssh_login_problems(split, cfg, "root", groups=["root"], keys=ansible_key) == []
+    cfg = _key_cfg(authorizedkeysfile=".ssh/authorized_keys")
+    assert ha.ssh_login_problems(split, cfg, "root", groups=["root"], keys=ansible_key)
+
+
+def test_login_guard_checks_options_algorithms_and_strict_modes_of_that_key():
+    ansible_key = [{"fingerprint": _fp(KEY), "source": "controller"}]
+    limited = _login_system(keys='from="192.0.2.0/24" ' + KEY + OTHER)
+    problems = ha.ssh_login_problems(
+        limited, _key_cfg(), "root", ["root"], keys=ansible_key, addr="10.88.0.1"
+    )
+    assert len(problems) == 1 and 'from="192.0.2.0/24"' in problems[0] and "10.88.0.1" in problems[0]
+    assert (
+        ha.ssh_login_problems(limited, _key_cfg(), "root", ["root"], keys=ansible_key, addr="192.0.2.9") == []
+    )
+    cfg = _key_cfg(pubkeyacceptedalgorithms="rsa-sha2-512,rsa-sha2-256")
+    problems = ha.ssh_login_problems(_login_system(), cfg, "root", ["root"], keys=ansible_key)
+    assert "PubkeyAcceptedAlgorithms" in problems[0]
+
+    class LooseModes(FakeSystem):
+        def stat(self, path):
+            mode = 0o100664 if path.endswith("authorized_keys") else 0o40755
+            return os.stat_result((mode, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+
+    loose = LooseModes(files={os.path.join(_root_home(), ".ssh/authorized_keys"): KEY, "/etc/shadow": ""})
+    problems = ha.ssh_login_problems(loose, _key_cfg(), "root", ["root"], keys=ansible_key)
+    assert "StrictModes" in problems[0]
+    assert ha.ssh_login_problems(loose, _key_cfg(strictmodes="no"), "root", ["root"], keys=ansible_key) == []
+
+
+def test_login_guard_refuses_when_it_cannot_tell_the_key_and_keeps_password_logins():
+    problems = ha.ssh_login_problems(_login_system(), _key_cfg(), "root", ["root"], keys=[])
+    assert problems and "the key Ansible logs in with is unknown" in problems[0]
+    problems = ha.ssh_login_problems(
+        _login_system(keys=None), _key_cfg(), "root", ["root"], method="password"
+    )
+    assert problems and "Ansible logs in with password, which would be turned off" in problems[0]
+    cfg = _key_cfg(passwordauthentication="yes")
+    assert ha.ssh_login_problems(_login_system(keys=None), cfg, "root", ["root"], method="password") == []
+
+
+def test_ssh_area_checks_the_key_this_session_logged_in_with():
+    """No key from the controller: the key comes from sshd's log line of Ansible's own session."""
+
+    def sshd(argv):
+        return 0, HARDENED_SSHD.replace("permitrootlogin no", "permitrootlogin prohibit-password"), ""
+
+    log = (
+        "Accepted publickey for root from 192.0.2.7 port 50000 ssh2: ED25519 %s\n"
+        "Accepted publickey for root from 192.0.2.7 port 50002 ssh2: ED25519 %s\n" % (_fp(OTHER), _fp(KEY))
+    )
+    options = {"areas": ["ssh"], "ssh_login_user": "root", "ssh_client_addr": "192.0.2.7"}
+    for port, status in ((50002, "pass"), (50000, "fail")):
+        system = _login_system()  # KEY is authorized, OTHER is not
+        system.commands = {"sshd -T": sshd, "journalctl": (0, log, "")}
+        controls = by_id(ha.audit(dict(options, ssh_client_port=port), system))
+        assert controls["ssh-login-access"]["status"] == status, controls["ssh-login-access"]
+    assert _fp(OTHER) in controls["ssh-login-access"]["observed"]
+    assert "this SSH session" in controls["ssh-login-access"]["observed"]
+    # The same from the syslog file when there is no journal.
+    system = _login_system()
+    system.files["/var/log/auth.log"] = log
+    system.commands = {"sshd -T": sshd}
+    controls = by_id(ha.audit(dict(options, ssh_client_port=50000), system))
+    assert controls["ssh-login-access"]["status"] == "fail"
+    # Nothing in the log and no key given: refused rather than guessed.
+    system = _login_system()
+    system.commands = {"sshd -T": sshd, "journalctl": (0, "", "")}
+    controls = by_id(ha.audit(dict(options, ssh_client_port=50004), system))
+    assert "is unknown" in controls["ssh-login-access"]["observed"]
+    bad = ha.audit(dict(options, ssh_login_keys=["not a key"]), system)
+    assert "ssh_login_keys: not a public key" in by_id(bad)["ssh-login-access"]["observed"]
 
 
 def test_unknown_account_is_a_problem_not_a_crash():

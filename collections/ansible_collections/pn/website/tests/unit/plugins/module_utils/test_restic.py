@@ -191,6 +191,41 @@ def test_restic_times_parse_with_nanoseconds():
     assert restic.snapshot_age_hours({"time": "2026-11-23T16:19:56.781485725+07:00"}, now) == 3.0
 
 
+def test_known_good_snapshot_is_the_newest_inside_a_window_never_the_latest_or_a_safety_snapshot():
+    snaps = [
+        {"id": "a" * 64, "time": "2026-11-20T02:00:00.1+07:00", "tags": ["court:pn-tais"]},
+        {"id": "b" * 64, "time": "2026-11-21T02:00:00.5+07:00", "tags": ["court:pn-tais"]},
+        # The nightly backup of the defaced site, and the safety snapshot a restore took of it.
+        {"id": "c" * 64, "time": "2026-11-22T02:00:00+07:00", "tags": ["court:pn-tais"]},
+        {"id": "d" * 64, "time": "2026-11-21T03:00:00Z", "tags": ["pre-restore"]},
+        {"id": "e" * 64, "time": "not a time", "tags": []},
+    ]
+    # Seen whole by the check of 21 Nov 06:00 WIB, defaced at the check of 22 Nov 06:00 WIB.
+    window = {"after": None, "before": "2026-11-20T23:00:00Z"}
+    assert restic.snapshot_known_good(snaps, [window])["id"] == "b" * 64
+    # A later window that holds only the safety snapshot counts for nothing.
+    later = {"after": "2026-11-21T02:30:00+00:00", "before": "2026-11-21T04:00:00+00:00"}
+    assert restic.snapshot_known_good(snaps, [later, window])["id"] == "b" * 64
+    # Bounds are exclusive and the zone is taken into account (02:00 WIB is 19:00 UTC the day before).
+    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.6Z"}])["id"] == "b" * 64
+    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.5Z"}])["id"] == "a" * 64
+    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-19T19:00:00.1Z"}]) is None
+    assert (
+        restic.snapshot_known_good(snaps, [{"after": "2026-11-20T19:00:01Z", "before": "2026-11-21T00:00Z"}])
+        is None
+    )
+    assert restic.snapshot_known_good(snaps, []) is None
+    for bad in (
+        {"before": "2026-11-21T00:00:00"},
+        {"before": "yesterday"},
+        {"after": "2026-11-21T00:00Z"},
+        "x",
+    ):
+        with pytest.raises(restic.ResticError, match="ISO 8601|needs 'before'") as error:
+            restic.snapshot_known_good(snaps, [bad])
+        assert error.value.kind == "bad-input"
+
+
 def test_manifest_cache_skips_unchanged_files(tmp_path):
     root = tmp_path / "web"
     (root / "uploads").mkdir(parents=True)

@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,41 @@ def test_backup_then_list_maintain_and_export(court):
         {"config": str(court / "backup.json"), "webroot": str(court / "dr"), "work_dir": str(court / "work")},
     ).result
     assert restored["verification"]["ok"] and Path(court / "dr" / "uploads" / "berita.jpg").exists()
+
+
+def test_snapshots_module_names_the_known_good_snapshot(court, tmp_path):
+    """Snapshots of a real repository taken at set times: the newest inside the window, not the latest."""
+    config = json.loads((court / "backup.json").read_text())
+    config["targets"] = [{"name": "disk", "type": "local", "repository": str(tmp_path / "repo")}]
+    (tmp_path / "backup.json").write_text(json.dumps(config))
+    env = dict(
+        os.environ, RESTIC_PASSWORD_FILE=str(court / "backup.pass"), RESTIC_REPOSITORY=str(tmp_path / "repo")
+    )
+    subprocess.run(["restic", "init"], env=env, check=True, capture_output=True)
+    ids = {}
+    for name, when, tags in (
+        ("clean", "2026-11-20 02:00:00", []),
+        ("defaced", "2026-11-21 02:00:00", []),
+        ("safety", "2026-11-20 03:00:00", ["pre-restore"]),
+    ):
+        argv = ["restic", "backup", "--host", "pn-bangil", "--time", when, "--json", str(court / "web")]
+        for tag in tags:
+            argv += ["--tag", tag]
+        out = subprocess.run(argv, env=dict(env, TZ="UTC"), check=True, capture_output=True, text=True).stdout
+        ids[name] = [json.loads(line) for line in out.splitlines() if '"summary"' in line][0]["snapshot_id"]
+    args = {"config": str(tmp_path / "backup.json"), "host": "pn-bangil"}
+    found = run(restic_snapshots, dict(args, known_good=[{"before": "2026-11-20T06:00:00+00:00"}])).result
+    assert found["latest"]["id"].startswith(ids["defaced"])
+    assert found["known_good"]["id"].startswith(ids["clean"])
+    assert (
+        run(restic_snapshots, dict(args, known_good=[{"before": "2026-11-20T01:00:00Z"}])).result[
+            "known_good"
+        ]
+        is None
+    )
+    assert "known_good" not in run(restic_snapshots, args).result
+    bad = run(restic_snapshots, dict(args, known_good=[{"before": "2026-11-20 06:00"}]))
+    assert isinstance(bad, AnsibleFailJson) and "ISO 8601" in bad.result["msg"]
 
 
 def test_wrong_password_fails_clearly_without_echoing_it(court):
