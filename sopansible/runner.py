@@ -231,8 +231,13 @@ def run_playbook(
     finished = now()
     cancelled = runner.status == "canceled"
     status = "cancelled" if cancelled else worst(r["status"] for r in collector.results)
-    if not cancelled and runner.rc not in (0, 2, 4) and not collector.results:
-        # ansible-playbook itself failed (syntax error, missing role): no court got a result.
+    # Exit codes 2 and 4 mean a court failed or was unreachable: the court's own result says so.
+    explained = runner.rc in (2, 4) and any(
+        r["status"] in ("failed", "unreachable") for r in collector.results
+    )
+    if not cancelled and runner.rc != 0 and not explained:
+        # ansible-playbook itself failed (a syntax error, a role that does not load): no court's
+        # failure explains the exit code. A parser error exits 4, like an unreachable court.
         status = "failed"
         collector.results.append(
             {
