@@ -595,18 +595,27 @@ class Repository:
         }
 
     def dump_archive(self, snapshot_id: str, out_path: str, archive: str = "tar", path: str = "/") -> dict:
-        """Export a snapshot as a tar (or zip) archive, e.g. onto removable media."""
+        """Export a snapshot as a tar (or zip) archive, e.g. onto removable media. The archive holds the
+        database dump and the site's configuration with its passwords: it is created 0600 (whatever
+        the umask), and a missing folder for it 0700."""
         if archive not in ("tar", "zip"):
             raise ResticError("archive must be tar or zip", "bad-input")
+        directory = os.path.dirname(os.path.abspath(out_path))
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o700)
         partial = out_path + ".partial"
-        with open(partial, "wb") as handle:
+        if os.path.lexists(partial):
+            os.unlink(partial)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             try:
                 self.run(["dump", "--archive", archive, snapshot_id, path], stdout=handle)
             except ResticError:
                 os.unlink(partial)
                 raise
         os.replace(partial, out_path)
-        return {"archive": out_path, "bytes": os.path.getsize(out_path), "format": archive}
+        return {"archive": out_path, "bytes": os.path.getsize(out_path), "format": archive, "mode": "0600"}
 
 
 def parse_backup_output(text: str) -> tuple:
