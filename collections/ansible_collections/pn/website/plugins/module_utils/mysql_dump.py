@@ -712,24 +712,3 @@ def user_grants(database: dict, binary: str = "mysql") -> str:
         statements.extend(row[0] + ";" for row in create)
         statements.extend(row[0] + ";" for row in grants)
     return "".join(line + "\n" for line in statements)
-
-
-def run_sql_file(database: dict, path: str, binary: str = "mysql", timeout: float | None = None) -> None:
-    admin = dict(database)
-    admin.pop("name", None)
-    defaults = _defaults_file(admin)
-    try:
-        with open(path, "rb") as handle:
-            proc = subprocess.run(
-                _client_args(binary, admin, defaults),
-                stdin=handle,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-    finally:
-        if defaults:
-            os.unlink(defaults)
-    if proc.returncode != 0:
-        message = _scrub(proc.stderr.decode("utf-8", "replace"), database)
-        raise DumpError("running %s failed: %s" % (path, message), kind="import-failed")
