@@ -130,7 +130,7 @@ def test_import_refuses_an_incomplete_dump(tmp_path):
 
 # -- dumps from snapshots are untrusted ---------------------------------------------------------------
 # What MariaDB 10.11's mysqldump writes for a court database (a table, a trigger, a view), shortened.
-REAL_DUMP = r"""/*M!999999\- enable the sandbox mode */ 
+REAL_DUMP = r"""/*M!999999\- enable the sandbox mode */
 -- MariaDB dump 10.19  Distrib 10.11.18-MariaDB, for debian-linux-gnu (x86_64)
 --
 -- Host: localhost    Database: court
@@ -170,6 +170,9 @@ DELIMITER ;
 """
 
 
+USE, UNLOCK = "USE `court`;", "UNLOCK TABLES;"
+
+
 def mysql_client(tmp_path: Path, sandbox: bool) -> str:
     r"""A stand-in mysql client: --help tells whether it has --sandbox; otherwise it logs the call (argv,
     login user, stdin) and, without --sandbox, runs `\!` lines as the real client does."""
@@ -178,8 +181,8 @@ def mysql_client(tmp_path: Path, sandbox: bool) -> str:
         tmp_path,
         "mysql",
         f'case "$*" in *--help*) echo "{help_text}"; exit 0;; esac\n'
-        'n=$(ls ' + str(tmp_path) + '/stdin-* 2>/dev/null | wc -l)\n'
-        f'cat > {tmp_path}/stdin-$n\n'
+        "n=$(ls " + str(tmp_path) + "/stdin-* 2>/dev/null | wc -l)\n"
+        f"cat > {tmp_path}/stdin-$n\n"
         'case "$*" in *--sandbox*) exit 0;; esac\n'
         f"grep '^\\\\\\\\!' {tmp_path}/stdin-$n | cut -c3- | sh\n",
     )
@@ -192,7 +195,7 @@ def calls(tmp_path: Path) -> list:
     users = iter(re.findall(r'user="([^"]*)"', options.read_text() if options.exists() else ""))
     logins = [next(users) if "--defaults-extra-file" in line else "root (unix socket)" for line in argv]
     stdin = [(tmp_path / f"stdin-{i}").read_text() for i in range(len(argv))]
-    return list(zip(argv, logins, stdin))
+    return list(zip(argv, logins, stdin, strict=True))
 
 
 def attack(tmp_path: Path, line: str, after: str = "USE `court`;") -> Path:
@@ -220,10 +223,15 @@ def test_the_dump_goes_to_the_sandbox_as_an_account_of_the_court_database_only(t
     dump.write_text(REAL_DUMP.replace("DEFINER=`court`@`localhost`", "DEFINER=CURRENT_USER"))
     binary = mysql_client(tmp_path, sandbox=True)
     result = mysql_dump.import_dump({"name": "court"}, str(dump), binary=binary)
-    (create_argv, _, create_sql), (import_argv, importer, imported), (drop_argv, _, drop_sql) = calls(tmp_path)
+    create, imported, drop = calls(tmp_path)
+    (create_argv, _, create_sql), (import_argv, importer, stdin), (drop_argv, _, drop_sql) = (
+        create,
+        imported,
+        drop,
+    )
     assert result["sandbox"] is True and result["account"] == "temporary"
     assert "--sandbox" in import_argv.split() and import_argv.split()[-1] == "court"
-    assert importer.startswith("pn_restore_") and imported == dump.read_text()
+    assert importer.startswith("pn_restore_") and stdin == dump.read_text()
     account = f"'{importer}'@'localhost'"
     assert create_sql.splitlines() == [
         "CREATE DATABASE IF NOT EXISTS `court`;",
@@ -241,7 +249,8 @@ def test_views_and_triggers_of_the_court_account_are_imported_as_that_account(tm
     dump = tmp_path / "database.sql"
     dump.write_text(REAL_DUMP)
     binary = mysql_client(tmp_path, sandbox=True)
-    court = {"user": "court", "host": "localhost", "auth": ("password", "*" + "A" * 40), "privileges": ["SELECT"]}
+    court = {"user": "court", "host": "localhost", "auth": ("password", "*" + "A" * 40)}
+    court["privileges"] = ["SELECT"]
     result = mysql_dump.import_dump({"name": "court"}, str(dump), binary=binary, accounts=[court])
     (_, _, create_sql), (_, importer, _), (_, _, restore_sql) = calls(tmp_path)
     assert result["account"] == "court@localhost" and importer == "court"
@@ -260,15 +269,15 @@ def test_views_and_triggers_of_the_court_account_are_imported_as_that_account(tm
 @pytest.mark.parametrize(
     "line, after, problem",
     [
-        ("system touch /tmp/x", "USE `court`;", "client command 'system touch /tmp/x'"),
-        ("SELECT 1; source /etc/shadow;", "USE `court`;", "client command 'source /etc/shadow;'"),
-        ("/* komentar */ SYSTEM id;", "USE `court`;", "client command 'SYSTEM id;'"),
-        ("SELECT 1 \\T /var/www/court/x.php\n;", "USE `court`;", "client command '\\\\T /var/www/court/x.php'"),
-        ("INSERT INTO t VALUES ('a\\\\'); \\. /etc/passwd", "USE `court`;", "client command '\\\\. /etc/passwd'"),
-        ("/*!40000 \\! id */;", "UNLOCK TABLES;", "client command '\\\\! id */;'"),
-        ("SELECT 1 delimiter //", "UNLOCK TABLES;", "DELIMITER inside a statement"),
-        ("\\C gbk", "UNLOCK TABLES;", "client command '\\\\C gbk'"),
-        ("connect other-host", "UNLOCK TABLES;", "client command 'connect other-host'"),
+        ("system touch /tmp/x", USE, "client command 'system touch /tmp/x'"),
+        ("SELECT 1; source /etc/shadow;", USE, "client command 'source /etc/shadow;'"),
+        ("/* komentar */ SYSTEM id;", USE, "client command 'SYSTEM id;'"),
+        ("SELECT 1 \\T /var/www/court/x.php\n;", USE, "client command '\\\\T /var/www/court/x.php'"),
+        ("INSERT INTO t VALUES ('a\\\\'); \\. /etc/passwd", USE, "client command '\\\\. /etc/passwd'"),
+        ("/*!40000 \\! id */;", UNLOCK, "client command '\\\\! id */;'"),
+        ("SELECT 1 delimiter //", UNLOCK, "DELIMITER inside a statement"),
+        ("\\C gbk", UNLOCK, "client command '\\\\C gbk'"),
+        ("connect other-host", UNLOCK, "client command 'connect other-host'"),
     ],
 )
 def test_client_commands_outside_strings_are_found(tmp_path, line, after, problem):
