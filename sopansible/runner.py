@@ -68,6 +68,7 @@ class EventCollector:
     results: list[dict] = field(default_factory=list)
     _open: dict = field(default_factory=dict)
     _recorded: dict = field(default_factory=dict)
+    _failed: set = field(default_factory=set)
     _play: str = ""
     _activity: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -130,6 +131,29 @@ class EventCollector:
         if result.get("status") not in STATUS_ORDER:
             result["status"] = "failed"
             result["error"] = f"status tidak dikenal / unknown status: {sop_result.get('status')!r}"
+        key = (host, self._activity or self._play)
+        if key in self._failed:
+            # A failed task the play rescued, then the court's result (e.g. a failed restore drill, so
+            # that the next court is still drilled): one row, the play's result with the failure's reason.
+            self._failed.discard(key)
+            self._open.pop(key, None)
+            earlier = self._recorded[key]
+            result["error"] = result.get("error") or earlier.get("error")
+            started = datetime.datetime.fromisoformat(earlier["started"].replace("Z", "+00:00"))
+            finished = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+            result.update(
+                court=host,
+                started=earlier["started"],
+                finished=created,
+                duration_s=round((finished - started).total_seconds(), 3),
+            )
+            result.setdefault("activity", earlier.get("activity"))
+            result.setdefault("outputs", {})
+            result.setdefault("findings", [])
+            earlier.clear()
+            earlier.update(result)
+            self._progress(host, earlier["status"], earlier.get("summary") or "")
+            return
         self._close(host, created, result)
 
     def _fail(self, host: str, created: str, status: str, data: dict) -> None:
@@ -155,6 +179,7 @@ class EventCollector:
                 "outputs": {"task": task, "play": self._play},
             },
         )
+        self._failed.add(key)
 
 
 @dataclass

@@ -200,6 +200,8 @@ def main() -> int:
                 host="pn-bench",
                 work_dir=str(base / "work"),
                 webroot=str(restore_dir / "court"),
+                source_webroot=config["webroot"],
+                staging_dir=config["staging_dir"],
                 keep_previous=False,
             )
         )

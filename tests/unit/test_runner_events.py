@@ -48,3 +48,46 @@ def test_a_failure_without_a_result_is_its_own_row():
         collector.handle(item)
     (row,) = collector.results
     assert (row["activity"], row["status"], row["error"]) == ("W3", "unreachable", "connection refused")
+
+
+def test_a_rescued_failure_then_the_result_keeps_one_row_with_the_result():
+    """A play that rescues a court's failure and records its result (the restore drill, so that the
+    next court is still drilled): one row, the play's result, with the failure's reason."""
+    collector = EventCollector()
+    result = {
+        "activity": "IT-DRILL",
+        "status": "failed",
+        "summary": "Uji pemulihan (restore drill) GAGAL di dr-1: wrong repository password",
+        "outputs": {"mode": "drill"},
+    }
+    for item in (
+        event("playbook_on_play_start", play="IT-DRILL Uji pemulihan backup (restore drill)"),
+        event("runner_on_start", "pn-tais", task="Find the snapshot to restore"),
+        event(
+            "runner_on_failed",
+            "pn-tais",
+            task="Find the snapshot to restore",
+            res={"msg": "wrong repository password"},
+        ),
+        event("runner_on_start", "pn-tais", task="Record the failed drill"),
+        event(
+            "runner_on_ok",
+            "pn-tais",
+            created="2026-11-23T02:31:00+00:00",
+            res={"ansible_facts": {"pn_sop_result": result}},
+        ),
+        event("runner_on_start", "pn-bangil", task="Find the snapshot to restore"),
+        event(
+            "runner_on_ok",
+            "pn-bangil",
+            res={"ansible_facts": {"pn_sop_result": dict(result, status="ok", summary="berhasil")}},
+        ),
+    ):
+        collector.handle(item)
+    rows = {row["court"]: row for row in collector.results}
+    assert len(collector.results) == 2
+    tais = rows["pn-tais"]
+    assert (tais["activity"], tais["status"], tais["outputs"]) == ("IT-DRILL", "failed", {"mode": "drill"})
+    assert tais["error"] == "wrong repository password" and "GAGAL" in tais["summary"]
+    assert tais["duration_s"] == 60.0
+    assert rows["pn-bangil"]["status"] == "ok"

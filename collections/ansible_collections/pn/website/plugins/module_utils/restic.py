@@ -24,6 +24,7 @@ import re
 import shlex
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -595,18 +596,27 @@ class Repository:
         }
 
     def dump_archive(self, snapshot_id: str, out_path: str, archive: str = "tar", path: str = "/") -> dict:
-        """Export a snapshot as a tar (or zip) archive, e.g. onto removable media."""
+        """Export a snapshot as a tar (or zip) archive, e.g. onto removable media. The archive holds the
+        database dump and the site's configuration with its passwords: it is created 0600 (whatever
+        the umask), and a missing folder for it 0700."""
         if archive not in ("tar", "zip"):
             raise ResticError("archive must be tar or zip", "bad-input")
+        directory = os.path.dirname(os.path.abspath(out_path))
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o700)
         partial = out_path + ".partial"
-        with open(partial, "wb") as handle:
+        if os.path.lexists(partial):
+            os.unlink(partial)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             try:
                 self.run(["dump", "--archive", archive, snapshot_id, path], stdout=handle)
             except ResticError:
                 os.unlink(partial)
                 raise
         os.replace(partial, out_path)
-        return {"archive": out_path, "bytes": os.path.getsize(out_path), "format": archive}
+        return {"archive": out_path, "bytes": os.path.getsize(out_path), "format": archive, "mode": "0600"}
 
 
 def parse_backup_output(text: str) -> tuple:
@@ -1322,6 +1332,170 @@ def ensure_s3_bucket(
 
 
 # -- restore helpers --------------------------------------------------------------------------------
+# A snapshot is what the court server put into it, and the court may be in an attacker's hands: where
+# a restore writes (web root, configuration folders, database) comes from the inventory only, the
+# manifest in the snapshot is evidence to compare with, and the restored tree is checked in a private
+# staging folder before anything is moved into place.
+MANIFEST_LIMIT = 256 << 20  # bytes of manifest.json read at most
+_GLOB = re.compile(r"[*?\[\]\\\x00]")
+
+
+def inventory_path(path, what: str) -> str:
+    """An absolute path given by the inventory, normalised (no '..', not '/', no wildcards: it becomes
+    a restic --include pattern)."""
+    if not isinstance(path, str) or not path.startswith("/") or _GLOB.search(path) or ".." in path.split("/"):
+        message = "%s must be an absolute path without '..' or wildcards, got %r" % (what, path)
+        raise ResticError(message, "bad-input")
+    clean = "/" + os.path.normpath(path).lstrip("/")
+    if clean == "/":
+        raise ResticError("%s must not be /" % what, "bad-input")
+    return clean
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def link_stays_inside(staged_root: str, relative: str, destination: str, limit: int = 40) -> bool:
+    """Whether the symbolic link at `relative` below staged_root still points inside `destination` once
+    the staged tree is moved there. Links met on the way are followed inside the staged tree, as the
+    kernel will follow them there ('..' after a link goes up from where the link points)."""
+    current = relative.split("/")[:-1]
+    pending: list = []
+
+    def push(target: str) -> bool:
+        nonlocal current
+        if target.startswith("/"):
+            parts = [part for part in target.split("/") if part not in ("", ".")]
+            root = [part for part in destination.split("/") if part]
+            if parts[: len(root)] != root or ".." in parts[: len(root)]:
+                return False
+            current, parts = [], parts[len(root) :]
+        else:
+            parts = target.split("/")
+        pending[:0] = parts
+        return True
+
+    if not push(os.readlink(os.path.join(staged_root, relative))):
+        return False
+    followed = 0
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not current:
+                return False
+            current.pop()
+            continue
+        candidate = current + [part]
+        staged = os.path.join(staged_root, *candidate)
+        if os.path.islink(staged):
+            followed += 1
+            if followed > limit or not push(os.readlink(staged)):
+                return False
+            continue
+        current = candidate
+    return True
+
+
+def _capability(path: str):
+    try:
+        return os.getxattr(path, "security.capability", follow_symlinks=False)
+    except (OSError, AttributeError):
+        return None
+
+
+def check_restored_tree(staged: str, roots: dict) -> dict:
+    """Check what restic restored into the staging folder `staged` before it goes anywhere.
+
+    roots: {path in the snapshot: destination, or None}: only these paths (and the folders above
+    them) may be there; below a root with a destination (the web root) every symbolic link must
+    point inside that destination. Device files, FIFOs and sockets are problems; set-user-ID and
+    set-group-ID bits and file capabilities are taken off files (and listed). Returns {problems,
+    stripped}."""
+    problems, stripped = [], []
+    ancestors = set()
+    for root in roots:
+        parent = os.path.dirname(root)
+        while parent not in ancestors and parent != "/":
+            ancestors.add(parent)
+            parent = os.path.dirname(parent)
+    ordered = sorted(roots, key=len, reverse=True)
+
+    def problem(text: str) -> None:
+        if len(problems) < 20:
+            problems.append(text)
+        elif len(problems) == 20:
+            problems.append("...")
+
+    for directory, dirnames, filenames in os.walk(staged):
+        for name in dirnames + filenames:
+            full = os.path.join(directory, name)
+            path = "/" + os.path.relpath(full, staged)
+            info = os.lstat(full)
+            mode = info.st_mode
+            root = next((r for r in ordered if _inside(path, r)), None)
+            if root is None:
+                if path not in ancestors or not stat.S_ISDIR(mode):
+                    problem("%s: outside the folders restored" % path)
+                continue
+            if stat.S_ISLNK(mode):
+                destination = roots[root]
+                if path == root:
+                    problem("%s: a symbolic link, not a folder" % path)
+                elif destination and not link_stays_inside(
+                    os.path.join(staged, root.lstrip("/")), os.path.relpath(path, root), destination
+                ):
+                    problem("%s -> %s: points outside %s" % (path, os.readlink(full)[:200], destination))
+            elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+                problem("%s: a device, FIFO or socket" % path)
+            elif stat.S_ISREG(mode):
+                if mode & (stat.S_ISUID | stat.S_ISGID):
+                    os.chmod(full, stat.S_IMODE(mode) & ~(stat.S_ISUID | stat.S_ISGID))
+                    stripped.append(path)
+                if _capability(full) is not None:
+                    os.removexattr(full, "security.capability", follow_symlinks=False)
+                    stripped.append(path)
+    return {"problems": problems, "stripped": sorted(set(stripped))[:50]}
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_manifest(path: str) -> dict:
+    """manifest.json of a snapshot, bounded and checked for shape (it is evidence, never trusted)."""
+    if not _regular_file(path):
+        raise ResticError("the snapshot holds no pn-website manifest", "no-manifest")
+    if os.path.getsize(path) > MANIFEST_LIMIT:
+        raise ResticError("the snapshot's manifest is larger than %d bytes" % MANIFEST_LIMIT, "no-manifest")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+        files = manifest.get("files") or {}
+        database = manifest.get("database") or {}
+        tables = database.get("tables") or {} if isinstance(database, dict) else None
+        if not isinstance(files, dict) or not isinstance(tables, dict):
+            raise ValueError("files or tables are not objects")
+        manifest["files"] = {str(k): {"sha256": str(v["sha256"])} for k, v in files.items()}
+        manifest["database"] = {
+            "name": database.get("name"),
+            "tables": {
+                str(k): {"rows": int(v["rows"]), "checksum": str(v["checksum"])} for k, v in tables.items()
+            },
+        }
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        message = "the snapshot's manifest is malformed (%s)" % str(error)[:200]
+        raise ResticError(message, "no-manifest") from None
+    return manifest
+
+
 def verify_restore(manifest: dict, webroot: str, database: dict | None = None) -> dict:
     """Compare a restored web root (and database) with the manifest written at backup time."""
     result = {"files": compare_files(manifest.get("files") or {}, file_manifest(webroot))}
@@ -1332,20 +1506,16 @@ def verify_restore(manifest: dict, webroot: str, database: dict | None = None) -
     return result
 
 
-def find_manifest(work_dir: str, snapshot: dict) -> str | None:
-    """Path of manifest.json in a restored snapshot (the staging directory is one of its paths)."""
-    for path in snapshot.get("paths") or []:
-        candidate = os.path.join(work_dir, path.lstrip("/"), "manifest.json")
-        if os.path.isfile(candidate):
-            return candidate
-    return None
-
-
 def copy_tree_over(source, destination):
     """Copy a restored directory over an existing one: files and symbolic links (kept as links) replace
-    what is there; what exists only at the destination stays."""
+    what is there; what exists only at the destination stays. Nothing is written through a link
+    below the destination (one left by an earlier restore could point anywhere)."""
     for root, dirs, files in os.walk(source):
-        target_root = os.path.join(destination, os.path.relpath(root, source))
+        relative = os.path.relpath(root, source)
+        target_root = destination if relative == "." else os.path.join(destination, relative)
+        below = target_root != destination and os.path.lexists(target_root)
+        if below and (os.path.islink(target_root) or not os.path.isdir(target_root)):
+            os.unlink(target_root)
         if not os.path.isdir(target_root):
             os.makedirs(target_root)
             shutil.copystat(root, target_root)
@@ -1364,6 +1534,23 @@ def copy_tree_over(source, destination):
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
 
 
+def _restore_config(restored: str, path: str) -> bool:
+    """Put one configuration path of the snapshot back in place; False when the snapshot has none."""
+    try:
+        mode = os.lstat(restored).st_mode
+    except OSError:
+        return False
+    if stat.S_ISDIR(mode):
+        copy_tree_over(restored, path)
+        return True
+    if stat.S_ISREG(mode):
+        if os.path.islink(path):
+            os.unlink(path)
+        shutil.copy2(restored, path)
+        return True
+    return False
+
+
 def restore_site(
     repository: Repository,
     snapshot: str = "latest",
@@ -1375,15 +1562,51 @@ def restore_site(
     database: dict | None = None,
     verify: bool = True,
     keep_previous: bool = True,
+    source_webroot: str | None = None,
+    staging_dir: str = STAGING_DIR,
+    database_users: list | None = None,
 ) -> dict:
     """Restore a court's snapshot: web root swapped in place, configuration copied back, database and
-    its accounts imported, then everything compared with the manifest written at backup time."""
+    its accounts imported, then everything compared with the manifest written at backup time.
+
+    Every place comes from the caller (the inventory), never from the snapshot: `webroot` is where
+    the web root goes and `source_webroot` (default `webroot`) where it is in the snapshot;
+    `staging_dir` is where the backup staged its dump and manifest; `database['name']` is the court's
+    database and `database_users` (court_db.user) the accounts of grants.sql that may be restored.
+    Only these paths and `config_paths` are restored, into a fresh private folder, and checked
+    (check_restored_tree) before anything is moved into place."""
     started = time.monotonic()
+    destination = inventory_path(webroot, "webroot (court_webroot)") if webroot else None
+    if files and not destination:
+        raise ResticError(
+            "no web root to restore into: it comes from the inventory (court_webroot), not the snapshot",
+            "bad-input",
+        )
+    source_root = inventory_path(source_webroot, "source_webroot") if source_webroot else destination
+    staging = inventory_path(staging_dir, "staging_dir")
+    work_dir = inventory_path(work_dir, "work_dir")
+    configs = [inventory_path(path, "config path") for path in config_paths or []]
+    configs = [c for c in configs if not any(c != o and _inside(c, o) for o in configs)]
+    name = None
+    if database is not None:
+        name = str(database.get("name") or "")
+        if not name:
+            raise ResticError("no database name: it comes from the inventory (court_db.name)", "bad-input")
+    roots = {staging: None}
+    for path in configs:
+        roots.setdefault(path, None)
+    if files:
+        roots[source_root] = destination
+    for path in roots:
+        if _inside(work_dir, path) or _inside(path, work_dir):
+            raise ResticError("work_dir %s overlaps %s" % (work_dir, path), "bad-input")
+
     snap = repository.resolve(snapshot, host=host, exclude_tags=("pre-restore",))
+    short = snap.get("short_id", snap["id"][:8])
     result = {
         "snapshot": {
             "id": snap["id"],
-            "short_id": snap.get("short_id", snap["id"][:8]),
+            "short_id": short,
             "time": snap.get("time"),
             "host": snap.get("hostname"),
             "tags": snap.get("tags") or [],
@@ -1391,67 +1614,93 @@ def restore_site(
         },
         "durations": {},
     }
-    if os.path.exists(work_dir):
-        shutil.rmtree(work_dir)
+    if os.path.lexists(work_dir):
+        if os.path.islink(work_dir) or not os.path.isdir(work_dir):
+            os.unlink(work_dir)
+        else:
+            shutil.rmtree(work_dir)
     os.makedirs(work_dir, mode=0o700)
     try:
+        staged = tempfile.mkdtemp(prefix="snapshot-", dir=work_dir)
         step = time.monotonic()
-        repository.restore(snap["id"], work_dir)
+        repository.restore(snap["id"], staged, includes=sorted(roots))
         result["durations"]["restore"] = round(time.monotonic() - step, 3)
-        manifest_path = find_manifest(work_dir, snap)
-        if not manifest_path:
-            raise ResticError("snapshot %s holds no pn-website manifest" % snap["id"][:8], "no-manifest")
-        with open(manifest_path) as handle:
-            manifest = json.load(handle)
-        staging = os.path.dirname(manifest_path)
-        result["manifest"] = {
-            "run_id": manifest.get("run_id"),
-            "created": manifest.get("created"),
-            "court": manifest.get("court"),
-            "files": len(manifest.get("files") or {}),
-            "tables": len((manifest.get("database") or {}).get("tables") or {}),
+        checked = check_restored_tree(staged, roots)
+        if checked["problems"]:
+            raise ResticError(
+                "snapshot %s refused, nothing was put in place: %s" % (short, "; ".join(checked["problems"])),
+                "unsafe-snapshot",
+            )
+        result["stripped"] = checked["stripped"]
+        staged_staging = os.path.join(staged, staging.lstrip("/"))
+        manifest = read_manifest(os.path.join(staged_staging, "manifest.json"))
+        evidence = {
+            "webroot": (source_root, manifest.get("webroot")),
+            "court": (host, manifest.get("court")),
+            "database": (name, manifest["database"].get("name")),
         }
-        source_root = manifest.get("webroot")
-        destination = webroot or source_root
-        if files and source_root:
-            restored_root = os.path.join(work_dir, source_root.lstrip("/"))
-            if not os.path.isdir(restored_root):
-                raise ResticError("the snapshot has no web root %s" % source_root, "no-manifest")
+        mismatch = [
+            {"item": item, "inventory": mine, "snapshot": str(theirs)[:200]}
+            for item, (mine, theirs) in sorted(evidence.items())
+            if mine and theirs != mine
+        ]
+        result["manifest"] = {
+            "run_id": str(manifest.get("run_id"))[:100],
+            "created": str(manifest.get("created"))[:40],
+            "court": str(manifest.get("court"))[:100],
+            "files": len(manifest["files"]),
+            "tables": len(manifest["database"]["tables"]),
+            "mismatch": mismatch,
+        }
+        dump_path = os.path.join(staged_staging, "database.sql")
+        grants_path = os.path.join(staged_staging, "grants.sql")
+        accounts = {"accounts": [], "skipped": []}
+        scan = None
+        if database is not None:
+            # everything about the database is checked before the first file moves
+            if not _regular_file(dump_path):
+                raise ResticError("the snapshot holds no database dump", "no-manifest")
+            if _regular_file(grants_path):
+                accounts = mysql_dump.parse_accounts(grants_path, name, list(database_users or []))
+            scan = mysql_dump.check_dump(dump_path, name, mysql_dump.client_supports_sandbox())
+        if files:
+            restored_root = os.path.join(staged, source_root.lstrip("/"))
+            if not os.path.isdir(restored_root) or os.path.islink(restored_root):
+                raise ResticError(
+                    "the snapshot has no web root %s (court_webroot); its manifest names %r"
+                    % (source_root, str(manifest.get("webroot"))[:200]),
+                    "no-manifest",
+                )
             swapped = swap_directory(restored_root, destination)
             if swapped["previous"] and not keep_previous:
                 shutil.rmtree(swapped["previous"])
                 swapped["previous"] = None
             result["webroot"] = swapped
-        copied = []
-        for path in config_paths or []:
-            restored = os.path.join(work_dir, path.lstrip("/"))
-            if os.path.isdir(restored) and not os.path.islink(restored):
-                copy_tree_over(restored, path)
-                copied.append(path)
-            elif os.path.isfile(restored):
-                shutil.copy2(restored, path)
-                copied.append(path)
-        result["config_restored"] = copied
+        result["config_restored"] = [
+            path for path in configs if _restore_config(os.path.join(staged, path.lstrip("/")), path)
+        ]
         if database is not None:
             step = time.monotonic()
-            dump_path = os.path.join(staging, "database.sql")
-            if not os.path.isfile(dump_path):
-                raise ResticError("the snapshot holds no database dump", "no-manifest")
-            mysql_dump.import_dump(database, dump_path)
-            grants_path = os.path.join(staging, "grants.sql")
-            if os.path.isfile(grants_path) and os.path.getsize(grants_path):
-                mysql_dump.run_sql_file(database, grants_path)
-                mysql_dump.query(dict(database, name=None), "FLUSH PRIVILEGES")
-            result["database"] = {"imported": True, "grants": os.path.isfile(grants_path)}
+            imported = mysql_dump.import_dump(database, dump_path, accounts=accounts["accounts"], scan=scan)
+            admin = {key: value for key, value in database.items() if key != "name"}
+            restored = mysql_dump.restore_accounts(admin, accounts["accounts"], name)
+            result["database"] = {
+                "imported": True,
+                "name": name,
+                "sandbox": imported["sandbox"],
+                "import_account": imported["account"],
+                "accounts": restored,
+                "accounts_skipped": accounts["skipped"][:20],
+            }
             result["durations"]["database"] = round(time.monotonic() - step, 3)
         if verify:
             step = time.monotonic()
-            db = None
-            if database is not None:
-                db = dict(database, name=(manifest.get("database") or {}).get("name"))
-            result["verification"] = (
-                verify_restore(manifest, destination, db) if destination else {"ok": False}
-            )
+            db = dict(database, name=name) if database is not None else None
+            verification = verify_restore(manifest, destination, db) if destination else {"ok": False}
+            if mismatch:
+                verification["manifest"] = {"ok": False, "mismatch": mismatch}
+                verification["ok"] = False
+            result["verification"] = verification
             result["durations"]["verify"] = round(time.monotonic() - step, 3)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -444,7 +444,12 @@ def test_retention_check_restore_and_archive(tmp_path):
     assert "run:r2" in latest["tags"]
     destination = tmp_path / "drill" / "www"
     result = restic.restore_site(
-        repo, host="pn-tais", work_dir=str(tmp_path / "work"), webroot=str(destination)
+        repo,
+        host="pn-tais",
+        work_dir=str(tmp_path / "work"),
+        webroot=str(destination),
+        source_webroot=str(root),
+        staging_dir=str(tmp_path / "staging"),
     )
     assert result["verification"]["ok"], result
     assert result["manifest"]["files"] == 3
