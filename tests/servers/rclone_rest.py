@@ -23,7 +23,7 @@ def htpasswd_line(user: str, password: str) -> str:
     digest = subprocess.run(
         ["openssl", "passwd", "-apr1", "-stdin"], input=password, capture_output=True, text=True, check=True
     ).stdout.strip()
-    return "%s:%s" % (user, digest)
+    return f"{user}:{digest}"
 
 
 class RcloneResticServer:

@@ -53,6 +53,10 @@ MESSAGES = {
     ),
     "path": ("'{value}' harus path absolut", "'{value}' must be an absolute path"),
     "activity": ("aktivitas SOP '{value}' tidak dikenal", "unknown SOP activity '{value}'"),
+    "on_mount": (
+        "'{value}' tidak berada pada disk di mount_point '{mount}'",
+        "'{value}' is not on the disk at mount_point '{mount}'",
+    ),
     "url_domain": (
         "host '{value}' tidak termasuk court_hostnames/court_domain",
         "host '{value}' is not among court_hostnames/court_domain",
@@ -239,6 +243,14 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
                 check.choice(name + ".type", BACKUP_TYPES, value=target["type"])
             if not target.get("location"):
                 check.add(name + ".location", "missing")
+            mount = target.get("mount_point")
+            if mount is not None:
+                # the external disk of a local target: the location must lie on it
+                location = str(target.get("location") or "").rstrip("/")
+                if not isinstance(mount, str) or not mount.startswith("/"):
+                    check.add(name + ".mount_point", "path", value=mount)
+                elif location and not (location + "/").startswith(mount.rstrip("/") + "/"):
+                    check.add(name + ".location", "on_mount", value=location, mount=mount)
 
     services = check.vars.get("court_services")
     if services is not None and check.typed("court_services", services, list, "list"):

@@ -492,7 +492,8 @@ class Repository:
         reason = unmounted_disk(self.location, self.mount_point)
         if reason:
             raise ResticError(
-                "restic %s on %s (%s): %s: %s" % (action, self.name, self.display, MESSAGES["not-mounted"], reason),
+                "restic %s on %s (%s): %s: %s"
+                % (action, self.name, self.display, MESSAGES["not-mounted"], reason),
                 kind="not-mounted",
             )
 
@@ -1103,6 +1104,7 @@ REPOSITORY_OPTIONS = {
     "rest_username": {"type": "str"},
     "rest_password": {"type": "str", "no_log": True},
     "cacert": {"type": "path"},
+    "mount_point": {"type": "path"},
 }
 
 
@@ -1149,6 +1151,8 @@ def repository_from_params(params: dict) -> Repository:
         target["password"] = params["rest_password"]
     if params.get("cacert"):
         target["cacert"] = params["cacert"]
+    if params.get("mount_point"):
+        target["mount_point"] = params["mount_point"]
     return Repository.from_target(target, password=password, password_file=password_file, binary=binary)
 
 
