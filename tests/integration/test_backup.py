@@ -462,9 +462,9 @@ def test_the_court_has_its_own_sftp_only_account_in_a_chroot(bk, backed_up):
     account = sh(bk, SERVER, f"getent passwd {ACCOUNT}").stdout.strip().split(":")
     assert account[5] == "/srv/pn-backup/courts/pn-tais" and account[6] == "/usr/sbin/nologin"
     effective = sh(bk, SERVER, f"sshd -T -C user={ACCOUNT},host=court,addr={ip}").stdout.lower()
+    assert "chrootdirectory %h" in effective  # the account's home, /srv/pn-backup/courts/pn-tais
     for line in (
         "forcecommand internal-sftp",
-        "chrootdirectory /srv/pn-backup/courts/pn-tais",
         "allowtcpforwarding no",
         "allowagentforwarding no",
         "allowstreamlocalforwarding no",
@@ -507,9 +507,11 @@ def test_the_rest_server_on_the_backup_host_is_append_only_for_the_court(bk, bac
     config = json.loads(sh(bk, COURT, "cat /etc/pn-website/backup.json").stdout)
     rest = config["targets"][2]
     assert rest["append_only"] is True and rest["cacert"] == "/etc/pn-website/rest-server-rest.crt"
+    # one more snapshot from the court, so that a retention would have something to delete
+    sh(bk, COURT, "/usr/local/sbin/pn-website-backup --target server-rest")
     snapshot_files = f"ls {REST_REPO}/snapshots"
     before = sh(bk, SERVER, snapshot_files).stdout.split()
-    assert before
+    assert len(before) >= 2
     # the court's credential, over TLS with the pinned certificate, straight at the server
     curl = f"curl -s -o /dev/null -w '%{{http_code}}' --cacert {rest['cacert']} -u 'pn-tais:{REST_SECRET}'"
     deleted = sh(bk, COURT, f"{curl} -X DELETE https://{ip}:8000/pn-tais/snapshots/{before[0]}").stdout
