@@ -15,13 +15,16 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
 
+from sopansible.paths import engine
 from tests import fleet as fleet_lib
 from tests.integration.sop_playbook import run_sop_playbook
 
@@ -431,7 +434,7 @@ def test_the_daily_cycle_maintains_the_repositories_once_a_week(bk, backed_up):
     for day, expected in ((other, False), (weekday, True)):
         run = subprocess.run(
             [
-                str(fleet_lib.ROOT / ".venv" / "bin" / "ansible-playbook"),
+                str(Path(sys.executable).parent / "ansible-playbook"),
                 str(bk["work"] / "cycle.yml"),
                 *inventories,
                 "--limit",
@@ -443,18 +446,13 @@ def test_the_daily_cycle_maintains_the_repositories_once_a_week(bk, backed_up):
             text=True,
             check=False,
             cwd=fleet_lib.ROOT,
+            env=dict(os.environ, ANSIBLE_CONFIG=str(fleet_lib.ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
         )
         assert run.returncode == 0, run.stdout[-3000:]
         maintained = "Apply retention and check each repository" in run.stdout
         assert maintained is expected, run.stdout[-3000:]
-    subset = restic_engine().rotating_subset(7, today)
+    subset = engine("restic").rotating_subset(7, today)
     assert run.stdout.count(f"check ok ({subset})") == 3, run.stdout[-3000:]
-
-
-def restic_engine():
-    from ansible_collections.pn.website.plugins.module_utils import restic
-
-    return restic
 
 
 def test_the_court_has_its_own_sftp_only_account_in_a_chroot(bk, backed_up):
