@@ -1,32 +1,41 @@
 """Backups, restores and restore drills on real court containers.
 
 One module-scoped fleet of three courts: pn-tais (the court being backed up, nginx), pn-bangil (the
-SFTP backup server, reached by pn-tais over podman's bridge network) and pt-bengkulu (a scratch
-server for restore drills). The playbooks run over real SSH; faults are made for real (a broken
+backup host, reached by pn-tais over podman's bridge network: the role sets up there an append-only
+REST server, rclone serve restic, and a chrooted SFTP-only account for pn-tais) and pt-bengkulu (a
+scratch server for restore drills). The playbooks run over real SSH; faults are made for real (a broken
 view that makes mysqldump fail half way, a wrong database password, restic killed mid-run, an
 unreachable server, a wrong repository password).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
 
+from sopansible.paths import engine
 from tests import fleet as fleet_lib
 from tests.integration.sop_playbook import run_sop_playbook
 
 pytestmark = pytest.mark.fleet
 
 PASSWORD = "Uji-Repo-Rahasia-4417"
+REST_SECRET = "Uji-Rest-Pengadilan-Rahasia-8093"
 COURT, SERVER, SCRATCH = "pn-tais", "pn-bangil", "pt-bengkulu"
+ACCOUNT = "pnb-pn-tais"  # the court's own SFTP-only account on the backup host
+SFTP_REPO = "/srv/pn-backup/courts/pn-tais/restic"
+REST_REPO = "/srv/pn-backup/rest/pn-tais"
 RESTIC_ENV = (
     f"RESTIC_PASSWORD_FILE=/etc/pn-website/backup.pass RESTIC_CACHE_DIR=/tmp/restic-cache-{os.getpid()}"
 )
@@ -65,7 +74,14 @@ def bk(tmp_path_factory):
                                             "name": "server-cadangan",
                                             "type": "sftp",
                                             "inventory_host": SERVER,
-                                            "location": f"pn-backup@{server_ip}:/srv/pn-backup/courts",
+                                            "location": f"{server_ip}:/srv/pn-backup/courts",
+                                        },
+                                        {
+                                            "name": "server-rest",
+                                            "type": "rest",
+                                            "inventory_host": SERVER,
+                                            "location": f"https://{server_ip}:8000/",
+                                            "password": REST_SECRET,
                                         },
                                     ]
                                 },
@@ -99,10 +115,10 @@ def snapshots(bk, repo: str = "/var/backups/pn-website/pn-tais") -> list:
     return json.loads(out)
 
 
-def server_snapshots(bk) -> list:
+def server_snapshots(bk, user: str = ACCOUNT, repo: str = SFTP_REPO) -> list:
     command = (
-        f"cd /tmp && sudo -u pn-backup env RESTIC_PASSWORD='{PASSWORD}' RESTIC_CACHE_DIR=/tmp/c "
-        "restic -r /srv/pn-backup/courts/pn-tais snapshots --json"
+        f"cd /tmp && sudo -u {user} env RESTIC_PASSWORD='{PASSWORD}' RESTIC_CACHE_DIR=/tmp/c-{user} "
+        f"restic -r {repo} snapshots --json"
     )
     return json.loads(sh(bk, SERVER, command).stdout)
 
@@ -132,11 +148,10 @@ def test_backup_snapshots_every_target_with_a_verified_dump(bk, backed_up):
     assert outputs["dump_verified"] is True and outputs["snapshot_id"]
     assert outputs["repository"] == "/var/backups/pn-website/pn-tais"
     assert outputs["size_bytes"] > 0 and outputs["files"] > 10 and outputs["duration"] > 0
-    assert [t["name"] for t in outputs["targets"]] == ["disk-lokal", "server-cadangan"]
-    assert (
-        outputs["targets"][1]["repository"]
-        == f"sftp:pn-backup@{bk['server_ip']}:/srv/pn-backup/courts/pn-tais"
-    )
+    assert [t["name"] for t in outputs["targets"]] == ["disk-lokal", "server-cadangan", "server-rest"]
+    assert outputs["targets"][1]["repository"] == f"sftp:{ACCOUNT}@{bk['server_ip']}:/restic"
+    assert outputs["targets"][2]["repository"] == f"rest:https://{bk['server_ip']}:8000/pn-tais"
+    assert all(t["status"] == "ok" for t in outputs["targets"])
 
     local = snapshots(bk)
     assert len(local) == 1 and f"run:{outputs['run_id']}" in local[0]["tags"]
@@ -150,6 +165,7 @@ def test_backup_snapshots_every_target_with_a_verified_dump(bk, backed_up):
         "/var/lib/pn-website/backup-staging",
     } <= paths
     assert len(server_snapshots(bk)) == 1
+    assert len(server_snapshots(bk, "pn-rest", REST_REPO)) == 1
 
     listing = sh(
         bk,
@@ -172,6 +188,7 @@ def test_backup_snapshots_every_target_with_a_verified_dump(bk, backed_up):
     # the password is only in root's 0600 files, never in the status or the configuration
     assert PASSWORD not in json.dumps(status)
     assert PASSWORD not in sh(bk, COURT, "cat /etc/pn-website/backup.json").stdout
+    assert REST_SECRET not in json.dumps(status) + json.dumps(result)
     assert sh(bk, COURT, "stat -c %a /etc/pn-website/backup.pass").stdout.strip() == "600"
 
 
@@ -288,7 +305,7 @@ def test_unreachable_target_and_wrong_password_fail_clearly(bk, backed_up):
     run = sh(bk, COURT, "/usr/local/sbin/pn-website-backup --config /tmp/wrong-config.json", check=False)
     status = json.loads(sh(bk, COURT, "cat /tmp/wrong.json").stdout)
     assert run.returncode == 1
-    assert [t["error"]["kind"] for t in status["targets"]] == ["wrong-password", "wrong-password"]
+    assert [t["error"]["kind"] for t in status["targets"]] == ["wrong-password"] * 3
     assert "bukan-sandinya" not in run.stdout + run.stderr
 
 
@@ -381,13 +398,132 @@ def test_restore_drill_on_a_scratch_server(bk, backed_up):
     assert sh(bk, SCRATCH, "ls /etc/pn-website").stdout.split() == ["known_hosts"]
 
 
-def test_retention_runs_on_the_backup_server_and_the_court_keeps_backing_up(bk, backed_up):
+def test_retention_runs_on_the_backup_host_and_the_court_keeps_backing_up(bk, backed_up):
     code, output, _ = playbook(
         bk, "sop_backup.yml", "--tags", "maintain", "-e", "pn_backup_maintain=true", limit=f"{COURT},{SERVER}"
     )
     assert code == 0, output[-3000:]
-    assert "check ok" in output and PASSWORD not in output
-    owners = sh(bk, SERVER, "find /srv/pn-backup/courts -not -user pn-backup | wc -l").stdout.strip()
-    assert owners == "0"
-    run = sh(bk, COURT, "/usr/local/sbin/pn-website-backup --target server-cadangan", check=False)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert output.count("check ok") >= 3 and PASSWORD not in output and REST_SECRET not in output
+    # the administrator's run kept the owners the servers need
+    assert sh(bk, SERVER, f"find {SFTP_REPO} -not -user {ACCOUNT} | wc -l").stdout.strip() == "0"
+    assert sh(bk, SERVER, f"find {REST_REPO} -not -user pn-rest | wc -l").stdout.strip() == "0"
+    for target in ("server-cadangan", "server-rest"):
+        run = sh(bk, COURT, f"/usr/local/sbin/pn-website-backup --target {target}", check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_daily_cycle_maintains_the_repositories_once_a_week(bk, backed_up):
+    """harian.yml runs the maintenance on pn_backup_maintain_weekday only (the controller's date), and the
+    weekly check reads the subset of this week."""
+    today = datetime.date.today()
+    weekday = today.isoweekday() % 7
+    other = (weekday + 3) % 7
+    with open(bk["work"] / "cycle.yml", "w") as handle:
+        yaml.safe_dump(
+            [
+                {
+                    "ansible.builtin.import_playbook": str(fleet_lib.ROOT / "playbooks" / "sop_backup.yml"),
+                    "vars": yaml.safe_load((fleet_lib.ROOT / "playbooks" / "harian.yml").read_text())[1][
+                        "vars"
+                    ],
+                }
+            ],
+            handle,
+        )
+    inventories = ("-i", str(bk["fleet"].inventory), "-i", str(bk["work"] / "extra.yml"))
+    for day, expected in ((other, False), (weekday, True)):
+        run = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ansible-playbook"),
+                str(bk["work"] / "cycle.yml"),
+                *inventories,
+                "--limit",
+                f"{COURT},{SERVER}",
+                "-e",
+                f"pn_backup_maintain_weekday={day}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=fleet_lib.ROOT,
+            env=dict(os.environ, ANSIBLE_CONFIG=str(fleet_lib.ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
+        )
+        assert run.returncode == 0, run.stdout[-3000:]
+        maintained = "Apply retention and check each repository" in run.stdout
+        assert maintained is expected, run.stdout[-3000:]
+    subset = engine("restic").rotating_subset(7, today)
+    assert run.stdout.count(f"check ok ({subset})") == 3, run.stdout[-3000:]
+
+
+def test_the_court_has_its_own_sftp_only_account_in_a_chroot(bk, backed_up):
+    ip = bk["server_ip"]
+    account = sh(bk, SERVER, f"getent passwd {ACCOUNT}").stdout.strip().split(":")
+    assert account[5] == "/srv/pn-backup/courts/pn-tais" and account[6] == "/usr/sbin/nologin"
+    effective = sh(bk, SERVER, f"sshd -T -C user={ACCOUNT},host=court,addr={ip}").stdout.lower()
+    assert "chrootdirectory %h" in effective  # the account's home, /srv/pn-backup/courts/pn-tais
+    for line in (
+        "forcecommand internal-sftp",
+        "allowtcpforwarding no",
+        "allowagentforwarding no",
+        "allowstreamlocalforwarding no",
+        "x11forwarding no",
+        "permittty no",
+        "permittunnel no",
+    ):
+        assert line in effective, line
+    assert sh(bk, SERVER, "stat -c '%U %a' /srv/pn-backup/courts/pn-tais").stdout.split() == ["root", "755"]
+    ssh = (
+        "ssh -i /root/.ssh/pn-website-backup -o IdentitiesOnly=yes -o BatchMode=yes "
+        f"-o UserKnownHostsFile=/etc/pn-website/known_hosts -o StrictHostKeyChecking=yes {ACCOUNT}@{ip}"
+    )
+    # with the court's key, a command gets no shell (only the SFTP server, which sees end of input)
+    shell = sh(bk, COURT, f"timeout 60 {ssh} 'id; cat /etc/shadow' < /dev/null", check=False)
+    assert "uid=" not in shell.stdout and "root:" not in shell.stdout
+    forward = sh(bk, COURT, f"timeout 60 {ssh} -N -W 127.0.0.1:22 < /dev/null", check=False)
+    assert forward.returncode != 0 and "SSH-2.0" not in forward.stdout
+    # over SFTP the court sees its own repository and nothing else of the server
+    sftp = (
+        "timeout 60 sftp -b - -i /root/.ssh/pn-website-backup -o IdentitiesOnly=yes "
+        f"-o UserKnownHostsFile=/etc/pn-website/known_hosts {ACCOUNT}@{ip}"
+    )
+    listing = sh(bk, COURT, f"printf 'ls -1a /\\n' | {sftp}")
+    names = {line.strip().rstrip("/").split("/")[-1] for line in listing.stdout.splitlines()}
+    assert names - {"", ".", ".."} - {line for line in names if line.startswith("sftp>")} == {"restic"}
+    for outside in ("/etc", "/srv/pn-backup/courts", "/home"):
+        assert sh(bk, COURT, f"printf 'cd {outside}\\n' | {sftp}", check=False).returncode != 0, outside
+
+
+def test_the_rest_server_on_the_backup_host_is_append_only_for_the_court(bk, backed_up):
+    ip = bk["server_ip"]
+    assert sh(bk, SERVER, "systemctl is-active pn-website-rest-server").stdout.strip() == "active"
+    unit = sh(bk, SERVER, "systemctl cat pn-website-rest-server").stdout
+    assert "--append-only" in unit and "--private-repos" in unit and "--cert" in unit
+    assert REST_SECRET not in unit
+    htpasswd = sh(bk, SERVER, "stat -c '%U %G %a' /etc/pn-website/rest-server/htpasswd").stdout.split()
+    assert htpasswd == ["root", "pn-rest", "640"]
+    assert REST_SECRET not in sh(bk, SERVER, "cat /etc/pn-website/rest-server/htpasswd").stdout
+    config = json.loads(sh(bk, COURT, "cat /etc/pn-website/backup.json").stdout)
+    rest = config["targets"][2]
+    assert rest["append_only"] is True and rest["cacert"] == "/etc/pn-website/rest-server-rest.crt"
+    # one more snapshot from the court, so that a retention would have something to delete
+    sh(bk, COURT, "/usr/local/sbin/pn-website-backup --target server-rest")
+    snapshot_files = f"ls {REST_REPO}/snapshots"
+    before = sh(bk, SERVER, snapshot_files).stdout.split()
+    assert len(before) >= 2
+    # the court's credential, over TLS with the pinned certificate, straight at the server
+    curl = f"curl -s -o /dev/null -w '%{{http_code}}' --cacert {rest['cacert']} -u 'pn-tais:{REST_SECRET}'"
+    deleted = sh(bk, COURT, f"{curl} -X DELETE https://{ip}:8000/pn-tais/snapshots/{before[0]}").stdout
+    assert deleted == "403", deleted
+    foreign = sh(bk, COURT, f"{curl} https://{ip}:8000/pn-bangil/config").stdout
+    assert foreign in ("401", "403"), foreign
+    # and the real restic client: forget and prune fail, every snapshot stays
+    forget = sh(
+        bk,
+        COURT,
+        f"RESTIC_PASSWORD_FILE=/etc/pn-website/backup.pass RESTIC_CACHE_DIR=/tmp/c-forget "
+        f"restic -r 'rest:https://pn-tais:{REST_SECRET}@{ip}:8000/pn-tais/' --cacert {rest['cacert']} "
+        "forget --keep-last 1 --group-by host --prune",
+        check=False,
+    )
+    assert forget.returncode != 0
+    assert sh(bk, SERVER, snapshot_files).stdout.split() == before

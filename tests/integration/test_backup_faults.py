@@ -1,12 +1,13 @@
-"""Backup faults on a real court container: the backup disk runs full.
+"""Backup faults on a real court container: the backup disk runs full, or is not mounted at all.
 
-One court whose local backup target (/var/backups/pn-website) is a 4 MiB tmpfs, and a web root
-holding more incompressible data than that. The SOP W2 run goes through sopansible (ansible-runner,
-history store) as operators run it: the court's W2 result is failed with the reason in Indonesian, the
-status file on the server says failed, and no snapshot is left that looks good. After space is freed
-the nightly timer's run succeeds, and a W2 run without a new backup reports that run (status, age,
-trigger) from the server's status file. Unreachable targets, wrong passwords and a killed backup are
-covered by test_backup.py.
+One court whose local backup target (/var/backups/pn-website, its mount point in the inventory) is a
+4 MiB tmpfs, and a web root holding more incompressible data than that. The SOP W2 run goes through
+sopansible (ansible-runner, history store) as operators run it: the court's W2 result is failed with
+the reason in Indonesian, the status file on the server says failed, and no snapshot is left that
+looks good. After space is freed the nightly timer's run succeeds, and a W2 run without a new backup
+reports that run (status, age, trigger) from the server's status file. An external disk that is not
+mounted fails W2 with the reason and gets nothing written in its place. Unreachable targets, wrong
+passwords and a killed backup are covered by test_backup.py.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def bf(tmp_path_factory):
     work = tmp_path_factory.mktemp("bf")
     inventory = yaml.safe_load(running.inventory.read_text())
     inventory["all"].setdefault("vars", {})["pn_backup_password"] = PASSWORD
+    hosts = inventory["all"]["children"]["courts"]["children"]["court_servers"]["hosts"]
+    hosts[court.name]["court_backup_targets"] = [
+        {"name": "disk-lokal", "type": "local", "location": REPO, "mount_point": REPO}
+    ]
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
     # 8 MiB of incompressible court documents: more than the backup disk holds
     running.exec(
@@ -151,57 +156,30 @@ def test_the_timer_run_is_reported_with_its_age_when_there_is_space_again(bf, da
     assert latest["outputs"]["last_job_trigger"] == "timer"
 
 
-def test_a_rest_target_append_only_from_the_court(bf, data_dir, full_disk_run):
-    """The court backs up through the role into an append-only REST server (the project's protocol
-    stand-in, run on the court's own loopback), and its configuration refuses forget."""
-    court = bf["court"]
-    rest_secret = "Rest-Pengadilan-Rahasia-8231"
-    server = (ROOT / "tests" / "servers" / "restic_rest_server.py").read_text()
-    bf["fleet"].exec(
-        court,
-        "mkdir -p /opt/pn-test && cat > /opt/pn-test/restic_rest_server.py << 'PNEOF'\n" + server + "\nPNEOF",
-    )
-    sh(
-        bf,
-        'cd /opt/pn-test && setsid nohup python3 -c "from restic_rest_server import ResticRestServer as S; '
-        f"S('/srv/pn-rest', users={{'{court}': '{rest_secret}'}}, append_only=True, private_repos=True, "
-        'port=8000).httpd.serve_forever()" > /dev/null 2>&1 < /dev/null &',
-    )
+def test_an_unmounted_external_disk_fails_w2_and_nothing_lands_on_the_root_disk(bf, data_dir, full_disk_run):
+    """The external disk is unplugged: its mount folder is an empty folder on the root disk. W2 fails
+    and says why, the nightly timer's run fails the same way, and no repository appears there. (A
+    mounted disk is the tmpfs of the other tests here, named as mount point in the inventory.)"""
+    court, disk = bf["court"], "/media/backup-pengadilan"
+    sh(bf, f"mkdir -p {disk}")
     inventory = yaml.safe_load(bf["inventory"].read_text())
     hosts = inventory["all"]["children"]["courts"]["children"]["court_servers"]["hosts"]
     hosts[court]["court_backup_targets"] = [
-        {"name": "disk-lokal", "type": "local", "location": REPO},
-        {
-            "name": "server-rest",
-            "type": "rest",
-            "location": "http://127.0.0.1:8000/",
-            "username": court,
-            "password": rest_secret,
-        },
+        {"name": "hdd-eksternal", "type": "local", "location": disk, "mount_point": disk}
     ]
-    rest_inventory = bf["work"] / "inventory-rest.yml"
-    rest_inventory.write_text(yaml.safe_dump(inventory))
-    args = ["run", str(PLAYBOOK), "-i", str(rest_inventory), "--limit", court, "--no-report"]
-    assert main(args) == 0
+    unplugged = bf["work"] / "inventory-unplugged.yml"
+    unplugged.write_text(yaml.safe_dump(inventory))
+    args = ["run", str(PLAYBOOK), "-i", str(unplugged), "--limit", court, "--no-report"]
+    assert main(args) != 0
     result = w2_results(data_dir, court)[-1]
-    assert result["status"] == "ok", result
-    targets = {t["name"]: t for t in result["outputs"]["targets"]}
-    assert targets["server-rest"]["status"] == "ok" and targets["server-rest"]["snapshot_id"]
-    assert targets["server-rest"]["repository"] == f"rest:http://127.0.0.1:8000/{court}"
-    assert sh(bf, f"ls /srv/pn-rest/{court}/snapshots | wc -l").stdout.strip() == "1"
-    status_text = sh(bf, f"cat {STATUS}").stdout
-    assert rest_secret not in status_text and rest_secret not in json.dumps(w2_results(data_dir, court))
-    config = json.loads(sh(bf, "cat /etc/pn-website/backup.json").stdout)
-    assert [t["append_only"] for t in config["targets"]] == [False, True]
-    # the court's own configuration never forgets or prunes on the append-only server
-    forget = sh(
-        bf,
-        'cd /usr/local/lib/pn-website && python3 -c "import restic, json; '
-        "c = json.load(open('/etc/pn-website/backup.json')); "
-        "r = restic.Repository.from_target(c['targets'][1], password_file=c['password_file']); "
-        "r.forget({'keep_last': 1})\"",
-        check=False,
-    )
-    assert forget.returncode != 0 and "append-only" in forget.stderr
-    assert rest_secret not in forget.stdout + forget.stderr
-    assert sh(bf, f"ls /srv/pn-rest/{court}/snapshots | wc -l").stdout.strip() == "1"
+    assert result["status"] == "failed" and "tidak ada snapshot" in result["summary"], result
+    (finding,) = [f for f in result["findings"] if f["rule"] == "backup-target-failed"]
+    assert finding["evidence"]["kind"] == "not-mounted"
+    assert "tidak terpasang" in finding["message"] and disk in finding["message"]
+    assert sh(bf, f"ls -A {disk}").stdout.strip() == ""
+    # the nightly timer's run refuses the same way
+    run = sh(bf, "systemctl start pn-website-backup.service", check=False)
+    assert run.returncode != 0
+    status = json.loads(sh(bf, f"cat {STATUS}").stdout)
+    assert status["status"] == "failed" and status["targets"][0]["error"]["kind"] == "not-mounted"
+    assert sh(bf, f"ls -A {disk}").stdout.strip() == ""

@@ -68,4 +68,11 @@ options:
   cacert:
     description: CA certificate file to trust for a REST or S3 server with a private CA.
     type: path
+  mount_point:
+    description:
+      - For a local repository on an external disk, the folder the disk is mounted on. While nothing is
+        mounted there, every operation fails with kind C(not-mounted) and nothing is written.
+      - Without it, a local repository under C(/media), C(/mnt) or C(/run/media) must be on a file system
+        mounted below that folder.
+    type: path
 """

@@ -157,6 +157,10 @@ MESSAGES = {
         "'{value}' is not a valid {kind} location; expected: {form}",
     ),
     "activity": ("aktivitas SOP '{value}' tidak dikenal", "unknown SOP activity '{value}'"),
+    "on_mount": (
+        "'{value}' tidak berada pada disk di mount_point '{mount}'",
+        "'{value}' is not on the disk at mount_point '{mount}'",
+    ),
     "url_domain": (
         "host '{value}' tidak termasuk court_hostnames/court_domain",
         "host '{value}' is not among court_hostnames/court_domain",
@@ -447,6 +451,16 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
                 check.port(name + ".port", target["port"])
             if target.get("inventory_host") is not None and not is_host_name(target["inventory_host"]):
                 check.add(name + ".inventory_host", "inventory_host", value=target["inventory_host"])
+            mount = target.get("mount_point")
+            if mount is not None:
+                # the external disk of a local target: the location must lie on it
+                location = str(target.get("location") or "").rstrip("/")
+                if (
+                    check.path(name + ".mount_point", mount)
+                    and location
+                    and not ((location + "/").startswith(mount + "/"))
+                ):
+                    check.add(name + ".location", "on_mount", value=location, mount=mount)
 
     services = check.vars.get("court_services")
     if services is not None and check.typed("court_services", services, list, "list"):

@@ -109,6 +109,10 @@ MESSAGES = {
         "the target refuses deletion with this credential (append-only server or no delete permission):"
         " retention and prune run from the controller with the administrator's credential"
     ),
+    "not-mounted": (
+        "the backup disk is not mounted; nothing was written (a repository on the root disk in its place"
+        " would look like a backup and vanish with the server)"
+    ),
     "incomplete": "snapshot written but some files could not be read",
     "not-installed": "restic is not installed",
     "timeout": "restic did not finish in time",
@@ -176,11 +180,75 @@ def redact_location(location: str) -> str:
     return re.sub(r"(://)[^/@\s]+@", r"\1", location or "")
 
 
-def rotating_subset(groups: int, when: datetime.date | None = None) -> str:
-    """`n/m` for --read-data-subset, so that `groups` consecutive days read the whole repository."""
+def rotating_subset(groups: int, when: datetime.date | None = None, period_days: int = 7) -> str:
+    """`n/m` for --read-data-subset, so that `groups` consecutive runs, one per `period_days` (the
+    maintenance runs weekly), read the whole repository.
+
+    n counts periods since a fixed Monday (the first day of the proleptic calendar), not the day of
+    the period: a weekly check keyed on the day number would read the same group every week. Weekly
+    periods start on Mondays, like ISO weeks, and go on across year ends (week 53 to week 1)."""
     groups = max(1, int(groups))
-    day = (when or datetime.date.today()).toordinal()
-    return "%d/%d" % (day % groups + 1, groups)
+    period_days = max(1, int(period_days))
+    period = (((when or datetime.date.today()).toordinal()) - 1) // period_days
+    return "%d/%d" % (period % groups + 1, groups)
+
+
+# Folders under which Debian and desktop tools mount removable disks: a backup location below one of
+# them is on an external disk, whether or not the inventory names its mount point.
+REMOVABLE_MEDIA_DIRS = ("/media", "/mnt", "/run/media")
+
+
+def mount_points() -> set:
+    """Mount points of this host from /proc/self/mountinfo (bind mounts included, which
+    os.path.ismount misses when source and target share a file system)."""
+    points = set()
+    try:
+        with open("/proc/self/mountinfo", "rb") as handle:
+            for line in handle:
+                fields = line.split(b" ")
+                if len(fields) > 4:
+                    # octal escapes of space, tab, newline and backslash in the path
+                    path = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), fields[4])
+                    points.add(os.fsdecode(path))
+    except OSError:
+        pass
+    return points
+
+
+def is_mount_point(path: str) -> bool:
+    path = os.path.normpath(path)
+    return os.path.ismount(path) or path in mount_points()
+
+
+def _under(path: str, folder: str) -> bool:
+    folder = folder.rstrip("/") or "/"
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def unmounted_disk(location: str, mount_point: str | None = None) -> str | None:
+    """Why a local repository must not be touched now, or None.
+
+    With `mount_point` (the inventory's), that folder must be a mount point and hold the location.
+    Without it, a location under /media, /mnt or /run/media must be on a file system mounted below
+    that folder. Otherwise restic would create a fresh repository in the empty mount folder, on the
+    root disk, and report a good backup while the external disk sits in a drawer."""
+    location = os.path.normpath(location)
+    if mount_point:
+        mount_point = os.path.normpath(mount_point)
+        if not _under(location, mount_point):
+            return "the location %s is not on the disk mounted at %s" % (location, mount_point)
+        if not is_mount_point(mount_point):
+            return "no disk is mounted at %s" % mount_point
+        return None
+    for media in REMOVABLE_MEDIA_DIRS:
+        if _under(location, media) and location != media:
+            path = location
+            while path != media:
+                if is_mount_point(path):
+                    return None
+                path = os.path.dirname(path)
+            return "no disk is mounted under %s for %s" % (media, location)
+    return None
 
 
 class Repository:
@@ -207,6 +275,7 @@ class Repository:
         timeout: float | None = None,
         limit_upload_kib: int | None = None,
         append_only: bool = False,
+        mount_point: str | None = None,
     ):
         if type not in TARGET_TYPES:
             raise ResticError(
@@ -235,6 +304,7 @@ class Repository:
         self.timeout = timeout
         self.limit_upload_kib = limit_upload_kib
         self.append_only = bool(append_only)
+        self.mount_point = mount_point if type == "local" else None
         self._version = None
         if type == "rest":
             self._split_rest_credentials()
@@ -265,6 +335,7 @@ class Repository:
             "cacert",
             "limit_upload_kib",
             "append_only",
+            "mount_point",
         )
         options = {key: target.get(key) for key in keys if target.get(key) not in (None, "")}
         if target.get("password"):
@@ -388,6 +459,7 @@ class Repository:
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess:
         """Run restic; on a lock conflict clear stale locks (only) once and retry."""
+        self.require_mounted(args[0] if args else "")
         command = [self.binary] + self.global_args() + list(args) + (["--json"] if json_output else [])
         for attempt in (1, 2):
             try:
@@ -413,6 +485,18 @@ class Repository:
                 continue
             self.fail(args[0], proc.returncode, stderr, kind)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def require_mounted(self, action: str) -> None:
+        """A local repository on an external disk is used only while that disk is mounted."""
+        if self.type != "local":
+            return
+        reason = unmounted_disk(self.location, self.mount_point)
+        if reason:
+            raise ResticError(
+                "restic %s on %s (%s): %s: %s"
+                % (action, self.name, self.display, MESSAGES["not-mounted"], reason),
+                kind="not-mounted",
+            )
 
     def fail(self, action: str, exit_code: int, stderr: str, kind: str | None = None):
         kind = kind or classify(stderr)
@@ -1078,6 +1162,7 @@ REPOSITORY_OPTIONS = {
     "rest_username": {"type": "str"},
     "rest_password": {"type": "str", "no_log": True},
     "cacert": {"type": "path"},
+    "mount_point": {"type": "path"},
 }
 
 
@@ -1124,6 +1209,8 @@ def repository_from_params(params: dict) -> Repository:
         target["password"] = params["rest_password"]
     if params.get("cacert"):
         target["cacert"] = params["cacert"]
+    if params.get("mount_point"):
+        target["mount_point"] = params["mount_point"]
     return Repository.from_target(target, password=password, password_file=password_file, binary=binary)
 
 

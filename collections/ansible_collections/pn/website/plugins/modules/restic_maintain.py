@@ -18,8 +18,8 @@ description:
   - C(forget) applies a retention policy (daily, weekly, monthly, yearly; C(keep_within) for append-only
     targets) per restic host; C(prune) then frees the space.
   - C(check) verifies the repository structure and reads a rotating subset of the data
-    (C(--read-data-subset n/m) from the day number), so that O(check_subset_groups) consecutive runs read
-    everything.
+    (C(--read-data-subset n/m)); n advances by one every O(check_period_days) days (weeks from Monday by
+    default, across year ends), so that O(check_subset_groups) consecutive scheduled runs read everything.
   - C(unlock) removes stale locks only (those of dead processes or older than 30 minutes); the lock of a
     running backup is never broken.
 author:
@@ -68,6 +68,12 @@ options:
     type: str
   check_subset_groups:
     description: Number of rotating groups of data read by C(check) (0 reads no data, only the structure).
+    type: int
+    default: 7
+  check_period_days:
+    description:
+      - Days between two scheduled checks, after which the subset read advances by one. C(7) for the
+        weekly schedule (the weekly cycle runs the maintenance), C(1) for a daily one.
     type: int
     default: 7
 """
@@ -128,6 +134,7 @@ def main():
         keep_within=dict(type="str"),
         check_subset=dict(type="str"),
         check_subset_groups=dict(type="int", default=7),
+        check_period_days=dict(type="int", default=7),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -166,7 +173,9 @@ def main():
             elif action == "check":
                 subset = params["check_subset"]
                 if not subset and params["check_subset_groups"]:
-                    subset = rotating_subset(params["check_subset_groups"])
+                    subset = rotating_subset(
+                        params["check_subset_groups"], period_days=params["check_period_days"]
+                    )
                 result["check"] = repository.check(subset or None)
     except ResticError as error:
         module.fail_json(msg=str(error), kind=error.kind, **result)

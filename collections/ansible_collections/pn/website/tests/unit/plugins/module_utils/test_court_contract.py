@@ -105,6 +105,22 @@ def test_minimal_shared_hosting_court_is_valid():
             ("court_backup_targets[0].type", "choice"),
         ),
         ({"court_db": {"engine": "oracle"}}, ("court_db.engine", "choice")),
+        (
+            {
+                "court_backup_targets": [
+                    {"type": "local", "location": "/media/hdd", "mount_point": "media/hdd"}
+                ]
+            },
+            ("court_backup_targets[0].mount_point", "path"),
+        ),
+        (
+            {
+                "court_backup_targets": [
+                    {"type": "local", "location": "/var/backups", "mount_point": "/media/hdd"}
+                ]
+            },
+            ("court_backup_targets[0].location", "on_mount"),
+        ),
     ],
 )
 def test_each_mistake_is_named(changes, expected):

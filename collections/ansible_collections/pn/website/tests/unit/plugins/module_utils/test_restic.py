@@ -158,9 +158,68 @@ def test_sftp_command_uses_strict_host_keys_and_the_backup_key():
 
 def test_rotating_subset_covers_every_group():
     start = datetime.date(2026, 11, 23)
-    subsets = {restic.rotating_subset(7, start + datetime.timedelta(days=d)) for d in range(7)}
-    assert subsets == {"%d/7" % n for n in range(1, 8)}
+    daily = [restic.rotating_subset(7, start + datetime.timedelta(days=d), period_days=1) for d in range(7)]
+    assert set(daily) == {"%d/7" % n for n in range(1, 8)}
     assert restic.rotating_subset(0, start) == "1/1"
+
+
+@pytest.mark.parametrize(
+    "first_run",
+    [
+        datetime.date(2026, 11, 29),  # the weekly cycle's Sunday
+        datetime.date(2026, 12, 20),  # across the end of 2026, an ISO year of 53 weeks
+        datetime.date(2027, 3, 3),  # a Wednesday
+    ],
+)
+@pytest.mark.parametrize("groups", [7, 5, 12])
+def test_weekly_checks_read_every_subset_over_a_cycle(first_run, groups):
+    """The maintenance runs once a week: `groups` consecutive weekly runs read `groups` different
+    subsets, that is the whole repository, and the next run starts the cycle again."""
+    runs = [first_run + datetime.timedelta(weeks=week) for week in range(groups + 1)]
+    subsets = [restic.rotating_subset(groups, day) for day in runs]
+    assert sorted(subsets[:groups]) == sorted("%d/%d" % (n, groups) for n in range(1, groups + 1))
+    assert subsets[groups] == subsets[0]
+    # a run that slips by a day within its week reads the subset of that week
+    assert restic.rotating_subset(groups, runs[1] + datetime.timedelta(days=1)) in (subsets[1], subsets[2])
+
+
+def test_mount_points_come_from_the_kernel():
+    assert restic.is_mount_point("/proc")
+    assert not restic.is_mount_point("/proc/self")
+    assert restic.unmounted_disk("/proc/pn-tais", "/proc") is None
+    assert "not on the disk" in restic.unmounted_disk("/var/backups/pn-tais", "/proc")
+    assert "no disk is mounted under /media" in restic.unmounted_disk("/media/backup-uji-pn/pn-tais")
+    assert restic.unmounted_disk("/var/backups/pn-website/pn-tais") is None  # not removable media
+
+
+@needs_restic
+@pytest.mark.parametrize("mount_point", [True, False])
+def test_an_unmounted_external_disk_fails_and_no_repository_is_created(tmp_path, mount_point):
+    """The disk's mount folder exists but nothing is mounted on it: the run fails with the reason and
+    writes nothing there (restic would otherwise init a fresh repository on the root disk)."""
+    make_site(tmp_path)
+    disk = tmp_path / "media" / "backup-pengadilan"
+    disk.mkdir(parents=True)
+    entry = {"name": "hdd-eksternal", "type": "local", "location": str(disk / "pn-tais")}
+    if mount_point:
+        entry["mount_point"] = str(disk)
+    else:  # the same folder under /media, where the role's default rule applies
+        entry["location"] = "/media/pn-uji-%d/pn-tais" % os.getpid()
+    status = restic.run_backup(config_for(tmp_path, targets=[entry]), run_id="tanpa-disk")
+    assert status["status"] == "failed" and status["exit_code"] == 1
+    (target,) = status["targets"]
+    assert target["status"] == "failed" and target["error"]["kind"] == "not-mounted", target
+    assert "not mounted" in target["error"]["message"]
+    assert "initialised" not in target and not target.get("snapshot_id")
+    assert list(disk.iterdir()) == []
+    assert not os.path.exists("/media/pn-uji-%d" % os.getpid())
+    # the maintenance refuses the same way (no init, no check on the empty folder)
+    repository = restic.Repository.from_target(entry, password=SECRET)
+    for action in (repository.init, repository.check):
+        with pytest.raises(restic.ResticError) as error:
+            action()
+        assert error.value.kind == "not-mounted"
+    assert list(disk.iterdir()) == []
 
 
 def test_backup_output_parsing_keeps_errors():

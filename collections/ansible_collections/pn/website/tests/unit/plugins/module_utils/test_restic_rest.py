@@ -1,7 +1,10 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""REST targets: the real restic binary against a REST server speaking restic's REST protocol (v2) on
-loopback over TLS with a test CA. Two servers share one directory, as deployed: an append-only one
+"""REST targets: the real restic binary against the project's REST protocol stand-in (v2) on loopback
+over TLS with a test CA, which logs who made each request (what the tests below check: the engine
+refuses forget and prune before anything reaches the server, only the administrator deletes). That
+the real server refuses deletion with a court's credential is proven against rclone serve restic
+--append-only in test_restic_append_only.py. Two servers share one directory, as deployed: an append-only one
 for the courts' credentials and a full one for the administrator. The court backs up (twice), cannot
 forget or prune; the administrator applies the retention (`--keep-within` on append-only targets),
 prunes and checks. Credentials never reach argv, results, messages or the status file."""
@@ -324,22 +327,6 @@ def test_credentials_reach_restic_only_through_its_environment(rest, monkeypatch
     env = repository.env()
     assert env["RESTIC_REPOSITORY"] == repository.location
     assert (env["RESTIC_REST_USERNAME"], env["RESTIC_REST_PASSWORD"]) == (COURT_USER, COURT_SECRET)
-
-
-@pytest.mark.slow
-def test_the_append_only_server_itself_refuses_forget_with_the_court_credential(rest, backed_up):
-    """Without the engine's guard (a target not marked append-only), the server refuses: restic retries
-    the refused deletions for about 45 seconds, then the run fails with the append-only message."""
-    repository = restic.Repository.from_target(
-        court_target(rest, append_only=False), password=REPO_PASSWORD, cache_dir=str(rest["base"] / "cache")
-    )
-    count = len(repository.snapshots())
-    with pytest.raises(restic.ResticError) as error:
-        repository.forget({"keep_last": 1}, host=COURT_USER)
-    assert error.value.kind == "append-only", error.value.detail
-    assert rest["court"].refused("DELETE"), "the server saw no refused deletion"
-    assert len(repository.snapshots()) == count
-    assert_no_secret(str(error.value) + error.value.detail)
 
 
 def test_rest_target_of_the_role_configuration():
