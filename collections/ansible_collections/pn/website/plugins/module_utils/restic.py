@@ -31,9 +31,10 @@ import tempfile
 import time
 
 try:
-    from ansible_collections.pn.website.plugins.module_utils import mysql_dump
+    from ansible_collections.pn.website.plugins.module_utils import mysql_dump, redact
 except ImportError:  # installed next to this file on the court server for the backup timer
     import mysql_dump  # type: ignore[no-redef]
+    import redact  # type: ignore[no-redef]
 
 TARGET_TYPES = ("local", "sftp", "rest", "s3")
 STATUS_FILE = "/var/lib/pn-website/backup-status.json"
@@ -176,8 +177,9 @@ def features(version: tuple) -> dict:
 
 
 def redact_location(location: str) -> str:
-    """A repository location without credentials (rest:https://user:pass@host/ -> rest:https://host/)."""
-    return re.sub(r"(://)[^/@\s]+@", r"\1", location or "")
+    """A repository location without credentials (rest:https://user:pass@host/ -> rest:https://host/),
+    also when the password holds '/', '@' or ':'."""
+    return redact.redact_text(location or "", keep_user=False)
 
 
 def rotating_subset(groups: int, when: datetime.date | None = None, period_days: int = 7) -> str:

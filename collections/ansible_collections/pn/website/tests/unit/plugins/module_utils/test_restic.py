@@ -56,6 +56,10 @@ def test_locations_are_shown_without_credentials():
         "rest:https://backup.example:8000/pn-tais/"
     )
     assert restic.redact_location("sftp:pn-backup@10.0.0.5:/srv/x") == "sftp:pn-backup@10.0.0.5:/srv/x"
+    # passwords holding '/', '@', ':' or escapes are hidden whole
+    for password in ("pa/ss", "p@ss/w:rd", "a%2Fb/c"):
+        shown = restic.redact_location(f"rest:https://pn-tais:{password}@backup.example:8000/pn-tais/")
+        assert shown == "rest:https://backup.example:8000/pn-tais/"
     assert restic.repository_location({"type": "sftp", "location": "u@h:/p"}) == "sftp:u@h:/p"
     assert restic.repository_location({"type": "s3", "location": "s3:http://h/b"}) == "s3:http://h/b"
     with pytest.raises(restic.ResticError, match="absolute path"):
