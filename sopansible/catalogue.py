@@ -17,9 +17,8 @@ from typing import Any
 
 import yaml
 
-from sopansible.paths import engine
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_time as _sop_time
 
-_sop_time = engine("sop_time")
 StandardTime = _sop_time.StandardTime
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "sop_catalogue.yml"
 CYCLES = ("harian", "mingguan", "bulanan")

@@ -18,9 +18,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sopansible.paths import PROJECT_ROOT, engine
-
-_redact = engine("redact")
+from ansible_collections.pn.website.plugins.module_utils.inventory import court_contract, court_registry
+from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
+from sopansible.paths import PROJECT_ROOT
 
 COURTS_GROUP = "courts"
 SHARED_HOSTING_GROUP = "shared_hosting"
@@ -30,7 +30,7 @@ DEFAULT_TIMEOUT = 120.0
 MAX_LISTING = 256 * 1024 * 1024
 #: First line of an inventory written by ``sopansible inventory generate`` (its data is registry data).
 GENERATED_HEADER = "# Dibuat oleh `sopansible inventory generate`"
-_SECRET = engine("court_contract").SECRET_NAME
+_SECRET = court_contract.SECRET_NAME
 
 
 class InventoryError(Exception):
@@ -57,7 +57,7 @@ class Inventory:
 
     def contract_vars(self, host: str) -> dict:
         """The variables the court contract checks: court_* and the connection values."""
-        connection = engine("court_contract").CONNECTION_VARIABLES
+        connection = court_contract.CONNECTION_VARIABLES
         return {
             k: v for k, v in self.hostvars.get(host, {}).items() if k.startswith("court_") or k in connection
         }
@@ -208,11 +208,10 @@ def load(
 def check(inventory: Inventory) -> list:
     """Contract problems of every court (hosts of the ``courts`` group; none if there are no
     courts), and the problems of every court registry the inventory is built from."""
-    contract = engine("court_contract")
     problems = []
     for host in inventory.courts:
         problems.extend(
-            contract.validate_court(
+            court_contract.validate_court(
                 host,
                 inventory.contract_vars(host),
                 shared_hosting=inventory.in_group(host, SHARED_HOSTING_GROUP),
@@ -270,15 +269,14 @@ def registry_problems(inventory: Inventory) -> list[SourceProblem]:
     ``pn.website.court_registry`` source (what the plugin refused or dropped, and the courts it
     left out), and, in an inventory written by ``sopansible inventory generate``, any variable a
     registry may not set (Ansible connection options or role settings from an older generator)."""
-    registry = engine("court_registry")
     found: list[SourceProblem] = []
     for path in _source_files(inventory.sources):
         try:
-            if path.name.endswith(registry.CONFIG_SUFFIXES):
-                found += _plugin_problems(registry, path, inventory)
+            if path.name.endswith(court_registry.CONFIG_SUFFIXES):
+                found += _plugin_problems(path, inventory)
             elif path.suffix in (".yml", ".yaml", "") and _generated(path):
-                found += _generated_problems(registry, path)
-        except registry.RegistryError as error:
+                found += _generated_problems(path)
+        except court_registry.RegistryError as error:
             found.append(SourceProblem("", "registry", "registry", str(path), (str(error), str(error))))
     if inventory.limit:
         found = [p for p in found if p.host in inventory.hostvars]
@@ -298,8 +296,8 @@ def _from_row(row, code: str | None = None) -> SourceProblem:
     return SourceProblem(str(row.host), str(row.field), code or row.code or "contract", str(row.where), text)
 
 
-def _plugin_problems(registry, path: Path, inventory: Inventory) -> list[SourceProblem]:
-    config = registry.safe_yaml(registry.read_text(path, limit=1024 * 1024))
+def _plugin_problems(path: Path, inventory: Inventory) -> list[SourceProblem]:
+    config = court_registry.safe_yaml(court_registry.read_text(path, limit=1024 * 1024))
     if not isinstance(config, dict) or config.get("plugin") not in (
         "pn.website.court_registry",
         "court_registry",
@@ -308,20 +306,20 @@ def _plugin_problems(registry, path: Path, inventory: Inventory) -> list[SourceP
     source = Path(os.path.expanduser(str(config.get("registry") or "")))
     if not source.is_absolute():
         source = path.parent / source
-    built = registry.load(source, on_invalid="keep")
+    built = court_registry.load(source, on_invalid="keep")
     # contract problems of courts in the inventory are reported by the contract check itself
     return [
         _from_row(row) for row in built.problems if row.code is not None or row.host not in inventory.hostvars
     ]
 
 
-def _generated_problems(registry, path: Path) -> list[SourceProblem]:
+def _generated_problems(path: Path) -> list[SourceProblem]:
     """Variables a registry may not set, in an inventory written by ``inventory generate``
     (``all: children: courts: children: GROUP: hosts: HOST: VARIABLES``)."""
     try:
-        data = registry.safe_yaml(registry.read_text(path))
-    except registry.yaml.YAMLError as error:
-        raise registry.RegistryError(f"{path}: YAML tidak sah / invalid YAML: {error}") from None
+        data = court_registry.safe_yaml(court_registry.read_text(path))
+    except court_registry.yaml.YAMLError as error:
+        raise court_registry.RegistryError(f"{path}: YAML tidak sah / invalid YAML: {error}") from None
 
     def child(value, *keys):
         for key in keys:
@@ -329,9 +327,11 @@ def _generated_problems(registry, path: Path) -> list[SourceProblem]:
         return value if isinstance(value, dict) else {}
 
     problems = []
-    for group in child(data, "all", "children", registry.COURTS_GROUP, "children").values():
+    for group in child(data, "all", "children", court_registry.COURTS_GROUP, "children").values():
         for host, variables in child(group, "hosts").items():
             for name in sorted(variables or {}, key=str) if isinstance(variables, dict) else ():
-                if registry.forbidden(name):
-                    problems.append(_from_row(registry.RowProblem(path, host, name, "forbidden", value=name)))
+                if court_registry.forbidden(name):
+                    problems.append(
+                        _from_row(court_registry.RowProblem(path, host, name, "forbidden", value=name))
+                    )
     return problems

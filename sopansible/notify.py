@@ -43,10 +43,8 @@ from typing import Any
 
 import yaml
 
-from sopansible.paths import engine
+from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from sopansible.store import HistoryStore, StoreError, now_iso
-
-_redact = engine("redact")
 
 SITE_RULES = ("unavailable", "defacement", "gambling-spam")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")

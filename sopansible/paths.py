@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 #: The project directory (holds ansible.cfg, playbooks/, collections/). Override with SOPANSIBLE_HOME.
 PROJECT_ROOT = Path(os.environ.get("SOPANSIBLE_HOME") or Path(__file__).resolve().parents[1])
@@ -18,10 +15,3 @@ PLAYBOOKS_DIR = PROJECT_ROOT / "playbooks"
 def data_dir() -> Path:
     """Run data, history and reports: SOPANSIBLE_DATA or ./var under the project."""
     return Path(os.environ.get("SOPANSIBLE_DATA") or PROJECT_ROOT / "var")
-
-
-def engine(name: str) -> ModuleType:
-    """Import a pn.website module_utils engine, the same code Ansible ships to court servers."""
-    if str(COLLECTIONS_DIR) not in sys.path:
-        sys.path.insert(0, str(COLLECTIONS_DIR))
-    return importlib.import_module(f"ansible_collections.pn.website.plugins.module_utils.{name}")

@@ -32,13 +32,11 @@ from urllib.parse import quote
 
 import jinja2
 
+from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from sopansible import svgplot
 from sopansible.catalogue import Catalogue, CatalogueError, format_seconds
 from sopansible.catalogue import load as load_catalogue
-from sopansible.paths import engine
 from sopansible.store import SEVERITY_RANK, STATUS_RANK, HistoryStore, parse_iso
-
-_redact = engine("redact")
 
 _LOG = logging.getLogger(__name__)
 SCHEMA = "sopansible.report/1"

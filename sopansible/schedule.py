@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.pn.website.plugins.module_utils.inventory import court_contract
+
 BEGIN = "# BEGIN sopansible schedule"
 END = "# END sopansible schedule"
 MARKER = "# Managed by `sopansible schedule`; change with `sopansible schedule install|remove`."
@@ -113,18 +115,11 @@ class Entry:
         return f"every day at {self.time}" if lang == "en" else f"setiap hari pukul {self.time}"
 
 
-def _contract():
-    from sopansible.paths import engine
-
-    return engine("court_contract")
-
-
 def check_values(entries: list[Entry], job: Job, user: str | None = None) -> None:
     """Refuse (ScheduleError naming the option) any value that cannot go safely into a cron line or a
     systemd unit. Quoting handles spaces, quotes, ``$`` and ``%`` in paths; nothing handles a newline."""
-    contract = _contract()
-    if user is not None and not contract.is_user_name(user):
-        shown = contract.shown(user)
+    if user is not None and not court_contract.is_user_name(user):
+        shown = court_contract.shown(user)
         raise ScheduleError(
             f"--user: '{shown}' bukan nama pengguna yang sah (huruf, angka, '_', '.', '-'; "
             "tidak diawali '-'; tanpa spasi atau baris baru)",
@@ -138,11 +133,12 @@ def check_values(entries: list[Entry], job: Job, user: str | None = None) -> Non
         ("flock", job.flock),
     ] + [("sopansible", str(word)) for word in job.executable]
     for label, value in words:
-        if contract.has_control(value) or not value:
+        if court_contract.has_control(value) or not value:
+            shown = court_contract.shown(value)
             raise ScheduleError(
-                f"{label}: '{contract.shown(value)}' berisi baris baru atau karakter kendali; tidak dapat "
+                f"{label}: '{shown}' berisi baris baru atau karakter kendali; tidak dapat "
                 "ditulis ke berkas cron atau unit systemd",
-                f"{label}: '{contract.shown(value)}' holds a newline or control character; it cannot go into "
+                f"{label}: '{shown}' holds a newline or control character; it cannot go into "
                 "a cron file or systemd unit",
             )
     for label, path in (
@@ -161,10 +157,10 @@ def check_values(entries: list[Entry], job: Job, user: str | None = None) -> Non
     ):
         raise ScheduleError("--lock-wait harus 0-86400 detik", "--lock-wait must be 0-86400 seconds")
     if job.lang not in ("id", "en"):
-        raise ScheduleError(f"--lang: '{contract.shown(str(job.lang))}' (id | en)")
+        raise ScheduleError(f"--lang: '{court_contract.shown(str(job.lang))}' (id | en)")
     for entry in entries:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", str(entry.cycle)):
-            name = contract.shown(str(entry.cycle))
+            name = court_contract.shown(str(entry.cycle))
             raise ScheduleError(
                 f"siklus '{name}': nama tidak sah (huruf kecil, angka, '_', '-')",
                 f"cycle '{name}': not a valid name (lower-case letters, digits, '_', '-')",

@@ -60,9 +60,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sopansible.paths import engine
-
-_redact = engine("redact")
+from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 
 STATUSES = ("ok", "warning", "critical", "failed", "unreachable")
 STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}

@@ -178,10 +178,9 @@ def named_in_limit(limit: str) -> set[str]:
 def known_good(courts: list[str], console: Console, lang: str) -> dict:
     """{court: {"windows", "first_seen", "last_clean"}} from the history: when each site was last seen
     whole by W1, W6 or W7, so that a compromised site is restored from a snapshot taken then."""
+    from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnosis
     from sopansible import store
-    from sopansible.paths import engine
 
-    diagnosis = engine("diagnosis")
     rules = sorted({rule for found in diagnosis.COMPROMISE_RULES.values() for rule in found})
     unclear = sorted({rule for found in diagnosis.UNCLEAR_RULES.values() for rule in found})
     try:

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ansible_collections.pn.website.plugins.module_utils.inventory import court_registry
 from sopansible import inventory
-from sopansible.paths import engine
 
 
 def register(subparsers) -> None:
@@ -109,11 +109,10 @@ def _problem_table(rows: list[tuple[str, str, str, str]], lang: str, title: tupl
 
 def run_generate(args) -> int:
     """Build the inventory of a court registry; every bad row is reported, the others are written."""
-    registry_engine = engine("court_registry")
     console = Console(stderr=True)
     try:
-        registry = registry_engine.load(args.registry, on_invalid=args.on_invalid)
-    except registry_engine.RegistryError as error:
+        registry = court_registry.load(args.registry, on_invalid=args.on_invalid)
+    except court_registry.RegistryError as error:
         console.print(Text(str(error), style="red"))
         return 2
     problems = registry.problems

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sopansible.paths import engine
+from ansible_collections.pn.website.plugins.module_utils.logs import access_log
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -226,11 +226,10 @@ def run_analyze(args) -> int:
     if args.top < 1:
         console.print(_text("--top >= 1", style="red"))
         return 2
-    access_log = engine("access_log")
     analyzer_class = None
     if args.engine != "python":
         with access_log.gc_paused():  # importing polars makes many objects and no garbage
-            fast = engine("access_log_fast")
+            from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast as fast
         if fast.HAS_POLARS:
             analyzer_class = fast.FastAnalyzer
         elif args.engine == "polars":
@@ -305,7 +304,7 @@ def run_correlate(args) -> int:
             console.print(_text(f"{t['bad_result']}: {name}: {error}", style="red"))
             return 2
         results[court] = data
-    campaigns = engine("access_log").correlate_campaigns(results, min_courts=max(args.min_courts, 2))
+    campaigns = access_log.correlate_campaigns(results, min_courts=max(args.min_courts, 2))
     if args.json:
         print(json.dumps({"courts": sorted(results), "findings": campaigns}, indent=2, ensure_ascii=False))
     elif campaigns:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from sopansible.paths import engine
+from ansible_collections.pn.website.plugins.module_utils.monitoring import site_probe
 
 TEXT = {
     "id": {
@@ -93,7 +93,7 @@ def _error(message: str) -> int:
 def run(args) -> int:
     lang = getattr(args, "lang", "id") or "id"
     text = TEXT[lang]
-    probe = engine("site_probe")
+    probe = site_probe
     try:
         probe.parse_resolve(args.resolve)
         options = probe.normalize_options(

@@ -19,6 +19,11 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.pn.website.plugins.module_utils.renewals import (
+    domain_expiry,
+    rdap_bootstrap_dns,
+    renewals,
+)
 from sopansible import inventory, paths
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "failed": 2}
@@ -109,7 +114,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--bootstrap-url",
-        default=paths.engine("rdap_bootstrap_dns").IANA_DNS_BOOTSTRAP_URL,
+        default=rdap_bootstrap_dns.IANA_DNS_BOOTSTRAP_URL,
         help="berkas bootstrap RDAP IANA",
     )
     parser.add_argument("--bootstrap-file", help="berkas bootstrap RDAP lokal (tanpa unduhan)")
@@ -163,8 +168,6 @@ class _Bootstrap:
 
 
 def check_courts(args, hostvars: dict, hosts: list, state: dict, today: datetime.date) -> list:
-    renewals = paths.engine("renewals")
-    domain_expiry = paths.engine("domain_expiry")
     cli_rdap = _pairs(args.rdap_base, "--rdap-base", "TLD=URL", args.lang)
     cli_whois = _pairs(args.whois_server, "--whois-server", "TLD=HOST:PORT", args.lang)
     for server in cli_whois.values():
@@ -285,7 +288,6 @@ def run(args: argparse.Namespace) -> int:
     if not hosts:
         print(_t("no_hosts", lang, limit=args.limit or "all"), file=sys.stderr)
         return 3
-    renewals = paths.engine("renewals")
     state_file = args.state_file or str(paths.data_dir() / "state" / "renewals.json")
     state = renewals.load_state(state_file)
     try:

@@ -13,8 +13,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from ansible_collections.pn.website.plugins.module_utils.shared import redact
 from sopansible import inventory, runner
-from sopansible.paths import PLAYBOOKS_DIR, engine
+from sopansible.paths import PLAYBOOKS_DIR
 
 STATUS_STYLE = {
     "running": "cyan",
@@ -297,7 +298,7 @@ def print_failures(console: Console, args, results: list[dict], retry_file: Path
             Text(result["court"]),
             Text(result.get("activity") or "?"),
             Text(result["status"], style=STATUS_STYLE[result["status"]]),
-            Text(engine("redact").redact_text(result.get("error") or result.get("summary") or "")),
+            Text(redact.redact_text(result.get("error") or result.get("summary") or "")),
         )
     console.print(table)
     if retry_file:

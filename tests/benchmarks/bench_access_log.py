@@ -26,10 +26,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS_DIR = ROOT / "collections/ansible_collections/pn/website/tests/unit/plugins/module_utils"
-sys.path.insert(0, str(CORPUS_DIR))
+sys.path.insert(0, str(ROOT / "collections"))
 
-import test_access_log_corpus as corpus  # noqa: E402
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (  # noqa: E402
+    test_access_log_corpus as corpus,
+)
 
 
 def generate(path: Path, lines: int) -> int:

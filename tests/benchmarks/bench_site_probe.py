@@ -231,7 +231,7 @@ def free_port() -> int:
 
 
 def run_engine(count: int, port: int, ca_file: Path, concurrency: int):
-    from ansible_collections.pn.website.plugins.module_utils import site_probe
+    from ansible_collections.pn.website.plugins.module_utils.monitoring import site_probe
 
     sites = [
         {

@@ -30,7 +30,9 @@ def test_packaged_catalogue_has_website_and_it_activities(cat):
 
 def test_catalogue_ids_are_accepted_by_the_court_contract(cat):
     """Every activity id can be used in court_sop_times without the inventory check rejecting it."""
-    contract = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.court_contract")
+    contract = pytest.importorskip(
+        "ansible_collections.pn.website.plugins.module_utils.inventory.court_contract"
+    )
     times = {activity_id: "2 jam" for activity_id in cat.ids()}
     problems = contract.validate_court("pn-x", {"court_name": "PN X", "court_sop_times": times})
     assert not [p for p in problems if "court_sop_times" in p.variable]
@@ -40,7 +42,9 @@ def test_catalogue_ids_are_accepted_by_the_court_contract(cat):
     "text", ["2 jam", "1,5 jam", "1.500 menit", "1 jam - 3 hari", "relatif", "2", "dua jam"]
 )
 def test_contract_and_catalogue_agree_on_standard_times(text):
-    contract = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.court_contract")
+    contract = pytest.importorskip(
+        "ansible_collections.pn.website.plugins.module_utils.inventory.court_contract"
+    )
     court = {
         "court_name": "PN A",
         "court_type": "PN",

@@ -6,19 +6,13 @@ import gzip
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from sopansible import cli
-
-CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "collections/ansible_collections/pn/website/tests/unit/plugins/module_utils"
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
+    test_access_log_corpus as corpus,
 )
-sys.path.insert(0, str(CORPUS))
-
-import test_access_log_corpus as corpus  # noqa: E402
+from sopansible import cli
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +128,9 @@ def test_engines_give_the_same_json(court_logs, capsys):
 
 
 def test_polars_engine_required_but_missing(court_logs, capsys, monkeypatch):
-    from sopansible.paths import engine
+    from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast
 
-    monkeypatch.setattr(engine("access_log_fast"), "HAS_POLARS", False)
+    monkeypatch.setattr(access_log_fast, "HAS_POLARS", False)
     assert cli.main(["logs", "analyze", str(court_logs["pn-contoh"]), "--engine", "polars"]) == 2
     assert "polars" in capsys.readouterr().out
     code, result = analyze_json(capsys, court_logs["pn-contoh"])  # auto falls back to python

@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible_collections.pn.website.plugins.module_utils.inventory import court_registry as registry_engine
 from sopansible import inventory
 from sopansible.cli import main
-from sopansible.paths import engine
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "inventories" / "registry"
-registry_engine = engine("court_registry")
 
 BAD_CSV = """\
 name,court_name,type,region,domain,hosting,address,webserver,hostnames

@@ -28,7 +28,7 @@ def test_collection_builds_and_installs(tmp_path):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert "MANIFEST.json" in names
-    assert "plugins/module_utils/court_contract.py" in names
+    assert "plugins/module_utils/inventory/court_contract.py" in names
     assert "roles/preflight/meta/argument_specs.yml" in names
     assert not [name for name in names if "__pycache__" in name or name.startswith("tests/output")]
 

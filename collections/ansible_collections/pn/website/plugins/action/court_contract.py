@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.pn.website.plugins.module_utils.court_contract import (
+from ansible_collections.pn.website.plugins.module_utils.inventory.court_contract import (
     CONNECTION_VARIABLES,
     validate_court,
 )

@@ -94,7 +94,7 @@ try:
 except ImportError:  # ansible-core before 2.19 does not tag inventory data
     trust_as_template = None
 
-from ansible_collections.pn.website.plugins.module_utils.court_registry import (  # noqa: E402
+from ansible_collections.pn.website.plugins.module_utils.inventory.court_registry import (  # noqa: E402
     CONFIG_SUFFIXES,
     COURTS_GROUP,
     RegistryError,

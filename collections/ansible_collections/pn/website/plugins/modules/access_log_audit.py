@@ -225,7 +225,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.access_log import (
+from ansible_collections.pn.website.plugins.module_utils.logs.access_log import (
     DEFAULT_THRESHOLDS,
     analyze,
     parse_trusted,

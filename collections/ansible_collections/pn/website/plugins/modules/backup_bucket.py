@@ -169,7 +169,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pn.website.plugins.module_utils.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
     ResticError,
     audit_s3_bucket,
     ensure_s3_bucket,

@@ -134,7 +134,7 @@ site:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.diagnosis import (
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis import (
     diagnose,
     plan,
     site_check,

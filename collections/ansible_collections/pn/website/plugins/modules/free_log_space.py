@@ -76,7 +76,7 @@ filesystems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.server_evidence import free_log_space
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.server_evidence import free_log_space
 
 
 def main():

@@ -215,7 +215,11 @@ findings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.hardening_audit import AuditError, audit, findings
+from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_audit import (
+    AuditError,
+    audit,
+    findings,
+)
 
 AREAS = ["ssh", "web", "php", "db", "os", "firewall", "cms"]
 

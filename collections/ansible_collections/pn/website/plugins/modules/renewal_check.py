@@ -222,7 +222,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils import domain_expiry, renewals
+from ansible_collections.pn.website.plugins.module_utils.renewals import domain_expiry, renewals
 
 
 def main():

@@ -114,7 +114,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.restic import ResticError, load_config, run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
+    ResticError,
+    load_config,
+    run_backup,
+)
 
 
 def main():

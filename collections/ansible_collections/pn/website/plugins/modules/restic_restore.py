@@ -170,8 +170,8 @@ durations:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.mysql_dump import DumpError
-from ansible_collections.pn.website.plugins.module_utils.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.mysql_dump import DumpError
+from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
     REPOSITORY_OPTIONS,
     STAGING_DIR,
     ResticError,

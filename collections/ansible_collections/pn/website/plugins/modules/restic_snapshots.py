@@ -108,7 +108,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
     REPOSITORY_OPTIONS,
     ResticError,
     repository_from_params,

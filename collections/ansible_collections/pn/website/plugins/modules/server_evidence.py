@@ -122,7 +122,7 @@ evidence:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.server_evidence import gather
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.server_evidence import gather
 
 
 def main():

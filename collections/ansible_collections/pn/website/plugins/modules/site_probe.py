@@ -195,7 +195,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.site_probe import probe, sop_result
+from ansible_collections.pn.website.plugins.module_utils.monitoring.site_probe import probe, sop_result
 
 SITE_SPEC = dict(
     name=dict(type="str", required=True),

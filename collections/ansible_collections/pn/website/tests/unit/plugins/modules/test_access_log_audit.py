@@ -10,7 +10,9 @@ import json
 import pytest
 
 from ansible_collections.pn.website.plugins.modules import access_log_audit
-from ansible_collections.pn.website.tests.unit.plugins.module_utils import test_access_log_corpus as corpus
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
+    test_access_log_corpus as corpus,
+)
 from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
     AnsibleExitJson,
     AnsibleFailJson,

@@ -1,0 +1,667 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side fast path of the access-log engine, on polars (columnar and vectorised).
+
+Gives exactly the results of :class:`access_log.Analyzer` (the parity tests compare the JSON
+output on many logs) because everything that decides a result is the stdlib engine's own code:
+the reading loop (blocks, gzip, incremental offsets, very long lines), format detection, the
+classification of paths and user agents (per distinct value), every rule's state machine and
+evidence (``Analyzer._hot``, run on the "hot" rows only, in log order), the Googlebot ranges and
+the summary. Thresholds, patterns and word lists therefore have one source
+(``access_log`` / ``access_log_data``). What polars replaces is the per-line work of the
+combined format: the log is read CHUNK_BYTES at a time (memory stays bounded for any file size)
+and each read is handed to polars in place, without a copy (the line a read cuts in two goes
+through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
+``"``, no quoting), checks them with a few vectorised patterns and list lookups, and counts them
+with group-bys; a line the vectorised check does not vouch for is parsed by the stdlib regular
+expression (same fields by construction). Other formats (common, vcombined) go through the
+stdlib code block by block.
+
+Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes, as
+in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
+themselves); one query for the check and the fields (a read without backslashes skips the per-row
+checks for them); one group-by of the request lines, whose distinct values are then checked and cut
+into method, target and protocol (a small table, not per row); one group-by of address, hour, agent
+and status (polars' streaming engine), then one query plan for all counts (group-bys that keep the
+row order, so values come out in first-occurrence order without sorting; the per-field counts are
+summed from those groups, methods and targets from the counts per request line); two small queries
+for the rows the rule code needs. Classification of paths and user agents runs once per distinct
+value as well.
+
+Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
+binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
+
+Counters keep the stdlib order (first occurrence), so ties in top lists come out the same, and
+sample lines are the same: the verbatim lines (without line end) of the first matching requests.
+Results are identical as long as the memory caps of the stdlib engine are not reached (MAX_KEYS
+distinct values per counter, 2 * MAX_KEYS visitors); beyond them both engines drop the rarest
+values, not necessarily the same ones.
+
+Controller only: needs polars (``HAS_POLARS``); court servers use the stdlib engine. Set
+``POLARS_MAX_THREADS`` before the first import of polars to limit its threads.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+from itertools import compress
+
+from ansible_collections.pn.website.plugins.module_utils.logs import access_log as _al
+
+try:
+    import polars as pl
+except ImportError:  # court servers and ansible-test: the stdlib engine is used instead
+    pl = None
+
+HAS_POLARS = pl is not None
+
+CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
+# Quote-separated parts of a line: head, request, status and size, referrer, " ", user agent and
+# what follows the user agent's closing quote (nothing, in a plain line).
+_NCOLS = 7
+_COLS = ["c%d" % i for i in range(_NCOLS)]
+_FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
+# Columns of a chunk's parsed frame. The request line is a key into the chunk's table of distinct
+# requests (_REQUEST), which has the method, target and protocol.
+_FRAME = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_COLS)
+_REQUEST = ("request", "method", "target", "proto")
+
+# Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
+# same fields as the stdlib regular expression (access_log._FORMAT_BODY["combined"]): no escapes,
+# a full request line with an ASCII protocol, an ASCII head with a time zone. Anything else is
+# parsed by that regular expression itself.
+_HEAD_RE = (
+    r"^[!-~]+ [!-~]+ [!-~]+ \[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] $"
+)
+# The request line "METHOD TARGET PROTOCOL", checked once per distinct request line, part by part
+# after cutting at the first two spaces: a method and a protocol from these lists (any other
+# method of 1-16 letters or protocol of 1-16 ASCII characters is parsed by the regex instead), a
+# target without white space or backslash.
+_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND", "CONNECT", "TRACE"]
+_PROTOCOLS = ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3"]
+_TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
+_MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
+# Polars' in-memory engine sets a query up faster than its streaming engine (the default), which
+# is faster only for the four-key group-by of a read's rows (measured on one core).
+_IN_MEMORY = "in-memory"
+# The group-by keys of a chunk's counts, in the order the counters are updated.
+_KEYS = ["ip", "hour", "ua", "status"]
+
+
+class _Prepended:
+    """A stream whose first bytes were already read."""
+
+    def __init__(self, head: bytes, stream):
+        self._head = head
+        self._stream = stream
+
+    def read(self, size=-1):
+        if not self._head:
+            return self._stream.read(size)
+        if size is None or size < 0:
+            out, self._head = self._head + self._stream.read(), b""
+            return out
+        out, self._head = self._head[:size], self._head[size:]
+        if len(out) < size:
+            out += self._stream.read(size - len(out))
+        return out
+
+
+def _line(read: bool = True):
+    """The "line" column: as read, else (a frame with the parts only) the quote-join of the parts."""
+    joined = pl.concat_str([pl.col(name) for name in _COLS], separator='"')
+    return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
+
+
+def _b(text) -> bytes:
+    return text.encode("latin-1") if text is not None else b""
+
+
+class FastAnalyzer(_al.Analyzer):
+    """:class:`access_log.Analyzer` with the combined-format block work done by polars."""
+
+    def __init__(self, *args, **kwargs):
+        if not HAS_POLARS:
+            raise RuntimeError("the fast access-log engine needs the polars package")
+        self.chunk_bytes = kwargs.pop("chunk_bytes", CHUNK_BYTES)
+        super().__init__(*args, **kwargs)
+        self._pending = []
+        self._pending_size = 0
+        self._visitor_frames = []
+        self._tflags_text = {}
+        self._uflags_text = {}
+        self._page_text = {}
+
+    # -- feeding ------------------------------------------------------------------------------------
+
+    def feed_block(self, block: bytes, fmt: str) -> None:
+        if fmt != "combined":
+            self._flush()
+            super().feed_block(block, fmt)
+            return
+        self._pending.append(block)
+        self._pending_size += len(block)
+        if self._pending_size >= self.chunk_bytes:
+            self._flush()
+
+    def feed_stream(self, stream, fmt=None, complete_only: bool = False) -> int:
+        """As :meth:`access_log.Analyzer.feed_stream` (same format choice, same lines, same offset
+        reached), reading combined-format logs in large pieces."""
+        chosen = fmt or (None if self.fmt == "auto" else self.fmt)
+        head = stream.read(_al.BLOCK_BYTES)
+        if chosen is None:
+            cut = head.rfind(b"\n")
+            if cut >= 0:  # the stdlib engine's first block: same detection
+                chosen = self.detect_format(head[: cut + 1])
+        if chosen != "combined":
+            consumed = super().feed_stream(_Prepended(head, stream), fmt=chosen, complete_only=complete_only)
+            self._flush()
+            return consumed
+        return self._feed_combined(head, stream, complete_only)
+
+    def _feed_combined(self, head: bytes, stream, complete_only: bool) -> int:
+        """Read a chunk at a time and hand each read to polars as it is, without copying it: the
+        line a read starts in the middle of (completed by the bytes carried over from the
+        previous read) goes through the stdlib code first, and the line it ends in the middle of
+        is carried over to the next read."""
+        consumed = 0
+        carry = b""  # the start of a line cut by the previous read
+        skipping = False  # inside a line already counted as too long
+        data = head + stream.read(max(self.chunk_bytes - len(head), 1)) if head else b""
+        while data:
+            if skipping:
+                cut = data.find(b"\n")
+                if cut < 0:
+                    consumed += len(data)
+                    data = stream.read(self.chunk_bytes)
+                    continue
+                consumed += cut + 1
+                data = data[cut + 1 :]
+                skipping = False
+            first = data.find(b"\n")
+            if first < 0:
+                carry += data
+            else:
+                start = 0
+                if carry:
+                    self._feed_line(carry + data[: first + 1])
+                    consumed += len(carry) + first + 1
+                    start = first + 1
+                last = data.rfind(b"\n")
+                if last >= start:
+                    self._process(data, start, last + 1)
+                    consumed += last + 1 - start
+                carry = data[last + 1 :]
+            if len(carry) > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
+                self.lines += 1
+                self.malformed += 1
+                consumed += len(carry)
+                carry = b""
+                skipping = True
+            data = stream.read(self.chunk_bytes)
+        if carry and not complete_only:
+            self._process(carry + b"\n")
+            consumed += len(carry)
+        return consumed
+
+    def _feed_line(self, line: bytes) -> None:
+        """One whole line (with its line end) through the stdlib code, as the stdlib reader would."""
+        if len(line) - 1 > _al.MAX_LINE_BYTES:
+            self.lines += 1
+            self.malformed += 1
+        else:
+            _al.Analyzer.feed_block(self, line, "combined")
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunk = b"".join(self._pending)
+        self._pending = []
+        self._pending_size = 0
+        self._process(chunk)
+
+    def _process(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """The lines in ``data[start:end]``; ``start`` is 0 or the end of the first line."""
+        self._fold()  # counts of stdlib-parsed blocks first: keeps first-occurrence order
+        self._feed_chunk(data, start, len(data) if end is None else end)
+
+    # -- one chunk of combined lines ----------------------------------------------------------------
+
+    @staticmethod
+    def _csv(text: bytes, separator: str, columns, skip_lines: int = 0, ragged: bool = True):
+        """The lines of ``text`` cut at ``separator`` into ``columns`` (missing fields are empty);
+        extra fields are dropped, or raise ComputeError unless ``ragged``."""
+        return pl.read_csv(
+            io.BytesIO(text),
+            skip_lines=skip_lines,
+            has_header=False,
+            separator=separator,
+            quote_char=None,
+            infer_schema=False,
+            truncate_ragged_lines=ragged,
+            empty_string_is_null=False,
+            schema={name: pl.String for name in columns},
+            raise_if_empty=False,
+            missing_columns="insert",
+            extra_columns="ignore" if ragged else "raise",
+        )
+
+    def _read(self, text: bytes, start: int, end: int):
+        """(frame of the lines in ``text[start:end]``, number of lines, length of the longest
+        line). The frame has the quote-separated parts of each line, and the line itself unless
+        every line has exactly six quotes (a line is then the quote-join of its parts).
+        It is None when the CSV reader would not see exactly these lines: a separator for whole
+        lines must be a byte the text lacks, and a window (``start`` after the first line,
+        ``end`` before a partial last line) is only read in place when every byte of it is
+        accounted for."""
+        skip, partial = int(start > 0), int(end < len(text))
+        try:
+            parts = self._csv(text, '"', _COLS, skip, ragged=False)
+        except pl.exceptions.PolarsError:  # a line with more than six quotes (any other error recurs below)
+            parts = None
+        else:
+            parts = parts.head(parts.height - partial)
+            length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _COLS)
+            total, longest = parts.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
+            quotes = _NCOLS - 1
+            if (total or 0) + (quotes + 1) * parts.height == end - start:
+                # Every byte but six quotes and the line end of each line is in the parts, and no
+                # line has more than six quotes: each line has exactly six.
+                longest = None if longest is None else longest + quotes
+                return parts.with_row_index("idx"), parts.height, longest
+        window = start or end < len(text)
+        separator = next(
+            (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
+        )
+        if separator is None:
+            return None, text.count(b"\n", start, end), None
+        lines = self._csv(text, separator, ["line"], skip)
+        lines = lines.head(lines.height - partial)
+        length = pl.col("line").str.len_bytes()
+        total, longest = lines.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
+        if (total or 0) + lines.height == end - start:
+            n = lines.height  # every byte but the line ends is in the frame: no line was left out
+        else:
+            n = text.count(b"\n", start, end)
+            if window or lines.height != n:
+                return None, n, None
+        if parts is None:
+            parts = self._csv(text, '"', _COLS, skip)
+            parts = parts.head(parts.height - partial)
+        if parts.height != n:
+            return None, n, None
+        return pl.concat([lines, parts], how="horizontal").with_row_index("idx"), n, longest
+
+    @staticmethod
+    def _plain_mask(backslash: bool, six_quotes: bool):
+        """Rows whose quote-separated parts give the stdlib regex's fields (see _HEAD_RE). The
+        referrer and user agent are checked for escapes only in a chunk with a ``backslash``.
+        When every line has ``six_quotes``, the sixth closes the user agent (the regex allows any
+        text after it)."""
+        c = pl.col
+        mask = c("c0").str.contains(_HEAD_RE) & c("c2").str.contains(_MIDDLE_RE) & (c("c4") == " ")
+        if not six_quotes:
+            # The user agent's closing quote ends the line (a line with other text after it, or
+            # with an empty user agent, as with five quotes, goes to the regex).
+            mask = mask & (c("c5") != "") & c("line").str.ends_with('"')
+        if backslash:
+            mask = (
+                mask & ~c("c3").str.contains("\\", literal=True) & ~c("c5").str.contains("\\", literal=True)
+            )
+        return mask.fill_null(False)
+
+    @staticmethod
+    def _requests(request_lines):
+        """The distinct request lines of a chunk (_REQUEST columns), cut at their first two spaces,
+        and "ok" where the cut gives the stdlib regex's fields (see _METHODS)."""
+        c = pl.col
+        ok = (
+            c("method").is_in(_METHODS)
+            & c("proto").is_in(_PROTOCOLS)
+            # Nothing after the protocol (the cut keeps only the first three parts).
+            & (
+                c("request").str.len_bytes()
+                == pl.sum_horizontal(c(x).str.len_bytes() for x in _REQUEST[1:]) + 2
+            )
+            & ~c("target").str.contains(_TARGET_BAD_RE)
+        )
+        parts = c("request").str.split_exact(" ", 2).struct.rename_fields(list(_REQUEST[1:]))
+        return (
+            request_lines.to_frame("request")
+            .lazy()
+            .with_columns(parts.struct.unnest())
+            .with_columns(ok.fill_null(False).alias("ok"))
+            .collect(engine=_IN_MEMORY)
+        )
+
+    def _feed_chunk(self, data: bytes, start: int, end: int) -> None:
+        ascii_only = data.isascii()
+        if start or end < len(data):  # a window of a read
+            if ascii_only:
+                raw, n, longest = self._read(data, start, end)
+                if raw is not None:
+                    self._feed_frame(raw, n, longest, data, start, end, True)
+                    return
+            data = data[start:end]  # not in place: a copy
+        chunk = data
+        text = chunk if ascii_only else chunk.decode("latin-1").encode("utf-8")
+        raw, n, longest = self._read(text, 0, len(text))
+        self._feed_frame(raw, n, longest, chunk, 0, len(chunk), ascii_only)
+
+    def _feed_frame(self, raw, n: int, longest, chunk: bytes, start: int, end: int, ascii_only: bool) -> None:
+        self.lines += n
+        if raw is None:  # parse every line with the stdlib regex
+            lines = chunk.split(b"\n")[:n]
+            raw = pl.DataFrame(
+                {"idx": pl.Series(range(n), dtype=pl.UInt32), "line": [x.decode("latin-1") for x in lines]},
+                schema={"idx": pl.UInt32, "line": pl.String},
+            )
+            longest = max(map(len, lines), default=None)
+        # Lines longer than MAX_LINE_BYTES are malformed (the CSV reader drops a carriage return
+        # before the line end: for a line of exactly the limit, look at the bytes).
+        if longest is not None and longest >= _al.MAX_LINE_BYTES:
+            if "line" not in raw.columns:
+                raw = raw.with_columns(_line(read=False))
+            raw = self._drop_long(raw, chunk[start:end])
+        if "c0" in raw.columns:
+            backslash = chunk.find(b"\\", start, end) >= 0  # a memchr scan
+            frame, requests, per_request, odd = self._plain_rows(raw, backslash, ascii_only)
+        else:
+            frame, requests, per_request, odd = None, None, None, raw
+        if odd is not None and odd.height:
+            parsed = self._parse_odd(odd)
+            if parsed is not None:
+                rows, odd_requests = parsed
+                frame = rows if frame is None else pl.concat([frame, rows], how="vertical").sort("idx")
+                requests = odd_requests if requests is None else pl.concat([requests, odd_requests])
+                per_request = None  # counted again, with these rows in their places
+        good = frame.height if frame is not None else 0
+        self.malformed += n - good
+        if not good:
+            return
+        self.formats_seen["combined"] += good
+        self._count_and_rules(frame, requests, per_request, ascii_only)
+        self._prune()
+
+    def _plain_rows(self, raw, backslash: bool, ascii_only: bool):
+        """(frame of the rows the vectorised checks vouch for, their distinct request lines, their
+        counts per request line, the other rows as (idx, line) or None)."""
+        c = pl.col
+        six_quotes = "line" not in raw.columns
+        head = c("c0")
+        ip_end = head.str.find(" ", literal=True)
+        if ascii_only:  # bytes are characters: slicing bytes is cheaper
+            ip = head.cast(pl.Binary).bin.slice(0, ip_end).cast(pl.String)
+            hour = head.cast(pl.Binary).bin.slice(-28, 14).cast(pl.String)
+        else:
+            ip, hour = head.str.slice(0, ip_end), head.str.slice(-28, 14)
+        frame = (
+            raw.lazy()
+            .select(
+                "idx",
+                ip.alias("ip"),
+                hour.alias("hour"),
+                c("c1").alias("request"),
+                c("c2").str.slice(1, 3).alias("status"),
+                c("c2").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
+                c("c3").alias("ref"),
+                c("c5").alias("ua"),
+                pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
+                # Needed for the few rows that reach the rule code only: taken from c0 later.
+                pl.lit(None, dtype=pl.String).alias("rest"),
+                *_COLS,
+                self._plain_mask(backslash, six_quotes).alias("plain"),
+            )
+            .collect(engine=_IN_MEMORY)
+        )
+        plain = frame["plain"]
+        everything = plain.all()  # the usual case
+        # The counts per request line, which also give the distinct request lines to check.
+        per_request = self._per_request(frame.lazy() if everything else frame.lazy().filter("plain"))
+        requests = self._requests(per_request["request"])
+        bad = requests.filter(~c("ok"))["request"]
+        if bad.len():
+            plain = plain & ~frame["request"].is_in(bad.implode())
+            per_request = per_request.filter(~c("request").is_in(bad.implode()))
+            everything = False
+        requests = requests.filter("ok").drop("ok")
+        odd = None if everything else frame.filter(~plain).select("idx", _line())
+        frame = (frame if everything else frame.filter(plain)).drop("plain")
+        return frame, requests, per_request, odd
+
+    @staticmethod
+    def _per_request(lf):
+        """Rows per request line, in first-occurrence order."""
+        return lf.group_by("request", maintain_order=True).agg(pl.len().alias("n")).collect(engine=_IN_MEMORY)
+
+    @staticmethod
+    def _drop_long(raw, chunk: bytes):
+        c = pl.col
+        long_rows = raw.filter(c("line").str.len_chars() >= _al.MAX_LINE_BYTES).select("idx", "line").rows()
+        lines = None
+        drop = []
+        for idx, line in long_rows:
+            if len(line) == _al.MAX_LINE_BYTES:
+                if lines is None:
+                    lines = chunk.split(b"\n")
+                if len(lines[idx]) <= _al.MAX_LINE_BYTES:
+                    continue
+            drop.append(idx)
+        if not drop:
+            return raw
+        return raw.filter(~c("idx").is_in(pl.Series(drop, dtype=pl.UInt32).implode()))
+
+    def _parse_odd(self, odd):
+        """Rows the vectorised check does not vouch for, parsed by the stdlib regex: (their frame,
+        their requests), or None when none parses (malformed). Their request keys are made of the
+        parsed fields, joined by line ends: no request line read from a line has one."""
+        rows = odd.select("idx", "line").rows()
+        texts = [_b(line) for _i, line in rows]
+        parsed = _al.LINE_RES["combined"].findall(b"\n".join(texts) + b"\n")
+        keep = [k for k, row in enumerate(parsed) if row[_al.F_IP]]
+        if not keep:
+            return None
+        fields = {name: [parsed[k][pos].decode("latin-1") for k in keep] for pos, name in enumerate(_FIELDS)}
+        fields["request"] = ["\n".join(("", *parts)) for parts in zip(*(fields[x] for x in _REQUEST[1:]))]  # noqa: B905
+        data = {"idx": pl.Series([rows[k][0] for k in keep], dtype=pl.UInt32)}
+        for name in _FRAME[1:]:
+            values = fields.get(name, [None] * len(keep))
+            data[name] = pl.Series(values, dtype=pl.String)
+        data["line"] = pl.Series([rows[k][1] for k in keep], dtype=pl.String)
+        requests = pl.DataFrame(
+            {name: fields[name] for name in _REQUEST}, schema=dict.fromkeys(_REQUEST, pl.String)
+        )
+        return pl.DataFrame(data).select(_FRAME), requests.unique("request", maintain_order=True)
+
+    def _count_and_rules(self, frame, requests, per_request, ascii_only: bool) -> None:
+        """Per-value counts in first-occurrence order, as the stdlib counters hold them (group-bys
+        that keep the order of the rows, which are in log order), then the rules. Methods and
+        targets are summed from the counts per request line (``per_request``, counted here when
+        None), in the order of first occurrence as well."""
+        c = pl.col
+        lf = frame.lazy()
+        # One group per (address, hour, agent, status): the per-field counts, the visitors and the
+        # agents and addresses the rule selection needs (the one query for the streaming engine).
+        groups = lf.group_by(_KEYS, maintain_order=True).agg(pl.len().alias("n")).collect().lazy()
+        if per_request is None:
+            per_request = self._per_request(lf)
+        by_request = per_request.lazy().join(requests.lazy(), on="request", how="left", maintain_order="left")
+        errors = (
+            lf.filter(c("status") >= "400")
+            .group_by("request", maintain_order=True)
+            .agg(pl.len().alias("n"), c("status").is_in(["403", "404"]).any().alias("not_found"))
+            .join(requests.lazy(), on="request", how="left", maintain_order="left")
+            .group_by("target", maintain_order=True)
+            .agg(c("n").sum(), c("not_found").any())
+        )
+        short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
+        queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _KEYS]
+        queries += [
+            by_request.group_by("method", maintain_order=True).agg(c("n").sum()),
+            by_request.group_by("target", maintain_order=True).agg(c("n").sum()),
+            lf.group_by("ref", maintain_order=True).agg(pl.len().alias("n")),
+            errors,
+            lf.select(c("size").filter(short).cast(pl.Int64, strict=False).sum()),
+            lf.filter(~short).select("size"),
+            groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
+        ]
+        results = pl.collect_all(queries, engine=_IN_MEMORY)
+        per_key = results[: len(_KEYS)]
+        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_KEYS) :]
+
+        def add(counter, table):
+            column = table.columns[0]
+            keys = table[column]
+            values = keys.cast(pl.Binary).to_list() if ascii_only else [_b(x) for x in keys.to_list()]
+            counter.update(dict(zip(values, table["n"].to_list())))  # noqa: B905
+
+        for counter, table in zip((self.ips, self.hours, self.uas, self.statuses), per_key):  # noqa: B905
+            add(counter, table)
+        add(self.methods, methods)
+        add(self.targets, targets)
+        add(self.refs, refs)
+        add(self.err_targets, errors)  # the rule code leaves this counter alone
+        self.bytes_sent += int(sizes.item() or 0)
+        self.bytes_sent += sum(int(x) for x in big_sizes["size"].to_list() if x.isdigit())
+        self._visitor_frames.append(visitors)
+        if len(self._visitor_frames) > 8:
+            self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
+        not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
+        self._rules(
+            lf, requests, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, ascii_only
+        )
+
+    def _rules(self, lf, requests, uas, targets, not_found, ascii_only: bool) -> None:
+        """Run the stdlib rule code (``Analyzer._hot``) on the rows that can produce evidence, in
+        log order. The stdlib engine sends more rows there (every status >= 400): the extra ones
+        only count towards the not-found summary, which is counted with a group-by."""
+        tflags, uflags, pages = self._tflags_text, self._uflags_text, self._page_text
+        if len(tflags) > _al.MAX_KEYS:  # bounded caches; this chunk's values stay until its end
+            tflags.clear()
+            pages.clear()
+        if len(uflags) > _al.MAX_KEYS:
+            uflags.clear()
+        for value in targets:
+            if value not in tflags:
+                raw = _b(value)
+                tflags[value] = _al.classify_target(raw)
+                pages[value] = _al.path_kind(_al._split_target(raw)[0]) == "page"
+        for value in uas:
+            if value not in uflags:
+                uflags[value] = _al.classify_user_agent(_b(value))
+        c = pl.col
+        google_uas = [u for u in uas if uflags[u] & _al.U_GOOGLEBOT]
+        bad_uas = [u for u in uas if uflags[u] & _al.U_BAD]
+        probed = {t for t in not_found if pages[t]}
+        hot_requests, probed_requests = [], []
+        for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
+            if tflags.get(target):  # no flags: a request whose rows were all left out
+                hot_requests.append(request)
+            if target in probed:
+                probed_requests.append(request)
+        # Rows chosen by status (5xx); by target (attack patterns); by agent; as Googlebot from an
+        # address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The last
+        # two need the address or the target as well: they are tested on the few rows that claim
+        # to be Googlebot or got a 403/404, not on every row.
+        selected = c("status").str.starts_with("5")
+        if hot_requests:
+            selected = selected | c("request").is_in(hot_requests)
+        if bad_uas:
+            selected = selected | c("ua").is_in(bad_uas)
+        claimed = c("ua").is_in(google_uas)
+        not_found_row = c("status").is_in(["403", "404"])
+        candidates = [claimed] * bool(google_uas) + [not_found_row] * bool(probed_requests)
+        if candidates:
+            lf = lf.filter(pl.any_horizontal(selected, *candidates)).collect(engine=_IN_MEMORY).lazy()
+        genuine = pl.lit(False)
+        if google_uas:
+            ips = lf.filter(claimed).select(c("ip").unique(maintain_order=True)).collect(engine=_IN_MEMORY)
+            ips = ips.to_series()
+            # the same cached verdicts the rule code uses, asked in log order
+            google_ips = [ip for ip in ips.to_list() if self._is_google(_b(ip))]
+            if google_ips:
+                genuine = claimed & c("ip").is_in(google_ips)
+            selected = selected | (claimed & ~genuine)
+        if probed_requests:
+            selected = selected | (not_found_row & c("request").is_in(probed_requests) & ~genuine)
+        hot = (
+            lf.filter(selected)
+            .join(requests.lazy(), on="request", how="left", maintain_order="left")
+            .with_columns(
+                pl.lit("").alias("vhost"),
+                pl.coalesce(c("rest"), c("c0").str.slice(-14, 12)).alias("rest"),
+                pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
+                _line(),
+            )
+            .select(
+                # the text is the bytes in an ASCII chunk: let polars hand them over
+                *[c(name).cast(pl.Binary) if ascii_only else c(name) for name in (*_FIELDS, "line")],
+                c("target").alias("target_text"),
+                c("ua").alias("ua_text"),
+            )
+            .collect(engine=_IN_MEMORY)
+        )
+        if not hot.height:
+            return
+        keys = zip(hot["target_text"].to_list(), hot["ua_text"].to_list())  # noqa: B905
+        columns = [hot[name].to_list() for name in (*_FIELDS, "line")]
+        rows = zip(*(columns if ascii_only else ([_b(x) for x in column] for column in columns)))  # noqa: B905
+        hot_rule = self._hot
+        counted_errors, self.err_targets = self.err_targets, collections.Counter()  # counted above
+        try:
+            for (target, ua), row in zip(keys, rows):  # noqa: B905
+                hot_rule(row, tflags[target], uflags[ua])
+        finally:
+            self.err_targets = counted_errors
+
+    def _raw_line(self, row) -> bytes:
+        if len(row) > 11:
+            return row[11].rstrip(b"\r")
+        return super()._raw_line(row)
+
+    # -- results ------------------------------------------------------------------------------------
+
+    def _visitor_stats(self, crawler_ua: dict):
+        frames = list(self._visitor_frames)
+        if self.visitors:
+            ips, days, uas = zip(*self.visitors)  # noqa: B905
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "ip": [x.decode("latin-1") for x in ips],
+                        "day": [x.decode("latin-1") for x in days],
+                        "ua": [x.decode("latin-1") for x in uas],
+                    },
+                    schema={"ip": pl.String, "day": pl.String, "ua": pl.String},
+                )
+            )
+        if not frames:
+            return 0, collections.Counter(), 0
+        visitors = pl.concat(frames).unique()
+        bots = []
+        for ua in visitors["ua"].unique().to_list():
+            key = _b(ua)
+            bot = crawler_ua.get(key)
+            if bot is None:
+                bot = crawler_ua[key] = _al.is_crawler(key)
+            if bot:
+                bots.append(ua)
+        crawler_visitors = visitors.filter(pl.col("ua").is_in(bots)).height
+        daily = visitors.group_by("day").len()
+        per_day = collections.Counter(
+            dict(zip(map(_b, daily["day"].to_list()), daily["len"].to_list()))  # noqa: B905
+        )
+        return visitors.height, per_day, crawler_visitors
+
+
+def analyze(paths, fmt: str = "auto", state=None, include_rotated: bool = False, **options):
+    """:func:`access_log.analyze` with the fast engine."""
+    return _al.analyze(
+        paths, fmt=fmt, state=state, include_rotated=include_rotated, analyzer_class=FastAnalyzer, **options
+    )
+
+
+def analyze_bytes(data: bytes, fmt: str = "auto", **options) -> dict:
+    """:func:`access_log.analyze_bytes` with the fast engine."""
+    return _al.analyze_bytes(data, fmt=fmt, analyzer_class=FastAnalyzer, **options)

@@ -1,0 +1,155 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Property tests: the parser never raises and accounts for every line."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
+    test_access_log_corpus as corpus,
+)
+
+GOOD = corpus.line("203.0.113.9", corpus.START, "GET", "/berita/1", 200, 2326, "-", corpus.PEOPLE_UA[0])
+FRAGMENTS = [
+    GOOD,
+    '"',
+    "\\",
+    "\\x22",
+    "[",
+    "]",
+    " ",
+    "\t",
+    "\r",
+    "\x00",
+    "-",
+    "GET",
+    "/.env",
+    "../",
+    "%2e%2e",
+    "union select",
+    "<script>",
+    "Googlebot",
+    "sqlmap",
+    "wp-login.php",
+    "slot-gacor",
+    "16/Nov/2026:00:00:07 +0700",
+    "99/Foo/0000:99:99:99 +9999",
+    "200",
+    "503",
+    "999999999999999999999999",
+]
+
+settings.register_profile(
+    "access_log", deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
+)
+
+line_strategy = st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.sampled_from(FRAGMENTS), max_size=12)
+    .map("".join)
+    .map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.builds(
+        lambda i, cut: GOOD.encode()[:cut] + i,
+        st.binary(max_size=20),
+        st.integers(min_value=0, max_value=len(GOOD)),
+    ),
+)
+
+
+def _count_lines(data: bytes) -> int:
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+@settings(settings.get_profile("access_log"))
+@given(st.lists(line_strategy, max_size=30), st.sampled_from(["auto", "combined", "vcombined", "common"]))
+def test_parser_never_raises_and_counts_every_line(lines, fmt):
+    data = b"\n".join(lines)
+    result = al.analyze_bytes(data, fmt=fmt)
+    assert result["lines"] == _count_lines(data)
+    assert 0 <= result["malformed"] <= result["lines"]
+    assert result["summary"]["requests"] == result["lines"] - result["malformed"]
+    for finding in result["findings"]:
+        assert finding["rule"] in al.RULES
+        for sample in finding["samples"]:
+            assert "<" not in sample and ">" not in sample
+
+
+@settings(settings.get_profile("access_log"))
+@given(st.lists(st.sampled_from(FRAGMENTS[1:]), max_size=8).map("".join), st.binary(max_size=40))
+def test_prefilter_never_hides_a_flag(text, raw):
+    for target in (text.encode("utf-8", "surrogatepass"), raw, b"/" + raw, ("/?q=" + text).encode()):
+        full = al.classify_target_full(target)
+        assert al.classify_target(target) == full
+
+
+@settings(settings.get_profile("access_log"))
+@given(st.lists(st.sampled_from([GOOD] + corpus.attack_lines("sqli-probing")), min_size=1, max_size=40))
+def test_valid_lines_are_never_malformed(lines):
+    result = al.analyze_bytes(("\n".join(lines) + "\n").encode())
+    assert result["malformed"] == 0
+    assert result["lines"] == len(lines)
+
+
+PLAIN = [
+    GOOD,
+    corpus.line("66.249.66.1", corpus.START + 5, "HEAD", "/feed/", 304, "-", "-", corpus.GOOGLEBOT_UA),
+    corpus.line(
+        "2001:db8::1", corpus.START + 9, "POST", "/wp-login.php?x=1&y=2", 302, 0, "https://a.b/", "curl/8"
+    ),
+    corpus.line("10.0.0.1", corpus.START + 9, "GET", "", 400, 0, "", ""),
+]
+MUTATIONS = [
+    lambda s: s,
+    lambda s: s.replace(" HTTP/1.1", ""),  # no protocol
+    lambda s: s.replace(" +0700]", "]"),  # no time zone
+    lambda s: s.replace('"GET ', '"GET  '),  # two spaces in the request
+    lambda s: s.replace('"GET ', '"-'),
+    lambda s: s.replace(" 200 ", " 20 "),
+    lambda s: s.replace(" - - ", " - "),
+    lambda s: s + " extra",
+    lambda s: s + ' "extra"',
+    lambda s: s.replace("Mozilla", 'Moz\\"illa'),
+    lambda s: s.replace("Mozilla", "Moz\\x22illa"),
+    lambda s: s.replace("Mozilla", "Moz\tilla"),
+    lambda s: s + "\r",
+    lambda s: s[: len(s) // 2],
+    lambda s: s.replace("[", "[ "),
+    lambda s: s.replace('" 200', '"200'),
+    lambda s: s.replace('" "', '"  "'),
+    lambda s: s.replace("/berita/1", "/berita/1\x00"),
+]
+
+
+@settings(settings.get_profile("access_log"))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PLAIN), st.sampled_from(range(len(MUTATIONS)))), min_size=1, max_size=12
+    ),
+)
+def test_fast_path_equals_the_regex_parser(lines):
+    texts = [MUTATIONS[m](line) for line, m in lines]
+    block = ("\n".join(texts) + "\n").encode()
+    rows = al.LINE_RES["combined"].findall(block)
+    fast = al.split_combined(block)
+    if fast is not None:
+        columns, ts, tzs = fast
+        assert [al._fast_row(columns, ts, tzs, i) for i in range(len(columns[al.F_IP]))] == rows
+        assert _EMPTY not in rows
+    analyzer = al.Analyzer(fmt="combined")
+    analyzer.feed_block(block, "combined")
+    assert (analyzer.lines, analyzer.malformed) == (len(rows), rows.count(_EMPTY))
+
+
+_EMPTY = (b"",) * 11
+
+
+def test_fast_path_taken_for_plain_lines():
+    block = ("\n".join(PLAIN) + "\n").encode()
+    assert al.split_combined(block) is not None
+    assert al.split_combined(block.replace(b"Mozilla", b"Moz\\x22illa")) is None
