@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from sopansible import cli, report
-from sopansible.report import ReportError, redact_url, render_reports
+from sopansible.report import ReportError, pdf, redact_url, render_reports
 from sopansible.store import HistoryStore
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
@@ -419,8 +419,8 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):
     page.write_text("<html></html>", encoding="utf-8")
     with pytest.raises(ReportError, match="Chromium"):
         report.to_pdf(page, chromium=str(tmp_path / "no-such-chromium"))
-    monkeypatch.setattr(report.shutil, "which", lambda name: None)
-    monkeypatch.setattr(report, "CHROMIUM_PATHS", ())
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf, "CHROMIUM_PATHS", ())
     with pytest.raises(ReportError, match="apt-get install chromium"):
         report.to_pdf(page)
 

@@ -9,6 +9,7 @@ import math
 import pytest
 
 from sopansible import report
+from sopansible.report import render
 from sopansible.store import HistoryStore
 from tests.unit.test_report import NOW, make_run
 
@@ -94,7 +95,7 @@ def test_a_court_whose_report_fails_is_listed_as_failed(tmp_path, monkeypatch):
             raise ValueError("nilai rusak")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(report, "court_context", broken)
+    monkeypatch.setattr(render, "court_context", broken)
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.record_run(make_run(0, [0, 4]))
         report.render_reports(store, tmp_path / "out", now=NOW)

@@ -1,0 +1,392 @@
+"""One view per SOP activity: what the report shows for it (status, timing, evidence, findings, problems
+and their alternatives).
+
+Views are registered by activity id (:func:`register`); an activity without a registered view gets the
+generic :class:`ActivityView`. A recorded result is shown by the view's :meth:`~ActivityView.evidence`
+plus the common findings, problems and advice; an activity without a result may still have something
+to show (:meth:`~ActivityView.without_result`: the report itself, troubleshooting records, the backup
+after a fix, the week's attack patterns).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sopansible.catalogue import Catalogue
+from sopansible.report.advice import advice, unreachable_advice
+from sopansible.report.data import severity_rank
+from sopansible.report.evidence import evidence_rows, finding_view
+from sopansible.report.format import clip, days_between, days_left, format_date, format_seconds, hide_secret
+from sopansible.report.texts import KIND_LABELS, MESSAGES, OUTCOME_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from sopansible.store import SEVERITY_RANK, parse_iso
+
+FINDING_LIMIT = 20
+# Output fields whose meaning depends on the activity: shown with the label of the field named here.
+FIELD_ALIASES = {"W1": {"status": "http_status"}, "W3": {"status": "status_classes"}}
+# Visitor-summary parts too long for a printed table (kept in laporan.json).
+W3_SKIP = ("daily", "hourly", "hour_of_day", "status_codes", "unique_visitors_capped")
+
+
+@dataclass(frozen=True)
+class CourtHistory:
+    """What the views of one court read: its newest result per activity, open findings, troubleshooting
+    records, the week's W3 attack patterns and its good backups of the period."""
+
+    court: str
+    cat: Catalogue
+    latest: Mapping[str, dict]
+    open_findings: list[dict]
+    troubles: list[dict]
+    attack: list[dict]
+    backups: list[dict]
+    lang: str
+    now: _dt.datetime
+
+    @property
+    def msgs(self) -> dict[str, str]:
+        return MESSAGES[self.lang]
+
+
+class ActivityView:
+    """The generic view: the outputs as evidence, the findings with their advice."""
+
+    #: outputs not shown as evidence, and outputs shown with another field's label
+    skip: tuple[str, ...] = ()
+    aliases: Mapping[str, str] | None = None
+    #: the rule whose advice is offered when the activity is not ok but has no finding
+    fallback_rule = ""
+
+    def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
+        view["evidence"] = evidence_rows(outputs, history.lang, skip=self.skip, aliases=self.aliases)
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        """Fill in what can be shown when the activity has no recorded result (nothing, by default)."""
+
+
+VIEWS: dict[str, ActivityView] = {}
+GENERIC = ActivityView()
+
+
+def register(*activity_ids: str) -> Callable[[type[ActivityView]], type[ActivityView]]:
+    """Class decorator: the view of these activities."""
+
+    def add(cls: type[ActivityView]) -> type[ActivityView]:
+        for activity_id in activity_ids:
+            VIEWS[activity_id] = cls()
+        return cls
+
+    return add
+
+
+# -- the views -----------------------------------------------------------------------------------------
+@register("W1")
+class Availability(ActivityView):
+    aliases = FIELD_ALIASES["W1"]
+    fallback_rule = "site-down"
+
+
+@register("W2")
+class Backup(ActivityView):
+    skip = ("last_job",)  # the last_job_* fields summarise last_job
+    fallback_rule = "backup"
+
+    def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
+        super().evidence(view, outputs, history)
+        if history.backups:
+            age = days_between(history.now, parse_iso(history.backups[-1]["t"]))
+            view["evidence"].append(
+                {
+                    "label": history.msgs["backup_age"],
+                    "value": history.msgs["ago"].format(age=format_seconds(age * 86400, history.lang)),
+                }
+            )
+
+
+@register("W3")
+class Visitors(ActivityView):
+    aliases = FIELD_ALIASES["W3"]
+    fallback_rule = "attack"
+
+    def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
+        if not (isinstance(outputs, Mapping) and isinstance(outputs.get("summary"), Mapping)):
+            super().evidence(view, outputs, history)
+            return
+        view["evidence"] = evidence_rows(outputs["summary"], history.lang, skip=W3_SKIP, aliases=self.aliases)
+        view["evidence"] += evidence_rows(outputs, history.lang, skip=("summary",))
+
+
+@register("W4")
+class Renewals(ActivityView):
+    fallback_rule = "renew"
+
+    def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
+        if not isinstance(outputs, Mapping):
+            super().evidence(view, outputs, history)
+            return
+        today = history.now.date()
+        for item in outputs.get("items") or []:
+            if isinstance(item, Mapping):
+                view["renewals"].append(_renewal(item, history.lang, today))
+        view["evidence"] = evidence_rows(outputs, history.lang, skip=("items",))
+
+
+def _renewal(item: Mapping[str, Any], lang: str, today: _dt.date) -> dict:
+    contact = item.get("contact") if isinstance(item.get("contact"), Mapping) else {}
+    return {
+        "kind": KIND_LABELS[lang].get(item.get("kind"), item.get("kind")),
+        "name": clip(item.get("name"), 120),
+        "expires": item.get("expires"),
+        "days_left": days_left(item, today),
+        "action": clip(item.get("action"), 200) if item.get("action") else "",
+        "contact": " / ".join(str(contact[k]) for k in ("name", "phone", "email") if contact.get(k)),
+    }
+
+
+@register("W5", "IT-RECAP")
+class ThisReport(ActivityView):
+    """The report (W5) and the recap of the period (IT-RECAP) are this very document."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        view["status"] = "ok"
+        view["last_run"] = history.now.isoformat()
+        view["evidence"] = [
+            {
+                "label": history.msgs["output"],
+                "value": history.msgs["this_report"].format(date=format_date(history.now, history.lang)),
+            }
+        ]
+
+
+@register("W7")
+class Troubleshooting(ActivityView):
+    """Troubleshooting records: W6 shows those filed under W6, W7 every other."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        records = [t for t in history.troubles if (t["activity"] == "W6") == (activity.id == "W6")]
+        view["troubleshooting"] = [trouble_view(t, history.lang) for t in records]
+        if not records:
+            return
+        pending = [t for t in records if t["outcome"] != "resolved"]
+        view["status"] = "warning" if pending else "ok"
+        view["last_run"] = records[-1]["started"]
+        longest = max((t["duration_s"] for t in records if t["duration_s"] is not None), default=None)
+        view["timing"] = timing(activity, {"duration_s": longest}, history.lang)
+        for record in pending:
+            view["problems"].append(clip(record["problem"], 300))
+
+
+@register("W6")
+class Diagnosis(Troubleshooting):
+    """Its troubleshooting records, and every open finding as a problem still to diagnose."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        super().without_result(view, activity, history)
+        if not history.open_findings:
+            return
+        for finding in history.open_findings:
+            view["problems"].append(clip(finding.get("message") or finding.get("rule"), 300))
+            view["alternatives"].append(advice(str(finding.get("rule") or ""), history.lang))
+        if view["status"] is None:
+            view["status"] = "warning"
+
+
+@register("W8")
+class BackupAfterFix(ActivityView):
+    """The first backup after the newest solved problem."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        resolved = [t for t in history.troubles if t["outcome"] == "resolved" and t.get("finished")]
+        if not resolved:
+            return
+        fixed = resolved[-1]["finished"]
+        after = [b for b in history.backups if b["t"] >= fixed]
+        view["last_run"] = after[0]["t"] if after else None
+        if after:
+            view["status"] = "ok"
+            when = format_date(after[0]["t"], history.lang, True)
+            view["evidence"] = [
+                {
+                    "label": history.msgs["backup_after_fix"],
+                    "value": f"{after[0].get('snapshot_id')} ({when})",
+                }
+            ]
+        else:
+            view["status"] = "warning"
+            view["problems"].append(
+                history.msgs["no_backup_after_fix"].format(date=format_date(fixed, history.lang, True))
+            )
+            view["alternatives"].append(advice("backup", history.lang))
+
+
+@register("IT-ATTACK")
+class AttackPatterns(ActivityView):
+    """The week's W3 findings counted per rule."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        patterns, msgs, lang = history.attack, history.msgs, history.lang
+        view["last_run"] = history.now.isoformat() if patterns or history.latest.get("W3") else None
+        if not (patterns or history.latest.get("W3")):
+            return
+        worst = max((severity_rank(p["severity"]) for p in patterns), default=0)
+        view["status"] = "critical" if worst >= SEVERITY_RANK["high"] else "warning" if worst >= 1 else "ok"
+        view["table"] = {
+            "title": msgs["attack_patterns"],
+            "head": [msgs["rule"], msgs["severity"], msgs["count"], msgs["message"]],
+            "rows": [
+                [
+                    p["rule"],
+                    SEVERITY_LABELS[lang].get(p["severity"], p["severity"]),
+                    p["count"],
+                    clip(p["message"], 160),
+                ]
+                for p in patterns[:15]
+            ],
+        }
+        for pattern in patterns[:5]:
+            if severity_rank(pattern["severity"]) >= SEVERITY_RANK["medium"]:
+                view["alternatives"].append(advice(pattern["rule"], lang))
+
+
+@register("IT-AUDIT")
+class Audit(ActivityView):
+    """The security audit: the failed controls are its findings."""
+
+
+@register("IT-DRILL")
+class RestoreDrill(ActivityView):
+    fallback_rule = "restore"
+
+
+# -- common parts --------------------------------------------------------------------------------------
+def standard_time_text(waktu, lang: str) -> str:
+    """The court's own wording; in English followed by the English reading: "4 h (4 jam)"."""
+    if lang != "en":
+        return waktu.text
+    if waktu.relative:
+        return f"relative ({waktu.text})"
+    if waktu.is_range:
+        return f"{format_seconds(waktu.min_s, lang)} - {format_seconds(waktu.max_s, lang)} ({waktu.text})"
+    return f"{format_seconds(waktu.max_s, lang)} ({waktu.text})"
+
+
+def timing(activity, result: Mapping[str, Any] | None, lang: str) -> dict:
+    actual = result.get("duration_s") if result else None
+    within = activity.waktu.within(actual)
+    return {
+        "standard": standard_time_text(activity.waktu, lang),
+        "standard_s": activity.waktu.max_s,
+        "relative": activity.waktu.relative,
+        "actual_s": actual,
+        "actual": format_seconds(actual, lang) if actual is not None else None,
+        "within": within,
+    }
+
+
+def trouble_view(record: Mapping[str, Any], lang: str) -> dict:
+    third = record.get("third_party")
+    if isinstance(third, Mapping):
+        third = " / ".join(str(third[k]) for k in ("role", "name", "phone", "email") if third.get(k))
+    return {
+        "problem": clip(record.get("problem"), 300),
+        "actions": [clip(a, 200) for a in (record.get("actions") or [])][:10],
+        "who": record.get("who") or "-",
+        "third_party": clip(third, 120) if third else "-",
+        "started": record.get("started"),
+        "duration": format_seconds(record.get("duration_s"), lang)
+        if record.get("duration_s") is not None
+        else "-",
+        "standard_time": record.get("standard_time") or "-",
+        "within": record.get("within_standard"),
+        "outcome": OUTCOME_LABELS[lang].get(record.get("outcome"), record.get("outcome")),
+        "evidence": clip(hide_secret("evidence", record.get("evidence")), 300)
+        if record.get("evidence") is not None
+        else "",
+    }
+
+
+def activity_view(activity, history: CourtHistory) -> dict:
+    """The view of one activity of the court's catalogue."""
+    view_of = VIEWS.get(activity.id, GENERIC)
+    result = history.latest.get(activity.id)
+    view = _base_view(activity, result, history)
+    if result:
+        view_of.evidence(view, result.get("outputs") or {}, history)
+        findings = sorted(result.get("findings") or [], key=lambda f: -severity_rank(f.get("severity")))
+        _findings(view, activity.id, findings, history)
+        _problems(view, result, findings[:FINDING_LIMIT], view_of.fallback_rule, history.lang)
+    else:
+        view_of.without_result(view, activity, history)
+    view["problems"] = list(dict.fromkeys(view["problems"]))
+    view["alternatives"] = list(dict.fromkeys(view["alternatives"]))
+    view["status_label"] = STATUS_LABELS[history.lang].get(view["status"] or "none")
+    # activities never carried out are listed in the overview only
+    view["has_details"] = bool(
+        view["status"]
+        or view["evidence"]
+        or view["findings"]
+        or view["renewals"]
+        or view["troubleshooting"]
+        or view["table"]
+        or view["problems"]
+    )
+    return view
+
+
+def _base_view(activity, result: Mapping[str, Any] | None, history: CourtHistory) -> dict:
+    lang = history.lang
+    return {
+        "id": activity.id,
+        "no": activity.no,
+        "sop": activity.sop,
+        "activity": activity.text(lang),
+        "performers": history.cat.performers_of(activity.id, lang),
+        "requirements": activity.requirements(lang),
+        "output": activity.output_text(lang),
+        "done_by": activity.done_by,
+        "status": result["status"] if result else None,
+        "summary": result.get("summary") if result else None,
+        "last_run": result["started"] if result else None,
+        "run_id": result["run_id"] if result else None,
+        "timing": timing(activity, result, lang),
+        "evidence": [],
+        "findings": [],
+        "findings_more": 0,
+        "renewals": [],
+        "troubleshooting": [],
+        "table": None,
+        "problems": [],
+        "alternatives": [],
+    }
+
+
+def _findings(view: dict, activity_id: str, all_findings: list[dict], history: CourtHistory) -> None:
+    """The worst findings (sorted worst first), with when each was first seen while it stayed open."""
+    view["findings"] = [finding_view(f, history.lang) for f in all_findings[:FINDING_LIMIT]]
+    view["findings_more"] = max(len(all_findings) - FINDING_LIMIT, 0)
+    opened = {(f["activity"], f["rule"]): f for f in history.open_findings}
+    for finding in view["findings"]:
+        extra = opened.get((activity_id, finding["rule"]))
+        if extra:
+            finding["first_seen"] = extra.get("first_seen")
+            finding["occurrences"] = extra.get("occurrences")
+
+
+def _problems(
+    view: dict, result: Mapping[str, Any], findings: list[dict], fallback_rule: str, lang: str
+) -> None:
+    """Problems (the error, the findings shown, else the summary) and their alternatives."""
+    if result.get("error"):
+        view["problems"].append(clip(result["error"], 500))
+    for finding in findings:
+        label = SEVERITY_LABELS[lang].get(finding.get("severity"), finding.get("severity"))
+        view["problems"].append(f"[{label}] {clip(finding.get('message') or finding.get('rule'), 300)}")
+        view["alternatives"].append(advice(str(finding.get("rule") or ""), lang))
+    if result["status"] in ("failed", "unreachable"):
+        view["alternatives"].append(unreachable_advice(lang))
+    elif result["status"] != "ok" and not view["alternatives"]:
+        view["alternatives"].append(advice(fallback_rule, lang))
+    if result["status"] != "ok" and not view["problems"] and result.get("summary"):
+        view["problems"].append(clip(result["summary"], 300))

@@ -1,0 +1,263 @@
+"""The content of one court's report (laporan.json, rendered into laporan.html): header, metrics, one
+view per SOP activity, open findings, troubleshooting records, recap, series and charts."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+from sopansible.catalogue import Catalogue, CatalogueError
+from sopansible.report import svgplot
+from sopansible.report.activities import CourtHistory, activity_view
+from sopansible.report.data import FleetData, severity_rank
+from sopansible.report.evidence import finding_view
+from sopansible.report.format import days_between, days_left, hide_secret, label_text, number, slug
+from sopansible.report.texts import MESSAGES, STATUS_LABELS
+from sopansible.store import STATUS_RANK, parse_iso
+
+SCHEMA = "sopansible.report/1"
+
+
+def court_context(
+    name: str,
+    court_data: Mapping[str, Any],
+    data: FleetData,
+    cat: Catalogue,
+    lang: str,
+    now: _dt.datetime,
+    start_day: _dt.date,
+    days: int,
+    period: dict,
+) -> dict:
+    """The JSON-ready content of one court's report."""
+    problems_in_catalogue = None
+    try:
+        court_cat = cat.for_court(court_data, name)
+    except CatalogueError as exc:
+        court_cat = cat
+        problems_in_catalogue = str(exc)
+    latest = data.latest.get(name, {})
+    open_findings = data.open_findings.get(name, [])
+    w1 = data.w1.get(name, [])
+    w2 = data.w2.get(name, [])
+    troubles = data.troubleshooting.get(name, [])
+    backups = [p for p in w2 if p.get("snapshot_id") and p.get("status") in ("ok", "warning")]
+    metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now)
+    history = CourtHistory(
+        name, court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now
+    )
+    status = max((r["status"] for r in latest.values()), key=lambda s: STATUS_RANK.get(s, 0), default=None)
+    return {
+        "schema": SCHEMA,
+        "lang": lang,
+        "generated": now.isoformat(),
+        "period": period,
+        "court": _court(name, court_data),
+        "sop": _sop(court_cat, court_data, lang, problems_in_catalogue),
+        "status": status,
+        "status_label": STATUS_LABELS[lang].get(status or "none"),
+        "metrics": metrics,
+        "activities": [activity_view(activity, history) for activity in court_cat.activities],
+        "open_findings": [finding_view(f, lang) for f in open_findings],
+        "troubleshooting": [hide_secret("", t) for t in troubles],
+        "recap": _recap(court_cat, data.status_counts.get(name, {}), lang),
+        "series": {
+            "availability_daily": [(d.isoformat(), v) for d, v in _daily_availability(w1, start_day, days)],
+            "response_ms": [(p["t"], p.get("response_ms")) for p in w1],
+            "backup_size_bytes": [(p["t"], p.get("size_bytes")) for p in w2 if p.get("snapshot_id")],
+            "findings_per_day": per_day(data.findings_per_day.get(name, {}), start_day, days),
+        },
+        "signature": _signature(court_data, now),
+        "labels": {"no_data": MESSAGES[lang]["no_data"]},
+    }
+
+
+def _metrics(
+    name: str,
+    court_data: Mapping[str, Any],
+    data: FleetData,
+    latest: Mapping[str, dict],
+    open_findings: list[dict],
+    w1: list[dict],
+    backups: list[dict],
+    now: _dt.datetime,
+) -> dict:
+    """Availability, response time, backup age and size, open findings, nearest renewal, last check."""
+    checks = [
+        p for p in w1 if p.get("available") is not None or p.get("status") in ("unreachable", "critical")
+    ]
+    availability = (
+        round(100 * sum(1 for p in checks if p.get("available")) / len(checks), 1) if checks else None
+    )
+    responses = [p["response_ms"] for p in w1 if p.get("response_ms") is not None]
+    last_backup = backups[-1] if backups else None
+    if last_backup is None and name in data.last_backup:  # the last good backup is older than the period
+        good = data.last_backup[name]
+        outputs = good["outputs"] if isinstance(good["outputs"], Mapping) else {}
+        last_backup = {"t": good["started"], "size_bytes": number(outputs.get("size_bytes"))}
+    renewal = _nearest_renewal(latest, court_data, now.date())
+    return {
+        "availability_pct": availability,
+        "checks": len(checks),
+        "response_ms_avg": round(sum(responses) / len(responses), 1) if responses else None,
+        "backup_last": last_backup["t"] if last_backup else None,
+        "backup_age_days": days_between(now, parse_iso(last_backup["t"])) if last_backup else None,
+        "backup_size_bytes": last_backup.get("size_bytes") if last_backup else None,
+        "open_findings": len(open_findings),
+        "worst_severity": max((f["severity"] for f in open_findings), key=severity_rank, default=None),
+        "renewal": renewal,
+        "renewal_days_left": renewal["days_left"] if renewal else None,
+        "last_checked": max((r["started"] for r in latest.values()), default=None),
+    }
+
+
+def _court(name: str, court_data: Mapping[str, Any]) -> dict:
+    return {
+        "id": name,
+        "slug": slug(name),
+        # text, whatever the recorded inventory held: the dashboard groups and sorts by these
+        "name": label_text(court_data.get("court_name")) or name,
+        "type": label_text(court_data.get("court_type")),
+        "region": label_text(court_data.get("court_region")),
+        "domain": label_text(court_data.get("court_domain")),
+        "url": court_data.get("court_url")
+        or (f"https://{court_data['court_domain']}/" if court_data.get("court_domain") else None),
+    }
+
+
+def _sop(court_cat: Catalogue, court_data: Mapping[str, Any], lang: str, problem: str | None) -> dict:
+    """The SOP header: title, number, legal basis, related SOPs, warning, records."""
+    sop = court_cat.sop("website")
+    return {
+        "title": sop.get("title_en") if lang == "en" else sop.get("judul"),
+        "number": court_data.get("court_sop_number") or "-",
+        "dasar_hukum": list(sop.get("dasar_hukum") or []),
+        "keterkaitan": list(sop.get("keterkaitan") or []),
+        "peringatan": (sop.get("peringatan_en") if lang == "en" else None) or sop.get("peringatan"),
+        "pencatatan": list(
+            (sop.get("pencatatan_en") if lang == "en" else None) or sop.get("pencatatan") or []
+        ),
+        "catalogue_problem": problem,
+    }
+
+
+def _recap(court_cat: Catalogue, counts: Mapping[str, Mapping[str, int]], lang: str) -> list[dict]:
+    """Results per status of each activity carried out in the period."""
+    recap = []
+    for activity in court_cat.activities:
+        if activity.id in counts:
+            row = {"id": activity.id, "activity": activity.text(lang)}
+            row.update({s: counts[activity.id].get(s, 0) for s in STATUS_RANK})
+            recap.append(row)
+    return recap
+
+
+def _signature(court_data: Mapping[str, Any], now: _dt.datetime) -> dict:
+    """Who signs: the court's Sekretaris and its first IT staff member."""
+    contacts = (
+        court_data.get("court_contacts") if isinstance(court_data.get("court_contacts"), Mapping) else {}
+    )
+    sekretaris = contacts.get("sekretaris") if isinstance(contacts.get("sekretaris"), Mapping) else {}
+    staff = contacts.get("it_staff") if isinstance(contacts.get("it_staff"), list) else []
+    operator = staff[0] if staff and isinstance(staff[0], Mapping) else {}
+    return {
+        "secretary": sekretaris.get("name") or "",
+        "operator": operator.get("name") or "",
+        "date": now.date().isoformat(),
+    }
+
+
+def _nearest_renewal(latest: Mapping[str, dict], data: Mapping[str, Any], today: _dt.date) -> dict | None:
+    items: list[dict] = []
+    w4 = latest.get("W4")
+    if w4 and isinstance(w4.get("outputs"), Mapping) and isinstance(w4["outputs"].get("items"), list):
+        for item in w4["outputs"]["items"]:
+            if isinstance(item, Mapping):
+                items.append(dict(item))
+    if not items:
+        for service in data.get("court_services") or []:
+            if isinstance(service, Mapping) and service.get("paid_until"):
+                items.append(
+                    {
+                        "kind": service.get("kind"),
+                        "name": service.get("service") or service.get("provider"),
+                        "expires": str(service["paid_until"]),
+                    }
+                )
+    best = None
+    for item in items:
+        days = days_left(item, today)
+        if days is None:
+            continue
+        item["days_left"] = days
+        if best is None or days < best["days_left"]:
+            best = item
+    return best
+
+
+def _daily_availability(
+    points: list[dict], start: _dt.date, days: int
+) -> list[tuple[_dt.date, float | None]]:
+    per_day: dict[str, list[int]] = {}
+    for point in points:
+        available = point.get("available")
+        if available is None:
+            if point.get("status") not in ("unreachable", "critical"):
+                continue
+            available = 0
+        per_day.setdefault(point["t"][:10], []).append(1 if available else 0)
+    out = []
+    for offset in range(days):
+        day = start + _dt.timedelta(days=offset)
+        values = per_day.get(day.isoformat())
+        out.append((day, round(100 * sum(values) / len(values), 1) if values else None))
+    return out
+
+
+def per_day(counts: Mapping[str, int], start_day: _dt.date, days: int) -> list[tuple[str, int]]:
+    """A count for every day of the period (0 for a day without any)."""
+    out = []
+    for offset in range(days):
+        day = (start_day + _dt.timedelta(days=offset)).isoformat()
+        out.append((day, counts.get(day, 0)))
+    return out
+
+
+def court_charts(context: Mapping[str, Any], lang: str, now: _dt.datetime) -> dict:
+    """The four inline SVG charts of a court report, drawn from its series."""
+    msgs = MESSAGES[lang]
+    series = context["series"]
+    start = _dt.datetime.fromisoformat(context["period"]["from"])
+    return {
+        "availability": svgplot.bar_chart(
+            [(_dt.date.fromisoformat(d), v) for d, v in series["availability_daily"]],
+            msgs["chart_availability"],
+            unit="%",
+            ymax=100,
+            bad_below=99,
+            empty=msgs["no_data"],
+        ),
+        "response": svgplot.line_chart(
+            [(_dt.datetime.fromisoformat(t), v) for t, v in series["response_ms"]],
+            msgs["chart_response"],
+            start=start,
+            end=now,
+            empty=msgs["no_data"],
+        ),
+        "backup": svgplot.line_chart(
+            [
+                (_dt.datetime.fromisoformat(t), v / 1048576 if isinstance(v, int | float) else None)
+                for t, v in series["backup_size_bytes"]
+            ],
+            msgs["chart_backup"],
+            start=start,
+            end=now,
+            empty=msgs["no_data"],
+        ),
+        "findings": svgplot.bar_chart(
+            [(_dt.date.fromisoformat(d), v) for d, v in series["findings_per_day"]],
+            msgs["chart_findings"],
+            empty=msgs["no_data"],
+        ),
+    }
