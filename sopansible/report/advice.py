@@ -1,25 +1,124 @@
-"""Alternatives (Alternatif pemecahan masalah) for a finding, chosen by words in its rule id."""
+"""Alternatives (Alternatif pemecahan masalah) for a finding, chosen by its exact rule id.
+
+A rule id listed here gets its topic's advice (texts in :data:`sopansible.report.texts.ADVICE`); any
+other rule gets the generic advice (follow it up under W6/W7), so a new rule gets specific advice only
+when it is added here. ``tests/unit/test_report_advice.py`` lists the rule ids the engines, the roles
+and the store emit and checks that each is either listed here or deliberately left generic.
+"""
 
 from __future__ import annotations
 
 from sopansible.report.texts import ADVICE as TEXTS
 from sopansible.report.texts import ADVICE_GENERIC, ADVICE_UNREACHABLE
 
-# (words, topic): the first topic with a word inside the rule id gives the advice.
-ADVICE_WORDS: list[tuple[tuple[str, ...], str]] = [
-    (("deface",), "defacement"),
-    (("gambl", "judi", "slot", "spam", "cloak", "seo"), "gambling"),
-    (("webshell", "shell", "backdoor", "malware"), "webshell"),
-    (("brute", "login", "credential"), "login"),
-    (("sqli", "xss", "travers", "inject", "scan", "probe", "exploit", "attack", "lfi", "rce"), "attack"),
-    (("stale", "content", "update-age"), "content"),
-    (("tls", "cert", "ssl", "https"), "tls"),
-    (("domain", "hosting", "connection", "expir", "renew", "paid"), "renewal"),
-    (("down", "unavailable", "http", "timeout", "dns", "keyword", "unreach"), "unavailable"),
-    (("backup", "snapshot", "restore", "repo"), "backup"),
-    (("outdated", "version", "php", "cms", "package", "upgrade", "patch"), "updates"),
-    (("harden", "config", "header", "permission", "firewall", "ssh"), "hardening"),
-]
+# topic -> rule ids. Besides the engines' rule ids: "site-down", "backup", "attack", "renew" and
+# "restore" are what an activity that is not ok but has no finding of its own falls back to
+# (sopansible.report.activities).
+_RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
+    "defacement": ("defacement", "site-defaced"),
+    "gambling": ("cloaking", "gambling-doorway", "gambling-spam"),
+    "webshell": ("backdoor-access", "webshell-post"),
+    "login": (
+        "admin-bruteforce",
+        "fw-fail2ban-web-login",
+        "os-login-audit",
+        "ssh-login-access",
+        "ssh-root-login",
+        "web-login-rate-limit",
+    ),
+    "attack": ("attack", "path-traversal", "sqli-probing", "xss-probing"),
+    "content": ("backup-stale", "content-changed", "content-stale"),
+    "tls": (
+        "certificate-expired",
+        "certificate-expiring",
+        "certificate-invalid",
+        "tls-chain-invalid",
+        "tls-expired",
+        "tls-expiring",
+        "tls-hostname-mismatch",
+        "tls-invalid",
+        "tls-unreachable",
+        "web-tls-protocols",
+    ),
+    "renewal": (
+        "connection-expired",
+        "connection-expiring",
+        "domain-expired",
+        "domain-expiring",
+        "domain-expiry-unknown",
+        "domain-lookup-failed",
+        "domain-lookup-rate-limited",
+        "domain-on-hold",
+        "domain-pending-delete",
+        "hosting-expired",
+        "hosting-expiring",
+        "renew",
+    ),
+    "unavailable": (
+        "database-down",
+        "dns-mismatch",
+        "dns-unresolved",
+        "http-probing",
+        "keyword-missing",
+        "php-fpm-down",
+        "php-session-httponly",
+        "restore-site-down",
+        "site-down",
+        "site-unreachable",
+        "unavailable",
+        "vhost-unreachable",
+        "webserver-down",
+    ),
+    "backup": (
+        "backup",
+        "backup-dump-failed",
+        "backup-failed",
+        "backup-missing",
+        "backup-never-ran",
+        "backup-rpo-exceeded",
+        "backup-target-failed",
+        "restore",
+        "restore-database-mismatch",
+        "restore-drill-failed",
+        "restore-files-mismatch",
+        "restore-manifest-mismatch",
+        "restore-setuid-removed",
+    ),
+    "updates": (
+        "cms-config-perms",
+        "cms-writable-paths",
+        "os-unattended-upgrades",
+        "php-allow-url-include",
+        "php-disable-functions",
+        "php-display-errors",
+        "php-expose",
+        "php-session-samesite",
+        "php-session-secure",
+        "php-session-strict-mode",
+        "web-php-in-uploads",
+    ),
+    "hardening": (
+        "fw-fail2ban-sshd",
+        "hardening-drift",
+        "os-file-permissions",
+        "ssh-ciphers",
+        "ssh-empty-passwords",
+        "ssh-kbd-interactive",
+        "ssh-kex",
+        "ssh-log-level",
+        "ssh-macs",
+        "ssh-max-auth-tries",
+        "ssh-password-auth",
+        "ssh-x11-forwarding",
+        "web-header-frame-options",
+        "web-header-hsts",
+        "web-header-nosniff",
+        "web-header-referrer-policy",
+        "webserver-config-invalid",
+    ),
+}
+#: rule id -> advice topic
+ADVICE: dict[str, str] = {rule: topic for topic, rules in _RULES_BY_TOPIC.items() for rule in rules}
 
 
 def _pick(texts: tuple[str, str], lang: str) -> str:
@@ -27,12 +126,9 @@ def _pick(texts: tuple[str, str], lang: str) -> str:
 
 
 def advice(rule: str, lang: str) -> str:
-    """The advice for a finding with this rule id; the generic advice when no word matches."""
-    rule_l = rule.lower()
-    for words, topic in ADVICE_WORDS:
-        if any(word in rule_l for word in words):
-            return _pick(TEXTS[topic], lang)
-    return _pick(ADVICE_GENERIC, lang)
+    """The advice for a finding with this rule id; the generic advice for a rule not listed."""
+    topic = ADVICE.get(rule)
+    return _pick(TEXTS[topic] if topic else ADVICE_GENERIC, lang)
 
 
 def unreachable_advice(lang: str) -> str:
