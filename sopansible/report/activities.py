@@ -35,7 +35,6 @@ class CourtHistory:
     """What the views of one court read: its newest result per activity, open findings, troubleshooting
     records, the week's W3 attack patterns and its good backups of the period."""
 
-    court: str
     cat: Catalogue
     latest: Mapping[str, dict]
     open_findings: list[dict]

@@ -45,7 +45,7 @@ def court_context(
     backups = [p for p in w2 if p.get("snapshot_id") and p.get("status") in ("ok", "warning")]
     metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now)
     history = CourtHistory(
-        name, court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now
+        court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now
     )
     status = max((r["status"] for r in latest.values()), key=lambda s: STATUS_RANK.get(s, 0), default=None)
     return {
