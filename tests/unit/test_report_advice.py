@@ -24,26 +24,15 @@ COLLECTION = Path(__file__).resolve().parents[2] / "collections" / "ansible_coll
 
 # Rules the engines emit that get the generic advice (follow up under W6/W7) on purpose.
 GENERIC = {
-    "bad-user-agent",
     "campaign",
     "contract-invalid",
-    "db-anonymous-users",
-    "db-bind-address",
-    "db-local-infile",
-    "db-remote-root",
-    "db-test-database",
     "disk-full",
     "disk-full-logs",
     "error-spike",
-    "fake-googlebot",
-    "fw-nftables",
-    "hidden-links",
     "inode-full",
     "load-high",
     "memory-low",
-    "os-sysctl-network",
     "os-time-sync",
-    "os-unneeded-services",
     "result-invalid",
     "robots-changed",
     "sensitive-files",
@@ -51,10 +40,6 @@ GENERIC = {
     "sitemap-new-entries",
     "time-unsynced",
     "unknown-links",
-    "updates-pending",
-    "web-dir-listing",
-    "web-sensitive-files",
-    "web-server-tokens",
 }
 # What an activity that is not ok without a finding of its own, or W8 without a backup after a fix,
 # falls back to (sopansible.report.activities); no engine emits these.
