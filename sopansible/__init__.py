@@ -3,7 +3,7 @@
 The engines are the collection's own ``plugins/module_utils`` (the code Ansible ships to court
 servers): importing this package puts the collection on the import path once, so that every part of
 sopansible imports them plainly (``from ansible_collections.pn.website.plugins.module_utils.backup
-import restic``).
+import repository``).
 """
 
 import sys

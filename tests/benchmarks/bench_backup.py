@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
 
-from ansible_collections.pn.website.plugins.module_utils import restic  # noqa: E402
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import run_backup  # noqa: E402
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import Repository, restic_version  # noqa: E402
+from ansible_collections.pn.website.plugins.module_utils.backup.site_restore import restore_site  # noqa: E402
 
 PASSWORD = "bench-password"
 MB = 1 << 20
@@ -105,7 +107,7 @@ def main() -> int:
         pdfs = make_site(site, total_mb, rng)
         size = du(site)
         files = sum(1 for p in site.rglob("*") if p.is_file())
-        version = ".".join(map(str, restic.restic_version()))
+        version = ".".join(map(str, restic_version()))
         print(f"Synthetic court site: {size / MB:.0f} MB in {files} files (restic {version})\n")
         results: dict[str, dict[str, tuple[float, int]]] = {"tar": {}, "restic": {}, "project": {}}
 
@@ -146,10 +148,10 @@ def main() -> int:
             "compression": "auto",
         }
         # the repository exists beforehand, as after the first run on a court
-        restic.Repository(str(project_repo), password=PASSWORD, cache_dir=config["cache_dir"]).init()
+        Repository(str(project_repo), password=PASSWORD, cache_dir=config["cache_dir"]).init()
 
         def project() -> int:
-            status = restic.run_backup(config)
+            status = run_backup(config)
             if status["status"] != "ok":
                 raise SystemExit(f"project backup failed: {status}")
             return du(project_repo)
@@ -193,9 +195,9 @@ def main() -> int:
         )
         results["restic"]["restore"] = (seconds, 0)
         clean()
-        repository = restic.Repository(str(project_repo), password=PASSWORD, cache_dir=config["cache_dir"])
+        repository = Repository(str(project_repo), password=PASSWORD, cache_dir=config["cache_dir"])
         seconds, restored = timed(
-            lambda: restic.restore_site(
+            lambda: restore_site(
                 repository,
                 host="pn-bench",
                 work_dir=str(base / "work"),

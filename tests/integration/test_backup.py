@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import rotating_subset
 from tests import fleet as fleet_lib
 from tests.integration.sop_playbook import run_sop_playbook
 
@@ -451,7 +451,7 @@ def test_the_daily_cycle_maintains_the_repositories_once_a_week(bk, backed_up):
         assert run.returncode == 0, run.stdout[-3000:]
         maintained = "Apply retention and check each repository" in run.stdout
         assert maintained is expected, run.stdout[-3000:]
-    subset = restic.rotating_subset(7, today)
+    subset = rotating_subset(7, today)
     assert run.stdout.count(f"check ok ({subset})") == 3, run.stdout[-3000:]
 
 

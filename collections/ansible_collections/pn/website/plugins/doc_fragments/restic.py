@@ -8,7 +8,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # How a restic module reaches a repository (the argument spec is REPOSITORY_OPTIONS in
-    # plugins/module_utils/backup/restic.py; keep the two in step).
+    # plugins/module_utils/backup/repository.py; keep the two in step).
     DOCUMENTATION = r"""
 options:
   config:

@@ -169,11 +169,11 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
-    ResticError,
+from ansible_collections.pn.website.plugins.module_utils.backup.bucket import (
     audit_s3_bucket,
     ensure_s3_bucket,
 )
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import ResticError
 
 BOTO3_IMPORT_ERROR = None
 try:

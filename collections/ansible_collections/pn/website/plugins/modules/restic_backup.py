@@ -114,11 +114,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
-    ResticError,
-    load_config,
-    run_backup,
-)
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import ResticError, load_config
 
 
 def main():

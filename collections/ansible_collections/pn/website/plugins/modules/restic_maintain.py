@@ -111,7 +111,7 @@ repository:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import (
     REPOSITORY_OPTIONS,
     ResticError,
     repository_from_params,

@@ -170,16 +170,19 @@ durations:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pn.website.plugins.module_utils.backup.manifest import STAGING_DIR
 from ansible_collections.pn.website.plugins.module_utils.backup.mysql_dump import DumpError
-from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import (
     REPOSITORY_OPTIONS,
-    STAGING_DIR,
     ResticError,
     load_config,
     repository_from_params,
-    restore_site,
-    snapshot_age_hours,
 )
+from ansible_collections.pn.website.plugins.module_utils.backup.site_restore import (
+    export_archive,
+    restore_site,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.snapshots import snapshot_age_hours
 
 
 def main():
@@ -225,7 +228,7 @@ def main():
             }
             if module.check_mode:
                 module.exit_json(changed=True, snapshot=snapshot, durations={})
-            archive = repository.dump_archive(snap["id"], params["archive_path"], params["archive_format"])
+            archive = export_archive(repository, snap["id"], params["archive_path"], params["archive_format"])
             module.exit_json(changed=True, snapshot=snapshot, archive=archive, durations={})
         result = restore_site(
             repository,

@@ -108,10 +108,12 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.backup.restic import (
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import (
     REPOSITORY_OPTIONS,
     ResticError,
     repository_from_params,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.snapshots import (
     snapshot_age_hours,
     snapshot_known_good,
 )

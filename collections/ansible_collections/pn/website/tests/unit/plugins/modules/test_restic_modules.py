@@ -172,7 +172,7 @@ def test_repository_options_are_documented_once_in_the_doc_fragment():
     import yaml
 
     from ansible_collections.pn.website.plugins.doc_fragments.restic import ModuleDocFragment
-    from ansible_collections.pn.website.plugins.module_utils.backup.restic import REPOSITORY_OPTIONS
+    from ansible_collections.pn.website.plugins.module_utils.backup.repository import REPOSITORY_OPTIONS
 
     documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
     assert set(documented) == set(REPOSITORY_OPTIONS)

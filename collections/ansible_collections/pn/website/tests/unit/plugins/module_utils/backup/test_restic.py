@@ -17,7 +17,35 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import main, run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.manifest import (
+    compare_files,
+    file_manifest,
+    verify_restore,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import (
+    Repository,
+    ResticError,
+    classify,
+    features,
+    is_mount_point,
+    parse_backup_output,
+    parse_version,
+    redact_location,
+    repository_location,
+    rotating_subset,
+    unmounted_disk,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.site_restore import (
+    copy_tree_over,
+    export_archive,
+    restore_site,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.snapshots import (
+    parse_time,
+    snapshot_age_hours,
+    snapshot_known_good,
+)
 
 SECRET = "Rahasia-Repo-7f3a"
 RESTIC = shutil.which("restic")
@@ -26,44 +54,44 @@ needs_restic = pytest.mark.skipif(RESTIC is None, reason="restic is not installe
 
 # -- pure functions --------------------------------------------------------------------------------
 def test_version_parsing_and_feature_gates():
-    assert restic.parse_version("restic 0.14.0 compiled with go1.19.8 on linux/amd64") == (0, 14, 0)
-    assert restic.parse_version("restic 0.18.1 (v0.18.1-0) compiled with go1.24") == (0, 18, 1)
-    assert restic.parse_version("garbage") == (0, 0, 0)
-    old, debian12, new = (restic.features(v) for v in [(0, 11, 0), (0, 14, 0), (0, 16, 4)])
+    assert parse_version("restic 0.14.0 compiled with go1.19.8 on linux/amd64") == (0, 14, 0)
+    assert parse_version("restic 0.18.1 (v0.18.1-0) compiled with go1.24") == (0, 18, 1)
+    assert parse_version("garbage") == (0, 0, 0)
+    old, debian12, new = (features(v) for v in [(0, 11, 0), (0, 14, 0), (0, 16, 4)])
     assert not old["compression"] and debian12["compression"] and new["compression"]
     assert not debian12["retry_lock"] and new["retry_lock"]
     assert not debian12["rest_credentials_env"] and new["rest_credentials_env"]
 
 
 def test_compression_flag_is_gated_on_the_version(monkeypatch):
-    repo = restic.Repository("/srv/x", password=SECRET)
+    repo = Repository("/srv/x", password=SECRET)
     calls = []
 
     def fake_run(args, **kwargs):
         calls.append(args)
-        raise restic.ResticError("stop", "failed")
+        raise ResticError("stop", "failed")
 
     monkeypatch.setattr(repo, "run", fake_run)
     for version, expected in (((0, 11, 0), False), ((0, 14, 0), True)):
         repo._version = version
-        with pytest.raises(restic.ResticError):
+        with pytest.raises(ResticError):
             repo.backup(["/var/www"], host="pn-tais", tags=["court:pn-tais"], compression="auto")
         assert ("--compression" in calls[-1]) is expected
 
 
 def test_locations_are_shown_without_credentials():
-    assert restic.redact_location("rest:https://pn-tais:s3cr3t@backup.example:8000/pn-tais/") == (
+    assert redact_location("rest:https://pn-tais:s3cr3t@backup.example:8000/pn-tais/") == (
         "rest:https://backup.example:8000/pn-tais/"
     )
-    assert restic.redact_location("sftp:pn-backup@10.0.0.5:/srv/x") == "sftp:pn-backup@10.0.0.5:/srv/x"
+    assert redact_location("sftp:pn-backup@10.0.0.5:/srv/x") == "sftp:pn-backup@10.0.0.5:/srv/x"
     # passwords holding '/', '@', ':' or escapes are hidden whole
     for password in ("pa/ss", "p@ss/w:rd", "a%2Fb/c"):
-        shown = restic.redact_location(f"rest:https://pn-tais:{password}@backup.example:8000/pn-tais/")
+        shown = redact_location(f"rest:https://pn-tais:{password}@backup.example:8000/pn-tais/")
         assert shown == "rest:https://backup.example:8000/pn-tais/"
-    assert restic.repository_location({"type": "sftp", "location": "u@h:/p"}) == "sftp:u@h:/p"
-    assert restic.repository_location({"type": "s3", "location": "s3:http://h/b"}) == "s3:http://h/b"
-    with pytest.raises(restic.ResticError, match="absolute path"):
-        restic.repository_location({"type": "local", "location": "relative/dir"})
+    assert repository_location({"type": "sftp", "location": "u@h:/p"}) == "sftp:u@h:/p"
+    assert repository_location({"type": "s3", "location": "s3:http://h/b"}) == "s3:http://h/b"
+    with pytest.raises(ResticError, match="absolute path"):
+        repository_location({"type": "local", "location": "relative/dir"})
 
 
 @pytest.mark.parametrize(
@@ -85,13 +113,13 @@ def test_locations_are_shown_without_credentials():
     ],
 )
 def test_error_classification(stderr, kind):
-    assert restic.classify(stderr) == kind
+    assert classify(stderr) == kind
 
 
 def test_environment_carries_secrets_and_argv_does_not(monkeypatch):
     monkeypatch.setenv("RESTIC_PASSWORD", "from-the-outer-environment")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "outer")
-    repo = restic.Repository(
+    repo = Repository(
         "s3:http://127.0.0.1:9000/bucket/pn-tais",
         type="s3",
         password=SECRET,
@@ -105,15 +133,15 @@ def test_environment_carries_secrets_and_argv_does_not(monkeypatch):
     assert env["AWS_SECRET_ACCESS_KEY"] == "s3-secret" and env["AWS_ACCESS_KEY_ID"] == "AKIAPN"
     argv = " ".join(repo.global_args())
     assert SECRET not in argv and "s3-secret" not in argv
-    with_file = restic.Repository("/srv/x", password_file="/etc/pn-website/backup.pass")
+    with_file = Repository("/srv/x", password_file="/etc/pn-website/backup.pass")
     env = with_file.env()
     assert env["RESTIC_PASSWORD_FILE"] == "/etc/pn-website/backup.pass" and "RESTIC_PASSWORD" not in env
-    with pytest.raises(restic.ResticError, match="password"):
-        restic.Repository("/srv/x")
+    with pytest.raises(ResticError, match="password"):
+        Repository("/srv/x")
 
 
 def test_rest_credentials_go_in_the_url_before_0_16_and_the_env_after():
-    repo = restic.Repository(
+    repo = Repository(
         "rest:https://backup.example:8000/pn-tais/",
         type="rest",
         password=SECRET,
@@ -136,7 +164,7 @@ def test_rest_credentials_go_in_the_url_before_0_16_and_the_env_after():
 
 
 def test_sftp_command_uses_strict_host_keys_and_the_backup_key():
-    repo = restic.Repository(
+    repo = Repository(
         "sftp:pn-backup@10.88.0.5:/srv/pn-backup/pn-tais",
         type="sftp",
         password=SECRET,
@@ -156,15 +184,15 @@ def test_sftp_command_uses_strict_host_keys_and_the_backup_key():
     ):
         assert part in command
     assert repo.global_args()[:2] == ["-o", "sftp.command=" + command]
-    with pytest.raises(restic.ResticError, match="sftp location"):
-        restic.Repository("sftp:nohostpath", type="sftp", password=SECRET).sftp_command()
+    with pytest.raises(ResticError, match="sftp location"):
+        Repository("sftp:nohostpath", type="sftp", password=SECRET).sftp_command()
 
 
 def test_rotating_subset_covers_every_group():
     start = datetime.date(2026, 11, 23)
-    daily = [restic.rotating_subset(7, start + datetime.timedelta(days=d), period_days=1) for d in range(7)]
+    daily = [rotating_subset(7, start + datetime.timedelta(days=d), period_days=1) for d in range(7)]
     assert set(daily) == {"%d/7" % n for n in range(1, 8)}
-    assert restic.rotating_subset(0, start) == "1/1"
+    assert rotating_subset(0, start) == "1/1"
 
 
 @pytest.mark.parametrize(
@@ -180,20 +208,20 @@ def test_weekly_checks_read_every_subset_over_a_cycle(first_run, groups):
     """The maintenance runs once a week: `groups` consecutive weekly runs read `groups` different
     subsets, that is the whole repository, and the next run starts the cycle again."""
     runs = [first_run + datetime.timedelta(weeks=week) for week in range(groups + 1)]
-    subsets = [restic.rotating_subset(groups, day) for day in runs]
+    subsets = [rotating_subset(groups, day) for day in runs]
     assert sorted(subsets[:groups]) == sorted("%d/%d" % (n, groups) for n in range(1, groups + 1))
     assert subsets[groups] == subsets[0]
     # a run that slips by a day within its week reads the subset of that week
-    assert restic.rotating_subset(groups, runs[1] + datetime.timedelta(days=1)) in (subsets[1], subsets[2])
+    assert rotating_subset(groups, runs[1] + datetime.timedelta(days=1)) in (subsets[1], subsets[2])
 
 
 def test_mount_points_come_from_the_kernel():
-    assert restic.is_mount_point("/proc")
-    assert not restic.is_mount_point("/proc/self")
-    assert restic.unmounted_disk("/proc/pn-tais", "/proc") is None
-    assert "not on the disk" in restic.unmounted_disk("/var/backups/pn-tais", "/proc")
-    assert "no disk is mounted under /media" in restic.unmounted_disk("/media/backup-uji-pn/pn-tais")
-    assert restic.unmounted_disk("/var/backups/pn-website/pn-tais") is None  # not removable media
+    assert is_mount_point("/proc")
+    assert not is_mount_point("/proc/self")
+    assert unmounted_disk("/proc/pn-tais", "/proc") is None
+    assert "not on the disk" in unmounted_disk("/var/backups/pn-tais", "/proc")
+    assert "no disk is mounted under /media" in unmounted_disk("/media/backup-uji-pn/pn-tais")
+    assert unmounted_disk("/var/backups/pn-website/pn-tais") is None  # not removable media
 
 
 @needs_restic
@@ -209,7 +237,7 @@ def test_an_unmounted_external_disk_fails_and_no_repository_is_created(tmp_path,
         entry["mount_point"] = str(disk)
     else:  # the same folder under /media, where the role's default rule applies
         entry["location"] = "/media/pn-uji-%d/pn-tais" % os.getpid()
-    status = restic.run_backup(config_for(tmp_path, targets=[entry]), run_id="tanpa-disk")
+    status = run_backup(config_for(tmp_path, targets=[entry]), run_id="tanpa-disk")
     assert status["status"] == "failed" and status["exit_code"] == 1
     (target,) = status["targets"]
     assert target["status"] == "failed" and target["error"]["kind"] == "not-mounted", target
@@ -218,9 +246,9 @@ def test_an_unmounted_external_disk_fails_and_no_repository_is_created(tmp_path,
     assert list(disk.iterdir()) == []
     assert not os.path.exists("/media/pn-uji-%d" % os.getpid())
     # the maintenance refuses the same way (no init, no check on the empty folder)
-    repository = restic.Repository.from_target(entry, password=SECRET)
+    repository = Repository.from_target(entry, password=SECRET)
     for action in (repository.init, repository.check):
-        with pytest.raises(restic.ResticError) as error:
+        with pytest.raises(ResticError) as error:
             action()
         assert error.value.kind == "not-mounted"
     assert list(disk.iterdir()) == []
@@ -242,16 +270,16 @@ def test_backup_output_parsing_keeps_errors():
             "not json",
         ]
     )
-    summary, errors = restic.parse_backup_output(text)
+    summary, errors = parse_backup_output(text)
     assert summary["snapshot_id"] == "abcd1234"
     assert errors == ["/var/www/court/secret: permission denied"]
 
 
 def test_restic_times_parse_with_nanoseconds():
-    parsed = restic.parse_time("2026-11-23T09:19:56.781485725Z")
+    parsed = parse_time("2026-11-23T09:19:56.781485725Z")
     assert parsed == datetime.datetime(2026, 11, 23, 9, 19, 56, 781485, tzinfo=datetime.timezone.utc)
     now = datetime.datetime(2026, 11, 23, 12, 19, 56, 781485, tzinfo=datetime.timezone.utc)
-    assert restic.snapshot_age_hours({"time": "2026-11-23T16:19:56.781485725+07:00"}, now) == 3.0
+    assert snapshot_age_hours({"time": "2026-11-23T16:19:56.781485725+07:00"}, now) == 3.0
 
 
 def test_known_good_snapshot_is_the_newest_inside_a_window_never_the_latest_or_a_safety_snapshot():
@@ -265,27 +293,26 @@ def test_known_good_snapshot_is_the_newest_inside_a_window_never_the_latest_or_a
     ]
     # Seen whole by the check of 21 Nov 06:00 WIB, defaced at the check of 22 Nov 06:00 WIB.
     window = {"after": None, "before": "2026-11-20T23:00:00Z"}
-    assert restic.snapshot_known_good(snaps, [window])["id"] == "b" * 64
+    assert snapshot_known_good(snaps, [window])["id"] == "b" * 64
     # A later window that holds only the safety snapshot counts for nothing.
     later = {"after": "2026-11-21T02:30:00+00:00", "before": "2026-11-21T04:00:00+00:00"}
-    assert restic.snapshot_known_good(snaps, [later, window])["id"] == "b" * 64
+    assert snapshot_known_good(snaps, [later, window])["id"] == "b" * 64
     # Bounds are exclusive and the zone is taken into account (02:00 WIB is 19:00 UTC the day before).
-    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.6Z"}])["id"] == "b" * 64
-    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.5Z"}])["id"] == "a" * 64
-    assert restic.snapshot_known_good(snaps, [{"before": "2026-11-19T19:00:00.1Z"}]) is None
+    assert snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.6Z"}])["id"] == "b" * 64
+    assert snapshot_known_good(snaps, [{"before": "2026-11-20T19:00:00.5Z"}])["id"] == "a" * 64
+    assert snapshot_known_good(snaps, [{"before": "2026-11-19T19:00:00.1Z"}]) is None
     assert (
-        restic.snapshot_known_good(snaps, [{"after": "2026-11-20T19:00:01Z", "before": "2026-11-21T00:00Z"}])
-        is None
+        snapshot_known_good(snaps, [{"after": "2026-11-20T19:00:01Z", "before": "2026-11-21T00:00Z"}]) is None
     )
-    assert restic.snapshot_known_good(snaps, []) is None
+    assert snapshot_known_good(snaps, []) is None
     for bad in (
         {"before": "2026-11-21T00:00:00"},
         {"before": "yesterday"},
         {"after": "2026-11-21T00:00Z"},
         "x",
     ):
-        with pytest.raises(restic.ResticError, match="ISO 8601|needs 'before'") as error:
-            restic.snapshot_known_good(snaps, [bad])
+        with pytest.raises(ResticError, match="ISO 8601|needs 'before'") as error:
+            snapshot_known_good(snaps, [bad])
         assert error.value.kind == "bad-input"
 
 
@@ -295,18 +322,18 @@ def test_manifest_cache_skips_unchanged_files(tmp_path):
     (root / "index.php").write_text("<?php echo 'Pengadilan';")
     (root / "uploads" / "a.pdf").write_bytes(b"%PDF-1.4 a")
     cache = {}
-    first = restic.file_manifest(str(root), cache)
+    first = file_manifest(str(root), cache)
     assert sorted(first) == ["index.php", "uploads/a.pdf"]
     # a cached digest is used as long as size, mtime and inode are unchanged
     cache[str(root / "index.php")][3] = "cached"
-    assert restic.file_manifest(str(root), cache)["index.php"]["sha256"] == "cached"
+    assert file_manifest(str(root), cache)["index.php"]["sha256"] == "cached"
     (root / "index.php").write_text("<?php echo 'Diubah';")
     os.utime(root / "index.php", ns=(1, 1))
-    assert restic.file_manifest(str(root), cache)["index.php"]["sha256"] != "cached"
+    assert file_manifest(str(root), cache)["index.php"]["sha256"] != "cached"
     (root / "uploads" / "a.pdf").unlink()
-    restic.file_manifest(str(root), cache)
+    file_manifest(str(root), cache)
     assert str(root / "uploads" / "a.pdf") not in cache
-    comparison = restic.compare_files(first, restic.file_manifest(str(root)))
+    comparison = compare_files(first, file_manifest(str(root)))
     assert not comparison["ok"] and comparison["missing"] == ["uploads/a.pdf"]
     assert comparison["changed"] == ["index.php"]
 
@@ -353,7 +380,7 @@ def argv_logging_restic(base: Path) -> Path:
 def test_backup_run_makes_a_tagged_snapshot_with_manifest(tmp_path):
     make_site(tmp_path)
     config = config_for(tmp_path, binary=str(argv_logging_restic(tmp_path)))
-    status = restic.run_backup(config, run_id="run-1")
+    status = run_backup(config, run_id="run-1")
     assert status["status"] == "ok" and status["exit_code"] == 0, status
     target = status["targets"][0]
     assert target["initialised"] is True and target["snapshot_id"]
@@ -364,7 +391,7 @@ def test_backup_run_makes_a_tagged_snapshot_with_manifest(tmp_path):
     log = (tmp_path / "argv.log").read_text()
     assert SECRET not in log and "env-password" in log
 
-    repo = restic.Repository(str(tmp_path / "repo"), password=SECRET)
+    repo = Repository(str(tmp_path / "repo"), password=SECRET)
     snaps = repo.snapshots(host="pn-tais")
     assert len(snaps) == 1
     assert {"court:pn-tais", "run:run-1", "pn-website"} <= set(snaps[0]["tags"])
@@ -378,7 +405,7 @@ def test_backup_run_makes_a_tagged_snapshot_with_manifest(tmp_path):
     assert set(files) == {"index.php", "config.php", "uploads/dokumen/putusan.pdf"}
 
     # unchanged second run: a new snapshot, (almost) nothing added
-    second = restic.run_backup(config, run_id="run-2")
+    second = run_backup(config, run_id="run-2")
     assert second["status"] == "ok"
     assert second["targets"][0]["data_added"] < 20000
     assert second["targets"][0]["snapshot_id"] != target["snapshot_id"]
@@ -387,11 +414,11 @@ def test_backup_run_makes_a_tagged_snapshot_with_manifest(tmp_path):
 @needs_restic
 def test_failures_give_a_failed_status_without_secrets(tmp_path):
     make_site(tmp_path)
-    assert restic.run_backup(config_for(tmp_path))["status"] == "ok"
-    status = restic.run_backup(config_for(tmp_path, password="not-the-password"))
+    assert run_backup(config_for(tmp_path))["status"] == "ok"
+    status = run_backup(config_for(tmp_path, password="not-the-password"))
     assert status["status"] == "failed" and status["exit_code"] == 1
     assert status["targets"][0]["error"]["kind"] == "wrong-password"
-    unreachable = restic.run_backup(
+    unreachable = run_backup(
         config_for(
             tmp_path,
             targets=[
@@ -407,9 +434,9 @@ def test_failures_give_a_failed_status_without_secrets(tmp_path):
 
 @needs_restic
 def test_missing_webroot_and_no_targets_fail(tmp_path):
-    status = restic.run_backup(config_for(tmp_path, webroot=str(tmp_path / "nope")))
+    status = run_backup(config_for(tmp_path, webroot=str(tmp_path / "nope")))
     assert status["status"] == "failed" and "does not exist" in status["errors"][0]["message"]
-    assert restic.run_backup(config_for(tmp_path, targets=[]))["errors"][0]["kind"] == "bad-input"
+    assert run_backup(config_for(tmp_path, targets=[]))["errors"][0]["kind"] == "bad-input"
 
 
 @needs_restic
@@ -423,7 +450,7 @@ def test_a_failed_dump_makes_no_snapshot(tmp_path):
     )
     fake.chmod(0o755)
     config = config_for(tmp_path, database={"name": "court"}, mysqldump=str(fake))
-    status = restic.run_backup(config)
+    status = run_backup(config)
     assert status["status"] == "failed" and status["exit_code"] == 1
     assert status["dump"]["verified"] is False and status["dump"]["exit_code"] == 2
     assert status["targets"] == []
@@ -434,8 +461,8 @@ def test_a_failed_dump_makes_no_snapshot(tmp_path):
 @needs_restic
 def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_path):
     make_site(tmp_path)
-    assert restic.run_backup(config_for(tmp_path))["status"] == "ok"
-    repo = restic.Repository(str(tmp_path / "repo"), password=SECRET, cache_dir=str(tmp_path / "cache"))
+    assert run_backup(config_for(tmp_path))["status"] == "ok"
+    repo = Repository(str(tmp_path / "repo"), password=SECRET, cache_dir=str(tmp_path / "cache"))
     env = repo.env()
     locks = tmp_path / "repo" / "locks"
 
@@ -466,7 +493,7 @@ def test_stale_lock_of_a_dead_process_is_cleared_and_a_live_lock_is_kept(tmp_pat
 
     live = holder()
     try:
-        with pytest.raises(restic.ResticError) as error:
+        with pytest.raises(ResticError) as error:
             repo.check()  # needs an exclusive lock
         assert error.value.kind == "locked"
         assert any(locks.iterdir()), "the live lock was removed"
@@ -491,22 +518,22 @@ def test_retention_check_restore_and_archive(tmp_path):
     config = config_for(tmp_path)
     for run in range(3):
         (root / "index.php").write_text("<?php echo 'versi %d';\n" % run)
-        assert restic.run_backup(config, run_id="r%d" % run)["status"] == "ok"
-    repo = restic.Repository(str(tmp_path / "repo"), password=SECRET)
+        assert run_backup(config, run_id="r%d" % run)["status"] == "ok"
+    repo = Repository(str(tmp_path / "repo"), password=SECRET)
     kept = repo.forget({"keep_last": 2}, host="pn-tais", dry_run=True)
     assert kept == {"removed": 1, "kept": 2, "pruned": False}
     assert len(repo.snapshots()) == 3
     assert repo.forget({"keep_last": 2}, host="pn-tais", prune=True)["removed"] == 1
     assert len(repo.snapshots()) == 2
-    with pytest.raises(restic.ResticError, match="nothing would be kept"):
+    with pytest.raises(ResticError, match="nothing would be kept"):
         repo.forget({})
-    assert repo.check(read_data_subset=restic.rotating_subset(3))["ok"]
+    assert repo.check(read_data_subset=rotating_subset(3))["ok"]
 
     # restore onto another path (disaster recovery), verified against the manifest
     latest = repo.resolve("latest", host="pn-tais")
     assert "run:r2" in latest["tags"]
     destination = tmp_path / "drill" / "www"
-    result = restic.restore_site(
+    result = restore_site(
         repo,
         host="pn-tais",
         work_dir=str(tmp_path / "work"),
@@ -519,37 +546,37 @@ def test_retention_check_restore_and_archive(tmp_path):
     assert (destination / "index.php").read_text() == "<?php echo 'versi 2';\n"
     assert not (tmp_path / "work").exists()
     (destination / "uploads" / "dokumen" / "putusan.pdf").write_bytes(b"tampered")
-    verdict = restic.verify_restore(
+    verdict = verify_restore(
         json.loads((tmp_path / "staging" / "manifest.json").read_text()), str(destination)
     )
     assert not verdict["ok"] and verdict["files"]["changed"] == ["uploads/dokumen/putusan.pdf"]
 
     archive = tmp_path / "media" / "export.tar"
     archive.parent.mkdir()
-    exported = repo.dump_archive(latest["id"], str(archive))
+    exported = export_archive(repo, latest["id"], str(archive))
     assert exported["bytes"] > 20000
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert any(name.endswith("web/uploads/dokumen/putusan.pdf") for name in names)
 
     # a safety snapshot is never "latest" for a restore
-    assert restic.run_backup(dict(config, tags=["pre-restore"]), run_id="safety")["status"] == "ok"
+    assert run_backup(dict(config, tags=["pre-restore"]), run_id="safety")["status"] == "ok"
     assert "run:r2" in repo.resolve("latest", host="pn-tais", exclude_tags=("pre-restore",))["tags"]
-    with pytest.raises(restic.ResticError) as missing:
+    with pytest.raises(ResticError) as missing:
         repo.resolve("deadbeef")
     assert missing.value.kind == "no-snapshot"
 
 
 @needs_restic
 def test_timer_entry_point_exit_codes(tmp_path, capsys):
-    assert restic.main(["--config", str(tmp_path / "missing.json")]) == 2
+    assert main(["--config", str(tmp_path / "missing.json")]) == 2
     make_site(tmp_path)
     (tmp_path / "backup.json").write_text(json.dumps(config_for(tmp_path)))
-    assert restic.main(["--config", str(tmp_path / "backup.json"), "--run-id", "timer-1"]) == 0
+    assert main(["--config", str(tmp_path / "backup.json"), "--run-id", "timer-1"]) == 0
     assert capsys.readouterr().out.startswith("disk ok ")
     bad = config_for(tmp_path, password="salah")
     (tmp_path / "bad.json").write_text(json.dumps(bad))
-    assert restic.main(["--config", str(tmp_path / "bad.json")]) == 1
+    assert main(["--config", str(tmp_path / "bad.json")]) == 1
     assert "wrong repository password" in capsys.readouterr().out
 
 
@@ -568,7 +595,7 @@ def test_restored_configuration_replaces_existing_files_and_links(tmp_path):
     (destination / "conf.d").mkdir()
     (destination / "conf.d" / "local.conf").write_text("kept\n")
 
-    restic.copy_tree_over(str(source), str(destination))
+    copy_tree_over(str(source), str(destination))
 
     assert (destination / "nginx.conf").read_text() == "good\n"
     assert (destination / "sites-enabled" / "court").is_symlink()

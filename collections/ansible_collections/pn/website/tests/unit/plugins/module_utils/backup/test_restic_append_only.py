@@ -22,7 +22,8 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import Repository, ResticError
 from ansible_collections.pn.website.plugins.modules import restic_maintain
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.certs import make_ca, make_cert, write_pem
 from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
@@ -97,18 +98,18 @@ def config(server, **extra) -> dict:
     return data
 
 
-def court_repository(server, **extra) -> restic.Repository:
+def court_repository(server, **extra) -> Repository:
     # append_only=False: the engine's own guard stays out of the way, the server alone must refuse
-    return restic.Repository.from_target(
+    return Repository.from_target(
         target(server, append_only=False, **extra),
         password=REPO_PASSWORD,
         cache_dir=str(server["base"] / "cache"),
     )
 
 
-def admin_repository(server) -> restic.Repository:
+def admin_repository(server) -> Repository:
     """The administrator's access: the repository's folder on the backup host itself."""
-    return restic.Repository(
+    return Repository(
         str(server["srv"] / COURT),
         password=REPO_PASSWORD,
         name="server-rest-admin",
@@ -128,9 +129,9 @@ def assert_no_secret(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def backed_up(server):
-    first = restic.run_backup(config(server), run_id="run-1")
+    first = run_backup(config(server), run_id="run-1")
     (server["web"] / "berita.html").write_text("<p>Berita baru</p>\n")
-    second = restic.run_backup(config(server), run_id="run-2")
+    second = run_backup(config(server), run_id="run-2")
     return first, second
 
 
@@ -146,7 +147,7 @@ def test_the_court_backs_up_into_the_append_only_rclone_server(server, backed_up
 def test_the_court_credential_cannot_forget_and_prune(server, backed_up):
     repository = court_repository(server)
     before = files(server, "snapshots"), files(server, "data")
-    with pytest.raises(restic.ResticError) as error:
+    with pytest.raises(ResticError) as error:
         repository.forget({"keep_last": 1}, host=COURT, prune=True)
     assert error.value.kind == "append-only", error.value.detail
     assert "administrator" in str(error.value)
@@ -175,7 +176,7 @@ def test_the_court_credential_cannot_delete_a_snapshot_or_prune_garbage(server, 
     removed = admin.forget({"keep_last": 1}, host=COURT)
     assert removed["removed"] == 1
     packs = files(server, "data")
-    with pytest.raises(restic.ResticError) as error:
+    with pytest.raises(ResticError) as error:
         repository.prune()
     assert error.value.kind == "append-only", error.value.detail
     assert packs <= files(server, "data")  # prune may have written repacked data, deleted nothing
@@ -197,10 +198,10 @@ def test_a_court_reaches_only_its_own_repository(server, backed_up):
     # pn-bangil's credential against pn-tais' repository, and pn-tais' against pn-bangil's path
     for user, secret, repo in ((OTHER, OTHER_SECRET, COURT), (COURT, COURT_SECRET, OTHER)):
         foreign = court_repository(server, user=user, secret=secret, repo=repo)
-        with pytest.raises(restic.ResticError) as error:
+        with pytest.raises(ResticError) as error:
             foreign.snapshots()
         assert error.value.kind in ("access-denied", "no-repository"), error.value.detail
-        with pytest.raises(restic.ResticError):
+        with pytest.raises(ResticError):
             foreign.init()
     assert not (server["srv"] / OTHER).exists()
 
@@ -229,6 +230,6 @@ def test_the_administrator_prunes_and_checks_then_the_court_backs_up_again(serve
     assert_no_secret(json.dumps(result.result))
     assert len(files(server, "snapshots")) == 1
     # the server lists what is on disk now (no stale object cache): the court's next backup works
-    third = restic.run_backup(config(server), run_id="run-3")
+    third = run_backup(config(server), run_id="run-3")
     assert third["status"] == "ok", third
     assert len(files(server, "snapshots")) == 2

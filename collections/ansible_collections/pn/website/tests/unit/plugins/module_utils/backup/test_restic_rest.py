@@ -19,7 +19,12 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import (
+    Repository,
+    ResticError,
+    repository_location,
+)
 from ansible_collections.pn.website.plugins.modules import restic_maintain, restic_snapshots
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
     make_ca,
@@ -102,8 +107,8 @@ def court_config(rest, **extra) -> dict:
     return config
 
 
-def admin_repository(rest) -> restic.Repository:
-    return restic.Repository.from_target(
+def admin_repository(rest) -> Repository:
+    return Repository.from_target(
         {
             "name": "server-rest-admin",
             "type": "rest",
@@ -131,9 +136,9 @@ def run_module(module, args):
 @pytest.fixture(scope="module")
 def backed_up(rest):
     """Two backups of the court into the append-only REST server."""
-    first = restic.run_backup(court_config(rest), run_id="run-1")
+    first = run_backup(court_config(rest), run_id="run-1")
     (rest["web"] / "berita.html").write_text("<p>Berita baru</p>\n")
-    second = restic.run_backup(court_config(rest), run_id="run-2")
+    second = run_backup(court_config(rest), run_id="run-2")
     return first, second
 
 
@@ -161,7 +166,7 @@ def test_court_backs_up_twice_over_tls_into_the_append_only_server(rest, backed_
 
 
 def test_snapshots_are_listed_through_the_v2_protocol(rest, backed_up):
-    repository = restic.Repository.from_target(
+    repository = Repository.from_target(
         court_target(rest), password=REPO_PASSWORD, cache_dir=str(rest["base"] / "cache")
     )
     snaps = repository.snapshots(host=COURT_USER)
@@ -220,12 +225,12 @@ def test_the_server_speaks_v2_and_refuses_deletion_when_append_only(rest, backed
 
 
 def test_court_credential_cannot_forget_or_prune(rest, backed_up):
-    repository = restic.Repository.from_target(
+    repository = Repository.from_target(
         court_target(rest), password=REPO_PASSWORD, cache_dir=str(rest["base"] / "cache")
     )
     before = len(rest["court"].log)
     for action in (lambda: repository.forget({"keep_last": 1}, prune=True), repository.prune):
-        with pytest.raises(restic.ResticError) as error:
+        with pytest.raises(ResticError) as error:
             action()
         assert error.value.kind == "append-only"
         assert "administrator" in str(error.value) and COURT_SECRET not in str(error.value)
@@ -272,12 +277,12 @@ def test_administrator_applies_keep_within_then_prunes_and_checks(rest, backed_u
     assert deletions and {e[3] for e in deletions} == {ADMIN_USER}
     assert [s["short_id"] for s in admin.snapshots()] == [backed_up[1]["targets"][0]["snapshot_id"][:8]]
     # and the court keeps backing up into the pruned repository
-    third = restic.run_backup(court_config(rest), run_id="run-3")
+    third = run_backup(court_config(rest), run_id="run-3")
     assert third["status"] == "ok", third
 
 
 def test_wrong_credentials_and_a_dead_server_fail_clearly(rest, backed_up, tmp_path):
-    wrong_login = restic.run_backup(
+    wrong_login = run_backup(
         court_config(
             rest, targets=[court_target(rest, password="salah-sandi")], status_file=str(tmp_path / "s1.json")
         ),
@@ -289,13 +294,13 @@ def test_wrong_credentials_and_a_dead_server_fail_clearly(rest, backed_up, tmp_p
     assert "salah-sandi" not in json.dumps(wrong_login)
 
     (tmp_path / "wrong.pass").write_text("bukan-sandi-repo\n")
-    wrong_password = restic.run_backup(
+    wrong_password = run_backup(
         court_config(rest, password_file=str(tmp_path / "wrong.pass"), status_file=str(tmp_path / "s2.json")),
         run_id="wrong-password",
     )
     assert wrong_password["targets"][0]["error"]["kind"] == "wrong-password"
 
-    dead = restic.run_backup(
+    dead = run_backup(
         court_config(
             rest,
             targets=[court_target(rest, repository="rest:https://127.0.0.1:9/%s/" % COURT_USER)],
@@ -311,7 +316,7 @@ def test_wrong_credentials_and_a_dead_server_fail_clearly(rest, backed_up, tmp_p
 
 def test_credentials_reach_restic_only_through_its_environment(rest, monkeypatch):
     embedded = "rest:https://%s:%s@127.0.0.1:8000/%s/" % (COURT_USER, COURT_SECRET, COURT_USER)
-    repository = restic.Repository(embedded, type="rest", password=REPO_PASSWORD)
+    repository = Repository(embedded, type="rest", password=REPO_PASSWORD)
     # credentials written into the URL are taken out of the location kept and shown
     assert repository.location == "rest:https://127.0.0.1:8000/%s/" % COURT_USER
     assert repository.username == COURT_USER and repository.rest_password == COURT_SECRET
@@ -337,8 +342,6 @@ def test_rest_target_of_the_role_configuration():
         "location": "https://backup.pn.local:8000/",
         "append_only": True,
     }
-    assert restic.repository_location(target) == "rest:https://backup.pn.local:8000/"
-    repository = restic.Repository.from_target(
-        dict(target, username="u", password="p"), password=REPO_PASSWORD
-    )
+    assert repository_location(target) == "rest:https://backup.pn.local:8000/"
+    repository = Repository.from_target(dict(target, username="u", password="p"), password=REPO_PASSWORD)
     assert repository.append_only is True and repository.type == "rest"

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.manifest import file_manifest
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import Repository, ResticError
+from ansible_collections.pn.website.plugins.module_utils.backup.site_restore import (
+    copy_tree_over,
+    export_archive,
+    link_stays_inside,
+    restore_site,
+)
 from ansible_collections.pn.website.plugins.modules import restic_restore
 from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
     AnsibleExitJson,
@@ -52,7 +59,7 @@ class Court:
         self.staging.mkdir()
         (self.web / "index.php").write_text("<?php echo 'Pengadilan Negeri Tais';\n")
         (self.web / "uploads" / "putusan.pdf").write_bytes(b"%PDF" + b"x" * 3000)
-        self.repo = restic.Repository(str(base / "repo"), password=SECRET, cache_dir=str(base / "cache"))
+        self.repo = Repository(str(base / "repo"), password=SECRET, cache_dir=str(base / "cache"))
         self.repo.init()
         self.config = base / "backup.json"
         self.config.write_text(
@@ -70,7 +77,7 @@ class Court:
 
     def snapshot(self, *extra: Path, manifest: dict | None = None) -> None:
         """What the court's backup would store, with whatever the attacker put in the files."""
-        files = restic.file_manifest(str(self.web))
+        files = file_manifest(str(self.web))
         content = {"version": 1, "court": "pn-tais", "run_id": "r1", "webroot": str(self.web), "files": files}
         content["database"] = {"name": None, "tables": {}}
         content.update(manifest or {})
@@ -221,7 +228,7 @@ def test_the_configuration_is_never_written_through_a_link(tmp_path):
     (restored / "conf.d").mkdir(parents=True)
     (restored / "conf.d" / "authorized_keys").write_text("ssh-ed25519 AAAA-penyerang\n")
 
-    restic.copy_tree_over(str(restored), str(destination))
+    copy_tree_over(str(restored), str(destination))
 
     assert list(outside.iterdir()) == []
     assert (destination / "conf.d").is_dir() and not (destination / "conf.d").is_symlink()
@@ -234,7 +241,7 @@ def test_an_exported_archive_is_private(court, tmp_path):
     archive = tmp_path / "media" / "ekspor" / "pn-tais.tar"
     old_umask = os.umask(0o022)
     try:
-        exported = court.repo.dump_archive(latest["id"], str(archive))
+        exported = export_archive(court.repo, latest["id"], str(archive))
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
@@ -277,13 +284,13 @@ def test_where_a_link_points_once_in_place(tmp_path, links, link, inside):
         os.symlink(target, staged / name)
     name, target = link.split(" -> ")
     os.symlink(target, staged / name)
-    assert restic.link_stays_inside(str(staged), name, "/srv/www") is inside
+    assert link_stays_inside(str(staged), name, "/srv/www") is inside
 
 
 @pytest.mark.parametrize("path", ["relative/www", "/", "/var/www/*", "/var/www/../../etc", "/var/[ab]"])
 def test_places_from_the_inventory_are_checked(court, path):
-    with pytest.raises(restic.ResticError) as error:
-        restic.restore_site(court.repo, host="pn-tais", webroot=path)
+    with pytest.raises(ResticError) as error:
+        restore_site(court.repo, host="pn-tais", webroot=path)
     assert error.value.kind == "bad-input"
-    with pytest.raises(restic.ResticError, match="comes from the inventory"):
-        restic.restore_site(court.repo, host="pn-tais")
+    with pytest.raises(ResticError, match="comes from the inventory"):
+        restore_site(court.repo, host="pn-tais")

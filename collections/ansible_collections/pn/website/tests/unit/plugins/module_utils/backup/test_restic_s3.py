@@ -11,7 +11,13 @@ import shutil
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import restic
+from ansible_collections.pn.website.plugins.module_utils.backup.backup_run import run_backup
+from ansible_collections.pn.website.plugins.module_utils.backup.bucket import (
+    audit_s3_bucket,
+    prepare_s3_bucket,
+    s3_court_policy,
+)
+from ansible_collections.pn.website.plugins.module_utils.backup.repository import Repository
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
@@ -27,7 +33,7 @@ MOTO_EXTRA_ACTIONS = ("s3:HeadBucket",)
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    policy = restic.s3_court_policy(BUCKET, "pn-tais", MOTO_EXTRA_ACTIONS)
+    policy = s3_court_policy(BUCKET, "pn-tais", MOTO_EXTRA_ACTIONS)
     with moto_s3("pn-tais", policy) as server:
         yield {
             "endpoint": server["endpoint"],
@@ -39,8 +45,8 @@ def s3(tmp_path_factory):
         }
 
 
-def repository(s3, key) -> restic.Repository:
-    return restic.Repository.from_target(
+def repository(s3, key) -> Repository:
+    return Repository.from_target(
         {
             "name": "s3-pt",
             "type": "s3",
@@ -56,16 +62,16 @@ def repository(s3, key) -> restic.Repository:
 
 
 def test_bucket_is_prepared_and_audited(s3):
-    assert restic.prepare_s3_bucket(s3["admin"], BUCKET, retention_days=30)["created"] is True
-    assert restic.prepare_s3_bucket(s3["admin"], BUCKET)["created"] is False
-    audit = restic.audit_s3_bucket(s3["admin"], BUCKET, court=s3["court"], prefix="pn-tais")
+    assert prepare_s3_bucket(s3["admin"], BUCKET, retention_days=30)["created"] is True
+    assert prepare_s3_bucket(s3["admin"], BUCKET)["created"] is False
+    audit = audit_s3_bucket(s3["admin"], BUCKET, court=s3["court"], prefix="pn-tais")
     assert audit["ok"], audit["problems"]
     assert audit["versioning"] == "Enabled" and audit["object_lock"] == "Enabled"
     assert audit["retention"]["Mode"] == "GOVERNANCE" and audit["retention"]["Days"] == 30
     assert audit["court_can_delete"] is False
     # an unprotected bucket fails the audit with the reasons named
     s3["admin"].create_bucket(Bucket="plain-bucket")
-    plain = restic.audit_s3_bucket(s3["admin"], "plain-bucket")
+    plain = audit_s3_bucket(s3["admin"], "plain-bucket")
     assert not plain["ok"]
     assert any("versioning" in p for p in plain["problems"])
     assert any("Object Lock" in p for p in plain["problems"])
@@ -97,7 +103,7 @@ def test_court_backs_up_with_its_key_and_cannot_delete(s3):
         "cache_dir": str(s3["base"] / "cache"),
     }
     for run in ("s1", "s2"):
-        status = restic.run_backup(config, run_id=run)
+        status = run_backup(config, run_id=run)
         assert status["status"] == "ok", status
     assert s3["court_key"]["SecretAccessKey"] not in (s3["base"] / "status.json").read_text()
     assert len(court_repo.snapshots(host="pn-tais")) == 2
