@@ -13,7 +13,10 @@ from sopansible import __version__, commands
 
 
 def _command_names() -> list:
-    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    """The sub-command modules (a module whose name starts with ``_`` is shared code, not a command)."""
+    return sorted(
+        info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")
+    )
 
 
 def _named_command(argv, names) -> str | None:

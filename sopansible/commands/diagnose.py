@@ -20,8 +20,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import inventory, runner
-from sopansible.commands.run import STATUS_STYLE, _extravars, run_and_record
+from sopansible import inventory, pipeline, runner, store
+from sopansible.commands import _playbook
+from sopansible.commands._playbook import STATUS_STYLE
 from sopansible.paths import PLAYBOOKS_DIR
 
 SEVERITY_STYLE = {"info": "dim", "low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
@@ -179,7 +180,6 @@ def known_good(courts: list[str], console: Console, lang: str) -> dict:
     """{court: {"windows", "first_seen", "last_clean"}} from the history: when each site was last seen
     whole by W1, W6 or W7, so that a compromised site is restored from a snapshot taken then."""
     from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnosis
-    from sopansible import store
 
     rules = sorted({rule for found in diagnosis.COMPROMISE_RULES.values() for rule in found})
     unclear = sorted({rule for found in diagnosis.UNCLEAR_RULES.values() for rule in found})
@@ -197,7 +197,7 @@ def known_good(courts: list[str], console: Console, lang: str) -> dict:
 def _execute(args, playbook: str, name: str, activity: str, extravars: dict, prepare=None) -> int:
     console = Console(stderr=True)
     try:
-        extra = _extravars(args.extra_var)
+        extra = _playbook.extravars(args.extra_var)
     except ValueError as error:
         console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
         return 2
@@ -212,23 +212,13 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
     if prepare is not None:
         prepare(args, inv, extra, console)
 
-    outcome, history = run_and_record(
-        console,
-        args.lang,
-        PLAYBOOKS_DIR / playbook,
-        args.inventory,
-        inv,
-        name=name,
-        limit=args.limit,
-        extravars=extra,
+    outcome = _playbook.run(
+        console, args.lang, PLAYBOOKS_DIR / playbook, inv, name=name, limit=args.limit, extravars=extra
     )
-    try:
+    with store.HistoryStore() as history:
+        pipeline.record(outcome, history=history)
         if not args.no_report and not outcome.cancelled:
-            from sopansible import report
-
-            report.render_reports(history, lang=args.lang)
-    finally:
-        history.close()
+            pipeline.report(outcome, lang=args.lang, history=history)
 
     courts = summarize(outcome.results, activity, inv.courts)
     if args.json:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
 
 pytestmark = pytest.mark.fleet
@@ -262,7 +263,7 @@ def test_fail2ban_bans_a_login_brute_force_from_a_loopback_address(court_fleet):
     assert "127.0.0.1" not in status.split("Banned IP list:")[1]
 
 
-def test_full_hardening_then_audit_reports_full_compliance(court_fleet):
+def test_full_hardening_then_audit_reports_full_compliance(court_fleet, tmp_path):
     proc = playbook(court_fleet, "playbooks/sop_hardening.yml")
     assert proc.returncode == 0, proc.stdout[-3000:]
     audit = subprocess.run(
@@ -270,6 +271,7 @@ def test_full_hardening_then_audit_reports_full_compliance(court_fleet):
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=dict(os.environ, SOPANSIBLE_DATA=str(tmp_path / "data")),
         check=False,
     )
     assert audit.returncode == 0, audit.stdout[-2000:] + audit.stderr[-2000:]
@@ -285,7 +287,7 @@ def test_full_hardening_then_audit_reports_full_compliance(court_fleet):
     assert ids["os-sysctl-network"] == "skip"
 
 
-def test_audit_finds_drift_with_the_control_id(court_fleet):
+def test_audit_finds_drift_with_the_control_id(court_fleet, tmp_path):
     court = court_fleet.courts[0].name
     court_fleet.exec(court, "chmod 0644 /var/www/court/config.php")
     try:
@@ -302,6 +304,7 @@ def test_audit_finds_drift_with_the_control_id(court_fleet):
             capture_output=True,
             text=True,
             cwd=ROOT,
+            env=dict(os.environ, SOPANSIBLE_DATA=str(tmp_path / "data")),
             check=False,
         )
     finally:
@@ -311,3 +314,31 @@ def test_audit_finds_drift_with_the_control_id(court_fleet):
     assert [c["id"] for c in row["failed"]] == ["cms-config-perms"]
     assert [f["rule"] for f in row["findings"]] == ["cms-config-perms"]
     assert row["findings"][0]["message"].startswith("Berkas konfigurasi CMS")
+
+
+def test_audit_records_its_results_in_the_history(court_fleet, tmp_path):
+    """The audit is recorded like `sopansible run`: the score, every control and the failed ones as findings
+    are in the history that the reports and notifications read."""
+    court = court_fleet.courts[0].name
+    data = tmp_path / "data"
+    court_fleet.exec(court, "chmod 0644 /var/www/court/config.php")
+    try:
+        audit = subprocess.run(
+            [str(BIN / "sopansible"), "audit", "-i", str(court_fleet.inventory), "--areas", "cms", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=dict(os.environ, SOPANSIBLE_DATA=str(data)),
+            check=False,
+        )
+    finally:
+        court_fleet.exec(court, "chmod 0640 /var/www/court/config.php")
+    out = json.loads(audit.stdout)
+    (row,) = out["courts"]
+    with HistoryStore(data / "history.sqlite") as history:
+        run = history.run(out["run_id"])
+        latest = history.latest(court)["IT-AUDIT"]
+    assert run["name"] == "audit" and run["status"] == row["status"] == "critical"
+    assert latest["outputs"]["score"] == row["score"] < 100
+    assert {c["id"]: c["status"] for c in latest["outputs"]["controls"]}["cms-config-perms"] == "fail"
+    assert {f["rule"] for f in latest["findings"]} == {c["id"] for c in row["failed"]} >= {"cms-config-perms"}
