@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from sopansible.report import ReportError, default_out_dir, render_reports, slug, to_pdf
+    from sopansible import pipeline
+    from sopansible.report import ReportError, default_out_dir, slug, to_pdf
     from sopansible.store import HistoryStore, StoreError
 
     lang = getattr(args, "lang", "id") or "id"
@@ -83,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         with HistoryStore(args.db) as store:
             courts = args.court
             known = store.courts()
-            index = render_reports(
-                store, out_dir, lang=lang, courts=courts, days=args.days, workers=args.workers
+            index = pipeline.report(
+                courts, lang=lang, out_dir=out_dir, days=args.days, workers=args.workers, history=store
             )
     except ReportError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
