@@ -1,6 +1,6 @@
 """What the commands that run SOP playbooks (run, diagnose, remediate, audit) share on the terminal: the
-``-e KEY=VALUE`` options, the live per-court progress, Ctrl-C as a clean cancel, and the run step of
-:mod:`sopansible.pipeline`. Not a sub-command (its name starts with ``_``)."""
+``-e KEY=VALUE`` options, the live per-court progress, Ctrl-C as a clean cancel, and the steps of
+:mod:`sopansible.pipeline` with their errors shown. Not a sub-command (its name starts with ``_``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -15,7 +16,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import pipeline
+from sopansible import exitcodes, pipeline, store
 
 STATUS_STYLE = {
     "running": "cyan",
@@ -113,3 +114,39 @@ def run(
             return pipeline.run(playbook, inv, name=name, cancel=cancel, **options)
         with ProgressView(console, lang, name) as view:
             return pipeline.run(playbook, inv, name=name, on_progress=view.update, cancel=cancel, **options)
+
+
+@dataclass
+class Recorded:
+    """What :func:`record_notify_report` did: the retry file, the notifications' answer, the dashboard
+    written, and the exit code of what went wrong (OK when nothing did)."""
+
+    retry_file: Path | None = None
+    notified: dict | None = None
+    index: Path | None = None
+    problem: int = exitcodes.OK
+
+
+def record_notify_report(
+    console: Console, lang: str, outcome: pipeline.Outcome, *, notify: bool, report: bool
+) -> Recorded:
+    """Record OUTCOME in the history, then (unless it was cancelled) send its notifications and write the
+    reports when asked. A history that cannot be used is bad input, reports that cannot be written a
+    failure: either is shown on CONSOLE and its exit code returned in ``problem``."""
+    from sopansible.report import ReportError
+
+    done = Recorded()
+    try:
+        with store.HistoryStore() as history:
+            done.retry_file = pipeline.record(outcome, history=history)
+            if notify and not outcome.cancelled:
+                done.notified = pipeline.notify(outcome, lang=lang, history=history)
+            if report and not outcome.cancelled:
+                done.index = pipeline.report(outcome, lang=lang, history=history)
+    except store.StoreError as error:
+        console.print(Text(str(error), style="red"))
+        done.problem = exitcodes.USAGE
+    except ReportError as error:
+        console.print(Text(error.message(lang), style="red"))
+        done.problem = exitcodes.FAILED
+    return done

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import inventory, pipeline, runner, store
+from sopansible import exitcodes, inventory, pipeline
 from sopansible.commands import _playbook
 from sopansible.paths import PLAYBOOKS_DIR
 
@@ -182,15 +182,15 @@ def run(args) -> int:
     console = Console(stderr=True)
     extravars = _extravars(args, text, console)
     if extravars is None:
-        return 2
+        return exitcodes.USAGE
     if not Path(args.inventory).exists():
         console.print(Text(f"Inventori tidak ada / inventory not found: {args.inventory}", style="red"))
-        return 2
+        return exitcodes.USAGE
     try:
         inv = inventory.load(args.inventory, limit=args.limit)
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     outcome = _playbook.run(
         console,
         args.lang,
@@ -201,10 +201,9 @@ def run(args) -> int:
         limit=args.limit,
         extravars=extravars,
     )
-    with store.HistoryStore() as history:
-        pipeline.record(outcome, history=history)
+    done = _playbook.record_notify_report(console, args.lang, outcome, notify=False, report=False)
     _show(args, outcome, court_rows(outcome.results), text, console)
-    return runner.EXIT_CODES.get(outcome.status, 3)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
 
 
 def _show(args, outcome: pipeline.Outcome, rows: list[dict], text: dict, console: Console) -> None:

@@ -20,7 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import inventory, pipeline, runner, store
+from sopansible import exitcodes, inventory, store
 from sopansible.commands import _playbook
 from sopansible.commands._playbook import STATUS_STYLE
 from sopansible.paths import PLAYBOOKS_DIR
@@ -145,7 +145,7 @@ def remediate_command(args) -> int:
         )
     if not args.yes:
         Console(stderr=True).print(Text(TEXT[args.lang]["confirm"], style="red"))
-        return 2
+        return exitcodes.USAGE
     extravars = {"pn_remediate_confirm": True, "pn_remediate_lang": args.lang, "pn_diagnose_lang": args.lang}
     if args.all:
         extravars["pn_remediate_all"] = True
@@ -200,7 +200,7 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
         extra = _playbook.extravars(args.extra_var)
     except ValueError as error:
         console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
-        return 2
+        return exitcodes.USAGE
     extra.update(extravars)
     # Who carries out the troubleshooting, as recorded in the history.
     extra.setdefault("pn_diagnose_who", _who())
@@ -208,17 +208,16 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
         inv = inventory.load(args.inventory, limit=args.limit)
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     if prepare is not None:
         prepare(args, inv, extra, console)
 
     outcome = _playbook.run(
         console, args.lang, PLAYBOOKS_DIR / playbook, inv, name=name, limit=args.limit, extravars=extra
     )
-    with store.HistoryStore() as history:
-        pipeline.record(outcome, history=history)
-        if not args.no_report and not outcome.cancelled:
-            pipeline.report(outcome, lang=args.lang, history=history)
+    done = _playbook.record_notify_report(
+        console, args.lang, outcome, notify=False, report=not args.no_report
+    )
 
     courts = summarize(outcome.results, activity, inv.courts)
     if args.json:
@@ -233,7 +232,7 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
     else:
         show(Console(), courts, args.lang, activity, args.inventory)
         console.print(Text(f"{TEXT[args.lang]['run']} {outcome.run_id}: {outcome.status}"))
-    return runner.EXIT_CODES.get(outcome.status, 3)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
 
 
 def _who() -> str:

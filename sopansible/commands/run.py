@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ansible_collections.pn.website.plugins.module_utils.shared import redact
-from sopansible import inventory, pipeline, runner, store
+from sopansible import exitcodes, inventory, runner
 from sopansible.commands import _playbook
 from sopansible.commands._playbook import STATUS_STYLE
 from sopansible.paths import PLAYBOOKS_DIR
@@ -122,7 +122,7 @@ def run_command(args) -> int:
     console = Console(stderr=True)
     options = _options(args, console)
     if options is None:
-        return 2
+        return exitcodes.USAGE
     if args.retry and not runner.read_retry(args.name):
         console.print(
             Text(
@@ -131,24 +131,24 @@ def run_command(args) -> int:
                 style="green",
             )
         )
-        return 0
+        return exitcodes.OK
     try:
         inv = inventory.load(args.inventory, limit=options["limit"])
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     outcome = _playbook.run(
         console, args.lang, options.pop("playbook"), inv, name=args.name, timeout=args.timeout, **options
     )
-    with store.HistoryStore() as history:
-        retry_file = pipeline.record(outcome, history=history)
-        if not args.no_notify and not outcome.cancelled:
-            notify_critical(console, pipeline.notify(outcome, lang=args.lang, history=history), args.lang)
-        if not args.no_report and not outcome.cancelled:
-            index = pipeline.report(outcome, lang=args.lang, history=history)
-            console.print(
-                Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(index), style="bold")
-            )
+    done = _playbook.record_notify_report(
+        console, args.lang, outcome, notify=not args.no_notify, report=not args.no_report
+    )
+    if done.notified:
+        notify_critical(console, done.notified, args.lang)
+    if done.index:
+        console.print(
+            Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(done.index), style="bold")
+        )
     console.print(
         Text(
             f"{outcome.run_id}: {outcome.status} ({len(outcome.results)} hasil/results, "
@@ -158,8 +158,8 @@ def run_command(args) -> int:
     if outcome.cancelled:
         console.print(Text("Dibatalkan / cancelled", style="yellow"))
     else:
-        print_failures(console, args, outcome.results, retry_file)
-    return runner.EXIT_CODES.get(outcome.status, 3)
+        print_failures(console, args, outcome.results, done.retry_file)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
 
 
 def notify_critical(console: Console, answer: dict, lang: str) -> None:

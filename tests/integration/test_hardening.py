@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_audit_data import CONTROLS
 from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
 
@@ -342,3 +343,28 @@ def test_audit_records_its_results_in_the_history(court_fleet, tmp_path):
     assert latest["outputs"]["score"] == row["score"] < 100
     assert {c["id"]: c["status"] for c in latest["outputs"]["controls"]}["cms-config-perms"] == "fail"
     assert {f["rule"] for f in latest["findings"]} == {c["id"] for c in row["failed"]} >= {"cms-config-perms"}
+
+
+def test_audit_of_a_medium_control_that_fails_is_a_warning(court_fleet, tmp_path):
+    """PHP error messages shown to visitors fail a medium control: the audit's exit code is 1 (warning).
+    The other PHP controls are skipped, so that the result does not depend on the tests before."""
+    court = court_fleet.courts[0].name
+    others = [cid for cid, spec in CONTROLS.items() if spec[0] == "php" and cid != "php-display-errors"]
+    court_fleet.exec(
+        court, 'for d in /etc/php/*/fpm/conf.d; do echo "display_errors = On" > "$d/99-pn-test.ini"; done'
+    )
+    try:
+        audit = subprocess.run(
+            [str(BIN / "sopansible"), "audit", "-i", str(court_fleet.inventory), "--areas", "php", "--json"]
+            + [f"--skip-control={cid}" for cid in others],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=dict(os.environ, SOPANSIBLE_DATA=str(tmp_path / "data")),
+            check=False,
+        )
+    finally:
+        court_fleet.exec(court, "rm -f /etc/php/*/fpm/conf.d/99-pn-test.ini")
+    assert audit.returncode == 1, audit.stdout[-2000:] + audit.stderr[-2000:]
+    (row,) = json.loads(audit.stdout)["courts"]
+    assert row["status"] == "warning" and [c["id"] for c in row["failed"]] == ["php-display-errors"]

@@ -60,12 +60,12 @@ def test_audit_records_its_results_in_the_history(data_dir, inventory, capsys):
 
 def test_unknown_area_is_refused_before_anything_runs(data_dir, inventory, capsys):
     code = cli.main(["--lang", "en", "audit", "-i", str(inventory), "--areas", "ssh,kitchen"])
-    assert code == 2
+    assert code == 4
     assert "Unknown area: kitchen" in capsys.readouterr().err
     assert not data_dir.exists()
 
 
 def test_missing_inventory_is_a_clear_error(data_dir, tmp_path, capsys):
     code = cli.main(["audit", "-i", str(tmp_path / "nowhere.yml")])
-    assert code == 2
+    assert code == 4
     assert "inventory not found" in capsys.readouterr().err
