@@ -24,6 +24,12 @@ import pytest
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
+from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
+    KEYWORD,
+    Server,
+    court_page,
+    rss,
+)
 from sopansible import cli, exitcodes, store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,45 +212,28 @@ def test_run_with_an_unusable_history_exits_4(local_run, data_dir, capsys):
 # -- diagnose and remediate -------------------------------------------------------------------------------
 
 
-class Site(BaseHTTPRequestHandler):
-    """A court homepage with today's news; it names the court only on port `named`."""
-
-    named = 0
-
-    def do_GET(self):
-        title = "Pengadilan Negeri Manna" if self.server.server_address[1] == Site.named else "Selamat datang"
-        body = (
-            f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-            f"<p>Berita {datetime.date.today().isoformat()}</p></body></html>"
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+def page(body: str, ctype: str = "text/html; charset=utf-8"):
+    return lambda _handler: (200, {"Content-Type": ctype}, body)
 
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
-    """pn-manna's site is whole; pn-curup's homepage lost the court's name; pn-mati's server is down."""
-    servers = [ThreadingHTTPServer(("127.0.0.1", 0), Site) for _ in range(2)]
-    for httpd in servers:
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    whole, changed = (httpd.server_address[1] for httpd in servers)
-    Site.named = whole
+    """Courts on shared hosting, served by one loopback web server whose homepage names "Pengadilan Negeri
+    Contoh" (with fresh news): pn-contoh's site is whole, pn-curup's lacks its court's name; and a court
+    server, pn-mati, that does not answer."""
+    routes = {"/": page(court_page()), "/feed.xml": page(rss([1, 3, 10]), "application/rss+xml")}
+    server = Server(sites={"pn-contoh": routes, "pn-curup": routes})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     inventory = tmp_path_factory.mktemp("sites") / "hosts.yml"
     entries = ""
-    for name, port in (("pn-manna", whole), ("pn-curup", changed)):
+    for name, court_name in (("pn-contoh", KEYWORD), ("pn-curup", "Pengadilan Negeri Curup")):
         entries += (
             f"            {name}:\n"
-            f"              court_name: Pengadilan Negeri {name[3:].title()}\n"
+            f"              court_name: {court_name}\n"
             "              court_type: PN\n"
             f"              court_domain: {name}.go.id\n"
-            f"              court_url: http://{name}.go.id:{port}/\n"
-            f'              court_probe_resolve: ["{name}.go.id:{port}:127.0.0.1"]\n'
+            f"              court_url: http://{name}.go.id:{server.port}/\n"
+            f'              court_probe_resolve: ["{name}.go.id:{server.port}:127.0.0.1"]\n'
         )
     inventory.write_text(
         "all:\n  children:\n    courts:\n      children:\n        shared_hosting:\n          hosts:\n"
@@ -253,13 +242,12 @@ def sites(tmp_path_factory):
         + court_server("pn-mati")
     )
     yield inventory
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.mark.parametrize(
-    "court, code", [("pn-manna", 0), ("pn-curup", 1), ("pn-mati", 3)], ids=["ok", "warning", "unreachable"]
+    "court, code", [("pn-contoh", 0), ("pn-curup", 1), ("pn-mati", 3)], ids=["ok", "warning", "unreachable"]
 )
 def test_diagnose_exits_with_the_worst_result(sites, data_dir, court, code):
     assert cli.main(["diagnose", "-i", str(sites), "--limit", court, "--json", "--no-report"]) == code
@@ -270,7 +258,7 @@ def test_diagnose_refuses_a_bad_extra_variable_with_4(sites, data_dir, capsys):
     assert "KEY=VALUE" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("court, code", [("pn-manna", 0), ("pn-mati", 3)], ids=["ok", "unreachable"])
+@pytest.mark.parametrize("court, code", [("pn-contoh", 0), ("pn-mati", 3)], ids=["ok", "unreachable"])
 def test_remediate_exits_with_the_worst_result(sites, data_dir, court, code):
     argv = ["remediate", "-i", str(sites), "--limit", court, "--yes", "--json", "--no-report"]
     assert cli.main(argv) == code
