@@ -25,7 +25,7 @@ export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help demo demo-stop test lint sanity unit integration molecule bench system-deps venv image build clean
+.PHONY: help demo demo-stop test lint sanity unit integration molecule bench system-deps venv image build changelog clean
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -54,6 +54,11 @@ image: system-deps
 build: venv
 	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.cache/dist
 
+# The collection's CHANGELOG.md, from changelogs/changelog.yaml (a change is a fragment in
+# changelogs/fragments/<branch>.yml; `antsibull-changelog release --version X` files them under a release).
+changelog: venv
+	cd $(COLLECTION) && $(BIN)/antsibull-changelog lint && $(BIN)/antsibull-changelog generate
+
 ## Demo ----------------------------------------------------------------------------------------
 
 demo: system-deps venv image
@@ -76,6 +81,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --profile production --offline
+	cd $(COLLECTION) && $(BIN)/antsibull-changelog lint
 
 $(ANSIBLE_TEST_PIP): scripts/ansible-test-get-pip.py
 	@mkdir -p $(dir $@)

@@ -9,11 +9,24 @@ import importlib
 import pkgutil
 import sys
 
-from sopansible import __version__, commands
+from sopansible import __version__, commands, exitcodes
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with a usage error ending in exit code 4 like every bad-input error of
+    sopansible (exitcodes.py) rather than argparse's 2, which means critical findings here. Sub-command
+    parsers are made of the same class."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(exitcodes.USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _command_names() -> list:
-    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    """The sub-command modules (a module whose name starts with ``_`` is shared code, not a command)."""
+    return sorted(
+        info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")
+    )
 
 
 def _named_command(argv, names) -> str | None:
@@ -36,7 +49,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     each sub-command imports its own libraries); any other command line loads them all."""
     names = _command_names()
     wanted = _named_command(argv, names) if argv is not None else None
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sopansible",
         description="Menjalankan SOP Pengelolaan dan Pemeliharaan Website pengadilan dan menulis laporannya.",
     )
@@ -58,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return 2
+        return exitcodes.USAGE
     try:
-        return int(args.handler(args) or 0)
+        return int(args.handler(args) or exitcodes.OK)
     except KeyboardInterrupt:
         print("Dibatalkan / cancelled.", file=sys.stderr)
-        return 130
+        return exitcodes.CANCELLED
 
 
 def run() -> None:

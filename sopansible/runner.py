@@ -19,11 +19,13 @@ from pathlib import Path
 
 import ansible_runner
 
+from sopansible import exitcodes
 from sopansible.paths import PROJECT_ROOT, data_dir
 
 #: Worst-first order of result states; the run's status and exit code follow the worst result.
 STATUS_ORDER = ("ok", "warning", "critical", "failed", "unreachable")
-EXIT_CODES = {"ok": 0, "warning": 1, "critical": 2, "failed": 3, "unreachable": 3, "cancelled": 130}
+#: The exit code of each run status (the scheme is in sopansible/exitcodes.py).
+EXIT_CODES = exitcodes.BY_STATUS
 ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
 
 

@@ -66,6 +66,10 @@ class ScheduleError(Exception):
         return self.text_en if lang == "en" else str(self)
 
 
+class ScheduleFailed(ScheduleError):
+    """The options were fine, but crontab, systemctl or the file system refused or failed."""
+
+
 @dataclass
 class Entry:
     """One scheduled cycle."""
@@ -450,12 +454,12 @@ class CronTarget:
             except FileNotFoundError:
                 return ""
             except OSError as exc:
-                raise ScheduleError(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
+                raise ScheduleFailed(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
         result = self._crontab(["-l"], check=False)
         if result.returncode != 0:
             if "no crontab" in (result.stderr or "").lower():
                 return ""
-            raise ScheduleError(
+            raise ScheduleFailed(
                 f"crontab -l gagal: {(result.stderr or '').strip()}",
                 f"crontab -l failed: {(result.stderr or '').strip()}",
             )
@@ -473,7 +477,7 @@ class CronTarget:
                 tmp.chmod(0o644)  # cron ignores cron.d files writable by group or others
                 os.replace(tmp, self.path)
             except OSError as exc:
-                raise ScheduleError(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
+                raise ScheduleFailed(f"{self.path}: {exc.strerror}", f"{self.path}: {exc.strerror}") from None
             return
         if text:
             self._crontab(["-"], input_text=text)
@@ -483,7 +487,7 @@ class CronTarget:
     def _crontab(self, args: list[str], input_text: str | None = None, check: bool = True):
         binary = shutil.which(self.crontab)
         if not binary:
-            raise ScheduleError(
+            raise ScheduleFailed(
                 "perintah crontab tidak ada (apt-get install cron), atau pakai --cron-file / --systemd",
                 "the crontab command is missing (apt-get install cron); or use --cron-file / --systemd",
             )
@@ -492,9 +496,9 @@ class CronTarget:
                 [binary, *args], input=input_text, capture_output=True, text=True, timeout=30, check=False
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ScheduleError(f"crontab gagal: {exc}", f"crontab failed: {exc}") from None
+            raise ScheduleFailed(f"crontab gagal: {exc}", f"crontab failed: {exc}") from None
         if check and result.returncode != 0:
-            raise ScheduleError(
+            raise ScheduleFailed(
                 f"crontab {' '.join(args)} gagal: {result.stderr.strip()}",
                 f"crontab {' '.join(args)} failed: {result.stderr.strip()}",
             )
@@ -608,7 +612,7 @@ def install_systemd(entries: list[Entry], job: Job, unit_dir: Path, activate: bo
                 path.write_text(content, encoding="utf-8")
                 changed.append(name)
     except OSError as exc:
-        raise ScheduleError(f"{unit_dir}: {exc.strerror}", f"{unit_dir}: {exc.strerror}") from None
+        raise ScheduleFailed(f"{unit_dir}: {exc.strerror}", f"{unit_dir}: {exc.strerror}") from None
     if activate:
         timers = [n for n in files if n.endswith(".timer")]
         _systemctl(unit_dir, ["daemon-reload"])
@@ -649,11 +653,11 @@ def _systemctl(unit_dir: Path, args: list[str]) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise ScheduleError(
+        raise ScheduleFailed(
             f"{' '.join(command)} gagal: {exc}", f"{' '.join(command)} failed: {exc}"
         ) from None
     if result.returncode != 0:
-        raise ScheduleError(
+        raise ScheduleFailed(
             f"{' '.join(command)} gagal: {result.stderr.strip()}",
             f"{' '.join(command)} failed: {result.stderr.strip()}",
         )

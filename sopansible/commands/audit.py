@@ -1,7 +1,8 @@
 """`sopansible audit -i INV`: audit the security configuration of every court server (SOP IT-AUDIT).
 
-Runs playbooks/sop_audit.yml through ansible-runner; its play runs in check mode (the audit never
-changes a server). Prints the per-court compliance table, the failed controls, or JSON with --json.
+Runs playbooks/sop_audit.yml through the pipeline (its play runs in check mode: the audit never changes a
+server) and records the results in the history store like `sopansible run`. Prints the per-court
+compliance table, the failed controls, or JSON with --json.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import runner
+from sopansible import exitcodes, inventory, pipeline
+from sopansible.commands import _playbook
 from sopansible.paths import PLAYBOOKS_DIR
 
 AREAS = ("ssh", "web", "php", "db", "os", "firewall", "cms")
@@ -159,31 +161,53 @@ def _details(row: dict, text: dict, lang: str) -> Table:
     return table
 
 
-def run(args) -> int:
-    lang = getattr(args, "lang", "id") or "id"
-    text = TEXT[lang]
-    console = Console(stderr=True)
-    extravars: dict = {"pn_audit_lang": lang}
+def _extravars(args, text: dict, console: Console) -> dict | None:
+    """The playbook's variables from --areas and --skip-control; None after naming an unknown area."""
+    extravars: dict = {"pn_audit_lang": args.lang}
     if args.areas:
         areas = [a.strip() for a in args.areas.split(",") if a.strip()]
         for area in areas:
             if area not in AREAS:
                 console.print(Text(text["bad_area"].format(area=area, areas=", ".join(AREAS)), style="red"))
-                return 2
+                return None
         extravars["pn_audit_areas"] = areas
     if args.skip_control:
         extravars["pn_audit_skip_controls"] = list(args.skip_control)
+    return extravars
+
+
+def run(args) -> int:
+    args.lang = getattr(args, "lang", "id") or "id"
+    text = TEXT[args.lang]
+    console = Console(stderr=True)
+    extravars = _extravars(args, text, console)
+    if extravars is None:
+        return exitcodes.USAGE
     if not Path(args.inventory).exists():
         console.print(Text(f"Inventori tidak ada / inventory not found: {args.inventory}", style="red"))
-        return 2
-    outcome = runner.run_playbook(
+        return exitcodes.USAGE
+    try:
+        inv = inventory.load(args.inventory, limit=args.limit)
+    except inventory.InventoryError as error:
+        console.print(Text(str(error), style="red"))
+        return exitcodes.USAGE
+    outcome = _playbook.run(
+        console,
+        args.lang,
         PLAYBOOKS_DIR / "sop_audit.yml",
-        args.inventory,
+        inv,
         name="audit",
+        progress=False,
         limit=args.limit,
         extravars=extravars,
     )
-    rows = court_rows(outcome.results)
+    done = _playbook.record_notify_report(console, args.lang, outcome, notify=False, report=False)
+    _show(args, outcome, court_rows(outcome.results), text, console)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
+
+
+def _show(args, outcome: pipeline.Outcome, rows: list[dict], text: dict, console: Console) -> None:
+    """The rows as JSON on stdout, or the compliance table and each court's failed controls."""
     if args.json:
         json.dump(
             {
@@ -198,14 +222,13 @@ def run(args) -> int:
             indent=2,
         )
         sys.stdout.write("\n")
+        return
+    out = Console()
+    if not rows:
+        console.print(Text(text["no_results"], style="yellow"))
     else:
-        out = Console()
-        if not rows:
-            console.print(Text(text["no_results"], style="yellow"))
-        else:
-            out.print(_table(rows, text))
-            for row in rows:
-                if row["failed"]:
-                    out.print(_details(row, text, lang))
-        console.print(Text(f"{text['run']} {outcome.run_id}: {outcome.status}"))
-    return runner.EXIT_CODES.get(outcome.status, 3)
+        out.print(_table(rows, text))
+        for row in rows:
+            if row["failed"]:
+                out.print(_details(row, text, args.lang))
+    console.print(Text(f"{text['run']} {outcome.run_id}: {outcome.status}"))

@@ -20,8 +20,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sopansible import inventory, runner
-from sopansible.commands.run import STATUS_STYLE, _extravars, run_and_record
+from sopansible import exitcodes, inventory, store
+from sopansible.commands import _playbook
+from sopansible.commands._playbook import STATUS_STYLE
 from sopansible.paths import PLAYBOOKS_DIR
 
 SEVERITY_STYLE = {"info": "dim", "low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
@@ -144,7 +145,7 @@ def remediate_command(args) -> int:
         )
     if not args.yes:
         Console(stderr=True).print(Text(TEXT[args.lang]["confirm"], style="red"))
-        return 2
+        return exitcodes.USAGE
     extravars = {"pn_remediate_confirm": True, "pn_remediate_lang": args.lang, "pn_diagnose_lang": args.lang}
     if args.all:
         extravars["pn_remediate_all"] = True
@@ -179,7 +180,6 @@ def known_good(courts: list[str], console: Console, lang: str) -> dict:
     """{court: {"windows", "first_seen", "last_clean"}} from the history: when each site was last seen
     whole by W1, W6 or W7, so that a compromised site is restored from a snapshot taken then."""
     from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnosis
-    from sopansible import store
 
     rules = sorted({rule for found in diagnosis.COMPROMISE_RULES.values() for rule in found})
     unclear = sorted({rule for found in diagnosis.UNCLEAR_RULES.values() for rule in found})
@@ -197,10 +197,10 @@ def known_good(courts: list[str], console: Console, lang: str) -> dict:
 def _execute(args, playbook: str, name: str, activity: str, extravars: dict, prepare=None) -> int:
     console = Console(stderr=True)
     try:
-        extra = _extravars(args.extra_var)
+        extra = _playbook.extravars(args.extra_var)
     except ValueError as error:
         console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
-        return 2
+        return exitcodes.USAGE
     extra.update(extravars)
     # Who carries out the troubleshooting, as recorded in the history.
     extra.setdefault("pn_diagnose_who", _who())
@@ -208,27 +208,16 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
         inv = inventory.load(args.inventory, limit=args.limit)
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     if prepare is not None:
         prepare(args, inv, extra, console)
 
-    outcome, history = run_and_record(
-        console,
-        args.lang,
-        PLAYBOOKS_DIR / playbook,
-        args.inventory,
-        inv,
-        name=name,
-        limit=args.limit,
-        extravars=extra,
+    outcome = _playbook.run(
+        console, args.lang, PLAYBOOKS_DIR / playbook, inv, name=name, limit=args.limit, extravars=extra
     )
-    try:
-        if not args.no_report and not outcome.cancelled:
-            from sopansible import report
-
-            report.render_reports(history, lang=args.lang)
-    finally:
-        history.close()
+    done = _playbook.record_notify_report(
+        console, args.lang, outcome, notify=False, report=not args.no_report
+    )
 
     courts = summarize(outcome.results, activity, inv.courts)
     if args.json:
@@ -243,7 +232,7 @@ def _execute(args, playbook: str, name: str, activity: str, extravars: dict, pre
     else:
         show(Console(), courts, args.lang, activity, args.inventory)
         console.print(Text(f"{TEXT[args.lang]['run']} {outcome.run_id}: {outcome.status}"))
-    return runner.EXIT_CODES.get(outcome.status, 3)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
 
 
 def _who() -> str:

@@ -1,5 +1,10 @@
 """`sopansible inventory check`: validate the court inventory contract;
-`sopansible inventory generate REGISTRY`: write a fleet inventory from a court registry (CSV/YAML)."""
+`sopansible inventory generate REGISTRY`: write a fleet inventory from a court registry (CSV/YAML).
+
+Exit codes (sopansible/exitcodes.py): check gives 0 for a valid inventory and 4 (bad input) for one
+that cannot be read, has no courts or holds a problem; generate gives 0, 1 when the inventory was
+written with some rows set aside or flagged, and 4 for a registry that cannot be read or an inventory
+not written (--on-invalid error)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ansible_collections.pn.website.plugins.module_utils.inventory import court_registry
-from sopansible import inventory
+from sopansible import exitcodes, inventory
 
 
 def register(subparsers) -> None:
@@ -57,23 +62,23 @@ def run_check(args) -> int:
         inv = inventory.load(args.inventory, limit=args.limit)
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     problems = [problem.as_dict(args.lang) for problem in inventory.check(inv)]
     if args.json:
         print(json.dumps({"courts": len(inv.courts), "problems": problems}, indent=2, ensure_ascii=False))
-        return 1 if problems else 0
+        return exitcodes.USAGE if problems else exitcodes.OK
     if not inv.courts:
         console.print(
             "Tidak ada host dalam grup 'courts'." if args.lang == "id" else "No hosts in group 'courts'."
         )
-        return 1
+        return exitcodes.USAGE
     if not problems:
         console.print(
             f"[green]{len(inv.courts)} pengadilan, data inventori sah.[/green]"
             if args.lang == "id"
             else f"[green]{len(inv.courts)} courts, inventory data valid.[/green]"
         )
-        return 0
+        return exitcodes.OK
     table = Table(title="Masalah inventori" if args.lang == "id" else "Inventory problems")
     for column in (
         "Host",
@@ -90,7 +95,7 @@ def run_check(args) -> int:
         if args.lang == "id"
         else f"[red]{len(problems)} problems in {bad} of {len(inv.courts)} courts.[/red]"
     )
-    return 1
+    return exitcodes.USAGE
 
 
 def _problem_table(rows: list[tuple[str, str, str, str]], lang: str, title: tuple[str, str]) -> Table:
@@ -114,7 +119,7 @@ def run_generate(args) -> int:
         registry = court_registry.load(args.registry, on_invalid=args.on_invalid)
     except court_registry.RegistryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
+        return exitcodes.USAGE
     problems = registry.problems
     written = not (args.on_invalid == "error" and problems)
     if written:
@@ -163,5 +168,5 @@ def run_generate(args) -> int:
         summary_line += "; inventory not written (--on-invalid error)" if en else "; inventori tidak ditulis"
     console.print(Text(summary_line, style="red" if problems else "green"))
     if not written:
-        return 2
-    return 1 if problems else 0
+        return exitcodes.USAGE
+    return exitcodes.WARNING if problems else exitcodes.OK

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from sopansible import exitcodes
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -222,10 +223,10 @@ def run_analyze(args) -> int:
     if missing:
         for name in missing:
             console.print(_text(f"{t['error']}: {name}", style="red"))
-        return 2
+        return exitcodes.USAGE
     if args.top < 1:
         console.print(_text("--top >= 1", style="red"))
-        return 2
+        return exitcodes.USAGE
     analyzer_class = None
     if args.engine != "python":
         with access_log.gc_paused():  # importing polars makes many objects and no garbage
@@ -234,7 +235,7 @@ def run_analyze(args) -> int:
             analyzer_class = fast.FastAnalyzer
         elif args.engine == "polars":
             console.print(_text("--engine polars: polars is not installed", style="red"))
-            return 2
+            return exitcodes.USAGE
     try:
         result, _state = access_log.analyze(
             args.files,
@@ -247,7 +248,7 @@ def run_analyze(args) -> int:
         )
     except ValueError as error:
         console.print(_text(f"{t['error']}: {error}", style="red"))
-        return 2
+        return exitcodes.USAGE
     for error in result.get("errors", []):
         console.print(_text(f"{t['error']}: {error['path']}: {error['error']}", style="red"))
     if args.json:
@@ -255,8 +256,8 @@ def run_analyze(args) -> int:
     else:
         _print_human(console, result, t, args.lang)
     if result.get("errors"):
-        return 2
-    return 1 if result["findings"] else 0
+        return exitcodes.USAGE
+    return exitcodes.for_status(access_log.sop_status(result["findings"]))
 
 
 def _print_human(console: _Console, result: dict, t: dict, lang: str) -> None:
@@ -302,7 +303,7 @@ def run_correlate(args) -> int:
                 raise ValueError("no 'findings' list")
         except (OSError, ValueError) as error:
             console.print(_text(f"{t['bad_result']}: {name}: {error}", style="red"))
-            return 2
+            return exitcodes.USAGE
         results[court] = data
     campaigns = access_log.correlate_campaigns(results, min_courts=max(args.min_courts, 2))
     if args.json:
@@ -311,4 +312,4 @@ def run_correlate(args) -> int:
         console.print(_findings_table(campaigns, t, args.lang, t["campaign_title"]))
     else:
         console.print(_text(t["none"], style="green"))
-    return 1 if campaigns else 0
+    return exitcodes.for_status(access_log.sop_status(campaigns))

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
+    from sopansible import exitcodes
     from sopansible.notify import NotifyError, default_config_path, load_config, notify_run
     from sopansible.store import HistoryStore, StoreError
 
@@ -84,10 +85,10 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(path)
     except NotifyError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
-        return 2
+        return exitcodes.USAGE
     if config is None:
         err.print(f"[yellow]{escape(text['no_config'].format(path=path))}[/]")
-        return 2
+        return exitcodes.USAGE
     try:
         with HistoryStore(args.db) as store:
             run_id = args.run
@@ -95,16 +96,17 @@ def run(args: argparse.Namespace) -> int:
                 latest = store.runs(limit=1)
                 if not latest:
                     err.print(f"[yellow]{text['no_runs']}[/]")
-                    return 2
+                    return exitcodes.USAGE
                 run_id = latest[0]["run_id"]
             result = notify_run(store, run_id, config, lang=lang, dry_run=args.dry_run)
     except NotifyError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
-        return 2
+        return exitcodes.USAGE
     except StoreError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(str(exc))}")
-        return 2
-    status = 1 if result["errors"] else 0
+        return exitcodes.USAGE
+    # A delivery that failed is a step that failed (the others still went out).
+    status = exitcodes.FAILED if result["errors"] else exitcodes.OK
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ansible_collections.pn.website.plugins.module_utils.monitoring import site_probe
+from sopansible import exitcodes
 
 TEXT = {
     "id": {
@@ -87,7 +88,7 @@ def register(subparsers) -> None:
 
 def _error(message: str) -> int:
     print(message, file=sys.stderr)
-    return 2
+    return exitcodes.USAGE
 
 
 def run(args) -> int:
@@ -150,7 +151,7 @@ def run(args) -> int:
         sys.stdout.write("\n")
     else:
         _render(results, sops, text)
-    return 1 if any(s["status"] == "critical" for s in sops) else 0
+    return exitcodes.for_statuses(s["status"] for s in sops)
 
 
 def _render(results, sops, text) -> None:

@@ -6,8 +6,8 @@ its host names and the contracts in ``court_services`` with the ``renewals`` eng
 code the ``pn.website.renewal_check`` module runs. Thresholds already notified are kept in
 ``<data dir>/state/renewals.json`` so each one is announced once.
 
-Exit code: 0 all courts ok, 1 a warning, 2 a critical item or a court whose data cannot be
-checked, 3 the inventory cannot be read or no court matches.
+Exit code (sopansible/exitcodes.py): 0 all courts ok, 1 a warning, 2 a critical item, 3 a court whose
+data cannot be checked, 4 bad options, an inventory that cannot be read or no court that matches.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from ansible_collections.pn.website.plugins.module_utils.renewals import (
     rdap_bootstrap_dns,
     renewals,
 )
-from sopansible import inventory, paths
+from sopansible import exitcodes, inventory, paths
 
-EXIT = {"ok": 0, "warning": 1, "critical": 2, "failed": 2}
 STATUS_STYLE = {
     "ok": "green",
     "warning": "yellow",
@@ -90,7 +89,8 @@ def register(subparsers) -> None:
         description=(
             "Memeriksa masa berlaku nama domain (RDAP/WHOIS), sertifikat TLS setiap nama host, serta kontrak "
             "hosting dan koneksi di court_services, lalu menyebutkan tindakan dan kontaknya (SOP W4). "
-            "Kode keluar: 0 aman, 1 peringatan, 2 kritis, 3 inventaris tidak terbaca."
+            "Kode keluar: 0 aman, 1 peringatan, 2 kritis, 3 data pengadilan tidak dapat diperiksa, "
+            "4 opsi salah, inventaris tidak terbaca atau tidak ada pengadilan yang cocok."
         ),
     )
     parser.add_argument(
@@ -272,35 +272,35 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError:
         print(_t("bad_date", lang, value=args.today), file=sys.stderr)
-        return 3
+        return exitcodes.USAGE
     try:
         _pairs(args.rdap_base, "--rdap-base", "TLD=URL", lang)
         _pairs(args.whois_server, "--whois-server", "TLD=HOST:PORT", lang)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
-        return 3
+        return exitcodes.USAGE
     try:
         inv = inventory.load(args.inventory, limit=args.limit, vault_password_file=args.vault_password_file)
     except inventory.InventoryError as exc:
         print(_t("inventory_failed", lang, error=exc), file=sys.stderr)
-        return 3
+        return exitcodes.USAGE
     hosts = inv.courts
     if not hosts:
         print(_t("no_hosts", lang, limit=args.limit or "all"), file=sys.stderr)
-        return 3
+        return exitcodes.USAGE
     state_file = args.state_file or str(paths.data_dir() / "state" / "renewals.json")
     state = renewals.load_state(state_file)
     try:
         results = check_courts(args, inv.hostvars, hosts, state, today)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
-        return 3
+        return exitcodes.USAGE
     notifications = sum(len(r.get("notifications") or []) for r in results)
     if not args.no_state_update:
         for entry in results:
             if not entry.get("error"):
                 renewals.save_court_state(state_file, entry["host"], entry.get("state") or {})
-    worst = max((EXIT.get(r["status"], 2) for r in results), default=0)
+    worst = exitcodes.for_statuses(r["status"] for r in results)
     if args.json:
         payload = {
             "activity": "W4",

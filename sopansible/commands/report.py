@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from sopansible.report import ReportError, default_out_dir, render_reports, slug, to_pdf
+    from sopansible import exitcodes, pipeline
+    from sopansible.report import ReportError, default_out_dir, slug, to_pdf
     from sopansible.store import HistoryStore, StoreError
 
     lang = getattr(args, "lang", "id") or "id"
@@ -74,35 +75,35 @@ def run(args: argparse.Namespace) -> int:
     out = Console(highlight=False)
     if not 1 <= args.days <= 366:
         err.print(f"[red]{text['error']}:[/] {text['days_bad']}")
-        return 2
+        return exitcodes.USAGE
     if not 1 <= args.workers <= 64:
         err.print(f"[red]{text['error']}:[/] {text['workers_bad']}")
-        return 2
+        return exitcodes.USAGE
     out_dir = args.out or default_out_dir()
     try:
         with HistoryStore(args.db) as store:
             courts = args.court
             known = store.courts()
-            index = render_reports(
-                store, out_dir, lang=lang, courts=courts, days=args.days, workers=args.workers
+            index = pipeline.report(
+                courts, lang=lang, out_dir=out_dir, days=args.days, workers=args.workers, history=store
             )
-    except ReportError as exc:
+    except ReportError as exc:  # a court not in the history, an output folder that cannot be made
         err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
-        return 1
+        return exitcodes.USAGE
     except StoreError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(str(exc))}")
-        return 1
+        return exitcodes.USAGE
     names = courts if courts else sorted(known)
     reports = [out_dir / slug(name) / "laporan.html" for name in names]
     pdfs: list[Path] = []
-    status = 0
+    status = exitcodes.OK
     if args.pdf:
         try:
             for report in reports:
                 pdfs.append(to_pdf(report))
         except ReportError as exc:
             err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
-            status = 1
+            status = exitcodes.FAILED
     if args.json:
         json.dump(
             {

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import threading
 from pathlib import Path
 
 from rich.console import Console
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
 from ansible_collections.pn.website.plugins.module_utils.shared import redact
-from sopansible import inventory, runner
+from sopansible import exitcodes, inventory, runner
+from sopansible.commands import _playbook
+from sopansible.commands._playbook import STATUS_STYLE
 from sopansible.paths import PLAYBOOKS_DIR
 
-STATUS_STYLE = {
-    "running": "cyan",
-    "ok": "green",
-    "warning": "yellow",
-    "critical": "red",
-    "failed": "bold red",
-    "unreachable": "magenta",
-}
 #: A task that runs longer than this on one court is stopped and recorded as failed for that court.
 DEFAULT_TASK_TIMEOUT = 3600
-LABELS = {
-    "id": {"court": "Pengadilan", "state": "Status", "detail": "Keterangan", "title": "Menjalankan {name}"},
-    "en": {"court": "Court", "state": "Status", "detail": "Detail", "title": "Running {name}"},
-}
 
 
 def register(subparsers) -> None:
@@ -105,116 +92,63 @@ def resolve_playbook(name: str) -> Path:
     raise FileNotFoundError(name)
 
 
-class ProgressView:
-    """Live per-court table on a terminal; one line per finished court result otherwise."""
-
-    def __init__(self, console: Console, lang: str, name: str) -> None:
-        self.console = console
-        self.labels = LABELS[lang]
-        self.name = name
-        self.rows: dict[str, tuple[str, str]] = {}
-        self.lock = threading.Lock()
-        self.live = (
-            Live(self._table(), console=console, refresh_per_second=4) if console.is_terminal else None
-        )
-
-    def _table(self) -> Table:
-        table = Table(title=self.labels["title"].format(name=self.name), expand=True)
-        table.add_column(self.labels["court"], no_wrap=True)
-        table.add_column(self.labels["state"], no_wrap=True)
-        table.add_column(self.labels["detail"], overflow="ellipsis", no_wrap=True)
-        for court, (state, detail) in sorted(self.rows.items()):
-            table.add_row(Text(court), Text(state, style=STATUS_STYLE.get(state, "")), Text(detail))
-        return table
-
-    def update(self, court: str, state: str, detail: str) -> None:
-        with self.lock:
-            self.rows[court] = (state, detail)
-            if self.live:
-                self.live.update(self._table())
-            elif state != "running":
-                self.console.print(
-                    Text.assemble((f"{court:20} ", ""), (f"{state:11} ", STATUS_STYLE[state]), detail)
-                )
-
-    def __enter__(self):
-        if self.live:
-            self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self.live:
-            self.live.__exit__(*exc)
-
-
-def _extravars(pairs: list[str]) -> dict:
-    values = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(pair)
-        values[key] = value
-    return values
-
-
-def run_command(args) -> int:
-    console = Console(stderr=True)
+def _options(args, console: Console) -> dict | None:
+    """The run's playbook, extra variables, task timeout and limit from the command line, or None after
+    printing what is wrong."""
     try:
         playbook = resolve_playbook(args.name)
     except FileNotFoundError:
         console.print(
             Text(f"Aktivitas/siklus tidak dikenal / unknown activity or cycle: {args.name}", style="red")
         )
-        return 2
+        return None
     try:
-        extravars = _extravars(args.extra_var)
+        extravars = _playbook.extravars(args.extra_var)
     except ValueError as error:
         console.print(Text(f"-e harus KEY=VALUE / -e must be KEY=VALUE: {error}", style="red"))
-        return 2
+        return None
     task_timeout = args.task_timeout
     if task_timeout is None:
         try:
             task_timeout = _seconds(os.environ.get("SOPANSIBLE_TASK_TIMEOUT", str(DEFAULT_TASK_TIMEOUT)))
         except argparse.ArgumentTypeError as error:
             console.print(Text(f"SOPANSIBLE_TASK_TIMEOUT: {error}", style="red"))
-            return 2
-    limit = args.limit
-    if args.retry:
-        if not runner.read_retry(args.name):
-            console.print(
-                Text(
-                    f"Tidak ada pengadilan yang perlu diulang untuk {args.name} "
-                    f"/ nothing to retry for {args.name} ({runner.retry_path(args.name)})",
-                    style="green",
-                )
+            return None
+    limit = f"@{runner.retry_path(args.name)}" if args.retry else args.limit
+    return {"playbook": playbook, "extravars": extravars, "task_timeout": task_timeout, "limit": limit}
+
+
+def run_command(args) -> int:
+    console = Console(stderr=True)
+    options = _options(args, console)
+    if options is None:
+        return exitcodes.USAGE
+    if args.retry and not runner.read_retry(args.name):
+        console.print(
+            Text(
+                f"Tidak ada pengadilan yang perlu diulang untuk {args.name} "
+                f"/ nothing to retry for {args.name} ({runner.retry_path(args.name)})",
+                style="green",
             )
-            return 0
-        limit = f"@{runner.retry_path(args.name)}"
+        )
+        return exitcodes.OK
     try:
-        inv = inventory.load(args.inventory, limit=limit)
+        inv = inventory.load(args.inventory, limit=options["limit"])
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
-        return 2
-
-    outcome, history = run_and_record(
-        console,
-        args.lang,
-        playbook,
-        args.inventory,
-        inv,
-        name=args.name,
-        limit=limit,
-        extravars=extravars,
-        timeout=args.timeout,
-        task_timeout=task_timeout,
+        return exitcodes.USAGE
+    outcome = _playbook.run(
+        console, args.lang, options.pop("playbook"), inv, name=args.name, timeout=args.timeout, **options
     )
-    from sopansible import report
-
-    if not args.no_notify and not outcome.cancelled:
-        notify_critical(console, history, outcome.run_id, args.lang)
-    if not args.no_report and not outcome.cancelled:
-        index = report.render_reports(history, lang=args.lang)
-        console.print(Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(index), style="bold"))
+    done = _playbook.record_notify_report(
+        console, args.lang, outcome, notify=not args.no_notify, report=not args.no_report
+    )
+    if done.notified:
+        notify_critical(console, done.notified, args.lang)
+    if done.index:
+        console.print(
+            Text(("Laporan: " if args.lang == "id" else "Reports: ") + str(done.index), style="bold")
+        )
     console.print(
         Text(
             f"{outcome.run_id}: {outcome.status} ({len(outcome.results)} hasil/results, "
@@ -224,57 +158,12 @@ def run_command(args) -> int:
     if outcome.cancelled:
         console.print(Text("Dibatalkan / cancelled", style="yellow"))
     else:
-        retry_file = runner.update_retry(args.name, inv.courts, runner.failed_courts(outcome.results))
-        print_failures(console, args, outcome.results, retry_file)
-    return runner.EXIT_CODES.get(outcome.status, 3)
+        print_failures(console, args, outcome.results, done.retry_file)
+    return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
 
 
-def run_and_record(
-    console: Console, lang: str, playbook: Path, inventory_path: str, inv, name: str, **options
-) -> tuple[runner.RunOutcome, object]:
-    """Run PLAYBOOK with live progress (Ctrl-C cancels cleanly) and record the run in the history store.
-
-    OPTIONS go to runner.run_playbook (limit, extravars, timeout, task_timeout). Returns the outcome and
-    the open HistoryStore."""
-    from sopansible import store
-
-    cancel = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def interrupt(signum, frame):
-        if cancel.is_set():
-            signal.signal(signal.SIGINT, previous)
-        cancel.set()
-
-    signal.signal(signal.SIGINT, interrupt)
-    try:
-        with ProgressView(console, lang, name) as view:
-            outcome = runner.run_playbook(
-                playbook, inventory_path, name=name, on_progress=view.update, cancel=cancel, **options
-            )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    history = store.HistoryStore()
-    history.record_run(
-        {
-            "run_id": outcome.run_id,
-            "name": outcome.name,
-            "inventory": str(Path(inventory_path).resolve()),
-            "started": outcome.started,
-            "finished": outcome.finished,
-            "status": outcome.status,
-            "courts": {host: inv.public_court_vars(host) for host in inv.courts},
-            "results": outcome.results,
-        }
-    )
-    return outcome, history
-
-
-def notify_critical(console: Console, history, run_id: str, lang: str) -> None:
-    """Send the run's critical findings as configured in <data>/notify.yml (nothing without it)."""
-    from sopansible import notify
-
-    answer = notify.notify_after_run(history, run_id, lang=lang)
+def notify_critical(console: Console, answer: dict, lang: str) -> None:
+    """What the notifications after a run did (<data>/notify.yml; nothing without it)."""
     if answer.get("sent"):
         what = "notifikasi terkirim" if lang == "id" else "notifications sent"
         console.print(Text(f"{len(answer['sent'])} {what}", style="bold"))

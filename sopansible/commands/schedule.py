@@ -102,51 +102,60 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from sopansible import exitcodes
     from sopansible import schedule as sched
 
     lang = getattr(args, "lang", "id") or "id"
     text = TEXT[lang]
     err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
-    use_systemd = args.systemd or args.unit_dir is not None
     try:
-        if use_systemd:
-            unit_dir = args.unit_dir or sched.default_unit_dir()
-            activate = args.unit_dir is None
-        else:
-            cron = sched.CronTarget(args.cron_file)
-        if args.action == "install":
-            entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
-            job = sched.default_job(args.inventory, pdf=args.pdf, lock_wait=args.lock_wait, lang=lang)
-            if args.dry_run:
-                if use_systemd:
-                    result = {"target": str(unit_dir), "files": sched.unit_files(entries, job)}
-                else:
-                    user = (args.user or sched.getpass.getuser()) if cron.with_user else None
-                    result = {"target": cron.name, "lines": sched.cron_block(entries, job, user)}
-            elif use_systemd:
-                result = sched.install_systemd(entries, job, unit_dir, activate=activate)
-            else:
-                result = sched.install_cron(entries, job, cron, args.user)
-            result["entries"] = [
-                {"cycle": e.cycle, "frequency": e.frequency, "time": e.time, "when": e.describe(lang),
-                 "cron": e.cron(), "on_calendar": e.on_calendar()}
-                for e in entries
-            ]  # fmt: skip
-            result["next"] = sched.next_runs(entries)
-        elif args.action == "show":
-            result = sched.show_systemd(unit_dir) if use_systemd else sched.show_cron(cron)
-        else:
-            result = (
-                sched.remove_systemd(unit_dir, activate=activate) if use_systemd else sched.remove_cron(cron)
-            )
+        result = _carry_out(args, sched, lang)
     except sched.ScheduleError as exc:
         err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
-        return 2
+        return exitcodes.FAILED if isinstance(exc, sched.ScheduleFailed) else exitcodes.USAGE
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-        return 0
+    else:
+        _print(Console(highlight=False), args, result, text)
+    return exitcodes.OK
+
+
+def _carry_out(args: argparse.Namespace, sched, lang: str) -> dict:
+    """Install, show or remove the schedules (or only plan them with --dry-run); raises ScheduleError."""
+    use_systemd = args.systemd or args.unit_dir is not None
+    if use_systemd:
+        unit_dir = args.unit_dir or sched.default_unit_dir()
+        activate = args.unit_dir is None
+    else:
+        cron = sched.CronTarget(args.cron_file)
+    if args.action == "show":
+        return sched.show_systemd(unit_dir) if use_systemd else sched.show_cron(cron)
+    if args.action == "remove":
+        return sched.remove_systemd(unit_dir, activate=activate) if use_systemd else sched.remove_cron(cron)
+    entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
+    job = sched.default_job(args.inventory, pdf=args.pdf, lock_wait=args.lock_wait, lang=lang)
+    if args.dry_run:
+        if use_systemd:
+            result = {"target": str(unit_dir), "files": sched.unit_files(entries, job)}
+        else:
+            user = (args.user or sched.getpass.getuser()) if cron.with_user else None
+            result = {"target": cron.name, "lines": sched.cron_block(entries, job, user)}
+    elif use_systemd:
+        result = sched.install_systemd(entries, job, unit_dir, activate=activate)
+    else:
+        result = sched.install_cron(entries, job, cron, args.user)
+    result["entries"] = [
+        {"cycle": e.cycle, "frequency": e.frequency, "time": e.time, "when": e.describe(lang),
+         "cron": e.cron(), "on_calendar": e.on_calendar()}
+        for e in entries
+    ]  # fmt: skip
+    result["next"] = sched.next_runs(entries)
+    return result
+
+
+def _print(out, args: argparse.Namespace, result: dict, text: dict) -> None:
+    """What was installed, is installed or was removed, for people."""
     target = result["target"]
     if args.action == "install":
         if args.dry_run:
@@ -178,4 +187,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         key = "removed" if result["changed"] else "nothing_removed"
         out.print(text[key].format(target=target), markup=False, soft_wrap=True)
-    return 0

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_audit_data import CONTROLS
+from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
 
 pytestmark = pytest.mark.fleet
@@ -71,6 +73,18 @@ def ssh(fleet, command: str) -> subprocess.CompletedProcess:
 def sshd_state(fleet) -> str:
     court = fleet.courts[0].name
     return fleet.exec(court, "sha256sum /etc/ssh/sshd_config; ls -l /etc/ssh/sshd_config.d/").stdout
+
+
+def audit_fleet(fleet, data: Path, *args: str, lang: str = "id") -> subprocess.CompletedProcess:
+    """`sopansible audit` of the fleet with ARGS, as JSON on stdout; the history and runs go to DATA."""
+    return subprocess.run(
+        [str(BIN / "sopansible"), "--lang", lang, "audit", "-i", str(fleet.inventory), *args, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, SOPANSIBLE_DATA=str(data)),
+        check=False,
+    )
 
 
 def test_lockout_configuration_is_refused_and_nothing_changes(court_fleet):
@@ -262,16 +276,10 @@ def test_fail2ban_bans_a_login_brute_force_from_a_loopback_address(court_fleet):
     assert "127.0.0.1" not in status.split("Banned IP list:")[1]
 
 
-def test_full_hardening_then_audit_reports_full_compliance(court_fleet):
+def test_full_hardening_then_audit_reports_full_compliance(court_fleet, tmp_path):
     proc = playbook(court_fleet, "playbooks/sop_hardening.yml")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    audit = subprocess.run(
-        [str(BIN / "sopansible"), "--lang", "en", "audit", "-i", str(court_fleet.inventory), "--json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    audit = audit_fleet(court_fleet, tmp_path / "data", lang="en")
     assert audit.returncode == 0, audit.stdout[-2000:] + audit.stderr[-2000:]
     report = json.loads(audit.stdout)
     (row,) = report["courts"]
@@ -285,25 +293,11 @@ def test_full_hardening_then_audit_reports_full_compliance(court_fleet):
     assert ids["os-sysctl-network"] == "skip"
 
 
-def test_audit_finds_drift_with_the_control_id(court_fleet):
+def test_audit_finds_drift_with_the_control_id(court_fleet, tmp_path):
     court = court_fleet.courts[0].name
     court_fleet.exec(court, "chmod 0644 /var/www/court/config.php")
     try:
-        audit = subprocess.run(
-            [
-                str(BIN / "sopansible"),
-                "audit",
-                "-i",
-                str(court_fleet.inventory),
-                "--areas",
-                "cms,php",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        )
+        audit = audit_fleet(court_fleet, tmp_path / "data", "--areas", "cms,php")
     finally:
         court_fleet.exec(court, "chmod 0640 /var/www/court/config.php")
     assert audit.returncode == 2  # critical: a high-severity control failed
@@ -311,3 +305,44 @@ def test_audit_finds_drift_with_the_control_id(court_fleet):
     assert [c["id"] for c in row["failed"]] == ["cms-config-perms"]
     assert [f["rule"] for f in row["findings"]] == ["cms-config-perms"]
     assert row["findings"][0]["message"].startswith("Berkas konfigurasi CMS")
+
+
+def test_audit_records_its_results_in_the_history(court_fleet, tmp_path):
+    """The audit is recorded like `sopansible run`: the score, every control and the failed ones as findings
+    are in the history that the reports and notifications read."""
+    court = court_fleet.courts[0].name
+    data = tmp_path / "data"
+    court_fleet.exec(court, "chmod 0644 /var/www/court/config.php")
+    try:
+        audit = audit_fleet(court_fleet, data, "--areas", "cms")
+    finally:
+        court_fleet.exec(court, "chmod 0640 /var/www/court/config.php")
+    out = json.loads(audit.stdout)
+    (row,) = out["courts"]
+    with HistoryStore(data / "history.sqlite") as history:
+        run = history.run(out["run_id"])
+        latest = history.latest(court)["IT-AUDIT"]
+    assert run["name"] == "audit" and run["status"] == row["status"] == "critical"
+    assert latest["outputs"]["score"] == row["score"] < 100
+    assert {c["id"]: c["status"] for c in latest["outputs"]["controls"]}["cms-config-perms"] == "fail"
+    assert {f["rule"] for f in latest["findings"]} == {c["id"] for c in row["failed"]} >= {"cms-config-perms"}
+
+
+def test_audit_of_a_medium_control_that_fails_is_a_warning(court_fleet, tmp_path):
+    """PHP error messages shown to visitors fail a medium control: the audit's exit code is 1 (warning).
+    The other PHP controls are skipped, so that the result does not depend on the tests before; the setting
+    comes in a file read after the hardening role's own."""
+    court = court_fleet.courts[0].name
+    others = [cid for cid, spec in CONTROLS.items() if spec[0] == "php" and cid != "php-display-errors"]
+    court_fleet.exec(
+        court, 'for d in /etc/php/*/fpm/conf.d; do echo "display_errors = On" > "$d/zz-pn-test.ini"; done'
+    )
+    try:
+        audit = audit_fleet(
+            court_fleet, tmp_path / "data", "--areas", "php", *[f"--skip-control={c}" for c in others]
+        )
+    finally:
+        court_fleet.exec(court, "rm -f /etc/php/*/fpm/conf.d/zz-pn-test.ini")
+    assert audit.returncode == 1, audit.stdout[-2000:] + audit.stderr[-2000:]
+    (row,) = json.loads(audit.stdout)["courts"]
+    assert row["status"] == "warning" and [c["id"] for c in row["failed"]] == ["php-display-errors"]

@@ -100,5 +100,5 @@ def test_run_command_records_history_and_writes_reports(fleet, data_dir, tmp_pat
 
 
 def test_unknown_activity_is_a_clear_error(fleet, data_dir, capsys):
-    assert main(["run", "W9", "-i", str(fleet.inventory)]) == 2
+    assert main(["run", "W9", "-i", str(fleet.inventory)]) == 4
     assert "W9" in capsys.readouterr().err

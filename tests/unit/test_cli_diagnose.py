@@ -132,7 +132,7 @@ def test_diagnose_rich_output_in_indonesian(courts, data_dir, capsys):
 
 def test_remediate_refuses_without_yes(courts, data_dir, capsys):
     code = cli.main(["remediate", "-i", str(courts["inventory"]), "--limit", "pn-manna"])
-    assert code == 2
+    assert code == 4
     assert "--yes" in capsys.readouterr().err
     assert list(data_dir.glob("runs/*remediate*")) == []
 
@@ -166,7 +166,7 @@ def test_remediate_refuses_a_limit_that_is_not_one_named_court(courts, data_dir,
     before = remediate_runs(data_dir)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--lang", "en", "remediate", "-i", str(courts["inventory"]), "--limit", limit, "--yes"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 4
     err = capsys.readouterr().err
     assert message in err and "usage:" in err
     if "selects 2" in message:
@@ -199,7 +199,7 @@ def test_remediate_help_explains_the_limit_and_the_known_good_snapshot(capsys):
 def test_bad_inventory_is_a_clear_error(tmp_path, data_dir, capsys):
     missing = tmp_path / "nothing.yml"
     code = cli.main(["diagnose", "-i", str(missing)])
-    assert code == 2
+    assert code == 4
     err = capsys.readouterr().err
     assert "inventory not found" in err and str(missing) in err
 

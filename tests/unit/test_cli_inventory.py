@@ -59,7 +59,7 @@ def test_every_problem_names_host_and_variable(tmp_path, capsys):
                       court_webserver: iis
         """,
     )
-    assert main(["--lang", "en", "inventory", "check", "-i", str(inventory), "--json"]) == 1
+    assert main(["--lang", "en", "inventory", "check", "-i", str(inventory), "--json"]) == 4
     report = json.loads(capsys.readouterr().out)
     found = {(p["host"], p["variable"], p["code"]) for p in report["problems"]}
     assert found == {
@@ -87,9 +87,9 @@ def test_group_vars_are_applied(tmp_path, capsys):
 
 def test_unreadable_inventory_is_a_clear_error(tmp_path, capsys):
     broken = write_inventory(tmp_path, "all: [this is: not valid\n")
-    assert main(["inventory", "check", "-i", str(broken)]) == 2
+    assert main(["inventory", "check", "-i", str(broken)]) == 4
     assert "hosts.yml" in capsys.readouterr().err
-    assert main(["inventory", "check", "-i", str(tmp_path / "missing.yml")]) == 2
+    assert main(["inventory", "check", "-i", str(tmp_path / "missing.yml")]) == 4
     assert "not found" in capsys.readouterr().err
 
 
@@ -135,12 +135,12 @@ def test_a_yaml_bomb_stops_at_the_timeout(tmp_path, capsys, monkeypatch):
     # 10**9 strings: ansible-inventory would expand them for hours, with the memory growing
     bomb = write_inventory(tmp_path, alias_bomb(9))
     monkeypatch.setenv("SOPANSIBLE_INVENTORY_TIMEOUT", "15")
-    assert main(["--lang", "en", "inventory", "check", "-i", str(bomb)]) == 2
+    assert main(["--lang", "en", "inventory", "check", "-i", str(bomb)]) == 4
     error = " ".join(capsys.readouterr().err.split())
     assert "did not finish within 15 s" in error and str(bomb) in error
     assert "SOPANSIBLE_INVENTORY_TIMEOUT" in error
     monkeypatch.setenv("SOPANSIBLE_INVENTORY_TIMEOUT", "soon")
-    assert main(["inventory", "check", "-i", str(bomb)]) == 2
+    assert main(["inventory", "check", "-i", str(bomb)]) == 4
     assert "must be seconds" in capsys.readouterr().err
 
 
@@ -164,7 +164,7 @@ def test_connection_values_and_host_names_are_checked(tmp_path, capsys):
             pn-d: {ansible_host: 192.0.2.4, ansible_user: sopadmin, ansible_port: 2222}
         """,
     )
-    assert main(["--lang", "en", "inventory", "check", "-i", str(hosts), "--json"]) == 1
+    assert main(["--lang", "en", "inventory", "check", "-i", str(hosts), "--json"]) == 4
     found = {(p["host"], p["variable"], p["code"]) for p in json.loads(capsys.readouterr().out)["problems"]}
     assert found == {
         ("pn-a", "ansible_host", "address"),

@@ -48,7 +48,7 @@ def analyze_json(capsys, *argv):
 
 def test_analyze_json_shape(court_logs, capsys):
     code, result = analyze_json(capsys, court_logs["pn-bangil"])
-    assert code == 1  # findings present
+    assert code == 2  # findings present, the worst high or critical
     assert set(result) >= {"lines", "malformed", "format", "summary", "findings"}
     assert result["lines"] == 4000 + 3 + 3
     assert result["malformed"] == 0
@@ -73,7 +73,7 @@ def test_analyze_several_files_including_gzip(court_logs, capsys):
 
 def test_analyze_human_output_in_both_languages(court_logs, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    assert cli.main(["logs", "analyze", str(court_logs["pn-bangil"])]) == 1
+    assert cli.main(["logs", "analyze", str(court_logs["pn-bangil"])]) == 2
     out = capsys.readouterr().out
     assert "Log aktivitas pengunjung" in out
     assert "Aktivitas mencurigakan" in out
@@ -86,7 +86,7 @@ def test_analyze_human_output_in_both_languages(court_logs, capsys, monkeypatch)
 
 
 def test_analyze_missing_file(tmp_path, capsys):
-    assert cli.main(["logs", "analyze", str(tmp_path / "nope.log")]) == 2
+    assert cli.main(["logs", "analyze", str(tmp_path / "nope.log")]) == 4
     assert "nope.log" in capsys.readouterr().out
 
 
@@ -99,7 +99,7 @@ def test_correlate_reports_campaign(court_logs, tmp_path, capsys):
         saved.append(path)
     code = cli.main(["logs", "correlate", *map(str, saved), "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert code == 1
+    assert code == 2  # a campaign is a high finding
     assert out["courts"] == ["pn-bangil", "pn-contoh", "pn-tais"]
     (campaign,) = out["findings"]
     assert campaign["rule"] == "campaign"
@@ -113,7 +113,7 @@ def test_correlate_reports_campaign(court_logs, tmp_path, capsys):
 def test_correlate_rejects_bad_result(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
-    assert cli.main(["logs", "correlate", str(bad)]) == 2
+    assert cli.main(["logs", "correlate", str(bad)]) == 4
     assert "bad.json" in capsys.readouterr().out
 
 
@@ -123,7 +123,7 @@ def test_engines_give_the_same_json(court_logs, capsys):
         code, results[name] = analyze_json(
             capsys, court_logs["pn-bangil.gz"], court_logs["pn-bangil"], "--engine", name
         )
-        assert code == 1
+        assert code == 2
     assert results["python"] == results["polars"] == results["auto"]
 
 
@@ -131,7 +131,7 @@ def test_polars_engine_required_but_missing(court_logs, capsys, monkeypatch):
     from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast
 
     monkeypatch.setattr(access_log_fast, "HAS_POLARS", False)
-    assert cli.main(["logs", "analyze", str(court_logs["pn-contoh"]), "--engine", "polars"]) == 2
+    assert cli.main(["logs", "analyze", str(court_logs["pn-contoh"]), "--engine", "polars"]) == 4
     assert "polars" in capsys.readouterr().out
     code, result = analyze_json(capsys, court_logs["pn-contoh"])  # auto falls back to python
     assert code == 0 and result["lines"] == 4000
@@ -142,7 +142,7 @@ def test_trusted_address_is_not_reported(court_logs, capsys):
     code, result = analyze_json(capsys, court_logs["pn-tais"], "--trust", attacker)
     assert code == 0 and result["findings"] == []
     assert result["summary"]["requests"] == result["lines"] == 4003  # still counted
-    assert cli.main(["logs", "analyze", str(court_logs["pn-tais"]), "--trust", "bogus"]) == 2
+    assert cli.main(["logs", "analyze", str(court_logs["pn-tais"]), "--trust", "bogus"]) == 4
     assert "bogus" in capsys.readouterr().out
 
 
@@ -162,7 +162,7 @@ def test_only_the_named_command_is_loaded_and_other_lines_load_all():
     assert commands(["--version", "logs"]) == everything
 
 
-@pytest.mark.parametrize("court, code", [("pn-bangil", 1), ("pn-contoh", 0)])
+@pytest.mark.parametrize("court, code", [("pn-bangil", 2), ("pn-contoh", 0)])
 def test_the_command_prints_whole_json_and_exits_with_the_result(court_logs, court, code):
     """`python -m sopansible.cli` (what the `sopansible` script runs): the whole JSON document
     reaches the pipe and the exit status is the analysis verdict."""

@@ -38,7 +38,7 @@ def test_json_output_healthy_site(fleet, capsys):
 def test_critical_site_exit_code_and_english(fleet, capsys):
     rc = main(["--lang", "en", "probe", "--json", *args_for(fleet, "cloaked", "defaced")])
     out = json.loads(capsys.readouterr().out)
-    assert rc == 1
+    assert rc == 2
     rules = {f["rule"] for f in out[0]["findings"]}
     assert {"cloaking", "gambling-spam"} <= rules
     assert out[1]["sop_result"]["findings"][0]["message"].startswith("Signs of defacement")
@@ -47,7 +47,7 @@ def test_critical_site_exit_code_and_english(fleet, capsys):
 def test_human_output_in_indonesian(fleet, capsys):
     rc = main(["probe", *args_for(fleet, "stale")])
     out = capsys.readouterr().out
-    assert rc == 0
+    assert rc == 1  # stale content is a warning
     assert "Hasil pemeriksaan website" in out
     assert "content-stale" in out and "Tidak ada konten baru" in out
 
@@ -83,11 +83,11 @@ def test_state_file_keeps_baselines(fleet, tmp_path, capsys):
 def test_bad_input_is_a_clear_error(extra, needle, capsys):
     rc = main(["probe", *extra])
     err = capsys.readouterr().err
-    assert rc == 2 and needle in err
+    assert rc == 4 and needle in err
 
 
 def test_corrupt_state_file(tmp_path, capsys):
     state = tmp_path / "bad.json"
     state.write_text("{not json")
     rc = main(["probe", "--state", str(state), "https://x.go.id/", "--resolve", "x.go.id:443:127.0.0.1"])
-    assert rc == 2 and "bad.json" in capsys.readouterr().err
+    assert rc == 4 and "bad.json" in capsys.readouterr().err

@@ -171,13 +171,13 @@ def test_human_output_in_english(fleet, data_dir, capsys):
 
 
 def test_errors_are_clear(fleet, data_dir, tmp_path, capsys):
-    assert _run(fleet, "--limit", "pn-nowhere") == 3
+    assert _run(fleet, "--limit", "pn-nowhere") == 4
     assert "pn-nowhere" in capsys.readouterr().err
-    assert _run(fleet, "--today", "31/12/2026") == 3
+    assert _run(fleet, "--today", "31/12/2026") == 4
     assert "31/12/2026" in capsys.readouterr().err
-    assert _run(fleet, "--rdap-base", "no-equals-sign") == 3
+    assert _run(fleet, "--rdap-base", "no-equals-sign") == 4
     assert "--rdap-base" in capsys.readouterr().err
     code = cli.main(["renewals", "-i", str(tmp_path / "broken.yml")])
     err = capsys.readouterr().err
-    assert code == 3
+    assert code == 4
     assert "Inventaris tidak dapat dibaca" in err or "Tidak ada pengadilan" in err

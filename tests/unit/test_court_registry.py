@@ -218,7 +218,7 @@ def test_generate_reports_bad_rows_and_error_mode_writes_nothing(tmp_path, capsy
         p for p in summary["problems"] if p["host"] == "pn-badtype"
     ).items()
     output = tmp_path / "hosts.yml"
-    assert main(["inventory", "generate", str(registry), "--on-invalid", "error", "-o", str(output)]) == 2
+    assert main(["inventory", "generate", str(registry), "--on-invalid", "error", "-o", str(output)]) == 4
     assert not output.exists()
     assert "bad.csv:3" in " ".join(capsys.readouterr().err.split())
     # stdout without -o: a YAML inventory
@@ -380,7 +380,7 @@ def test_generate_refuses_the_column_and_check_flags_it(tmp_path, capsys):
 
     # `inventory check` of the registry source names the row and the column
     config = write_config(tmp_path, "courts.csv")
-    assert main(["--lang", "en", "inventory", "check", "-i", str(config), "--json"]) == 1
+    assert main(["--lang", "en", "inventory", "check", "-i", str(config), "--json"]) == 4
     report = json.loads(capsys.readouterr().out)
     assert [(p["host"], p["variable"], p["code"]) for p in report["problems"]] == [
         ("pn-evil", "ansible_ssh_common_args", "forbidden")
@@ -392,7 +392,7 @@ def test_generate_refuses_the_column_and_check_flags_it(tmp_path, capsys):
     hosts = old["all"]["children"]["courts"]["children"]["court_servers"]["hosts"]
     hosts["pn-evil"]["ansible_ssh_common_args"] = "-o ProxyCommand=id"
     output.write_text(inventory.GENERATED_HEADER + " dari courts.csv\n" + yaml.safe_dump(old))
-    assert main(["--lang", "en", "inventory", "check", "-i", str(output), "--json"]) == 1
+    assert main(["--lang", "en", "inventory", "check", "-i", str(output), "--json"]) == 4
     report = json.loads(capsys.readouterr().out)
     assert [(p["host"], p["variable"], p["code"]) for p in report["problems"]] == [
         ("pn-evil", "ansible_ssh_common_args", "forbidden")

@@ -532,7 +532,7 @@ def test_cli_never_prints_secrets(store, smtp, bot, tmp_path, capsys, caplog):
     assert cli.main(["notify", "--notify-config", str(cfg), "--db", str(db), "--dry-run"]) == 0
     dry = capsys.readouterr()
     assert "Akan dikirim" in dry.out and "run-0" in dry.out and bot.calls == []
-    assert cli.main(["notify", "--latest", "--notify-config", str(cfg), "--db", str(db)]) == 1
+    assert cli.main(["notify", "--latest", "--notify-config", str(cfg), "--db", str(db)]) == 3
     out = capsys.readouterr()
     assert "Terkirim" in out.out and "chat -404 ditolak" in out.err
     assert len(bot.calls) == 2 and len(smtp.messages) == 1
@@ -551,7 +551,7 @@ def test_cli_never_prints_secrets(store, smtp, bot, tmp_path, capsys, caplog):
                 "--json",
             ]
         )
-        == 1
+        == 3
     )
     data = json.loads(capsys.readouterr().out)
     # only the chat that failed is tried again; e-mail and chat -1001 already have the problem
@@ -561,12 +561,12 @@ def test_cli_never_prints_secrets(store, smtp, bot, tmp_path, capsys, caplog):
     assert TOKEN not in everything and PASSWORD not in everything
     assert "/bot***/sendMessage" in caplog.text  # the HTTP client's own log line, redacted
 
-    assert cli.main(["notify", "--notify-config", str(tmp_path / "none.yml"), "--db", str(db)]) == 2
+    assert cli.main(["notify", "--notify-config", str(tmp_path / "none.yml"), "--db", str(db)]) == 4
     assert "Belum ada konfigurasi" in capsys.readouterr().err
-    assert cli.main(["notify", "--run", "nope", "--notify-config", str(cfg), "--db", str(db)]) == 2
+    assert cli.main(["notify", "--run", "nope", "--notify-config", str(cfg), "--db", str(db)]) == 4
     assert "tidak ada di riwayat" in capsys.readouterr().err
     empty = tmp_path / "empty.sqlite"
-    assert cli.main(["notify", "--notify-config", str(cfg), "--db", str(empty)]) == 2
+    assert cli.main(["notify", "--notify-config", str(cfg), "--db", str(empty)]) == 4
     assert "Riwayat masih kosong" in capsys.readouterr().err
 
 

@@ -28,6 +28,7 @@ def test_collection_builds_and_installs(tmp_path):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert "MANIFEST.json" in names
+    assert "COPYING" in names  # the licence travels with the collection
     assert "plugins/module_utils/inventory/court_contract.py" in names
     assert "roles/preflight/meta/argument_specs.yml" in names
     assert not [name for name in names if "__pycache__" in name or name.startswith("tests/output")]
@@ -63,6 +64,22 @@ def test_collection_builds_and_installs(tmp_path):
     )
     assert docs.returncode == 0, docs.stderr
     assert "court_contract" in docs.stdout
+
+
+def test_one_licence_everywhere():
+    """pyproject.toml, galaxy.yml, the repository's LICENSE and the collection's COPYING (which the module
+    headers point to) agree: GPL-3.0-or-later, with the licence's full text; no placeholder addresses."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    galaxy = yaml.safe_load((COLLECTION / "galaxy.yml").read_text())
+    assert project["license"] == "GPL-3.0-or-later" and galaxy["license"] == ["GPL-3.0-or-later"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.split()[:5] == ["GNU", "GENERAL", "PUBLIC", "LICENSE", "Version"] and "29 June 2007" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    assert (COLLECTION / "COPYING").read_text() == text
+    assert "see COPYING" in (COLLECTION / "plugins" / "modules" / "site_probe.py").read_text()
+    for key in ("repository", "homepage", "issues", "documentation"):
+        value = galaxy.get(key)
+        assert value is None or (value.startswith("https://") and ".invalid" not in value), (key, value)
 
 
 def test_galaxy_dependencies_are_listed_for_awx():

@@ -408,10 +408,10 @@ def test_cli_report(filled, tmp_path, capsys):
     assert 'lang="en"' in read(tmp_path / "en" / "index.html")
     assert cli.main(["--lang", "en", "report", "--db", str(filled), "--out", str(tmp_path / "en2")]) == 0
     assert 'lang="en"' in read(tmp_path / "en2" / "index.html")
-    assert cli.main(["report", "--db", str(filled), "--out", str(tmp_path), "--court", "nope"]) == 1
+    assert cli.main(["report", "--db", str(filled), "--out", str(tmp_path), "--court", "nope"]) == 4
     assert "pengadilan tidak ada di riwayat: nope" in capsys.readouterr().err
-    assert cli.main(["report", "--db", str(filled), "--days", "0"]) == 2
-    assert cli.main(["report", "--db", str(filled), "--workers", "0"]) == 2
+    assert cli.main(["report", "--db", str(filled), "--days", "0"]) == 4
+    assert cli.main(["report", "--db", str(filled), "--workers", "0"]) == 4
 
 
 def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):

@@ -331,12 +331,12 @@ def test_cli_install_show_remove(tmp_path, inventory, capsys):
     assert cli.main(dry) == 0
     assert "report --pdf" in capsys.readouterr().out and cron.read_text() == OTHER
 
-    assert cli.main([*base, "install", "-i", str(tmp_path / "nope.yml"), "--cron-file", str(cron)]) == 2
+    assert cli.main([*base, "install", "-i", str(tmp_path / "nope.yml"), "--cron-file", str(cron)]) == 4
     assert "inventori tidak ada" in capsys.readouterr().err
-    assert cli.main([*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--at", "7pm"]) == 2
+    assert cli.main([*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--at", "7pm"]) == 4
     assert "'7pm' bukan jam" in capsys.readouterr().err
     bad_wait = [*base, "install", "-i", str(inventory), "--cron-file", str(cron), "--lock-wait", "-1"]
-    assert cli.main(bad_wait) == 2
+    assert cli.main(bad_wait) == 4
     assert cron.read_text() == OTHER
     assert Path(cron).exists()
 
@@ -353,11 +353,11 @@ def test_a_user_cannot_add_cron_lines(tmp_path, inventory, capsys, user):
     cron = tmp_path / "sopansible.cron"
     cron.write_text(OTHER)
     argv = ["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), f"--user={user}"]
-    assert cli.main(["--lang", "en", *argv]) == 2
+    assert cli.main(["--lang", "en", *argv]) == 4
     error = " ".join(capsys.readouterr().err.split())
     assert "--user:" in error and "is not a valid user name" in error
     assert cron.read_text() == OTHER
-    assert cli.main(["--lang", "en", *argv, "--dry-run"]) == 2
+    assert cli.main(["--lang", "en", *argv, "--dry-run"]) == 4
     assert "pwned" not in capsys.readouterr().out
 
 
@@ -377,12 +377,12 @@ def test_a_newline_in_a_path_adds_no_cron_line_or_unit_directive(tmp_path, capsy
         "--user",
         "root",
     ]
-    assert cli.main(["--lang", "en", *argv]) == 2
+    assert cli.main(["--lang", "en", *argv]) == 4
     error = capsys.readouterr().err
     assert "--inventory:" in error and "holds a newline or control character" in error
     assert "\\x0a" in error and cron.read_text() == OTHER
     units = tmp_path / "units"
-    assert cli.main(["schedule", "install", "-i", str(folder / "hosts.yml"), "--unit-dir", str(units)]) == 2
+    assert cli.main(["schedule", "install", "-i", str(folder / "hosts.yml"), "--unit-dir", str(units)]) == 4
     assert "baris baru" in capsys.readouterr().err and not units.exists()
 
     # the data folder (SOPANSIBLE_DATA) and the command's words go into the lines as well
