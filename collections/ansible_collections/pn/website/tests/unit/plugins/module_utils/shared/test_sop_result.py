@@ -4,10 +4,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnosis
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
+
+ROLES = Path(__file__).resolve().parents[5] / "roles"
 
 
 def table(rule=None):
@@ -23,6 +28,15 @@ def refused(english, func, *args, **kwargs):
         func(*args, **kwargs)
     assert english in caught.value.message("en"), caught.value.message("en")
     return caught.value
+
+
+def role_rule(path, activity):
+    """The rule the pn.website.sop_result task of ``activity`` in a role's task file passes."""
+    tasks = yaml.safe_load((ROLES / path).read_text())
+    while len(tasks) == 1 and "block" in tasks[0]:
+        tasks = tasks[0]["block"]
+    (task,) = [t for t in tasks if (t.get("pn.website.sop_result") or {}).get("activity") == activity]
+    return task["pn.website.sop_result"]["rule"]
 
 
 def test_scales_in_order():
@@ -70,6 +84,30 @@ def test_a_remediation_with_a_failed_step_fails_on_a_critical_problem():
         "info": "ok",
         "low": "ok",
         "medium": "warning",
+        "high": "warning",
+        "critical": "failed",
+    }
+
+
+def test_restore_rule_a_mismatch_fails_anything_else_warns():
+    rule = yaml.safe_load((ROLES / "restore/vars/main.yml").read_text())["_pn_restore_rule"]
+    assert role_rule("restore/tasks/restore.yml", "IT-DRILL") == "{{ _pn_restore_rule }}"
+    assert table(rule) == {
+        "none": "ok",
+        "info": "warning",
+        "low": "warning",
+        "medium": "warning",
+        "high": "warning",
+        "critical": "failed",
+    }
+
+
+def test_backup_rule_no_or_failed_backup_fails_a_stale_one_warns():
+    assert table(role_rule("backup/tasks/main.yml", "W2")) == {
+        "none": "ok",
+        "info": "ok",
+        "low": "ok",
+        "medium": "ok",
         "high": "warning",
         "critical": "failed",
     }
