@@ -89,6 +89,17 @@ def test_a_remediation_with_a_failed_step_fails_on_a_critical_problem():
     }
 
 
+def test_audit_rule_any_failed_control_warns_a_high_one_is_critical():
+    assert table(role_rule("audit/tasks/main.yml", "IT-AUDIT")) == {
+        "none": "ok",
+        "info": "warning",
+        "low": "warning",
+        "medium": "warning",
+        "high": "critical",
+        "critical": "critical",
+    }
+
+
 def test_restore_rule_a_mismatch_fails_anything_else_warns():
     rule = yaml.safe_load((ROLES / "restore/vars/main.yml").read_text())["_pn_restore_rule"]
     assert role_rule("restore/tasks/restore.yml", "IT-DRILL") == "{{ _pn_restore_rule }}"
