@@ -1,9 +1,10 @@
 """pn.website.sop_result in a real playbook run (local connection): the status it judges reaches the
-runner's results, a result that does not fit the format fails the court with the field named, and the
-result never outlives the run in the fact cache."""
+runner's results, a result that does not fit the format fails the court with the field named, text a
+court sent stays text, and the result never outlives the run in the fact cache."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,35 @@ def test_a_status_outside_the_scale_fails_the_court(tmp_path, inventory):
     plays = judge_and_record("W1", status="unreachable")
     _, result = run(tmp_path, inventory, plays, [])
     assert result["status"] == "failed" and "unreachable" in result["error"]
+
+
+def test_text_a_court_sent_stays_text_and_is_never_run_as_a_template(tmp_path, inventory):
+    """Findings carry what a court sent (an error message, a log line); the action takes it as data and
+    the result holds it as it came, even when it looks like a Jinja expression."""
+    marker = tmp_path / "templated"
+    hostile = "{{ lookup('ansible.builtin.pipe', 'touch " + str(marker) + "') }} {{ 7 * 7 }}"
+    sent = tmp_path / "sent.json"
+    sent.write_text(json.dumps({"rule": "backup-failed", "severity": "critical", "message": hostile}))
+    inventory.write_text(INVENTORY + f"      ansible_python_interpreter: {sys.executable}\n")
+    plays = judge_and_record(
+        "W2",
+        rule={"failed": "critical"},
+        findings=["{{ court.stdout | from_json }}"],
+        summary="Backup GAGAL: {{ (court.stdout | from_json).message }}",
+    )
+    plays[0]["tasks"].insert(
+        0,
+        {
+            "name": "What the court sent",
+            "ansible.builtin.command": {"argv": ["cat", str(sent)]},
+            "register": "court",
+            "changed_when": False,
+        },
+    )
+    _, result = run(tmp_path, inventory, plays, [])
+    assert result["status"] == "failed"
+    assert result["findings"][0]["message"] == hostile and result["summary"] == "Backup GAGAL: " + hostile
+    assert not marker.exists()
 
 
 def ansible_playbook(tmp_path: Path, inventory: Path, plays: list, *args: str) -> subprocess.CompletedProcess:
