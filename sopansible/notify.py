@@ -44,6 +44,7 @@ from typing import Any
 import yaml
 
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import BilingualError
 from sopansible.store import HistoryStore, StoreError, now_iso
 
 SITE_RULES = ("unavailable", "defacement", "gambling-spam")
@@ -97,16 +98,8 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-class NotifyError(Exception):
-    """A configuration that cannot be used or a delivery that failed. ``str()`` is Indonesian;
-    :meth:`message` gives English with ``lang="en"``. Never contains a secret."""
-
-    def __init__(self, text_id: str, text_en: str | None = None) -> None:
-        super().__init__(text_id)
-        self.text_en = text_en or text_id
-
-    def message(self, lang: str = "id") -> str:
-        return self.text_en if lang == "en" else str(self)
+class NotifyError(BilingualError):
+    """A configuration that cannot be used or a delivery that failed. Never contains a secret."""
 
 
 # -- configuration --------------------------------------------------------------------------------------

@@ -19,19 +19,14 @@ from pathlib import Path
 
 import ansible_runner
 
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 from sopansible import exitcodes
 from sopansible.paths import PROJECT_ROOT, data_dir
 
-#: Worst-first order of result states; the run's status and exit code follow the worst result.
-STATUS_ORDER = ("ok", "warning", "critical", "failed", "unreachable")
+#: The run's status and exit code follow the worst result (``_sop.worst``).
 #: The exit code of each run status (the scheme is in sopansible/exitcodes.py).
 EXIT_CODES = exitcodes.BY_STATUS
 ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
-
-
-def worst(statuses) -> str:
-    ranked = [STATUS_ORDER.index(s) for s in statuses if s in STATUS_ORDER]
-    return STATUS_ORDER[max(ranked)] if ranked else "ok"
 
 
 def now() -> str:
@@ -130,7 +125,7 @@ class EventCollector:
 
     def _record(self, host: str, created: str, sop_result: dict) -> None:
         result = dict(sop_result)
-        if result.get("status") not in STATUS_ORDER:
+        if result.get("status") not in _sop.RUN_STATUSES:
             result["status"] = "failed"
             result["error"] = f"status tidak dikenal / unknown status: {sop_result.get('status')!r}"
         key = (host, self._activity or self._play)
@@ -167,7 +162,7 @@ class EventCollector:
             # The court already gave its result for this activity (e.g. a failed backup, then the
             # task that fails the play on it): keep that result, with the failure, as one row.
             self._open.pop(key, None)
-            earlier["status"] = worst([earlier["status"], status])
+            earlier["status"] = _sop.worst([earlier["status"], status])
             earlier["error"] = earlier.get("error") or reason
             self._progress(host, earlier["status"], earlier.get("summary") or reason)
             return
@@ -257,7 +252,7 @@ def run_playbook(
     )
     finished = now()
     cancelled = runner.status == "canceled"
-    status = "cancelled" if cancelled else worst(r["status"] for r in collector.results)
+    status = "cancelled" if cancelled else _sop.worst(r["status"] for r in collector.results)
     # Exit codes 2 and 4 mean a court failed or was unreachable: the court's own result says so.
     explained = runner.rc in (2, 4) and any(
         r["status"] in ("failed", "unreachable") for r in collector.results

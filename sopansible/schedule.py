@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.pn.website.plugins.module_utils.inventory import court_contract
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import BilingualError
 
 BEGIN = "# BEGIN sopansible schedule"
 END = "# END sopansible schedule"
@@ -54,16 +55,8 @@ SYSTEMD_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 FREQUENCIES = ("daily", "weekly", "monthly")
 
 
-class ScheduleError(Exception):
-    """Bad schedule options or a crontab / unit directory that cannot be changed. ``str()`` is
-    Indonesian; :meth:`message` gives English with ``lang="en"``."""
-
-    def __init__(self, text_id: str, text_en: str | None = None) -> None:
-        super().__init__(text_id)
-        self.text_en = text_en or text_id
-
-    def message(self, lang: str = "id") -> str:
-        return self.text_en if lang == "en" else str(self)
+class ScheduleError(BilingualError):
+    """Bad schedule options or a crontab / unit directory that cannot be changed."""
 
 
 class ScheduleFailed(ScheduleError):

@@ -61,11 +61,13 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 
-STATUSES = ("ok", "warning", "critical", "failed", "unreachable")
-STATUS_RANK = {name: rank for rank, name in enumerate(STATUSES)}
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+# The scales of the SOP result format (defined once, in the shared module), unreachable included.
+STATUSES = _sop.RUN_STATUSES
+STATUS_RANK = _sop.STATUS_RANK
+SEVERITIES = _sop.SEVERITIES
+SEVERITY_RANK = _sop.SEVERITY_RANK
 
 
 class StoreError(Exception):
@@ -934,14 +936,6 @@ def _known_good(rows: Sequence[sqlite3.Row], limit: int, keep: int) -> dict:
     return {"windows": newest_first[: max(0, keep)], "first_seen": first_seen, "last_clean": last_clean}
 
 
-def worst_status(statuses: Iterable[str]) -> str:
-    worst = "ok"
-    for status in statuses:
-        if STATUS_RANK.get(status, 0) > STATUS_RANK[worst]:
-            worst = status
-    return worst
-
-
 # Output fields that reports, charts and sorting compute with: stored as a number or null, whatever
 # a court or a run sent. Booleans likewise. A value that is neither is dropped and flagged.
 NUMERIC_OUTPUTS = (
@@ -1060,7 +1054,7 @@ def _normalise_run(run: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     results = []
     for index, result in enumerate(raw_results):
         results.append(_normalise_result(result, f"{where}: results[{index}]", run_id, started))
-    status = run.get("status") or worst_status(r["status"] for r in results)
+    status = run.get("status") or _sop.worst(r["status"] for r in results)
     if status not in STATUS_RANK:
         raise StoreError(f"{where}: status '{status}' tidak dikenal; pilihan: {', '.join(STATUSES)}")
     courts = {

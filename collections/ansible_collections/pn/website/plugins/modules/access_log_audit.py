@@ -32,6 +32,13 @@ description:
   - Reads the logs only; the only write is O(state_file), and never in check mode.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
+attributes:
+  check_mode:
+    support: full
+    details: Reads the logs only; O(state_file) is not written in check mode.
 options:
   paths:
     description:

@@ -27,14 +27,12 @@ author:
   - pn.website maintainers (@pn-website)
 requirements:
   - boto3 (on the controller)
+extends_documentation_fragment:
+  - pn.website.attributes
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: full
     details: In check mode the drift is reported and nothing is changed; the delete probe is skipped.
-  diff_mode:
-    description: Returns no diff.
-    support: none
 options:
   bucket:
     description: Name of the bucket.

@@ -33,13 +33,10 @@ options:
     type: str
     choices: [id, en]
     default: id
-attributes:
-  check_mode:
-    description: Can run in check mode; it never changes anything.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.READ_ONLY
+  - pn.website.attributes.CONTROLLER
 author:
   - pn.website maintainers (@pn-website)
 """

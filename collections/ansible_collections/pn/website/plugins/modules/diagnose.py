@@ -23,14 +23,9 @@ description:
   - Pure computation; runs anywhere (usually on the controller).
 author:
   - pn.website maintainers (@pn-website)
-attributes:
-  check_mode:
-    description: Can run in check mode.
-    support: full
-    details: The module changes nothing.
-  diff_mode:
-    description: Returns no diff.
-    support: none
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.READ_ONLY
 options:
   court:
     description: Inventory name of the court.

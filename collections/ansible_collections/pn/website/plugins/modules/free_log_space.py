@@ -19,14 +19,13 @@ description:
   - Files are changed in place, so services keep writing to them without a restart.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: full
     details: In check mode the files that would be shrunk are reported and nothing is changed.
-  diff_mode:
-    description: Returns no diff.
-    support: none
 options:
   paths:
     description: Directories searched for log files.

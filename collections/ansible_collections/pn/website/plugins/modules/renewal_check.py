@@ -27,14 +27,12 @@ description:
   - Runs on the controller (use C(delegate_to=localhost)); it never logs in to the court server.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: full
     details: All checks are read-only; in check mode O(state_file) is not written.
-  diff_mode:
-    description: Returns no diff.
-    support: none
 options:
   court_name:
     description: Name of the court.

@@ -27,14 +27,13 @@ description:
     environment, never on its command line, and never appear in the result.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: full
     details: In check mode nothing is dumped or backed up; the result tells which targets would be used.
-  diff_mode:
-    description: Returns no diff.
-    support: none
 options:
   config:
     description: Backup configuration (JSON) written by the C(pn.website.backup) role.

@@ -24,17 +24,15 @@ description:
     running backup is never broken.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
+  - pn.website.restic
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: partial
     details: In check mode C(forget) runs with C(--dry-run); C(init), C(prune) and C(unlock) are skipped;
       C(check) runs (read-only).
-  diff_mode:
-    description: Returns no diff.
-    support: none
-extends_documentation_fragment:
-  - pn.website.restic
 options:
   actions:
     description: What to do, in this order.

@@ -33,16 +33,14 @@ description:
     for it 0700), since it holds the database dump and passwords of the site's configuration.
 author:
   - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
+  - pn.website.restic
 attributes:
   check_mode:
-    description: Can run in check mode.
     support: full
     details: In check mode the snapshot is resolved and nothing is restored.
-  diff_mode:
-    description: Returns no diff.
-    support: none
-extends_documentation_fragment:
-  - pn.website.restic
 options:
   snapshot:
     description: Snapshot id (or unique prefix), or C(latest).

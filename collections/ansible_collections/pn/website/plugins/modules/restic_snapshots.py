@@ -18,15 +18,10 @@ description:
     credentials never appear in the result.
 author:
   - pn.website maintainers (@pn-website)
-attributes:
-  check_mode:
-    description: Can run in check mode.
-    support: full
-    details: Read-only.
-  diff_mode:
-    description: Returns no diff.
-    support: none
 extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.READ_ONLY
+  - pn.website.attributes.SERVER
   - pn.website.restic
 options:
   host:

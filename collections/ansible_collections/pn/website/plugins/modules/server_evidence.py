@@ -23,14 +23,10 @@ description:
   - Never changes anything on the server.
 author:
   - pn.website maintainers (@pn-website)
-attributes:
-  check_mode:
-    description: Can run in check mode.
-    support: full
-    details: The module is read-only; it behaves the same in check mode.
-  diff_mode:
-    description: Returns no diff.
-    support: none
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.READ_ONLY
+  - pn.website.attributes.SERVER
 options:
   webserver:
     description: C(nginx) or C(apache); detected from the installed services when not given.

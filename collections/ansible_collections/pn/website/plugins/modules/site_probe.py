@@ -122,15 +122,12 @@ options:
     type: str
     choices: [id, en]
     default: id
+extends_documentation_fragment:
+  - pn.website.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Probes run (they only read the sites); state files are not written.
-  diff_mode:
-    description: >-
-      Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 author:
   - pn.website maintainers (@pn-website)
 """

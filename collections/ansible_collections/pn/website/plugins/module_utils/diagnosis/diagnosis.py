@@ -36,8 +36,11 @@ from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis_rul
     RULES,
     THRESHOLDS,
 )
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITY_RANK
 
-SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+#: A remediation (W7) with a failed step: a critical problem left makes it failed, not only critical.
+REMEDIATION_FAILED_RULE = {"failed": "critical", "warning": "medium"}
 ACTION_ORDER = ("free-logs", "restore-config", "restart-service", "restore-site", "backup")
 SERVICE_ORDER = {"database": 0, "php-fpm": 1, "webserver": 2}
 #: Findings that show a compromised site (what the restore-site action fixes), per activity that looks at
@@ -609,15 +612,14 @@ def sop_result(
     """``pn_sop_result`` of a diagnosis (W6) or a remediation (W7), with its troubleshooting records."""
     en = lang == "en"
     findings = [
-        {
-            "rule": p["id"],
-            "severity": p["severity"],
-            "message": "%s: %s" % (_lang(p["title"], lang), _lang(p["explanation"], lang)),
-            "evidence": {"auto": p["auto"], "escalation": p.get("escalation")},
-        }
+        sr.finding(
+            p["id"],
+            p["severity"],
+            "%s: %s" % (_lang(p["title"], lang), _lang(p["explanation"], lang)),
+            {"auto": p["auto"], "escalation": p.get("escalation")},
+        )
         for p in (problems if activity == "W6" else (remaining or []))
     ]
-    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
     if activity == "W6":
         if not problems:
             summary = "No problem found." if en else "Tidak ditemukan masalah."
@@ -646,13 +648,9 @@ def sop_result(
                 ", ".join(fixed) or "-",
                 ", ".join(r["id"] for r in remaining or []) or "-",
             )
-    status = "ok"
-    if worst >= SEVERITY_RANK["critical"]:
-        status = "critical"
-    elif worst >= SEVERITY_RANK["medium"]:
-        status = "warning"
+    rule = sr.DEFAULT_RULE
     if activity != "W6" and any(not a.get("ok") for a in actions or []):
-        status = "failed" if worst >= SEVERITY_RANK["critical"] else status
+        rule = REMEDIATION_FAILED_RULE
     recorded = problems
     if activity != "W6":
         # A remediation records what it acted on and the serious problems it leaves, not every remark.
@@ -677,11 +675,11 @@ def sop_result(
         "actions": actions or [],
     }
     result_outputs.update(outputs or {})
-    return {
-        "activity": activity,
-        "status": status,
-        "summary": summary,
-        "outputs": result_outputs,
-        "findings": findings,
-        "troubleshooting": records,
-    }
+    return sr.result(
+        activity,
+        findings=findings,
+        summary=summary,
+        outputs=result_outputs,
+        rule=rule,
+        troubleshooting=records,
+    )

@@ -45,6 +45,7 @@ from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_aud
     WEAK_SSH_KEX,
     WEAK_SSH_MACS,
 )
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 DEFAULT_UPLOAD_DIRS = ["uploads", "wp-content/uploads", "images"]
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1", "")
@@ -1381,16 +1382,15 @@ def findings(result, lang="id"):
         text = control["description"][lang if lang in ("id", "en") else "id"]
         label = ("terlihat", "diharapkan") if lang == "id" else ("observed", "expected")
         out.append(
-            {
-                "rule": control["id"],
-                "severity": control["severity"],
-                "message": "%s: %s %s, %s %s"
-                % (text, label[0], control["observed"], label[1], control["expected"]),
-                "evidence": {
+            sop_result.finding(
+                control["id"],
+                control["severity"],
+                "%s: %s %s, %s %s" % (text, label[0], control["observed"], label[1], control["expected"]),
+                {
                     "observed": control["observed"],
                     "expected": control["expected"],
                     "detail": control["detail"],
                 },
-            }
+            )
         )
     return out

@@ -40,9 +40,9 @@ from itertools import compress, count
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log_data as _data
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
 
 FORMATS = ("vcombined", "combined", "common")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 RULES = (
     "http-probing",
     "sensitive-files",

@@ -22,8 +22,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 EXCERPT_WIDTH = 160
 
@@ -270,25 +269,8 @@ def _canonical(matched: str) -> str:
 
 
 def finding(rule, severity, message, message_en, evidence=None):
-    """A finding dict; ``severity`` is one of SEVERITIES."""
-    if severity not in SEVERITY_RANK:
-        raise ValueError("unknown severity %r" % severity)
-    return {
-        "rule": rule,
-        "severity": severity,
-        "message": message,
-        "message_en": message_en,
-        "evidence": evidence or {},
-    }
-
-
-def max_severity(findings):
-    """The highest severity among ``findings`` or None."""
-    best = None
-    for item in findings:
-        if best is None or SEVERITY_RANK[item["severity"]] > SEVERITY_RANK[best]:
-            best = item["severity"]
-    return best
+    """A finding (``sop_result.finding``) with its message in Indonesian and English."""
+    return sop_result.finding(rule, severity, message, evidence, message_en=message_en)
 
 
 def excerpt(text: str, start: int, end: int, width: int = EXCERPT_WIDTH) -> str:

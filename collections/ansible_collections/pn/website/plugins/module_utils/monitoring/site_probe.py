@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.pn.website.plugins.module_utils.monitoring import content_checks as cc
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
 
 try:  # controller-side extra: details of certificates that fail verification
     from cryptography import x509 as _x509
@@ -1065,8 +1066,7 @@ class _SiteProbe:
             self._tls_findings(entry["tls"], entry["host"])
             if not entry["reachable"] and entry.get("reason") != "tls":
                 self._unavailable(entry, entry["host"])
-        order = cc.SEVERITY_RANK
-        res["findings"].sort(key=lambda f: -order[f["severity"]])
+        res["findings"].sort(key=lambda f: -sr.SEVERITY_RANK[f["severity"]])
         history = list(self.state.get("history") or [])
         history.append(
             {
@@ -1080,7 +1080,7 @@ class _SiteProbe:
         self.state["history"] = history[-int(self.opts["history_size"]) :]
         if res["reachable"]:
             self.state["last_ok"] = res["checked_at"]
-        res["severity"] = cc.max_severity(res["findings"])
+        res["severity"] = sr.worst_severity(res["findings"])
         res["state"] = self.state
         return res
 
@@ -1170,13 +1170,8 @@ def probe(sites, options=None, resolver=None) -> list:
 def sop_result(result, lang="id") -> dict:
     """The ``pn_sop_result`` (activity W1) of one site result."""
     findings = result.get("findings") or []
-    severity = cc.max_severity(findings)
-    if not result.get("reachable") or severity == "critical":
-        status = "critical"
-    elif severity in ("high", "medium"):
-        status = "warning"
-    else:
-        status = "ok"
+    # A site that cannot be reached is critical whatever else was found.
+    status = sr.status_for(findings) if result.get("reachable") else "critical"
     en = lang == "en"
     fresh = result.get("freshness") or {}
     if result.get("reachable"):
@@ -1200,7 +1195,7 @@ def sop_result(result, lang="id") -> dict:
         parts.append(
             ("newest content %d days old" if en else "konten terbaru %d hari lalu") % int(fresh["age_days"])
         )
-    serious = [f for f in findings if cc.SEVERITY_RANK[f["severity"]] >= cc.SEVERITY_RANK["medium"]]
+    serious = [f for f in findings if sr.SEVERITY_RANK[f["severity"]] >= sr.SEVERITY_RANK["medium"]]
     if serious:
         parts.append(
             ("%d problem(s): %s" if en else "%d masalah: %s")
@@ -1212,11 +1207,12 @@ def sop_result(result, lang="id") -> dict:
         copy["message"] = item["message_en"] if en else item["message"]
         out_findings.append(copy)
     tls = result.get("tls") or {}
-    return {
-        "activity": "W1",
-        "status": status,
-        "summary": "; ".join(parts) + ".",
-        "outputs": {
+    return sr.result(
+        "W1",
+        status=status,
+        findings=out_findings,
+        summary="; ".join(parts) + ".",
+        outputs={
             "url": result.get("url"),
             "final_url": result.get("final_url"),
             "reachable": result.get("reachable"),
@@ -1242,5 +1238,4 @@ def sop_result(result, lang="id") -> dict:
                 for entry in result.get("hostnames") or []
             ],
         },
-        "findings": out_findings,
-    }
+    )

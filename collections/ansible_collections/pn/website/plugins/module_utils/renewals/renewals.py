@@ -43,12 +43,11 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
 from ansible_collections.pn.website.plugins.module_utils.renewals import domain_expiry, tls_check
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
 
 ACTIVITY = "W4"
 DEFAULT_THRESHOLDS = (90, 60, 30, 14, 7)
 KINDS = ("domain", "hosting", "connection")
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
-STATUS_ORDER = ("ok", "warning", "critical", "failed")
 TLS_LEVELS = {"warning": 2, "critical": 1, "expired": 0}
 EXPIRED_LEVEL = -1
 # Third-party roles (court_contract.CONTACT_ROLES) to ask, per item kind, in order.
@@ -400,16 +399,9 @@ class _Run:
 
     def finding(self, rule, severity, message, item, action, contact, notify, evidence):
         self.findings.append(
-            {
-                "rule": rule,
-                "severity": severity,
-                "message": message,
-                "evidence": evidence,
-                "item": item,
-                "action": action,
-                "contact": contact,
-                "notify": notify,
-            }
+            sr.finding(
+                rule, severity, message, evidence, item=item, action=action, contact=contact, notify=notify
+            )
         )
 
     def once(self, key, fingerprint):
@@ -537,7 +529,7 @@ def _domain_check(run: _Run, options: dict, lookup: dict | None) -> dict | None:
     severity = severity_for_days(days_left)
     action = run.t("action.domain", name=domain, date=date.isoformat(), contact=who, sek=sek)
     if item["status"] != "critical":
-        item["status"] = _status_for(severity)
+        item["status"] = sr.severity_status(severity)
     item["action"] = item["action"] or action
     if days_left < 0:
         message = run.t("domain.expired", name=domain, date=date.isoformat(), ago=-days_left)
@@ -668,7 +660,7 @@ def _tls_checks(run: _Run, options: dict, results: list | None) -> list:
                 days=int(res["days_left"] // 1),
                 lifetime=int(round(res["lifetime_days"])),
             )
-        item["status"] = _worse(item["status"], _status_for(severity))
+        item["status"] = _worse(item["status"], sr.severity_status(severity))
         run.finding(rule, severity, message, item_id, action, contact, notify, evidence)
     return results
 
@@ -753,7 +745,7 @@ def _contract_checks(run: _Run) -> list:
         if level is None:
             continue
         severity = severity_for_days(days_left)
-        item["status"] = _status_for(severity)
+        item["status"] = sr.severity_status(severity)
         kind_label = run.t("kind." + kind)
         if days_left < 0:
             message = run.t(
@@ -785,14 +777,6 @@ def _contract_checks(run: _Run) -> list:
         }
         run.finding(rule, severity, message, item_id, action, contact, notify, evidence)
     return rows
-
-
-def _status_for(severity: str) -> str:
-    if severity == "critical":
-        return "critical"
-    if severity in ("high", "medium"):
-        return "warning"
-    return "ok"
 
 
 def _worse(a: str, b: str) -> str:
@@ -855,10 +839,8 @@ def check_court(
         new_state[run.court_id] = run.court_state
     else:
         new_state.pop(run.court_id, None)
-    severities = [SEVERITY_ORDER.index(f["severity"]) for f in run.findings]
-    worst = SEVERITY_ORDER[max(severities)] if severities else "info"
-    status = _status_for(worst)
-    run.findings.sort(key=lambda f: -SEVERITY_ORDER.index(f["severity"]))
+    status = sr.status_for(run.findings)
+    run.findings.sort(key=lambda f: -sr.SEVERITY_RANK[f["severity"]])
     outputs["items"] = run.items
     outputs["notifications"] = len([f for f in run.findings if f["notify"]])
     return {
@@ -902,11 +884,10 @@ def sop_result(result: dict) -> dict:
         }
         for f in result["findings"]
     ]
-    outputs = dict(result["outputs"])
-    return {
-        "activity": ACTIVITY,
-        "status": result["status"],
-        "summary": result["summary"],
-        "outputs": outputs,
-        "findings": findings,
-    }
+    return sr.result(
+        ACTIVITY,
+        status=result["status"],
+        findings=findings,
+        summary=result["summary"],
+        outputs=result["outputs"],
+    )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.pn.website.plugins.module_utils.monitoring import content_checks as cc
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 SITE = "https://pn-contoh.go.id/"
 KEYWORD = "Pengadilan Negeri Contoh"
@@ -184,8 +185,8 @@ def test_finding_and_severity_helpers():
     with pytest.raises(ValueError):
         cc.finding("x", "urgent", "a", "b")
     items = [cc.finding("a", "low", "", ""), cc.finding("b", "high", "", "")]
-    assert cc.max_severity(items) == "high"
-    assert cc.max_severity([]) is None
+    assert sop_result.worst_severity(items) == "high"
+    assert sop_result.worst_severity([]) is None
     assert cc.excerpt("x" * 500, 250, 255, width=20).startswith("...")
 
 
