@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import correlate_campaigns
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -154,7 +155,7 @@ def register(subparsers) -> None:
     )
     analyze.add_argument(
         "--engine",
-        choices=("auto", "python", "polars"),
+        choices=access_log.ENGINES,
         default="auto",
         help="mesin analisis: polars (cepat) bila terpasang, python / engine: polars (fast) when "
         "installed, python (default: auto)",
@@ -226,25 +227,19 @@ def run_analyze(args) -> int:
     if args.top < 1:
         console.print(_text("--top >= 1", style="red"))
         return 2
-    analyzer_class = None
-    if args.engine != "python":
-        with access_log.gc_paused():  # importing polars makes many objects and no garbage
-            from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast as fast
-        if fast.HAS_POLARS:
-            analyzer_class = fast.FastAnalyzer
-        elif args.engine == "polars":
-            console.print(_text("--engine polars: polars is not installed", style="red"))
-            return 2
     try:
         result, _state = access_log.analyze(
             args.files,
             fmt=args.log_format,
+            engine=args.engine,
             dns=args.dns,
             site_hosts=args.site_host,
             top=args.top,
             trusted=args.trust,
-            analyzer_class=analyzer_class,
         )
+    except access_log.EngineUnavailable as error:
+        console.print(_text(f"--engine {args.engine}: {error}", style="red"))
+        return 2
     except ValueError as error:
         console.print(_text(f"{t['error']}: {error}", style="red"))
         return 2
@@ -304,7 +299,7 @@ def run_correlate(args) -> int:
             console.print(_text(f"{t['bad_result']}: {name}: {error}", style="red"))
             return 2
         results[court] = data
-    campaigns = access_log.correlate_campaigns(results, min_courts=max(args.min_courts, 2))
+    campaigns = correlate_campaigns(results, min_courts=max(args.min_courts, 2))
     if args.json:
         print(json.dumps({"courts": sorted(results), "findings": campaigns}, indent=2, ensure_ascii=False))
     elif campaigns:
