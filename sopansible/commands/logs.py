@@ -157,8 +157,9 @@ def register(subparsers) -> None:
         "--engine",
         choices=access_log.ENGINES,
         default="auto",
-        help="mesin analisis: polars (cepat) bila terpasang, python / engine: polars (fast) when "
-        "installed, python (default: auto)",
+        help="mesin analisis: auto (polars yang cepat bila terpasang dan log cukup besar), python, polars "
+        "/ engine: auto (the fast polars when installed and the logs are large enough), python, polars "
+        "(default: auto)",
     )
     analyze.set_defaults(handler=run_analyze)
     correlate = actions.add_parser(

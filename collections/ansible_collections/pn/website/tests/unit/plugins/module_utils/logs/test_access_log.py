@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import sys
 
 import pytest
 
@@ -522,3 +523,12 @@ def test_fast_and_regex_paths_give_identical_results(monkeypatch, benign):
     slow = al.analyze_bytes(data, fmt="combined")
     assert taken and all(taken)  # every block of this log can take the fast path
     assert fast == slow
+
+
+def test_auto_engine_where_the_polars_reader_is_missing(monkeypatch):
+    """Court servers get only the module_utils their module imports, not the polars reader."""
+    reader = "ansible_collections.pn.website.plugins.module_utils.logs.polars_reader"
+    monkeypatch.setitem(sys.modules, reader, None)  # as if it were not there
+    assert al.choose_engine("auto", 1 << 40) == "python"
+    with pytest.raises(al.EngineUnavailable, match="polars"):
+        al.choose_engine("polars", 0)

@@ -445,3 +445,25 @@ def test_not_found_pages_from_genuine_and_fake_googlebot(benign):
     flagged = {(f["rule"], f["ip"]) for f in result["findings"]}
     assert ("http-probing", fake) in flagged and ("fake-googlebot", fake) in flagged
     assert not {rule for rule, ip in flagged if ip == genuine}
+
+
+def test_auto_takes_polars_for_large_logs_only(tmp_path, monkeypatch):
+    assert al.choose_engine("auto", al.AUTO_POLARS_MIN_BYTES - 1) == "python"
+    assert al.choose_engine("auto", al.AUTO_POLARS_MIN_BYTES) == "polars"
+    assert al.choose_engine("polars", 0) == "polars"
+    assert al.choose_engine("python", 1 << 40) == "python"
+    with pytest.raises(ValueError, match="turbo"):
+        al.choose_engine("turbo", 0)
+    # analyze() weighs the files it is given, rotations included
+    corpus.write_log(tmp_path / "access.log", corpus.benign_lines(100, seed=2))
+    corpus.write_log(tmp_path / "access.log.1", corpus.benign_lines(50, seed=3))
+    sizes = []
+    choose = al.choose_engine
+    monkeypatch.setattr(al, "choose_engine", lambda engine, size: sizes.append(size) or choose(engine, size))
+    al.analyze([str(tmp_path / "access.log")], engine="auto", include_rotated=True)
+    assert sizes == [(tmp_path / "access.log").stat().st_size + (tmp_path / "access.log.1").stat().st_size]
+    # without polars, auto takes the standard library and polars is refused
+    monkeypatch.setattr(af, "HAS_POLARS", False)
+    assert choose("auto", 1 << 40) == "python"
+    with pytest.raises(al.EngineUnavailable, match="polars"):
+        choose("polars", 0)
