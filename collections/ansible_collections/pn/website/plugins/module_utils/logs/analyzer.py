@@ -36,6 +36,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
     FIELD_AGENT,
     FIELD_HOUR,
     FIELD_IP,
+    FIELD_LINE,
     FIELD_METHOD,
     FIELD_PROTOCOL,
     FIELD_REFERRER,
@@ -430,14 +431,12 @@ class Analyzer:
             )
         return verdict
 
-    def apply_rules(self, row, target_flags: int, agent_flags: int, line: bytes | None = None) -> None:
+    def apply_rules(self, row, target_flags: int, agent_flags: int) -> None:
         """Run every rule on one row (a tuple of the FIELD_* fields), in log order, given the
-        flags of its target and user agent. ``line`` is the row's log line without its line end
-        (evidence); without it, the line is found in the block being read. Rows that cannot
+        flags of its target and user agent. The row may end with its log line (FIELD_LINE), the
+        evidence; without it, the line is found in the block being read. Rows that cannot
         produce evidence may be left out: rows with an ordinary target and agent and a status
         below 400, other than Googlebot claims from addresses not known to be Google's."""
-        if line is not None:
-            self._sample_row, self._sample_text = row, line
         ip = row[FIELD_IP]
         if self.trusted_networks and self._is_trusted(ip):
             # Our own monitoring (the controller) and declared partners: counted in the summary,
@@ -550,6 +549,8 @@ class Analyzer:
 
     def _line_of(self, row) -> bytes:
         """The verbatim log line of a row (evidence), without its line end."""
+        if len(row) > FIELD_LINE:
+            return row[FIELD_LINE].rstrip(b"\r")
         if row is not self._sample_row:
             self._sample_row = row
             self._sample_text = self._find_line(row)

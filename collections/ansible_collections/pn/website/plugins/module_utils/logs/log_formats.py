@@ -56,6 +56,8 @@ _FORMAT_PATTERNS = {
     FIELD_REFERRER,
     FIELD_AGENT,
 ) = range(11)
+#: A row may be followed by its verbatim log line (a reader that has it at hand): evidence.
+FIELD_LINE = 11
 #: The row of a line that does not fit the format.
 UNPARSED_ROW = (b"",) * 11
 

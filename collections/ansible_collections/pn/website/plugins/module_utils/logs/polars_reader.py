@@ -680,7 +680,7 @@ class PolarsReader:
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("head").str.slice(-14, 12)).alias("rest"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
-                _line().str.strip_chars_end("\r").alias("line"),  # evidence: without its line end
+                _line(),
             )
             .select(
                 # the text is the bytes in an ASCII chunk: let polars hand them over
@@ -698,7 +698,6 @@ class PolarsReader:
         columns = [hot[name].to_list() for name in (*_ROW_FIELDS, "line")]
         if not ascii_only:
             columns = [[_bytes(x) for x in column] for column in columns]
-        lines = columns.pop()
         apply_rules = self.analyzer.apply_rules
-        for (target, ua), row, line in zip(keys, zip(*columns), lines):  # noqa: B905
-            apply_rules(row, tflags[target], uflags[ua], line)
+        for (target, ua), row in zip(keys, zip(*columns)):  # noqa: B905 - each row ends with its line
+            apply_rules(row, tflags[target], uflags[ua])
