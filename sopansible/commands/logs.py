@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
 from sopansible import exitcodes
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import correlate_campaigns
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -155,10 +156,11 @@ def register(subparsers) -> None:
     )
     analyze.add_argument(
         "--engine",
-        choices=("auto", "python", "polars"),
+        choices=access_log.ENGINES,
         default="auto",
-        help="mesin analisis: polars (cepat) bila terpasang, python / engine: polars (fast) when "
-        "installed, python (default: auto)",
+        help="mesin analisis: auto (polars yang cepat bila terpasang dan log cukup besar), python, polars "
+        "/ engine: auto (the fast polars when installed and the logs are large enough), python, polars "
+        "(default: auto)",
     )
     analyze.set_defaults(handler=run_analyze)
     correlate = actions.add_parser(
@@ -227,25 +229,19 @@ def run_analyze(args) -> int:
     if args.top < 1:
         console.print(_text("--top >= 1", style="red"))
         return exitcodes.USAGE
-    analyzer_class = None
-    if args.engine != "python":
-        with access_log.gc_paused():  # importing polars makes many objects and no garbage
-            from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast as fast
-        if fast.HAS_POLARS:
-            analyzer_class = fast.FastAnalyzer
-        elif args.engine == "polars":
-            console.print(_text("--engine polars: polars is not installed", style="red"))
-            return exitcodes.USAGE
     try:
         result, _state = access_log.analyze(
             args.files,
             fmt=args.log_format,
+            engine=args.engine,
             dns=args.dns,
             site_hosts=args.site_host,
             top=args.top,
             trusted=args.trust,
-            analyzer_class=analyzer_class,
         )
+    except access_log.EngineUnavailable as error:
+        console.print(_text(f"--engine {args.engine}: {error}", style="red"))
+        return exitcodes.USAGE
     except ValueError as error:
         console.print(_text(f"{t['error']}: {error}", style="red"))
         return exitcodes.USAGE
@@ -305,7 +301,7 @@ def run_correlate(args) -> int:
             console.print(_text(f"{t['bad_result']}: {name}: {error}", style="red"))
             return exitcodes.USAGE
         results[court] = data
-    campaigns = access_log.correlate_campaigns(results, min_courts=max(args.min_courts, 2))
+    campaigns = correlate_campaigns(results, min_courts=max(args.min_courts, 2))
     if args.json:
         print(json.dumps({"courts": sorted(results), "findings": campaigns}, indent=2, ensure_ascii=False))
     elif campaigns:

@@ -5,8 +5,8 @@ one CPU core with taskset (and polars to one thread with POLARS_MAX_THREADS=1).
     .venv/bin/python tests/benchmarks/bench_access_log.py [--lines N] [--keep DIR] [--runs N]
 
 Measures both engines of `sopansible logs analyze`: ``--engine polars`` (what the default
-``auto`` uses when polars is installed, as it is with sopansible) and ``--engine python`` (the
-stdlib engine the court servers run), checks that they print the same JSON, and prints
+``auto`` uses for large logs when polars is installed, as it is with sopansible) and ``--engine
+python`` (the stdlib engine the court servers run), checks that they print the same JSON, and prints
 lines/second for each and the ratios to GoAccess. The goal set for the default engine is 10x
 GoAccess's throughput.
 """

@@ -128,9 +128,9 @@ def test_engines_give_the_same_json(court_logs, capsys):
 
 
 def test_polars_engine_required_but_missing(court_logs, capsys, monkeypatch):
-    from ansible_collections.pn.website.plugins.module_utils.logs import access_log_fast
+    from ansible_collections.pn.website.plugins.module_utils.logs import polars_reader
 
-    monkeypatch.setattr(access_log_fast, "HAS_POLARS", False)
+    monkeypatch.setattr(polars_reader, "HAS_POLARS", False)
     assert cli.main(["logs", "analyze", str(court_logs["pn-contoh"]), "--engine", "polars"]) == 4
     assert "polars" in capsys.readouterr().out
     code, result = analyze_json(capsys, court_logs["pn-contoh"])  # auto falls back to python

@@ -232,13 +232,13 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.logs.access_log import (
-    DEFAULT_THRESHOLDS,
-    analyze,
+from ansible_collections.pn.website.plugins.module_utils.logs.access_log import analyze
+from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     parse_trusted,
-    sop_status,
     ssh_client_address,
 )
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import DEFAULT_THRESHOLDS
 
 
 def read_state_file(path):
@@ -329,6 +329,7 @@ def main():
             top=params["top"],
             max_samples=params["max_samples"],
             trusted=trusted,
+            engine="python",  # court servers: the standard library only
         )
     except ValueError as exc:
         module.fail_json(msg="access log analysis: %s" % exc)

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +171,51 @@ def test_module_trusts_the_controller_and_listed_addresses(tmp_path, monkeypatch
 def test_module_rejects_bad_trusted_address(logs):
     result = fail({"paths": [str(logs / "access.log")], "trusted_addresses": ["10.0.0.300"]})
     assert "trusted_addresses" in result["msg"] and "10.0.0.300" in result["msg"]
+
+
+# Run in a fresh interpreter where polars and the polars reader cannot be imported, as on a court
+# server (Ansible ships the module_utils the module imports, not the controller's polars reader):
+# any attempt to import them is noted. "auto" would take polars for a log of any size here.
+_SERVER_RUN = """
+import json, sys
+
+attempts = []
+
+
+class ServerImports:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "polars" or name.endswith(".logs.polars_reader"):
+            attempts.append(name)
+            raise ModuleNotFoundError(name, name=name)
+        return None
+
+
+sys.meta_path.insert(0, ServerImports())
+from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from ansible_collections.pn.website.plugins.modules import access_log_audit
+from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
+    AnsibleExitJson, patch_exits, set_module_args,
+)
+
+access_log.AUTO_POLARS_MIN_BYTES = 0
+with set_module_args(json.loads(sys.argv[1])), patch_exits():
+    try:
+        access_log_audit.main()
+    except AnsibleExitJson as exc:
+        print(json.dumps({"lines": exc.result["lines"], "attempts": attempts}))
+"""
+
+
+def test_the_module_never_tries_polars(logs):
+    """Court servers run the standard-library engine: the module does not even try to import
+    polars or the polars reader."""
+    collections_dir = Path(access_log_audit.__file__).resolve().parents[5]
+    args = {"paths": [str(logs / "access.log")], "include_rotated": True, "trust_controller": False}
+    proc = subprocess.run(
+        [sys.executable, "-c", _SERVER_RUN, json.dumps(args)],
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(collections_dir)),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert json.loads(proc.stdout) == {"lines": 3039, "attempts": []}

@@ -6,10 +6,29 @@ from __future__ import annotations
 
 import gzip
 import html
+import sys
 
 import pytest
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.plugins.module_utils.logs import (
+    addresses,
+    analyzer,
+    log_files,
+    log_formats,
+)
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
+    SEVERITIES,
+    TARGET_BACKDOOR,
+    TARGET_GAMBLING,
+    TARGET_LOGIN,
+    TARGET_SENSITIVE_FILE,
+    TARGET_SQLI,
+    TARGET_TRAVERSAL,
+    TARGET_UPLOADED_PHP,
+    TARGET_XSS,
+    classify_target,
+)
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -68,7 +87,7 @@ def test_explicit_format_counts_other_lines_as_malformed():
 
 def test_unknown_format_rejected():
     with pytest.raises(ValueError, match="unknown log format"):
-        al.Analyzer(fmt="w3c")
+        analyzer.Analyzer(fmt="w3c")
 
 
 def test_malformed_binary_and_odd_lines_counted_not_fatal():
@@ -99,7 +118,7 @@ def test_gigantic_line_counted_as_malformed(tmp_path):
     path = tmp_path / "access.log"
     with open(path, "wb") as handle:
         handle.write((COMBINED + "\n").encode())
-        handle.write(b"A" * (al.MAX_LINE_BYTES * 3) + b"\n")
+        handle.write(b"A" * (log_files.MAX_LINE_BYTES * 3) + b"\n")
         handle.write((COMBINED + "\n").encode())
     result, _unused = al.analyze([str(path)])
     assert result["lines"] == 3
@@ -192,11 +211,11 @@ def test_rule_fires_on_crafted_attack(rule, benign):
     assert len(found) == 1, result["findings"]
     finding = found[0]
     assert finding["ip"] == corpus.ATTACKERS[rule]
-    assert finding["severity"] in al.SEVERITIES
+    assert finding["severity"] in SEVERITIES
     assert finding["count"] >= 1
     assert finding["first_seen"].startswith("2026-11-19T") and finding["first_seen"].endswith("+07:00")
     assert finding["first_seen"] <= finding["last_seen"]
-    assert 1 <= len(finding["samples"]) <= al.MAX_SAMPLES
+    assert 1 <= len(finding["samples"]) <= analyzer.MAX_SAMPLES
     assert finding["message"] and finding["message_en"]
     # Nothing else in the mixed log is flagged, except rules the same requests also match.
     others = {f["rule"] for f in result["findings"]} - {rule}
@@ -209,9 +228,9 @@ def test_all_attacks_together_each_rule_once(benign):
         attacks.extend(corpus.attack_lines(rule))
     result = al.analyze_bytes(as_bytes(corpus.merged(benign[:8000], attacks)))
     assert {f["rule"] for f in result["findings"]} == set(RULES)
-    severities = [al.SEVERITIES.index(f["severity"]) for f in result["findings"]]
+    severities = [SEVERITIES.index(f["severity"]) for f in result["findings"]]
     assert severities == sorted(severities, reverse=True)
-    assert al.sop_status(result["findings"]) == "critical"
+    assert analyzer.sop_status(result["findings"]) == "critical"
 
 
 def test_samples_are_html_safe():
@@ -229,7 +248,7 @@ def test_samples_are_the_verbatim_lines():
     lines = corpus.attack_lines("sensitive-files")
     result = al.analyze_bytes(as_bytes(lines))
     (finding,) = [f for f in result["findings"] if f["rule"] == "sensitive-files"]
-    assert [html.unescape(s) for s in finding["samples"]] == lines[: al.MAX_SAMPLES]
+    assert [html.unescape(s) for s in finding["samples"]] == lines[: analyzer.MAX_SAMPLES]
 
 
 def test_document_harvesting_is_not_probing():
@@ -281,9 +300,9 @@ def test_admin_bruteforce_threshold_and_window():
 
 def test_bad_threshold_rejected():
     with pytest.raises(ValueError, match="unknown rule"):
-        al.Analyzer(thresholds={"no-such-rule": {"count": 1}})
+        analyzer.Analyzer(thresholds={"no-such-rule": {"count": 1}})
     with pytest.raises(ValueError, match="positive"):
-        al.Analyzer(thresholds={"http-probing": {"count": 0}})
+        analyzer.Analyzer(thresholds={"http-probing": {"count": 0}})
 
 
 def test_webshell_post_needs_post_200_under_upload_folder():
@@ -333,7 +352,7 @@ def test_error_spike_needs_a_burst():
     ],
 )
 def test_google_ranges(ip, expected):
-    assert al.in_google_ranges(ip) is expected
+    assert addresses.in_google_ranges(ip) is expected
 
 
 def test_fake_googlebot_dns_verification_with_stub_resolver():
@@ -362,7 +381,7 @@ def test_dns_failure_means_unverified():
     def reverse(ip):
         raise OSError("no answer")
 
-    assert al.verify_googlebot_dns("8.8.4.4", (reverse, lambda name: set())) is None
+    assert addresses.verify_googlebot_dns("8.8.4.4", (reverse, lambda name: set())) is None
 
 
 @pytest.mark.parametrize(
@@ -382,29 +401,29 @@ def test_dns_failure_means_unverified():
     ],
 )
 def test_benign_targets_are_not_flagged(target):
-    assert al.classify_target(target.encode()) & ~al.T_LOGIN == 0
+    assert classify_target(target.encode()) & ~TARGET_LOGIN == 0
 
 
 @pytest.mark.parametrize(
     ("target", "flag"),
     [
-        ("/.env", al.T_SENSITIVE),
-        ("/.git/HEAD", al.T_SENSITIVE),
-        ("/db_backup.sql.gz", al.T_SENSITIVE),
-        ("/%2e%2e/%2e%2e/etc/passwd", al.T_TRAVERSAL),
-        ("/x?f=%252e%252e%252fetc%252fpasswd", al.T_TRAVERSAL),
-        ("/?id=1+union+select+1,2", al.T_SQLI),
-        ("/?q=%3Csvg/onload=alert(1)%3E", al.T_XSS),
-        ("/wp-content/themes/x/b374k.php", al.T_BACKDOOR),
-        ("/uploads/shell.php", al.T_BACKDOOR | al.T_UPLOAD_PHP),
-        ("/judi-online-terpercaya", al.T_GAMBLING),
-        ("/wp-login.php", al.T_LOGIN),
-        ("/administrator/", al.T_LOGIN),
-        ("/admin/login.php", al.T_LOGIN),
+        ("/.env", TARGET_SENSITIVE_FILE),
+        ("/.git/HEAD", TARGET_SENSITIVE_FILE),
+        ("/db_backup.sql.gz", TARGET_SENSITIVE_FILE),
+        ("/%2e%2e/%2e%2e/etc/passwd", TARGET_TRAVERSAL),
+        ("/x?f=%252e%252e%252fetc%252fpasswd", TARGET_TRAVERSAL),
+        ("/?id=1+union+select+1,2", TARGET_SQLI),
+        ("/?q=%3Csvg/onload=alert(1)%3E", TARGET_XSS),
+        ("/wp-content/themes/x/b374k.php", TARGET_BACKDOOR),
+        ("/uploads/shell.php", TARGET_BACKDOOR | TARGET_UPLOADED_PHP),
+        ("/judi-online-terpercaya", TARGET_GAMBLING),
+        ("/wp-login.php", TARGET_LOGIN),
+        ("/administrator/", TARGET_LOGIN),
+        ("/admin/login.php", TARGET_LOGIN),
     ],
 )
 def test_attack_targets_are_flagged(target, flag):
-    assert al.classify_target(target.encode()) & flag == flag
+    assert classify_target(target.encode()) & flag == flag
 
 
 # --- campaign ------------------------------------------------------------------------------------------
@@ -424,7 +443,7 @@ def test_campaign_reported_once_across_courts(benign):
                 lines = [x.replace(corpus.ATTACKERS[rule], corpus.ATTACKERS["sqli-probing"]) for x in lines]
             attack += lines
         results[court] = al.analyze_bytes(as_bytes(corpus.merged(benign[:2000], attack)))
-    campaigns = al.correlate_campaigns(results)
+    campaigns = analyzer.correlate_campaigns(results)
     assert len(campaigns) == 1
     campaign = campaigns[0]
     assert campaign["rule"] == "campaign"
@@ -434,8 +453,8 @@ def test_campaign_reported_once_across_courts(benign):
     assert campaign["count"] == 3 + 37 + 3
     assert campaign["first_seen"] <= campaign["last_seen"]
     assert campaign["samples"][0].startswith("[pn-bangil] ")
-    assert al.correlate_campaigns(results, min_courts=3) == []
-    assert al.correlate_campaigns({"a": {}, "b": {"findings": []}}) == []
+    assert analyzer.correlate_campaigns(results, min_courts=3) == []
+    assert analyzer.correlate_campaigns({"a": {}, "b": {"findings": []}}) == []
 
 
 def test_samples_verbatim_for_vhost_lines_matching_two_rules():
@@ -449,7 +468,7 @@ def test_samples_verbatim_for_vhost_lines_matching_two_rules():
 
 
 def test_memory_bounds_keep_fired_evidence(monkeypatch):
-    monkeypatch.setattr(al, "MAX_KEYS", 50)
+    monkeypatch.setattr(analyzer, "MAX_KEYS", 50)
     lines = [
         corpus.line(
             "10.9.%d.%d" % (i // 250, i % 250),
@@ -499,8 +518,17 @@ def test_fast_and_regex_paths_give_identical_results(monkeypatch, benign):
     data = as_bytes(corpus.merged(benign[:20000], attacks))
     fast = al.analyze_bytes(data, fmt="combined")
     taken = []
-    original = al.split_combined
-    monkeypatch.setattr(al, "split_combined", lambda block: taken.append(original(block) is not None))
+    original = log_formats.split_combined
+    monkeypatch.setattr(analyzer, "split_combined", lambda block: taken.append(original(block) is not None))
     slow = al.analyze_bytes(data, fmt="combined")
     assert taken and all(taken)  # every block of this log can take the fast path
     assert fast == slow
+
+
+def test_auto_engine_where_the_polars_reader_is_missing(monkeypatch):
+    """Court servers get only the module_utils their module imports, not the polars reader."""
+    reader = "ansible_collections.pn.website.plugins.module_utils.logs.polars_reader"
+    monkeypatch.setitem(sys.modules, reader, None)  # as if it were not there
+    assert al.choose_engine("auto", 1 << 40) == "python"
+    with pytest.raises(al.EngineUnavailable, match="polars"):
+        al.choose_engine("polars", 0)

@@ -14,12 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.plugins.module_utils.logs import log_files
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import test_access_log_fuzz as fuzz
 
-af = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.logs.access_log_fast")
+af = pytest.importorskip("ansible_collections.pn.website.plugins.module_utils.logs.polars_reader")
 if not af.HAS_POLARS:
     pytest.skip("polars is not installed", allow_module_level=True)
 
@@ -31,7 +32,8 @@ def same(paths, chunk_bytes=SMALL_CHUNK, **options):
     slow, slow_state = al.analyze(paths, **options)
     fast, fast_state = al.analyze(
         paths,
-        analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw),
+        engine="polars",
+        chunk_bytes=chunk_bytes,
         **options,
     )
     assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
@@ -41,9 +43,7 @@ def same(paths, chunk_bytes=SMALL_CHUNK, **options):
 
 def same_bytes(data: bytes, **options):
     slow = al.analyze_bytes(data, **options)
-    fast = al.analyze_bytes(
-        data, analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=4096, **kw), **options
-    )
+    fast = al.analyze_bytes(data, engine="polars", chunk_bytes=4096, **options)
     assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
     return fast
 
@@ -79,13 +79,14 @@ def test_an_analysis_makes_no_cyclic_garbage(tmp_path, benign, engine):
     corpus.write_log(tmp_path / "access.log", corpus.merged(benign, attacks()))
     with gzip.open(tmp_path / "access.log.1.gz", "wb") as handle:
         handle.write(b"garbage \x00\xff line\n" + b"x" * 70000 + b"\n")
-    analyzer_class = (
-        (lambda **kw: af.FastAnalyzer(chunk_bytes=SMALL_CHUNK, **kw)) if engine == "polars" else None
-    )
     gc.collect()
     with al.gc_paused():
         result, _state = al.analyze(
-            [str(tmp_path / "access.log")], state={}, include_rotated=True, analyzer_class=analyzer_class
+            [str(tmp_path / "access.log")],
+            state={},
+            include_rotated=True,
+            engine=engine,
+            chunk_bytes=SMALL_CHUNK,
         )
         assert result["malformed"] == 2
         assert gc.collect() == 0
@@ -122,12 +123,12 @@ def test_malformed_binary_truncated_and_gigantic_lines(tmp_path, benign):
         good[18].replace(b"GET", b"-"),
         b'203.0.113.5 - - [16/Nov/2026:00:00:01 +0700] "-" 400 0 "-" "-"',
         b'203.0.113.5 - - [16/Nov/2026:00:00:02 +0700] "GET /x HTTP/1.1" 200 99999999999999999999999 "-" "-"',
-        b"A" * (al.MAX_LINE_BYTES + 10),
+        b"A" * (log_files.MAX_LINE_BYTES + 10),
         # valid lines of exactly the length limit, and one byte over it (carriage return)
-        good[21][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[21])) + b'"',
-        good[22][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[22])) + b'"\r',
-        good[23][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[23]) - 1) + b'"\r',
-        b"203.0.113.5 " + b"B" * (2 * al.MAX_LINE_BYTES),
+        good[21][:-1] + b"x" * (log_files.MAX_LINE_BYTES - len(good[21])) + b'"',
+        good[22][:-1] + b"x" * (log_files.MAX_LINE_BYTES - len(good[22])) + b'"\r',
+        good[23][:-1] + b"x" * (log_files.MAX_LINE_BYTES - len(good[23]) - 1) + b'"\r',
+        b"203.0.113.5 " + b"B" * (2 * log_files.MAX_LINE_BYTES),
         b'"' * 20,
     ]
     lines = list(good)
@@ -138,7 +139,7 @@ def test_malformed_binary_truncated_and_gigantic_lines(tmp_path, benign):
     assert result["malformed"] >= 6
     same([str(tmp_path / "access.log")], state={})
     same([str(tmp_path / "access.log")], chunk_bytes=1 << 30)
-    at_limit = good[21][:-1] + b"x" * (al.MAX_LINE_BYTES - len(good[21])) + b'"'
+    at_limit = good[21][:-1] + b"x" * (log_files.MAX_LINE_BYTES - len(good[21])) + b'"'
     over = at_limit + b"\r"  # one byte over the limit
     both = same_bytes(at_limit + b"\n" + over + b"\n" + good[0] + b"\r\n")
     assert (both["lines"], both["malformed"]) == (3, 1)
@@ -204,7 +205,7 @@ def test_googlebot_dns_verification(benign):
 def test_engine_needs_polars(monkeypatch):
     monkeypatch.setattr(af, "HAS_POLARS", False)
     with pytest.raises(RuntimeError, match="polars"):
-        af.FastAnalyzer()
+        af.PolarsReader()
 
 
 # -- the fast paths of the chunk reader: each case compared with the stdlib engine ------------------
@@ -240,9 +241,7 @@ def test_bytes_that_turn_off_the_clean_chunk_shortcut(chunk_bytes, backslashes):
         lines.insert(7 * pos + 3, item)
     data = b"\n".join(lines) + b"\n"
     slow = al.analyze_bytes(data, fmt="combined")
-    fast = al.analyze_bytes(
-        data, fmt="combined", analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw)
-    )
+    fast = al.analyze_bytes(data, fmt="combined", engine="polars", chunk_bytes=chunk_bytes)
     assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
     assert fast["lines"] == len(lines)
     assert fast["summary"]["methods"].get("-") == 1  # the tab: no valid request line, no method
@@ -270,9 +269,7 @@ def test_line_counts_when_the_csv_reader_would_see_other_lines(data, fmt):
 
 def _same_in_chunks(data: bytes, chunk_bytes: int) -> dict:
     slow = al.analyze_bytes(data, fmt="combined")
-    fast = al.analyze_bytes(
-        data, fmt="combined", analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw)
-    )
+    fast = al.analyze_bytes(data, fmt="combined", engine="polars", chunk_bytes=chunk_bytes)
     assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
     return fast
 
@@ -324,8 +321,8 @@ def test_six_quotes_text_after_the_agent_and_empty_agents(extra, agent):
 def test_six_quotes_and_the_line_length_limit():
     """With six quotes per line the line length is summed from the parts: lines of exactly the
     limit are read, a line one byte over it is malformed."""
-    at_limit = _plain(1)[:-1] + b"x" * (al.MAX_LINE_BYTES - len(_plain(1))) + b'"'
-    over = _plain(2)[:-1] + b"x" * (al.MAX_LINE_BYTES + 1 - len(_plain(2))) + b'"'
+    at_limit = _plain(1)[:-1] + b"x" * (log_files.MAX_LINE_BYTES - len(_plain(1))) + b'"'
+    over = _plain(2)[:-1] + b"x" * (log_files.MAX_LINE_BYTES + 1 - len(_plain(2))) + b'"'
     lines = [_plain(0), at_limit, over, at_limit.replace(b"Mozilla", b"Browser"), _plain(3)]
     result = _same_in_chunks(b"\n".join(lines) + b"\n", 1 << 20)
     assert (result["lines"], result["malformed"]) == (5, 1)
@@ -429,7 +426,8 @@ def test_reads_and_chunk_cuts(tmp_path, chunk_bytes):
     _result, state = al.analyze(
         [str(tmp_path / "access.log")],
         state={},
-        analyzer_class=lambda **kw: af.FastAnalyzer(chunk_bytes=chunk_bytes, **kw),
+        engine="polars",
+        chunk_bytes=chunk_bytes,
     )
     assert _result["lines"] == 80  # with a state, the unfinished last line waits for its end
 
@@ -447,3 +445,25 @@ def test_not_found_pages_from_genuine_and_fake_googlebot(benign):
     flagged = {(f["rule"], f["ip"]) for f in result["findings"]}
     assert ("http-probing", fake) in flagged and ("fake-googlebot", fake) in flagged
     assert not {rule for rule, ip in flagged if ip == genuine}
+
+
+def test_auto_takes_polars_for_large_logs_only(tmp_path, monkeypatch):
+    assert al.choose_engine("auto", al.AUTO_POLARS_MIN_BYTES - 1) == "python"
+    assert al.choose_engine("auto", al.AUTO_POLARS_MIN_BYTES) == "polars"
+    assert al.choose_engine("polars", 0) == "polars"
+    assert al.choose_engine("python", 1 << 40) == "python"
+    with pytest.raises(ValueError, match="turbo"):
+        al.choose_engine("turbo", 0)
+    # analyze() weighs the files it is given, rotations included
+    corpus.write_log(tmp_path / "access.log", corpus.benign_lines(100, seed=2))
+    corpus.write_log(tmp_path / "access.log.1", corpus.benign_lines(50, seed=3))
+    sizes = []
+    choose = al.choose_engine
+    monkeypatch.setattr(al, "choose_engine", lambda engine, size: sizes.append(size) or choose(engine, size))
+    al.analyze([str(tmp_path / "access.log")], engine="auto", include_rotated=True)
+    assert sizes == [(tmp_path / "access.log").stat().st_size + (tmp_path / "access.log.1").stat().st_size]
+    # without polars, auto takes the standard library and polars is refused
+    monkeypatch.setattr(af, "HAS_POLARS", False)
+    assert choose("auto", 1 << 40) == "python"
+    with pytest.raises(al.EngineUnavailable, match="polars"):
+        choose("polars", 0)

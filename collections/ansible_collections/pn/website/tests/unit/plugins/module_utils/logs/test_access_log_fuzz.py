@@ -8,6 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.plugins.module_utils.logs import rules
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import Analyzer
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
+    FIELD_IP,
+    LINE_PATTERNS,
+    row_of_columns,
+    split_combined,
+)
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -75,7 +83,7 @@ def test_parser_never_raises_and_counts_every_line(lines, fmt):
     assert 0 <= result["malformed"] <= result["lines"]
     assert result["summary"]["requests"] == result["lines"] - result["malformed"]
     for finding in result["findings"]:
-        assert finding["rule"] in al.RULES
+        assert finding["rule"] in rules.RULES
         for sample in finding["samples"]:
             assert "<" not in sample and ">" not in sample
 
@@ -84,8 +92,8 @@ def test_parser_never_raises_and_counts_every_line(lines, fmt):
 @given(st.lists(st.sampled_from(FRAGMENTS[1:]), max_size=8).map("".join), st.binary(max_size=40))
 def test_prefilter_never_hides_a_flag(text, raw):
     for target in (text.encode("utf-8", "surrogatepass"), raw, b"/" + raw, ("/?q=" + text).encode()):
-        full = al.classify_target_full(target)
-        assert al.classify_target(target) == full
+        full = rules.classify_target_full(target)
+        assert rules.classify_target(target) == full
 
 
 @settings(settings.get_profile("access_log"))
@@ -135,13 +143,13 @@ MUTATIONS = [
 def test_fast_path_equals_the_regex_parser(lines):
     texts = [MUTATIONS[m](line) for line, m in lines]
     block = ("\n".join(texts) + "\n").encode()
-    rows = al.LINE_RES["combined"].findall(block)
-    fast = al.split_combined(block)
+    rows = LINE_PATTERNS["combined"].findall(block)
+    fast = split_combined(block)
     if fast is not None:
         columns, ts, tzs = fast
-        assert [al._fast_row(columns, ts, tzs, i) for i in range(len(columns[al.F_IP]))] == rows
+        assert [row_of_columns(columns, ts, tzs, i) for i in range(len(columns[FIELD_IP]))] == rows
         assert _EMPTY not in rows
-    analyzer = al.Analyzer(fmt="combined")
+    analyzer = Analyzer(fmt="combined")
     analyzer.feed_block(block, "combined")
     assert (analyzer.lines, analyzer.malformed) == (len(rows), rows.count(_EMPTY))
 
@@ -151,5 +159,5 @@ _EMPTY = (b"",) * 11
 
 def test_fast_path_taken_for_plain_lines():
     block = ("\n".join(PLAIN) + "\n").encode()
-    assert al.split_combined(block) is not None
-    assert al.split_combined(block.replace(b"Mozilla", b"Moz\\x22illa")) is None
+    assert split_combined(block) is not None
+    assert split_combined(block.replace(b"Mozilla", b"Moz\\x22illa")) is None

@@ -9,6 +9,7 @@ import json
 import os
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.plugins.module_utils.logs import log_files
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -133,14 +134,14 @@ def test_rotated_files_listed_oldest_first(tmp_path):
         "other.log.1",
     ):
         (tmp_path / name).write_text("")
-    paths = al.expand_paths([str(tmp_path / "access.log")], include_rotated=True)
+    paths = log_files.expand_paths([str(tmp_path / "access.log")], include_rotated=True)
     assert [os.path.basename(p) for p in paths] == [
         "access.log.10.gz",
         "access.log.2.gz",
         "access.log.1",
         "access.log",
     ]
-    assert al.expand_paths([str(tmp_path / "*.log")]) == [str(tmp_path / "access.log")]
+    assert log_files.expand_paths([str(tmp_path / "*.log")]) == [str(tmp_path / "access.log")]
 
 
 def test_same_content_under_two_names_read_once(tmp_path):
@@ -172,13 +173,13 @@ def test_compressed_rotations_are_not_decompressed_again(tmp_path, monkeypatch):
     site.write(5)
     _result, state = al.analyze([site.log], state={}, include_rotated=True)
     opened = []
-    original = al.Analyzer.feed_file
+    original = log_files.feed_file
 
-    def feed_file(self, path, offset=0, complete_only=False):
+    def feed_file(reader, path, offset=0, complete_only=False):
         opened.append(os.path.basename(path))
-        return original(self, path, offset=offset, complete_only=complete_only)
+        return original(reader, path, offset=offset, complete_only=complete_only)
 
-    monkeypatch.setattr(al.Analyzer, "feed_file", feed_file)
+    monkeypatch.setattr(log_files, "feed_file", feed_file)
     site.write(2)
     result, state = al.analyze([site.log], state=state, include_rotated=True)
     assert result["lines"] == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
+from ansible_collections.pn.website.plugins.module_utils.logs import addresses
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -47,11 +48,11 @@ def test_trusted_networks_cover_every_rule_but_keep_the_summary():
 
 
 def test_ipv6_and_mapped_addresses():
-    nets = al.parse_trusted(["2001:db8::/32", "192.0.2.0/24"])
-    assert al.is_trusted("2001:db8::5", nets)
-    assert al.is_trusted("::ffff:192.0.2.9", nets)
-    assert not al.is_trusted("2001:db9::5", nets)
-    assert not al.is_trusted("not-an-ip", nets)
+    nets = addresses.parse_trusted(["2001:db8::/32", "192.0.2.0/24"])
+    assert addresses.is_trusted("2001:db8::5", nets)
+    assert addresses.is_trusted("::ffff:192.0.2.9", nets)
+    assert not addresses.is_trusted("2001:db9::5", nets)
+    assert not addresses.is_trusted("not-an-ip", nets)
 
 
 def test_bad_trusted_entry_is_a_clear_error():
@@ -60,9 +61,9 @@ def test_bad_trusted_entry_is_a_clear_error():
 
 
 def test_controller_address_from_environment_or_ancestor(tmp_path):
-    assert al.ssh_client_address({"SSH_CONNECTION": "10.88.0.1 40000 10.88.0.5 22"}) == "10.88.0.1"
-    assert al.ssh_client_address({"SSH_CLIENT": "2001:db8::1 40000 22"}) == "2001:db8::1"
-    assert al.ssh_client_address({"SSH_CLIENT": "garbage"}) is None
+    assert addresses.ssh_client_address({"SSH_CONNECTION": "10.88.0.1 40000 10.88.0.5 22"}) == "10.88.0.1"
+    assert addresses.ssh_client_address({"SSH_CLIENT": "2001:db8::1 40000 22"}) == "2001:db8::1"
+    assert addresses.ssh_client_address({"SSH_CLIENT": "garbage"}) is None
     # sudo resets the environment: the address is found in an ancestor (fake /proc tree).
     import os
 
@@ -75,7 +76,7 @@ def test_controller_address_from_environment_or_ancestor(tmp_path):
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "environ").write_bytes(env)
         (tmp_path / str(pid) / "stat").write_bytes(b"%d (sudo (x)) S %d 1 1" % (pid, ppid))
-    assert al.ssh_client_address({}, proc_root=str(tmp_path)) == "10.88.0.9"
+    assert addresses.ssh_client_address({}, proc_root=str(tmp_path)) == "10.88.0.9"
     # Environments not readable (containers): the login message of the ancestor sshd.
     for pid in chain:
         (tmp_path / str(pid) / "environ").unlink()
@@ -86,9 +87,9 @@ def test_controller_address_from_environment_or_ancestor(tmp_path):
         asked.append(pids)
         return "Received disconnect\nAccepted publickey for sopadmin from 10.88.0.7 port 5 ssh2: ED25519\n"
 
-    assert al.ssh_client_address({}, proc_root=str(tmp_path), messages=messages) == "10.88.0.7"
+    assert addresses.ssh_client_address({}, proc_root=str(tmp_path), messages=messages) == "10.88.0.7"
     assert asked == [[4242]]
-    assert al.ssh_client_address({}, proc_root=str(tmp_path), messages=lambda pids: "") is None
+    assert addresses.ssh_client_address({}, proc_root=str(tmp_path), messages=lambda pids: "") is None
     chain_no_ssh = tmp_path / "none"
     chain_no_ssh.mkdir()
-    assert al.ssh_client_address({}, proc_root=str(chain_no_ssh)) is None
+    assert addresses.ssh_client_address({}, proc_root=str(chain_no_ssh)) is None

@@ -1,14 +1,15 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller-side fast path of the access-log engine, on polars (columnar and vectorised).
+"""Controller-side fast path of the access-log engine, on polars (columnar and vectorised): a
+reader that feeds an :class:`analyzer.Analyzer` through its public interface.
 
-Gives exactly the results of :class:`access_log.Analyzer` (the parity tests compare the JSON
-output on many logs) because everything that decides a result is the stdlib engine's own code:
-the reading loop (blocks, gzip, incremental offsets, very long lines), format detection, the
-classification of paths and user agents (per distinct value), every rule's state machine and
-evidence (``Analyzer._hot``, run on the "hot" rows only, in log order), the Googlebot ranges and
-the summary. Thresholds, patterns and word lists therefore have one source
-(``access_log`` / ``access_log_data``). What polars replaces is the per-line work of the
+Gives exactly the results of the stdlib engine (the parity tests compare the JSON output on many
+logs) because everything that decides a result is the stdlib engine's own code: the file reading
+(gzip, incremental offsets, ``log_files``), format detection and the regular expressions
+(``log_formats``), the classification of paths and user agents (``rules``, per distinct value),
+every rule's state machine and evidence (:meth:`Analyzer.apply_rules`, run on the "hot" rows only,
+in log order), the Googlebot ranges and the summary (the analyzer). Thresholds, patterns and word
+lists therefore have one source. What polars replaces is the per-line work of the
 combined format: the log is read CHUNK_BYTES at a time (memory stays bounded for any file size)
 and each read is handed to polars in place, without a copy (the line a read cuts in two goes
 through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
@@ -37,8 +38,9 @@ Results are identical as long as the memory caps of the stdlib engine are not re
 distinct values per counter, 2 * MAX_KEYS visitors); beyond them both engines drop the rarest
 values, not necessarily the same ones.
 
-Controller only: needs polars (``HAS_POLARS``); court servers use the stdlib engine. Set
-``POLARS_MAX_THREADS`` before the first import of polars to limit its threads.
+Controller only: needs polars (``HAS_POLARS``); court servers use the stdlib engine.
+``access_log.analyze`` chooses this reader (``engine="polars"`` or ``"auto"``) and only then
+imports it. Set ``POLARS_MAX_THREADS`` before the first import of polars to limit its threads.
 """
 
 from __future__ import annotations
@@ -47,7 +49,26 @@ import collections
 import io
 from itertools import compress
 
-from ansible_collections.pn.website.plugins.module_utils.logs import access_log as _al
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import MAX_KEYS, Analyzer, Visitors
+from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
+    BLOCK_BYTES,
+    MAX_LINE_BYTES,
+    read_blocks,
+)
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
+    FIELD_IP,
+    LINE_PATTERNS,
+    detect_format,
+)
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
+    AGENT_ATTACK_TOOL,
+    AGENT_GOOGLEBOT,
+    classify_target,
+    classify_user_agent,
+    is_crawler,
+    path_kind,
+    split_target,
+)
 
 try:
     import polars as pl
@@ -57,18 +78,19 @@ except ImportError:  # court servers and ansible-test: the stdlib engine is used
 HAS_POLARS = pl is not None
 
 CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
-# Quote-separated parts of a line: head, request, status and size, referrer, " ", user agent and
+# The quote-separated parts of a line: the head (address, identity, user, [time]), the request
+# line, status and size, the referrer, the space between referrer and user agent, the user agent and
 # what follows the user agent's closing quote (nothing, in a plain line).
-_NCOLS = 7
-_COLS = ["c%d" % i for i in range(_NCOLS)]
-_FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
+_PARTS = ["head", "request_line", "status_size", "referrer", "between", "agent", "after"]
+# The columns of a row, in the order of log_formats' FIELD_* positions.
+_ROW_FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "status", "size", "ref", "ua")
 # Columns of a chunk's parsed frame. The request line is a key into the chunk's table of distinct
-# requests (_REQUEST), which has the method, target and protocol.
-_FRAME = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_COLS)
-_REQUEST = ("request", "method", "target", "proto")
+# requests (_REQUEST_COLUMNS), which has the method, target and protocol.
+_FRAME_COLUMNS = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_PARTS)
+_REQUEST_COLUMNS = ("request", "method", "target", "proto")
 
 # Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
-# same fields as the stdlib regular expression (access_log._FORMAT_BODY["combined"]): no escapes,
+# same fields as the stdlib regular expression (log_formats.LINE_PATTERNS["combined"]): no escapes,
 # a full request line with an ASCII protocol, an ASCII head with a time zone. Anything else is
 # parsed by that regular expression itself.
 _HEAD_RE = (
@@ -81,12 +103,12 @@ _HEAD_RE = (
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PROPFIND", "CONNECT", "TRACE"]
 _PROTOCOLS = ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3"]
 _TARGET_BAD_RE = r"[ \t\n\r\x0b\x0c\\]"
-_MIDDLE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
+_STATUS_SIZE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
 # Polars' in-memory engine sets a query up faster than its streaming engine (the default), which
 # is faster only for the four-key group-by of a read's rows (measured on one core).
 _IN_MEMORY = "in-memory"
 # The group-by keys of a chunk's counts, in the order the counters are updated.
-_KEYS = ["ip", "hour", "ua", "status"]
+_VISIT_KEYS = ["ip", "hour", "ua", "status"]
 
 
 class _Prepended:
@@ -110,55 +132,109 @@ class _Prepended:
 
 def _line(read: bool = True):
     """The "line" column: as read, else (a frame with the parts only) the quote-join of the parts."""
-    joined = pl.concat_str([pl.col(name) for name in _COLS], separator='"')
+    joined = pl.concat_str([pl.col(name) for name in _PARTS], separator='"')
     return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
 
 
-def _b(text) -> bytes:
+def _bytes(text) -> bytes:
     return text.encode("latin-1") if text is not None else b""
 
 
-class FastAnalyzer(_al.Analyzer):
-    """:class:`access_log.Analyzer` with the combined-format block work done by polars."""
+class FrameVisitors(Visitors):
+    """Visitors as polars frames of distinct (ip, day, ua), besides those of the lines the
+    analyzer parsed itself (``seen``)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self):
+        super().__init__()
+        self._frames = []
+
+    def add_frame(self, frame) -> None:
+        self._frames.append(frame)
+        if len(self._frames) > 8:
+            self._frames = [pl.concat(self._frames).unique()]
+
+    def stats(self, crawler_agents: dict):
+        frames = list(self._frames)
+        if self.seen:
+            ips, days, uas = zip(*self.seen)  # noqa: B905
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "ip": [x.decode("latin-1") for x in ips],
+                        "day": [x.decode("latin-1") for x in days],
+                        "ua": [x.decode("latin-1") for x in uas],
+                    },
+                    schema={"ip": pl.String, "day": pl.String, "ua": pl.String},
+                )
+            )
+        if not frames:
+            return 0, collections.Counter(), 0
+        visitors = pl.concat(frames).unique()
+        bots = []
+        for ua in visitors["ua"].unique().to_list():
+            key = _bytes(ua)
+            bot = crawler_agents.get(key)
+            if bot is None:
+                bot = crawler_agents[key] = is_crawler(key)
+            if bot:
+                bots.append(ua)
+        crawler_visitors = visitors.filter(pl.col("ua").is_in(bots)).height
+        daily = visitors.group_by("day").len()
+        per_day = collections.Counter(
+            dict(zip(map(_bytes, daily["day"].to_list()), daily["len"].to_list()))  # noqa: B905
+        )
+        return visitors.height, per_day, crawler_visitors
+
+
+class PolarsReader:
+    """Reads logs into an :class:`Analyzer` (``analyzer``, made with ``analyzer_options``), the
+    combined-format lines with polars, ``chunk_bytes`` at a time."""
+
+    def __init__(self, chunk_bytes: int = CHUNK_BYTES, **analyzer_options):
         if not HAS_POLARS:
             raise RuntimeError("the fast access-log engine needs the polars package")
-        self.chunk_bytes = kwargs.pop("chunk_bytes", CHUNK_BYTES)
-        super().__init__(*args, **kwargs)
+        self.chunk_bytes = chunk_bytes
+        self._visitors = FrameVisitors()
+        self.analyzer = Analyzer(visitors=self._visitors, **analyzer_options)
         self._pending = []
         self._pending_size = 0
-        self._visitor_frames = []
-        self._tflags_text = {}
-        self._uflags_text = {}
-        self._page_text = {}
+        # Per distinct value (as text): flags of targets and agents, targets that are pages.
+        self._target_flags = {}
+        self._agent_flags = {}
+        self._is_page = {}
 
     # -- feeding ------------------------------------------------------------------------------------
 
+    def feed_stream(self, stream, fmt=None, complete_only: bool = False) -> int:
+        """As :meth:`Analyzer.feed_stream` (same format choice, same lines, same offset reached),
+        reading combined-format logs in large pieces."""
+        fixed = self.analyzer.fmt
+        chosen = fmt or (None if fixed == "auto" else fixed)
+        head = stream.read(BLOCK_BYTES)
+        if chosen is None:
+            cut = head.rfind(b"\n")
+            if cut >= 0:  # the stdlib engine's first block: same detection
+                chosen = detect_format(head[: cut + 1])
+        if chosen != "combined":
+            consumed = read_blocks(_Prepended(head, stream), self, chosen, complete_only)
+            self._flush()
+            return consumed
+        return self._feed_combined(head, stream, complete_only)
+
     def feed_block(self, block: bytes, fmt: str) -> None:
+        """A block from :func:`read_blocks`: combined lines are gathered into a chunk for polars,
+        other formats go to the analyzer."""
         if fmt != "combined":
             self._flush()
-            super().feed_block(block, fmt)
+            self.analyzer.feed_block(block, fmt)
             return
         self._pending.append(block)
         self._pending_size += len(block)
         if self._pending_size >= self.chunk_bytes:
             self._flush()
 
-    def feed_stream(self, stream, fmt=None, complete_only: bool = False) -> int:
-        """As :meth:`access_log.Analyzer.feed_stream` (same format choice, same lines, same offset
-        reached), reading combined-format logs in large pieces."""
-        chosen = fmt or (None if self.fmt == "auto" else self.fmt)
-        head = stream.read(_al.BLOCK_BYTES)
-        if chosen is None:
-            cut = head.rfind(b"\n")
-            if cut >= 0:  # the stdlib engine's first block: same detection
-                chosen = self.detect_format(head[: cut + 1])
-        if chosen != "combined":
-            consumed = super().feed_stream(_Prepended(head, stream), fmt=chosen, complete_only=complete_only)
-            self._flush()
-            return consumed
-        return self._feed_combined(head, stream, complete_only)
+    def add_lines(self, lines: int, malformed: int = 0) -> None:
+        self.analyzer.add_lines(lines, malformed)
 
     def _feed_combined(self, head: bytes, stream, complete_only: bool) -> int:
         """Read a chunk at a time and hand each read to polars as it is, without copying it: the
@@ -193,9 +269,8 @@ class FastAnalyzer(_al.Analyzer):
                     self._process(data, start, last + 1)
                     consumed += last + 1 - start
                 carry = data[last + 1 :]
-            if len(carry) > _al.MAX_LINE_BYTES:  # an unfinished line already too long: malformed
-                self.lines += 1
-                self.malformed += 1
+            if len(carry) > MAX_LINE_BYTES:  # an unfinished line already too long: malformed
+                self.analyzer.add_lines(1, 1)
                 consumed += len(carry)
                 carry = b""
                 skipping = True
@@ -207,11 +282,10 @@ class FastAnalyzer(_al.Analyzer):
 
     def _feed_line(self, line: bytes) -> None:
         """One whole line (with its line end) through the stdlib code, as the stdlib reader would."""
-        if len(line) - 1 > _al.MAX_LINE_BYTES:
-            self.lines += 1
-            self.malformed += 1
+        if len(line) - 1 > MAX_LINE_BYTES:
+            self.analyzer.add_lines(1, 1)
         else:
-            _al.Analyzer.feed_block(self, line, "combined")
+            self.analyzer.feed_block(line, "combined")
 
     def _flush(self) -> None:
         if not self._pending:
@@ -220,11 +294,6 @@ class FastAnalyzer(_al.Analyzer):
         self._pending = []
         self._pending_size = 0
         self._process(chunk)
-
-    def _process(self, data: bytes, start: int = 0, end: int | None = None) -> None:
-        """The lines in ``data[start:end]``; ``start`` is 0 or the end of the first line."""
-        self._fold()  # counts of stdlib-parsed blocks first: keeps first-occurrence order
-        self._feed_chunk(data, start, len(data) if end is None else end)
 
     # -- one chunk of combined lines ----------------------------------------------------------------
 
@@ -257,14 +326,14 @@ class FastAnalyzer(_al.Analyzer):
         accounted for."""
         skip, partial = int(start > 0), int(end < len(text))
         try:
-            parts = self._csv(text, '"', _COLS, skip, ragged=False)
+            parts = self._csv(text, '"', _PARTS, skip, ragged=False)
         except pl.exceptions.PolarsError:  # a line with more than six quotes (any other error recurs below)
             parts = None
         else:
             parts = parts.head(parts.height - partial)
-            length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _COLS)
+            length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _PARTS)
             total, longest = parts.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
-            quotes = _NCOLS - 1
+            quotes = len(_PARTS) - 1
             if (total or 0) + (quotes + 1) * parts.height == end - start:
                 # Every byte but six quotes and the line end of each line is in the parts, and no
                 # line has more than six quotes: each line has exactly six.
@@ -287,7 +356,7 @@ class FastAnalyzer(_al.Analyzer):
             if window or lines.height != n:
                 return None, n, None
         if parts is None:
-            parts = self._csv(text, '"', _COLS, skip)
+            parts = self._csv(text, '"', _PARTS, skip)
             parts = parts.head(parts.height - partial)
         if parts.height != n:
             return None, n, None
@@ -300,20 +369,26 @@ class FastAnalyzer(_al.Analyzer):
         When every line has ``six_quotes``, the sixth closes the user agent (the regex allows any
         text after it)."""
         c = pl.col
-        mask = c("c0").str.contains(_HEAD_RE) & c("c2").str.contains(_MIDDLE_RE) & (c("c4") == " ")
+        mask = (
+            c("head").str.contains(_HEAD_RE)
+            & c("status_size").str.contains(_STATUS_SIZE_RE)
+            & (c("between") == " ")
+        )
         if not six_quotes:
             # The user agent's closing quote ends the line (a line with other text after it, or
             # with an empty user agent, as with five quotes, goes to the regex).
-            mask = mask & (c("c5") != "") & c("line").str.ends_with('"')
+            mask = mask & (c("agent") != "") & c("line").str.ends_with('"')
         if backslash:
             mask = (
-                mask & ~c("c3").str.contains("\\", literal=True) & ~c("c5").str.contains("\\", literal=True)
+                mask
+                & ~c("referrer").str.contains("\\", literal=True)
+                & ~c("agent").str.contains("\\", literal=True)
             )
         return mask.fill_null(False)
 
     @staticmethod
     def _requests(request_lines):
-        """The distinct request lines of a chunk (_REQUEST columns), cut at their first two spaces,
+        """The distinct request lines of a chunk (_REQUEST_COLUMNS), cut at their first two spaces,
         and "ok" where the cut gives the stdlib regex's fields (see _METHODS)."""
         c = pl.col
         ok = (
@@ -322,11 +397,11 @@ class FastAnalyzer(_al.Analyzer):
             # Nothing after the protocol (the cut keeps only the first three parts).
             & (
                 c("request").str.len_bytes()
-                == pl.sum_horizontal(c(x).str.len_bytes() for x in _REQUEST[1:]) + 2
+                == pl.sum_horizontal(c(x).str.len_bytes() for x in _REQUEST_COLUMNS[1:]) + 2
             )
             & ~c("target").str.contains(_TARGET_BAD_RE)
         )
-        parts = c("request").str.split_exact(" ", 2).struct.rename_fields(list(_REQUEST[1:]))
+        parts = c("request").str.split_exact(" ", 2).struct.rename_fields(list(_REQUEST_COLUMNS[1:]))
         return (
             request_lines.to_frame("request")
             .lazy()
@@ -335,7 +410,9 @@ class FastAnalyzer(_al.Analyzer):
             .collect(engine=_IN_MEMORY)
         )
 
-    def _feed_chunk(self, data: bytes, start: int, end: int) -> None:
+    def _process(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """The lines in ``data[start:end]``; ``start`` is 0 or the end of the first line."""
+        end = len(data) if end is None else end
         ascii_only = data.isascii()
         if start or end < len(data):  # a window of a read
             if ascii_only:
@@ -350,7 +427,6 @@ class FastAnalyzer(_al.Analyzer):
         self._feed_frame(raw, n, longest, chunk, 0, len(chunk), ascii_only)
 
     def _feed_frame(self, raw, n: int, longest, chunk: bytes, start: int, end: int, ascii_only: bool) -> None:
-        self.lines += n
         if raw is None:  # parse every line with the stdlib regex
             lines = chunk.split(b"\n")[:n]
             raw = pl.DataFrame(
@@ -360,11 +436,11 @@ class FastAnalyzer(_al.Analyzer):
             longest = max(map(len, lines), default=None)
         # Lines longer than MAX_LINE_BYTES are malformed (the CSV reader drops a carriage return
         # before the line end: for a line of exactly the limit, look at the bytes).
-        if longest is not None and longest >= _al.MAX_LINE_BYTES:
+        if longest is not None and longest >= MAX_LINE_BYTES:
             if "line" not in raw.columns:
                 raw = raw.with_columns(_line(read=False))
             raw = self._drop_long(raw, chunk[start:end])
-        if "c0" in raw.columns:
+        if "head" in raw.columns:
             backslash = chunk.find(b"\\", start, end) >= 0  # a memchr scan
             frame, requests, per_request, odd = self._plain_rows(raw, backslash, ascii_only)
         else:
@@ -377,19 +453,16 @@ class FastAnalyzer(_al.Analyzer):
                 requests = odd_requests if requests is None else pl.concat([requests, odd_requests])
                 per_request = None  # counted again, with these rows in their places
         good = frame.height if frame is not None else 0
-        self.malformed += n - good
-        if not good:
-            return
-        self.formats_seen["combined"] += good
-        self._count_and_rules(frame, requests, per_request, ascii_only)
-        self._prune()
+        self.analyzer.add_lines(n, n - good)
+        if good:
+            self._count_and_rules(frame, requests, per_request, ascii_only)
 
     def _plain_rows(self, raw, backslash: bool, ascii_only: bool):
         """(frame of the rows the vectorised checks vouch for, their distinct request lines, their
         counts per request line, the other rows as (idx, line) or None)."""
         c = pl.col
         six_quotes = "line" not in raw.columns
-        head = c("c0")
+        head = c("head")
         ip_end = head.str.find(" ", literal=True)
         if ascii_only:  # bytes are characters: slicing bytes is cheaper
             ip = head.cast(pl.Binary).bin.slice(0, ip_end).cast(pl.String)
@@ -402,15 +475,15 @@ class FastAnalyzer(_al.Analyzer):
                 "idx",
                 ip.alias("ip"),
                 hour.alias("hour"),
-                c("c1").alias("request"),
-                c("c2").str.slice(1, 3).alias("status"),
-                c("c2").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
-                c("c3").alias("ref"),
-                c("c5").alias("ua"),
+                c("request_line").alias("request"),
+                c("status_size").str.slice(1, 3).alias("status"),
+                c("status_size").str.slice(5).str.strip_chars_end(" ").alias("size"),  # "-" when none
+                c("referrer").alias("ref"),
+                c("agent").alias("ua"),
                 pl.lit(None, dtype=pl.String).alias("line") if six_quotes else "line",
-                # Needed for the few rows that reach the rule code only: taken from c0 later.
+                # Needed for the few rows that reach the rule code only: taken from the head later.
                 pl.lit(None, dtype=pl.String).alias("rest"),
-                *_COLS,
+                *_PARTS,
                 self._plain_mask(backslash, six_quotes).alias("plain"),
             )
             .collect(engine=_IN_MEMORY)
@@ -438,14 +511,14 @@ class FastAnalyzer(_al.Analyzer):
     @staticmethod
     def _drop_long(raw, chunk: bytes):
         c = pl.col
-        long_rows = raw.filter(c("line").str.len_chars() >= _al.MAX_LINE_BYTES).select("idx", "line").rows()
+        long_rows = raw.filter(c("line").str.len_chars() >= MAX_LINE_BYTES).select("idx", "line").rows()
         lines = None
         drop = []
         for idx, line in long_rows:
-            if len(line) == _al.MAX_LINE_BYTES:
+            if len(line) == MAX_LINE_BYTES:
                 if lines is None:
                     lines = chunk.split(b"\n")
-                if len(lines[idx]) <= _al.MAX_LINE_BYTES:
+                if len(lines[idx]) <= MAX_LINE_BYTES:
                     continue
             drop.append(idx)
         if not drop:
@@ -457,22 +530,26 @@ class FastAnalyzer(_al.Analyzer):
         their requests), or None when none parses (malformed). Their request keys are made of the
         parsed fields, joined by line ends: no request line read from a line has one."""
         rows = odd.select("idx", "line").rows()
-        texts = [_b(line) for _i, line in rows]
-        parsed = _al.LINE_RES["combined"].findall(b"\n".join(texts) + b"\n")
-        keep = [k for k, row in enumerate(parsed) if row[_al.F_IP]]
+        texts = [_bytes(line) for _i, line in rows]
+        parsed = LINE_PATTERNS["combined"].findall(b"\n".join(texts) + b"\n")
+        keep = [k for k, row in enumerate(parsed) if row[FIELD_IP]]
         if not keep:
             return None
-        fields = {name: [parsed[k][pos].decode("latin-1") for k in keep] for pos, name in enumerate(_FIELDS)}
-        fields["request"] = ["\n".join(("", *parts)) for parts in zip(*(fields[x] for x in _REQUEST[1:]))]  # noqa: B905
+        fields = {
+            name: [parsed[k][pos].decode("latin-1") for k in keep] for pos, name in enumerate(_ROW_FIELDS)
+        }
+        parts = zip(*(fields[x] for x in _REQUEST_COLUMNS[1:]))  # noqa: B905
+        fields["request"] = ["\n".join(("", *request)) for request in parts]
         data = {"idx": pl.Series([rows[k][0] for k in keep], dtype=pl.UInt32)}
-        for name in _FRAME[1:]:
+        for name in _FRAME_COLUMNS[1:]:
             values = fields.get(name, [None] * len(keep))
             data[name] = pl.Series(values, dtype=pl.String)
         data["line"] = pl.Series([rows[k][1] for k in keep], dtype=pl.String)
         requests = pl.DataFrame(
-            {name: fields[name] for name in _REQUEST}, schema=dict.fromkeys(_REQUEST, pl.String)
+            {name: fields[name] for name in _REQUEST_COLUMNS},
+            schema=dict.fromkeys(_REQUEST_COLUMNS, pl.String),
         )
-        return pl.DataFrame(data).select(_FRAME), requests.unique("request", maintain_order=True)
+        return pl.DataFrame(data).select(_FRAME_COLUMNS), requests.unique("request", maintain_order=True)
 
     def _count_and_rules(self, frame, requests, per_request, ascii_only: bool) -> None:
         """Per-value counts in first-occurrence order, as the stdlib counters hold them (group-bys
@@ -483,7 +560,7 @@ class FastAnalyzer(_al.Analyzer):
         lf = frame.lazy()
         # One group per (address, hour, agent, status): the per-field counts, the visitors and the
         # agents and addresses the rule selection needs (the one query for the streaming engine).
-        groups = lf.group_by(_KEYS, maintain_order=True).agg(pl.len().alias("n")).collect().lazy()
+        groups = lf.group_by(_VISIT_KEYS, maintain_order=True).agg(pl.len().alias("n")).collect().lazy()
         if per_request is None:
             per_request = self._per_request(lf)
         by_request = per_request.lazy().join(requests.lazy(), on="request", how="left", maintain_order="left")
@@ -496,7 +573,7 @@ class FastAnalyzer(_al.Analyzer):
             .agg(c("n").sum(), c("not_found").any())
         )
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
-        queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _KEYS]
+        queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _VISIT_KEYS]
         queries += [
             by_request.group_by("method", maintain_order=True).agg(c("n").sum()),
             by_request.group_by("target", maintain_order=True).agg(c("n").sum()),
@@ -507,52 +584,63 @@ class FastAnalyzer(_al.Analyzer):
             groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
         ]
         results = pl.collect_all(queries, engine=_IN_MEMORY)
-        per_key = results[: len(_KEYS)]
-        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_KEYS) :]
+        per_key = results[: len(_VISIT_KEYS)]
+        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_VISIT_KEYS) :]
 
-        def add(counter, table):
-            column = table.columns[0]
-            keys = table[column]
-            values = keys.cast(pl.Binary).to_list() if ascii_only else [_b(x) for x in keys.to_list()]
-            counter.update(dict(zip(values, table["n"].to_list())))  # noqa: B905
+        def counts(table):
+            keys = table[table.columns[0]]
+            values = keys.cast(pl.Binary).to_list() if ascii_only else [_bytes(x) for x in keys.to_list()]
+            return dict(zip(values, table["n"].to_list()))  # noqa: B905
 
-        for counter, table in zip((self.ips, self.hours, self.uas, self.statuses), per_key):  # noqa: B905
-            add(counter, table)
-        add(self.methods, methods)
-        add(self.targets, targets)
-        add(self.refs, refs)
-        add(self.err_targets, errors)  # the rule code leaves this counter alone
-        self.bytes_sent += int(sizes.item() or 0)
-        self.bytes_sent += sum(int(x) for x in big_sizes["size"].to_list() if x.isdigit())
-        self._visitor_frames.append(visitors)
-        if len(self._visitor_frames) > 8:
-            self._visitor_frames = [pl.concat(self._visitor_frames).unique()]
-        not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
-        self._rules(
-            lf, requests, per_key[2]["ua"].to_list(), targets["target"].to_list(), not_found, ascii_only
+        ips, hours, uas, statuses = (counts(table) for table in per_key)
+        bytes_sent = int(sizes.item() or 0) + sum(int(x) for x in big_sizes["size"].to_list() if x.isdigit())
+        self.analyzer.add_counts(
+            "combined",
+            frame.height,
+            ips=ips,
+            hours=hours,
+            agents=uas,
+            statuses=statuses,
+            methods=counts(methods),
+            targets=counts(targets),
+            referrers=counts(refs),
+            error_targets=counts(errors),
+            bytes_sent=bytes_sent,
         )
+        self._visitors.add_frame(visitors)
+        not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
+        agents = per_key[_VISIT_KEYS.index("ua")]["ua"].to_list()
+        self._classify(targets["target"].to_list(), agents)
+        hot = self._hot_rows(lf, requests, agents, not_found, ascii_only)
+        if hot.height:
+            self._apply_rules(hot, ascii_only)
 
-    def _rules(self, lf, requests, uas, targets, not_found, ascii_only: bool) -> None:
-        """Run the stdlib rule code (``Analyzer._hot``) on the rows that can produce evidence, in
-        log order. The stdlib engine sends more rows there (every status >= 400): the extra ones
-        only count towards the not-found summary, which is counted with a group-by."""
-        tflags, uflags, pages = self._tflags_text, self._uflags_text, self._page_text
-        if len(tflags) > _al.MAX_KEYS:  # bounded caches; this chunk's values stay until its end
+    def _classify(self, targets, uas) -> None:
+        """Flags of every distinct target and agent of a chunk (text), once per value."""
+        tflags, uflags, pages = self._target_flags, self._agent_flags, self._is_page
+        if len(tflags) > MAX_KEYS:  # bounded caches; this chunk's values stay until its end
             tflags.clear()
             pages.clear()
-        if len(uflags) > _al.MAX_KEYS:
+        if len(uflags) > MAX_KEYS:
             uflags.clear()
         for value in targets:
             if value not in tflags:
-                raw = _b(value)
-                tflags[value] = _al.classify_target(raw)
-                pages[value] = _al.path_kind(_al._split_target(raw)[0]) == "page"
+                raw = _bytes(value)
+                tflags[value] = classify_target(raw)
+                pages[value] = path_kind(split_target(raw)[0]) == "page"
         for value in uas:
             if value not in uflags:
-                uflags[value] = _al.classify_user_agent(_b(value))
+                uflags[value] = classify_user_agent(_bytes(value))
+
+    def _hot_rows(self, lf, requests, uas, not_found, ascii_only: bool):
+        """The rows that can produce evidence, in log order, as the rule code takes them (the
+        _ROW_FIELDS, the line, and the target and agent as text). The stdlib engine sends more
+        rows to the rule code (every status >= 400): the extra ones only count towards the
+        not-found summary, which is counted with a group-by."""
         c = pl.col
-        google_uas = [u for u in uas if uflags[u] & _al.U_GOOGLEBOT]
-        bad_uas = [u for u in uas if uflags[u] & _al.U_BAD]
+        tflags, uflags, pages = self._target_flags, self._agent_flags, self._is_page
+        google_uas = [u for u in uas if uflags[u] & AGENT_GOOGLEBOT]
+        bad_uas = [u for u in uas if uflags[u] & AGENT_ATTACK_TOOL]
         probed = {t for t in not_found if pages[t]}
         hot_requests, probed_requests = [], []
         for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
@@ -579,89 +667,37 @@ class FastAnalyzer(_al.Analyzer):
             ips = lf.filter(claimed).select(c("ip").unique(maintain_order=True)).collect(engine=_IN_MEMORY)
             ips = ips.to_series()
             # the same cached verdicts the rule code uses, asked in log order
-            google_ips = [ip for ip in ips.to_list() if self._is_google(_b(ip))]
+            google_ips = [ip for ip in ips.to_list() if self.analyzer.is_googlebot(_bytes(ip))]
             if google_ips:
                 genuine = claimed & c("ip").is_in(google_ips)
             selected = selected | (claimed & ~genuine)
         if probed_requests:
             selected = selected | (not_found_row & c("request").is_in(probed_requests) & ~genuine)
-        hot = (
+        return (
             lf.filter(selected)
             .join(requests.lazy(), on="request", how="left", maintain_order="left")
             .with_columns(
                 pl.lit("").alias("vhost"),
-                pl.coalesce(c("rest"), c("c0").str.slice(-14, 12)).alias("rest"),
+                pl.coalesce(c("rest"), c("head").str.slice(-14, 12)).alias("rest"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
                 _line(),
             )
             .select(
                 # the text is the bytes in an ASCII chunk: let polars hand them over
-                *[c(name).cast(pl.Binary) if ascii_only else c(name) for name in (*_FIELDS, "line")],
+                *[c(name).cast(pl.Binary) if ascii_only else c(name) for name in (*_ROW_FIELDS, "line")],
                 c("target").alias("target_text"),
                 c("ua").alias("ua_text"),
             )
             .collect(engine=_IN_MEMORY)
         )
-        if not hot.height:
-            return
+
+    def _apply_rules(self, hot, ascii_only: bool) -> None:
+        """The analyzer's rule code on each hot row, in log order."""
+        tflags, uflags = self._target_flags, self._agent_flags
         keys = zip(hot["target_text"].to_list(), hot["ua_text"].to_list())  # noqa: B905
-        columns = [hot[name].to_list() for name in (*_FIELDS, "line")]
-        rows = zip(*(columns if ascii_only else ([_b(x) for x in column] for column in columns)))  # noqa: B905
-        hot_rule = self._hot
-        counted_errors, self.err_targets = self.err_targets, collections.Counter()  # counted above
-        try:
-            for (target, ua), row in zip(keys, rows):  # noqa: B905
-                hot_rule(row, tflags[target], uflags[ua])
-        finally:
-            self.err_targets = counted_errors
-
-    def _raw_line(self, row) -> bytes:
-        if len(row) > 11:
-            return row[11].rstrip(b"\r")
-        return super()._raw_line(row)
-
-    # -- results ------------------------------------------------------------------------------------
-
-    def _visitor_stats(self, crawler_ua: dict):
-        frames = list(self._visitor_frames)
-        if self.visitors:
-            ips, days, uas = zip(*self.visitors)  # noqa: B905
-            frames.append(
-                pl.DataFrame(
-                    {
-                        "ip": [x.decode("latin-1") for x in ips],
-                        "day": [x.decode("latin-1") for x in days],
-                        "ua": [x.decode("latin-1") for x in uas],
-                    },
-                    schema={"ip": pl.String, "day": pl.String, "ua": pl.String},
-                )
-            )
-        if not frames:
-            return 0, collections.Counter(), 0
-        visitors = pl.concat(frames).unique()
-        bots = []
-        for ua in visitors["ua"].unique().to_list():
-            key = _b(ua)
-            bot = crawler_ua.get(key)
-            if bot is None:
-                bot = crawler_ua[key] = _al.is_crawler(key)
-            if bot:
-                bots.append(ua)
-        crawler_visitors = visitors.filter(pl.col("ua").is_in(bots)).height
-        daily = visitors.group_by("day").len()
-        per_day = collections.Counter(
-            dict(zip(map(_b, daily["day"].to_list()), daily["len"].to_list()))  # noqa: B905
-        )
-        return visitors.height, per_day, crawler_visitors
-
-
-def analyze(paths, fmt: str = "auto", state=None, include_rotated: bool = False, **options):
-    """:func:`access_log.analyze` with the fast engine."""
-    return _al.analyze(
-        paths, fmt=fmt, state=state, include_rotated=include_rotated, analyzer_class=FastAnalyzer, **options
-    )
-
-
-def analyze_bytes(data: bytes, fmt: str = "auto", **options) -> dict:
-    """:func:`access_log.analyze_bytes` with the fast engine."""
-    return _al.analyze_bytes(data, fmt=fmt, analyzer_class=FastAnalyzer, **options)
+        columns = [hot[name].to_list() for name in (*_ROW_FIELDS, "line")]
+        if not ascii_only:
+            columns = [[_bytes(x) for x in column] for column in columns]
+        apply_rules = self.analyzer.apply_rules
+        for (target, ua), row in zip(keys, zip(*columns)):  # noqa: B905 - each row ends with its line
+            apply_rules(row, tflags[target], uflags[ua])

@@ -1,8 +1,9 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reference data for the access-log engine: crawler address ranges and attack signatures.
+"""Data of the access-log detection rules: Googlebot's address ranges and attack signatures
+(attack-tool user agents, webshell file names, gambling words and parameters).
 
-GOOGLEBOT_RANGES is a copy of the ranges Google publishes for Googlebot
+GOOGLEBOT_IPV4 and GOOGLEBOT_IPV6_* are a copy of the ranges Google publishes for Googlebot
 (https://developers.google.com/static/search/apis/ipranges/googlebot.json, creationTime
 2026-03-16), with adjacent IPv4 prefixes merged. The IPv6 prefixes are the /64 networks of
 2001:4860:4801::/48 listed in that file. Refresh the copy when Google publishes new ranges.

@@ -1,0 +1,863 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The access-log analyzer: the visitor summary ("Log aktivitas pengunjung"), the state and
+evidence of every detection rule, the findings, and the correlation of findings across courts.
+
+Standard library only, Python 3.8+ (runs on court servers).
+
+Design of the hot path: a block of complete lines is parsed into columns (:mod:`log_formats`) and
+the visitor summary is counted column by column with ``collections.Counter`` (C code). Only "hot"
+rows (errors, suspicious paths or user agents, Googlebot claims) reach the per-row rule code
+(:meth:`Analyzer.apply_rules`), and path and user-agent classification is cached per distinct
+value.
+
+Another reader (the polars reader on the controller) may parse and count lines itself and hand
+the analyzer its counts (:meth:`Analyzer.add_lines`, :meth:`Analyzer.add_counts`), its visitors
+(a :class:`Visitors` of its own) and its hot rows (:meth:`Analyzer.apply_rules`, with
+:meth:`Analyzer.is_googlebot` to choose them): everything that decides a result (patterns,
+thresholds, rule state, samples) stays here.
+"""
+
+from __future__ import annotations
+
+import collections
+import html
+from datetime import datetime
+from itertools import compress, count
+
+from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
+    in_google_ranges,
+    is_trusted,
+    parse_trusted,
+    verify_googlebot_dns,
+)
+from ansible_collections.pn.website.plugins.module_utils.logs.log_files import read_blocks
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
+    FIELD_AGENT,
+    FIELD_HOUR,
+    FIELD_IP,
+    FIELD_LINE,
+    FIELD_METHOD,
+    FIELD_PROTOCOL,
+    FIELD_REFERRER,
+    FIELD_REST_OF_TIME,
+    FIELD_SIZE,
+    FIELD_STATUS,
+    FIELD_TARGET,
+    FIELD_VHOST,
+    FORMATS,
+    LINE_PATTERNS,
+    LogClock,
+    hour_iso,
+    iso_time,
+    row_of_columns,
+    split_combined,
+)
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
+    AGENT_ATTACK_TOOL,
+    AGENT_GOOGLEBOT,
+    DEFAULT_THRESHOLDS,
+    NOT_FOUND,
+    RULE_MESSAGES,
+    RULE_SEVERITY,
+    SAFE_METHODS,
+    SEVERITIES,
+    TARGET_BACKDOOR,
+    TARGET_GAMBLING,
+    TARGET_LOGIN,
+    TARGET_SENSITIVE_FILE,
+    TARGET_SQLI,
+    TARGET_TRAVERSAL,
+    TARGET_UPLOADED_PHP,
+    TARGET_XSS,
+    classify_target,
+    classify_user_agent,
+    is_crawler,
+    path_kind,
+    split_target,
+)
+
+MAX_SAMPLES = 5
+MAX_SAMPLE_CHARS = 600
+MAX_KEYS = 200000  # distinct keys kept per counter before the rarest are dropped
+MAX_FINDINGS_PER_RULE = 50
+
+
+def _printable(raw: bytes, limit: int = 300) -> str:
+    text = raw[:limit].decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else "\\x%02x" % ord(ch) if ord(ch) < 256 else "?" for ch in text)
+
+
+def sample_line(raw: bytes) -> str:
+    """A log line as HTML-safe evidence: control bytes escaped, truncated, HTML special characters
+    escaped."""
+    text = _printable(raw, MAX_SAMPLE_CHARS)
+    if len(raw) > MAX_SAMPLE_CHARS:
+        text += "..."
+    return html.escape(text, quote=True)
+
+
+def _trim(counter) -> None:
+    """Bounded memory: a counter with more than MAX_KEYS keys keeps the most common half."""
+    if len(counter) > MAX_KEYS:
+        keep = counter.most_common(MAX_KEYS // 2)
+        counter.clear()
+        counter.update(dict(keep))
+
+
+class _RuleEvidence:
+    """Evidence gathered for one (rule, address)."""
+
+    __slots__ = ("count", "first", "last", "samples", "distinct", "window", "fired", "statuses")
+
+    def __init__(self):
+        self.count = 0
+        self.first = None
+        self.last = None
+        self.samples = []
+        self.distinct = set()
+        self.window = collections.deque()
+        self.fired = False
+        self.statuses = collections.Counter()
+
+
+class Visitors:
+    """The distinct visitors of a log: (address, day b"20/Nov/2026", user agent) in ``seen``, at
+    most 2 * MAX_KEYS of them (``capped`` once more were left out). A reader that keeps visitors
+    in another form extends :meth:`stats`."""
+
+    def __init__(self):
+        self.seen = set()
+        self.capped = False
+
+    def stats(self, crawler_agents: dict):
+        """(unique visitors, visitors per day, visitors that are crawlers); ``crawler_agents``
+        caches :func:`is_crawler` per user agent."""
+        daily_visitors = collections.Counter()
+        crawler_visitors = 0
+        for _ip, day, ua in self.seen:
+            daily_visitors[day] += 1
+            bot = crawler_agents.get(ua)
+            if bot is None:
+                bot = crawler_agents[ua] = is_crawler(ua)
+            crawler_visitors += bot
+        return len(self.seen), daily_visitors, crawler_visitors
+
+
+def _thresholds(overrides) -> dict:
+    """DEFAULT_THRESHOLDS with ``overrides`` ({rule: {"count": n, "window": seconds}}) checked
+    and applied."""
+    thresholds = {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()}
+    for rule, value in (overrides or {}).items():
+        if rule not in thresholds:
+            raise ValueError("unknown rule %r in thresholds" % rule)
+        if not isinstance(value, dict):
+            raise ValueError("thresholds for %r must be a mapping with count/window" % rule)
+        for key in ("count", "window"):
+            if key in value:
+                number = int(value[key])
+                if number < (1 if key == "count" else 0):
+                    raise ValueError("thresholds.%s.%s must be positive" % (rule, key))
+                thresholds[rule][key] = number
+    return thresholds
+
+
+class Analyzer:
+    """Accumulates visitor statistics and rule evidence over one or more log files."""
+
+    def __init__(
+        self,
+        fmt: str = "auto",
+        thresholds: dict | None = None,
+        dns: bool = False,
+        resolver=None,
+        site_hosts=(),
+        max_samples: int = MAX_SAMPLES,
+        top: int = 10,
+        trusted=(),
+        visitors: Visitors | None = None,
+    ):
+        if fmt != "auto" and fmt not in FORMATS:
+            raise ValueError("unknown log format %r (use auto, %s)" % (fmt, ", ".join(FORMATS)))
+        self.fmt = fmt
+        self.formats_seen = collections.Counter()
+        self.thresholds = _thresholds(thresholds)
+        self.dns = dns
+        self.resolver = resolver
+        self.site_hosts = {h.lower().encode() if isinstance(h, str) else h for h in site_hosts}
+        self.max_samples = max_samples
+        self.top = top
+        self.trusted_networks = parse_trusted(trusted)
+        self.lines = 0
+        self.malformed = 0
+        self.bytes_sent = 0
+        # The summary's counters: value -> requests, in the order of first occurrence.
+        self.ips = collections.Counter()
+        self.statuses = collections.Counter()
+        self.hours = collections.Counter()
+        self.methods = collections.Counter()
+        self.targets = collections.Counter()
+        self.error_targets = collections.Counter()
+        self.referrers = collections.Counter()
+        self.agents = collections.Counter()
+        self.vhosts = collections.Counter()
+        self.visitors = Visitors() if visitors is None else visitors
+        self.evidence_dropped = False
+        # One counter of (address, hour, user agent) gives visitors, per-address, per-hour and
+        # per-agent counts at once; (status, method) pairs likewise. Folded into the counters
+        # above by _fold().
+        self._address_hour_agent = collections.Counter()
+        self._status_method = collections.Counter()
+        # Caches: classification per distinct target and agent, verdicts per address.
+        self._target_flags = {}
+        self._agent_flags = {}
+        self._googlebot_verdicts = {}
+        self._genuine_googlebots = set()
+        self._trusted_verdicts = {}
+        self._clock = LogClock()
+        self._evidence = {}  # (rule, address) -> _RuleEvidence
+        self._error_spikes = []
+        self._error_times = collections.deque()
+        self._open_spike = None
+        # The block whose rows the rules are looking at, to find their lines (evidence).
+        self._block = b""
+        self._block_format = "combined"
+        self._search_from = 0
+        self._sample_row = None
+        self._sample_text = b""
+
+    # -- reading with the standard library ------------------------------------------------------------
+
+    def feed_stream(self, stream, fmt: str | None = None, complete_only: bool = False) -> int:
+        """Read a binary stream to its end; returns the number of bytes consumed (only complete
+        lines when ``complete_only``)."""
+        return read_blocks(stream, self, fmt or (None if self.fmt == "auto" else self.fmt), complete_only)
+
+    def feed_block(self, block: bytes, fmt: str) -> None:
+        """Parse, count and check a block of complete lines (ending with a line end)."""
+        parsed = self._parse_block(block, fmt)
+        if parsed is None:
+            return
+        columns, row_at = parsed
+        self._count_columns(columns, fmt)
+        hot, target_flags, agent_flags = self._rows_for_rules(columns)
+        if hot:
+            targets, uas = columns[FIELD_TARGET], columns[FIELD_AGENT]
+            self._block, self._block_format, self._search_from = block, fmt, 0
+            apply_rules = self.apply_rules
+            for i in sorted(hot):
+                apply_rules(row_at(i), target_flags[targets[i]], agent_flags[uas[i]])
+            self._block = b""
+        if len(self._address_hour_agent) > MAX_KEYS:
+            self._fold()
+        self._trim_counters()
+
+    def _parse_block(self, block: bytes, fmt: str):
+        """(columns of the well-formed rows, function giving row i), or None when there are none;
+        counts the lines and the malformed ones."""
+        plain = split_combined(block) if fmt == "combined" else None
+        if plain is not None:
+            columns, times, zones = plain
+            rows = len(columns[FIELD_IP])
+            self.lines += rows
+
+            def row_at(i):
+                return row_of_columns(columns, times, zones, i)
+
+        else:
+            parsed = LINE_PATTERNS[fmt].findall(block)
+            if not parsed:
+                return None
+            self.lines += len(parsed)
+            columns = tuple(zip(*parsed))  # noqa: B905 - Python 3.8 has no strict=
+            bad = columns[FIELD_IP].count(b"")
+            if bad:
+                self.malformed += bad
+                parsed = [r for r in parsed if r[FIELD_IP]]
+                if not parsed:
+                    return None
+                columns = tuple(zip(*parsed))  # noqa: B905
+            rows = len(parsed)
+            row_at = parsed.__getitem__
+        self.formats_seen[fmt] += rows
+        return columns, row_at
+
+    def _count_columns(self, columns, fmt: str) -> None:
+        (vhosts, ips, hours, _rest, methods, targets, _protocol, statuses, sizes, refs, uas) = columns
+        self._address_hour_agent.update(zip(ips, hours, uas))  # noqa: B905
+        self._status_method.update(zip(statuses, methods))  # noqa: B905
+        self.targets.update(targets)
+        self.referrers.update(refs)
+        if fmt == "vcombined":
+            self.vhosts.update(vhosts)
+        self.bytes_sent += sum(map(int, filter(bytes.isdigit, sizes)))
+
+    def _rows_for_rules(self, columns):
+        """(indices of the rows the rule code must see, flags per target, flags per agent). Each
+        distinct value is classified once, then the rows are picked out in C. Error rows are
+        also counted per target here."""
+        ips, targets, statuses, uas = (
+            columns[i] for i in (FIELD_IP, FIELD_TARGET, FIELD_STATUS, FIELD_AGENT)
+        )
+        distinct_targets = set(targets)
+        target_flags = self._classified(self._target_flags, distinct_targets, classify_target)
+        distinct_uas = set(uas)
+        agent_flags = self._classified(self._agent_flags, distinct_uas, classify_user_agent)
+        hot = set()
+        hot_targets = {t for t in distinct_targets if target_flags[t]}
+        if hot_targets:
+            hot.update(compress(count(), map(hot_targets.__contains__, targets)))
+        error_statuses = {x for x in set(statuses) if x >= b"400"}
+        if error_statuses:
+            is_error = list(map(error_statuses.__contains__, statuses))
+            self.error_targets.update(compress(targets, is_error))
+            hot.update(compress(count(), is_error))
+        attack_tools = {u for u in distinct_uas if agent_flags[u] & AGENT_ATTACK_TOOL}
+        if attack_tools:
+            hot.update(compress(count(), map(attack_tools.__contains__, uas)))
+        googlebot_claims = {u for u in distinct_uas if agent_flags[u] & AGENT_GOOGLEBOT}
+        if googlebot_claims:
+            genuine = self._genuine_googlebots
+            hot.update(
+                i for i in compress(count(), map(googlebot_claims.__contains__, uas)) if ips[i] not in genuine
+            )
+        return hot, target_flags, agent_flags
+
+    @staticmethod
+    def _classified(cache: dict, values: set, classify) -> dict:
+        """``cache`` with every one of ``values`` classified (bounded: cleared past MAX_KEYS)."""
+        new = values.difference(cache)
+        if new:
+            if len(cache) > MAX_KEYS:
+                cache.clear()
+                new = values
+            for value in new:
+                cache[value] = classify(value)
+        return cache
+
+    def _fold(self) -> None:
+        """Move the (address, hour, agent) and (status, method) counts into the per-field
+        counters and the visitors."""
+        visitors = self.visitors
+        seen = visitors.seen
+        room = len(seen) < 2 * MAX_KEYS
+        if not room:
+            visitors.capped = True
+        for (ip, hour, ua), n in self._address_hour_agent.items():
+            self.ips[ip] += n
+            self.hours[hour] += n
+            self.agents[ua] += n
+            if room:
+                seen.add((ip, hour[:11], ua))
+        self._address_hour_agent.clear()
+        for (status, method), n in self._status_method.items():
+            self.statuses[status] += n
+            self.methods[method] += n
+        self._status_method.clear()
+        _trim(self.ips)
+        _trim(self.agents)
+
+    def _trim_counters(self) -> None:
+        _trim(self.targets)
+        _trim(self.referrers)
+        _trim(self.error_targets)
+
+    # -- for other readers -------------------------------------------------------------------------
+
+    def add_lines(self, lines: int, malformed: int = 0) -> None:
+        """Count lines read (``malformed`` of them do not fit the format)."""
+        self.lines += lines
+        self.malformed += malformed
+
+    def add_counts(
+        self,
+        fmt: str,
+        rows: int,
+        ips,
+        hours,
+        agents,
+        statuses,
+        methods,
+        targets,
+        referrers,
+        error_targets,
+        bytes_sent: int,
+    ) -> None:
+        """Add the counts of ``rows`` well-formed lines of format ``fmt`` parsed by another
+        reader: each a mapping of value to number of rows, in the order of first occurrence
+        (``error_targets``: rows with a status of 400 or more, per target). Their lines are counted
+        with :meth:`add_lines`, their visitors by the reader's :class:`Visitors`."""
+        self._fold()  # the counts of blocks parsed here before: keeps first-occurrence order
+        self.formats_seen[fmt] += rows
+        for counter, counts in (
+            (self.ips, ips),
+            (self.hours, hours),
+            (self.agents, agents),
+            (self.statuses, statuses),
+            (self.methods, methods),
+            (self.targets, targets),
+            (self.referrers, referrers),
+            (self.error_targets, error_targets),
+        ):
+            counter.update(counts)
+        self.bytes_sent += bytes_sent
+        self._trim_counters()
+
+    # -- the rules ------------------------------------------------------------------------------------
+
+    def is_googlebot(self, ip: bytes) -> bool:
+        """Whether an address claiming to be Googlebot is Google's (its ranges, or DNS when
+        enabled); cached per address."""
+        verdict = self._googlebot_verdicts.get(ip)
+        if verdict is None:
+            text = ip.decode("ascii", "replace")
+            if len(self._googlebot_verdicts) > MAX_KEYS:
+                self._googlebot_verdicts.clear()
+            verdict = in_google_ranges(text)
+            if not verdict and self.dns:
+                verdict = bool(verify_googlebot_dns(text, self.resolver))
+            self._googlebot_verdicts[ip] = verdict
+            if verdict:
+                self._genuine_googlebots.add(ip)
+        return verdict
+
+    def _is_trusted(self, ip: bytes) -> bool:
+        verdict = self._trusted_verdicts.get(ip)
+        if verdict is None:
+            if len(self._trusted_verdicts) > MAX_KEYS:
+                self._trusted_verdicts.clear()
+            verdict = self._trusted_verdicts[ip] = is_trusted(
+                ip.decode("ascii", "replace"), self.trusted_networks
+            )
+        return verdict
+
+    def apply_rules(self, row, target_flags: int, agent_flags: int) -> None:
+        """Run every rule on one row (a tuple of the FIELD_* fields), in log order, given the
+        flags of its target and user agent. The row may end with its log line (FIELD_LINE), the
+        evidence; without it, the line is found in the block being read. Rows that cannot
+        produce evidence may be left out: rows with an ordinary target and agent and a status
+        below 400, other than Googlebot claims from addresses not known to be Google's."""
+        ip = row[FIELD_IP]
+        if self.trusted_networks and self._is_trusted(ip):
+            # Our own monitoring (the controller) and declared partners: counted in the summary,
+            # never evidence against the site.
+            return
+        status = row[FIELD_STATUS]
+        when = self._clock.epoch(row[FIELD_HOUR], row[FIELD_REST_OF_TIME])
+        googlebot = False
+        if agent_flags & AGENT_GOOGLEBOT:
+            googlebot = self.is_googlebot(ip)
+            if not googlebot:
+                self._record("fake-googlebot", ip, row, when)
+        if agent_flags & AGENT_ATTACK_TOOL:
+            self._record("bad-user-agent", ip, row, when)
+        if status[:1] == b"5":
+            self._error_spike(row, when)
+        if status in NOT_FOUND and not googlebot:
+            path = split_target(row[FIELD_TARGET])[0]
+            if path_kind(path) == "page":
+                self._record("http-probing", ip, row, when, distinct=path)
+        if target_flags:
+            self._target_rules(row, target_flags, ip, status, when)
+
+    def _target_rules(self, row, flags: int, ip: bytes, status: bytes, when) -> None:
+        method = row[FIELD_METHOD]
+        if flags & TARGET_SENSITIVE_FILE:
+            self._record("sensitive-files", ip, row, when)
+        if flags & TARGET_TRAVERSAL:
+            self._record("path-traversal", ip, row, when)
+        if flags & TARGET_SQLI:
+            self._record("sqli-probing", ip, row, when)
+        if flags & TARGET_XSS:
+            self._record("xss-probing", ip, row, when)
+        if flags & TARGET_BACKDOOR:
+            self._record("backdoor-access", ip, row, when)
+        if flags & TARGET_UPLOADED_PHP and method == b"POST" and status == b"200":
+            self._record("webshell-post", ip, row, when)
+        if flags & TARGET_LOGIN and method == b"POST":
+            self._record("admin-bruteforce", ip, row, when)
+        if flags & TARGET_GAMBLING and status == b"200" and method in SAFE_METHODS:
+            self._record("gambling-doorway", b"", row, when, distinct=split_target(row[FIELD_TARGET])[0])
+
+    def _record(self, rule: str, key, row, when, distinct=None) -> None:
+        """One event of ``rule`` for ``key`` (an address): evidence, and whether it fires."""
+        evidence = self._evidence.get((rule, key))
+        if evidence is None:
+            if len(self._evidence) >= MAX_KEYS:
+                # Bounded memory under floods of addresses: forget evidence that fired nothing.
+                self._evidence = {k: e for k, e in self._evidence.items() if e.fired}
+                self.evidence_dropped = True
+            evidence = self._evidence[(rule, key)] = _RuleEvidence()
+        evidence.count += 1
+        if evidence.first is None or when[0] < evidence.first[0]:
+            evidence.first = when
+        if evidence.last is None or when[0] >= evidence.last[0]:
+            evidence.last = when
+        evidence.statuses[row[FIELD_STATUS]] += 1
+        new_distinct = True
+        if distinct is not None:
+            if distinct in evidence.distinct:
+                new_distinct = False
+            elif len(evidence.distinct) < 10000:
+                evidence.distinct.add(distinct)
+        if len(evidence.samples) < self.max_samples and new_distinct:
+            evidence.samples.append(self._line_of(row))
+        if evidence.fired:
+            return
+        conf = self.thresholds[rule]
+        if conf["count"] <= 1:
+            evidence.fired = True
+            return
+        if distinct is not None and not new_distinct:
+            return
+        window = evidence.window
+        window.append(when[0])
+        if conf["window"]:
+            while window and when[0] - window[0] > conf["window"]:
+                window.popleft()
+        if len(window) >= conf["count"]:
+            evidence.fired = True
+            window.clear()
+
+    def _error_spike(self, row, when) -> None:
+        """A 5xx answer: opens or extends an episode of error-spike."""
+        conf = self.thresholds["error-spike"]
+        window = self._error_times
+        now = when[0]
+        episode = self._open_spike
+        if episode is not None and now - episode["last"][0] > conf["window"]:
+            self._open_spike = episode = None
+        window.append(now)
+        while window and now - window[0] > conf["window"]:
+            window.popleft()
+        if episode is None and len(window) >= conf["count"]:
+            episode = {
+                "count": len(window) - 1,
+                "first": (window[0], when[1]),
+                "last": when,
+                "samples": [],
+                "ips": collections.Counter(),
+            }
+            self._error_spikes.append(episode)
+            self._open_spike = episode
+        if episode is not None:
+            episode["count"] += 1
+            episode["last"] = when
+            episode["ips"][row[FIELD_IP]] += 1
+            if len(episode["samples"]) < self.max_samples:
+                episode["samples"].append(self._line_of(row))
+
+    def _line_of(self, row) -> bytes:
+        """The verbatim log line of a row (evidence), without its line end."""
+        if len(row) > FIELD_LINE:
+            return row[FIELD_LINE].rstrip(b"\r")
+        if row is not self._sample_row:
+            self._sample_row = row
+            self._sample_text = self._find_line(row)
+        return self._sample_text
+
+    def _find_line(self, row) -> bytes:
+        """The line of a row of the current block. Rows are visited in order, so the search
+        resumes after the previous row's line."""
+        block = self._block
+        if row[FIELD_METHOD]:
+            needle = (
+                b"["
+                + row[FIELD_HOUR]
+                + row[FIELD_REST_OF_TIME]
+                + b'] "'
+                + row[FIELD_METHOD]
+                + b" "
+                + row[FIELD_TARGET]
+            )
+        else:
+            needle = b"[" + row[FIELD_HOUR] + row[FIELD_REST_OF_TIME] + b"] "
+        head = row[FIELD_VHOST] if self._block_format == "vcombined" else row[FIELD_IP] + b" "
+        address = b" " + row[FIELD_IP] + b" "
+        tail = b'" %s %s' % (row[FIELD_STATUS], row[FIELD_SIZE] or b"-")
+        pos = self._search_from
+        while True:
+            found = block.find(needle, pos)
+            if found < 0:
+                break
+            start = block.rfind(b"\n", 0, found) + 1
+            end = block.find(b"\n", found)
+            if end < 0:
+                end = len(block)
+            line = block[start:end]
+            if (
+                line.startswith(head)
+                and tail in line
+                and row[FIELD_AGENT] in line
+                and row[FIELD_REFERRER] in line
+                and (head[-1:] == b" " or address in line)
+            ):
+                self._search_from = end + 1  # the next row is on a later line
+                return line.rstrip(b"\r")
+            pos = end
+        return self._rebuilt_line(row)
+
+    def _rebuilt_line(self, row) -> bytes:
+        """A row's line rebuilt from its fields (when it is not found verbatim)."""
+        request = (
+            b" ".join(x for x in (row[FIELD_METHOD], row[FIELD_TARGET], row[FIELD_PROTOCOL]) if x) or b"-"
+        )
+        line = b'%s - - [%s%s] "%s" %s %s' % (
+            row[FIELD_IP],
+            row[FIELD_HOUR],
+            row[FIELD_REST_OF_TIME],
+            request,
+            row[FIELD_STATUS],
+            row[FIELD_SIZE] or b"-",
+        )
+        if self._block_format != "common":
+            line += b' "%s" "%s"' % (row[FIELD_REFERRER], row[FIELD_AGENT])
+        return line
+
+    # -- results --------------------------------------------------------------------------------------
+
+    def findings(self) -> list:
+        out = []
+        per_rule = collections.Counter()
+        for (rule, key), evidence in sorted(self._evidence.items(), key=lambda kv: -kv[1].count):
+            if not evidence.fired or per_rule[rule] >= MAX_FINDINGS_PER_RULE:
+                continue
+            per_rule[rule] += 1
+            out.append(self._rule_finding(rule, key, evidence))
+        for episode in self._error_spikes[:MAX_FINDINGS_PER_RULE]:
+            top_ips = [[k.decode("ascii", "replace"), v] for k, v in episode["ips"].most_common(5)]
+            out.append(
+                self._finding(
+                    "error-spike",
+                    RULE_SEVERITY["error-spike"],
+                    None,
+                    episode["count"],
+                    episode["first"],
+                    episode["last"],
+                    episode["samples"],
+                    {"top_ips": top_ips, "window_seconds": self.thresholds["error-spike"]["window"]},
+                )
+            )
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        out.sort(key=lambda f: (-order[f["severity"]], -f["count"], f["rule"], f["ip"] or ""))
+        return out
+
+    def _rule_finding(self, rule: str, key: bytes, evidence: _RuleEvidence) -> dict:
+        severity = RULE_SEVERITY[rule]
+        served = evidence.statuses.get(b"200", 0)
+        if rule in ("sensitive-files", "backdoor-access", "path-traversal") and served:
+            severity = "critical" if rule == "backdoor-access" else "high"
+        elif rule == "sensitive-files":
+            severity = "low"  # every public site sees these scans; only a 200 matters
+        details = {
+            "statuses": {k.decode("ascii", "replace"): v for k, v in sorted(evidence.statuses.items())},
+        }
+        if evidence.distinct:
+            details["distinct_paths"] = len(evidence.distinct)
+            details["paths"] = sorted(_printable(p, 200) for p in evidence.distinct)[:20]
+        ip = key.decode("ascii", "replace") if key else None
+        if rule == "gambling-doorway" and key == b"":
+            ip = None
+        return self._finding(
+            rule, severity, ip, evidence.count, evidence.first, evidence.last, evidence.samples, details
+        )
+
+    def _finding(self, rule, severity, ip, count, first, last, samples, evidence) -> dict:
+        values = {"count": count, "distinct": evidence.get("distinct_paths", count)}
+        msg_id, msg_en = RULE_MESSAGES[rule]
+        return {
+            "rule": rule,
+            "severity": severity,
+            "ip": ip,
+            "count": count,
+            "first_seen": iso_time(*first) if first else None,
+            "last_seen": iso_time(*last) if last else None,
+            "samples": [sample_line(s) for s in samples],
+            "message": msg_id.format(**values),
+            "message_en": msg_en.format(**values),
+            "evidence": evidence,
+        }
+
+    def summary(self) -> dict:
+        self._fold()
+        top = self.top
+        requests = self.lines - self.malformed
+        status_classes = collections.Counter()
+        for code, n in self.statuses.items():
+            status_classes[code[:1].decode("ascii", "replace") + "xx"] += n
+        crawler_ua = {ua: is_crawler(ua) for ua in self.agents}
+        crawler_requests = sum(n for ua, n in self.agents.items() if crawler_ua[ua])
+        unique_visitors, daily_visitors, crawler_visitors = self.visitors.stats(crawler_ua)
+        daily, hourly, hour_of_day = self._requests_by_time()
+        day_visitors = {hour_iso(k + b":00")[:10]: v for k, v in daily_visitors.items()}
+        pages, documents, static, not_found = self._requests_by_path()
+
+        def top_list(counter, n=top, key="value"):
+            return [{key: _printable(k), "count": v} for k, v in counter.most_common(n)]
+
+        return {
+            "requests": requests,
+            "unique_visitors": unique_visitors,
+            "unique_visitors_capped": self.visitors.capped,
+            "bandwidth_bytes": self.bytes_sent,
+            "status": {k: status_classes[k] for k in sorted(status_classes)},
+            "status_codes": {k.decode("ascii", "replace"): v for k, v in sorted(self.statuses.items())},
+            "methods": {_printable(k, 20) or "-": v for k, v in self.methods.most_common(10)},
+            "static_requests": static,
+            "top_pages": top_list(pages, key="path"),
+            "top_documents": top_list(documents, key="path"),
+            "top_not_found": top_list(not_found, key="path"),
+            "top_referrers": top_list(self._referrer_hosts(), key="host"),
+            "top_visitors": top_list(self.ips, key="ip"),
+            "top_user_agents": top_list(self.agents, n=5, key="user_agent"),
+            "vhosts": top_list(self.vhosts, key="host") if self.vhosts else [],
+            "crawlers": {
+                "requests": crawler_requests,
+                "visitors": crawler_visitors,
+            },
+            "people": {
+                "requests": requests - crawler_requests,
+                "visitors": unique_visitors - crawler_visitors,
+            },
+            "daily": [
+                {"date": d, "requests": daily[d], "visitors": day_visitors.get(d, 0)} for d in sorted(daily)
+            ],
+            "hourly": sorted(hourly, key=lambda h: h["hour"]),
+            "hour_of_day": hour_of_day,
+        }
+
+    def _requests_by_time(self):
+        """(requests per day, per hour, per hour of the day)."""
+        daily = collections.Counter()
+        hourly = []
+        hour_of_day = [0] * 24
+        for hour, n in self.hours.items():
+            iso = hour_iso(hour)
+            daily[iso[:10]] += n
+            hourly.append({"hour": iso, "requests": n})
+            if iso[11:13].isdigit() and int(iso[11:13]) < 24:
+                hour_of_day[int(iso[11:13])] += n
+        return daily, hourly, hour_of_day
+
+    def _requests_by_path(self):
+        """(answered requests per page, per document, answered requests for static files, failed
+        requests per path)."""
+        pages = collections.Counter()
+        documents = collections.Counter()
+        static = 0
+        for target, n in self.targets.items():
+            ok = n - self.error_targets.get(target, 0)
+            if ok <= 0:
+                continue
+            path = split_target(target)[0]
+            kind = path_kind(path)
+            if kind == "document":
+                documents[path] += ok
+            elif kind == "page":
+                pages[path] += ok
+            else:
+                static += ok
+        not_found = collections.Counter()
+        for target, n in self.error_targets.items():
+            not_found[split_target(target)[0]] += n
+        return pages, documents, static, not_found
+
+    def _referrer_hosts(self):
+        """Requests per referring host, the site's own hosts left out."""
+        referrers = collections.Counter()
+        for ref, n in self.referrers.items():
+            if ref in (b"", b"-"):
+                continue
+            host = ref.split(b"://", 1)[-1].split(b"/", 1)[0].split(b":", 1)[0].lower()
+            if host in self.site_hosts:
+                continue
+            referrers[host] += n
+        return referrers
+
+    def result(self, files=()) -> dict:
+        """The analysis of what was read (``files``: the files it came from)."""
+        if self.formats_seen:
+            fmt = self.formats_seen.most_common(1)[0][0]
+        else:
+            fmt = self.fmt if self.fmt != "auto" else "unknown"
+        return {
+            "lines": self.lines,
+            "malformed": self.malformed,
+            "format": fmt,
+            "files": list(files),
+            "summary": self.summary(),
+            "findings": self.findings(),
+        }
+
+
+# --- results over several courts ---------------------------------------------------------------------
+
+_CAMPAIGN_EXCLUDED = frozenset(("error-spike", "gambling-doorway", "campaign"))
+
+
+def _parse_iso(value):
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = MAX_SAMPLES) -> list:
+    """Given ``{court: result}`` (results of ``access_log.analyze``), report each address that attacks at
+    least ``min_courts`` courts once, as a ``campaign`` finding."""
+    by_ip = {}
+    for court, result in sorted(results.items()):
+        for finding in (result or {}).get("findings", []):
+            ip = finding.get("ip")
+            if not ip or finding.get("rule") in _CAMPAIGN_EXCLUDED:
+                continue
+            entry = by_ip.setdefault(ip, {"courts": {}, "rules": set(), "count": 0, "first": [], "last": []})
+            entry["courts"].setdefault(court, []).extend(finding.get("samples", [])[:1])
+            entry["rules"].add(finding["rule"])
+            entry["count"] += int(finding.get("count", 0))
+            for key, field in (("first", "first_seen"), ("last", "last_seen")):
+                when = _parse_iso(finding.get(field))
+                if when is not None:
+                    entry[key].append((when, finding.get(field)))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    out = []
+    for ip, entry in by_ip.items():
+        courts = sorted(entry["courts"])
+        if len(courts) < min_courts:
+            continue
+        rules = sorted(entry["rules"])
+        severity = "critical" if len(courts) >= 5 else "high"
+        samples = []
+        for court in courts:
+            for sample in entry["courts"][court]:
+                if len(samples) < max_samples:
+                    samples.append("[%s] %s" % (html.escape(court), sample))
+        values = {"courts": len(courts), "rules": ", ".join(rules)}
+        out.append(
+            {
+                "rule": "campaign",
+                "severity": severity,
+                "ip": ip,
+                "count": entry["count"],
+                "first_seen": min(entry["first"], key=lambda w: w[0])[1] if entry["first"] else None,
+                "last_seen": max(entry["last"], key=lambda w: w[0])[1] if entry["last"] else None,
+                "samples": samples,
+                "courts": courts,
+                "rules": rules,
+                "message": RULE_MESSAGES["campaign"][0].format(**values),
+                "message_en": RULE_MESSAGES["campaign"][1].format(**values),
+                "evidence": {"courts": courts, "rules": rules},
+            }
+        )
+    out.sort(key=lambda f: (-order[f["severity"]], -len(f["courts"]), -f["count"], f["ip"]))
+    return out
+
+
+def sop_status(findings) -> str:
+    """ok | warning | critical for the SOP result, from the worst finding."""
+    worst = max((SEVERITIES.index(f["severity"]) for f in findings), default=-1)
+    if worst >= SEVERITIES.index("high"):
+        return "critical"
+    if worst >= SEVERITIES.index("medium"):
+        return "warning"
+    return "ok"

@@ -1,0 +1,285 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading access-log files: plain and gzip files (a truncated or corrupt gzip end is read up
+to where it breaks), logrotate's siblings (FILE.1, FILE.2.gz...), blocks of complete lines with
+a bound on line length, and incremental reading: a state remembers how far each file was read,
+and a file keeps its place when logrotate renames or compresses it.
+
+Standard library only, Python 3.8+ (runs on court servers). What reads the lines is a *reader*:
+anything with ``feed_stream(stream, fmt=None, complete_only=False)`` returning the number of
+bytes it consumed (the analyzer, or the polars reader on the controller).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import hashlib
+import os
+import re
+import zlib
+
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import detect_format
+
+MAX_LINE_BYTES = 64 * 1024  # a longer line (without its line end) is counted as malformed
+BLOCK_BYTES = 64 * 1024  # small blocks keep the parsed rows in the CPU caches
+
+
+def is_gzip(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+class _SafeGzip:
+    """A streaming gzip reader (multi-member) that returns everything decompressible and stops
+    quietly at a truncated or corrupt end."""
+
+    def __init__(self, path):
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._buffer = b""
+        self._pos = 0
+        self._done = False
+        self.truncated = False
+
+    def _more(self):
+        """Decompress the next piece into the buffer; False at the end."""
+        while not self._done:
+            data = self._raw.read(64 * 1024)
+            try:
+                if not data:
+                    if not self._zip.eof:
+                        self.truncated = True
+                    out = self._zip.flush()
+                    self._done = True
+                else:
+                    out = self._zip.decompress(data)
+                    while self._zip.eof and self._zip.unused_data:
+                        rest = self._zip.unused_data
+                        self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        out += self._zip.decompress(rest)
+            except zlib.error:
+                self.truncated = True
+                self._done = True
+                return False
+            if out:
+                self._buffer = self._buffer[self._pos :] + out if self._pos < len(self._buffer) else out
+                self._pos = 0
+                return True
+        return False
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            size = 1 << 62
+        pieces = []
+        wanted = size
+        while wanted > 0:
+            available = len(self._buffer) - self._pos
+            if available <= 0:
+                if not self._more():
+                    break
+                continue
+            take = min(available, wanted)
+            pieces.append(self._buffer[self._pos : self._pos + take])
+            self._pos += take
+            wanted -= take
+        return b"".join(pieces)
+
+    def close(self):
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_log(path: str):
+    if is_gzip(path):
+        return _SafeGzip(path)
+    return open(path, "rb")
+
+
+def _skip(stream, offset: int) -> None:
+    if hasattr(stream, "seek") and not isinstance(stream, _SafeGzip):
+        stream.seek(offset)
+        return
+    remaining = offset
+    while remaining > 0:
+        data = stream.read(min(remaining, BLOCK_BYTES))
+        if not data:
+            break
+        remaining -= len(data)
+
+
+def fingerprint(path: str) -> str | None:
+    """SHA-256 of the first line (decompressed for gzip), None while the file has no complete
+    line yet. The same content keeps the same fingerprint when logrotate renames or compresses it.
+    Two files starting with the very same line (same second, client and request) are taken as one:
+    with rotations days apart, their first lines differ."""
+    with open_log(path) as stream:
+        head = stream.read(8192)
+    cut = head.find(b"\n")
+    if cut < 0:
+        return None
+    return hashlib.sha256(head[: cut + 1]).hexdigest()
+
+
+_ROTATED_RE = re.compile(r"\.(\d+)(?:\.gz)?$")
+
+
+def expand_paths(patterns, include_rotated: bool = False) -> list:
+    """Expand globs; with ``include_rotated`` also the logrotate siblings (FILE.1, FILE.2.gz...).
+    Oldest first, so the time series come out in order."""
+    found = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        for path in matches:
+            if include_rotated and not _ROTATED_RE.search(path):
+                directory = os.path.dirname(path) or "."
+                base = os.path.basename(path)
+                try:
+                    names = os.listdir(directory)
+                except OSError:
+                    names = []
+                siblings = []
+                for name in names:
+                    if fnmatch.fnmatchcase(name, base + ".*"):
+                        m = _ROTATED_RE.search(name)
+                        if m and name[: m.start()] == base:
+                            siblings.append((int(m.group(1)), os.path.join(directory, name)))
+                found.extend(p for _n, p in sorted(siblings, reverse=True))
+            found.append(path)
+    unique = []
+    for path in found:
+        if path not in unique:
+            unique.append(path)
+    return unique
+
+
+# --- reading lines ---------------------------------------------------------------------------------
+
+
+def read_blocks(stream, sink, fmt=None, complete_only: bool = False) -> int:
+    """Read a binary stream to its end in blocks of complete lines, handed to
+    ``sink.feed_block(block, fmt)``; a line longer than MAX_LINE_BYTES is counted as a malformed
+    line with ``sink.add_lines(1, 1)``. ``fmt`` None: detected from the first block. Returns the
+    number of bytes consumed (only complete lines when ``complete_only``)."""
+    consumed = 0
+    pending = b""
+    skipping = False
+    while True:
+        data = stream.read(BLOCK_BYTES)
+        if not data:
+            break
+        if skipping:
+            cut = data.find(b"\n")
+            if cut < 0:
+                consumed += len(data)
+                continue
+            consumed += cut + 1
+            data = data[cut + 1 :]
+            skipping = False
+        buf = pending + data if pending else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            pending = buf
+        else:
+            block, pending = buf[: cut + 1], buf[cut + 1 :]
+            consumed += len(block)
+            # Only the first line can be longer than MAX_LINE_BYTES (pending never is, and a
+            # read is BLOCK_BYTES): such a line is malformed, however the reads cut it.
+            first = block.find(b"\n")
+            if first > MAX_LINE_BYTES:
+                sink.add_lines(1, 1)
+                block = block[first + 1 :]
+            if block:
+                if fmt is None:
+                    fmt = detect_format(block[:65536])
+                sink.feed_block(block, fmt)
+        if len(pending) > MAX_LINE_BYTES:
+            sink.add_lines(1, 1)
+            consumed += len(pending)
+            pending = b""
+            skipping = True
+    if pending and not complete_only:
+        if fmt is None:
+            fmt = detect_format(pending[:65536])
+        sink.feed_block(pending + b"\n", fmt)
+        consumed += len(pending)
+    return consumed
+
+
+def feed_file(reader, path: str, offset: int = 0, complete_only: bool = False) -> int:
+    """Read a plain or gzip file into ``reader`` from ``offset`` (decompressed bytes); returns the
+    offset reached."""
+    with open_log(path) as stream:
+        if offset:
+            _skip(stream, offset)
+        return offset + reader.feed_stream(stream, complete_only=complete_only)
+
+
+# --- incremental reading ---------------------------------------------------------------------------
+
+
+def _resume_offset(saved, packed: bool, size: int):
+    """Where to go on reading a file from its entry in the saved state: an offset, or None for a
+    compressed rotation read before (never appended to)."""
+    if not isinstance(saved, dict):
+        return 0
+    try:
+        offset = max(int(saved.get("offset", 0) or 0), 0)
+    except (TypeError, ValueError):
+        offset = 0
+    if packed and saved.get("gzip") is True and saved.get("size") == size:
+        return None
+    if not packed and offset > size:
+        return 0  # truncated in place (copytruncate)
+    return offset
+
+
+def read_logs(reader, paths, state=None, include_rotated: bool = False):
+    """Read log files into ``reader``. Returns ``(files read, errors, new state)``.
+
+    Without ``state`` (None) every file is read entirely and the new state is None. With a state
+    (a dict, possibly empty, from a previous run) only what was not read before is read: files are
+    recognised by the fingerprint of their first line, so a renamed (access.log -> access.log.1)
+    or compressed (access.log.2.gz) file resumes at its saved offset and a new or truncated file
+    starts at 0. Only complete lines are consumed; a line still being written is read next time.
+    """
+    incremental = state is not None
+    saved_files = state.get("files") if isinstance(state, dict) else None
+    if not isinstance(saved_files, dict):
+        saved_files = {}
+    files, errors, new_files = [], [], {}
+    for path in expand_paths(paths, include_rotated=include_rotated):
+        try:
+            st = os.stat(path)
+            if not os.path.isfile(path):
+                raise OSError("not a regular file")
+            if not incremental:
+                feed_file(reader, path)
+                files.append(path)
+                continue
+            fp = fingerprint(path)
+            if fp is None or fp in new_files:
+                continue  # nothing complete yet, or the same content seen under another name
+            packed = is_gzip(path)
+            saved = saved_files.get(fp)
+            offset = _resume_offset(saved, packed, st.st_size)
+            if offset is None:  # already read: keep its entry
+                new_files[fp] = dict(saved, path=path, inode=st.st_ino)
+                continue
+            reached = feed_file(reader, path, offset=offset, complete_only=True)
+            files.append(path)
+            new_files[fp] = {
+                "path": path,
+                "inode": st.st_ino,
+                "size": st.st_size,
+                "offset": reached,
+                "gzip": packed,
+            }
+        except (OSError, EOFError, ValueError) as exc:
+            errors.append({"path": path, "error": str(exc) or exc.__class__.__name__})
+    return files, errors, ({"version": 1, "files": new_files} if incremental else None)

@@ -1,0 +1,302 @@
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The detection rules of the access-log engine: their ids, thresholds, severities and messages,
+and the classification of request targets and user agents they look for.
+
+Standard library only, Python 3.8+ (runs on court servers). The signatures (word lists, Googlebot
+ranges) are in :mod:`rule_data`; the state of each rule over a log is kept by the analyzer.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_to_bytes
+
+from ansible_collections.pn.website.plugins.module_utils.logs import rule_data
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
+RULES = (
+    "http-probing",
+    "sensitive-files",
+    "path-traversal",
+    "sqli-probing",
+    "xss-probing",
+    "bad-user-agent",
+    "backdoor-access",
+    "webshell-post",
+    "admin-bruteforce",
+    "fake-googlebot",
+    "gambling-doorway",
+    "error-spike",
+)
+
+#: Per rule: events needed, within how many seconds (0 = whole log), counting distinct paths.
+#: Inspired by CrowdSec scenarios (http-probing, http-bf-wordpress_bf, http-sensitive-files...)
+#: and fail2ban filters (apache-noscript, wordpress, apache-badbots).
+DEFAULT_THRESHOLDS = {
+    "http-probing": {"count": 15, "window": 600, "distinct": True},
+    "sensitive-files": {"count": 1, "window": 0, "distinct": False},
+    "path-traversal": {"count": 1, "window": 0, "distinct": False},
+    "sqli-probing": {"count": 2, "window": 0, "distinct": False},
+    "xss-probing": {"count": 2, "window": 0, "distinct": False},
+    "bad-user-agent": {"count": 1, "window": 0, "distinct": False},
+    "backdoor-access": {"count": 1, "window": 0, "distinct": False},
+    "webshell-post": {"count": 1, "window": 0, "distinct": False},
+    "admin-bruteforce": {"count": 10, "window": 600, "distinct": False},
+    "fake-googlebot": {"count": 1, "window": 0, "distinct": False},
+    "gambling-doorway": {"count": 1, "window": 0, "distinct": False},
+    "error-spike": {"count": 20, "window": 60, "distinct": False},
+}
+
+RULE_SEVERITY = {
+    "http-probing": "medium",
+    "sensitive-files": "medium",
+    "path-traversal": "medium",
+    "sqli-probing": "high",
+    "xss-probing": "medium",
+    "bad-user-agent": "high",
+    "backdoor-access": "medium",
+    "webshell-post": "critical",
+    "admin-bruteforce": "high",
+    "fake-googlebot": "medium",
+    "gambling-doorway": "critical",
+    "error-spike": "high",
+    "campaign": "high",
+}
+
+RULE_MESSAGES = {
+    "http-probing": (
+        "Pemindaian: {count} permintaan ke {distinct} alamat yang tidak ada (404/403).",
+        "Probing: {count} requests for {distinct} non-existent paths (404/403).",
+    ),
+    "sensitive-files": (
+        "Percobaan membaca berkas sensitif (.env, .git, cadangan basis data): {count} permintaan.",
+        "Attempts to read sensitive files (.env, .git, database dumps): {count} requests.",
+    ),
+    "path-traversal": (
+        "Percobaan path traversal (../, /etc/passwd): {count} permintaan.",
+        "Path traversal attempts (../, /etc/passwd): {count} requests.",
+    ),
+    "sqli-probing": (
+        "Percobaan injeksi SQL: {count} permintaan.",
+        "SQL injection attempts: {count} requests.",
+    ),
+    "xss-probing": (
+        "Percobaan cross-site scripting (XSS): {count} permintaan.",
+        "Cross-site scripting (XSS) attempts: {count} requests.",
+    ),
+    "bad-user-agent": (
+        "Alat peretasan/pemindai kerentanan terdeteksi dari user agent: {count} permintaan.",
+        "Attack tool or vulnerability scanner user agent: {count} requests.",
+    ),
+    "backdoor-access": (
+        "Akses ke nama berkas webshell/backdoor yang dikenal: {count} permintaan.",
+        "Requests for known webshell/backdoor file names: {count} requests.",
+    ),
+    "webshell-post": (
+        "POST berhasil (200) ke berkas PHP di folder unggahan/gambar: kemungkinan webshell aktif.",
+        "Successful POST (200) to a PHP file in an upload/image folder: likely an active webshell.",
+    ),
+    "admin-bruteforce": (
+        "Percobaan login admin berulang (brute force): {count} POST ke halaman login.",
+        "Repeated admin login attempts (brute force): {count} POSTs to a login page.",
+    ),
+    "fake-googlebot": (
+        "Mengaku Googlebot dari alamat di luar jaringan Google: {count} permintaan.",
+        "Claims to be Googlebot from an address outside Google's ranges: {count} requests.",
+    ),
+    "gambling-doorway": (
+        "Situs menjawab 200 untuk halaman judi online (slot/togel): {count} permintaan; periksa konten "
+        "sisipan.",
+        "The site answers 200 for online-gambling pages (slot/togel): {count} requests; check for "
+        "injected content.",
+    ),
+    "error-spike": (
+        "Lonjakan galat server (5xx): {count} galat dalam waktu singkat.",
+        "Server error (5xx) burst: {count} errors in a short time.",
+    ),
+    "campaign": (
+        "Alamat yang sama menyerang {courts} pengadilan ({rules}).",
+        "The same address attacks {courts} courts ({rules}).",
+    ),
+}
+
+
+STATIC_EXT = frozenset(
+    b"css js mjs map png jpg jpeg gif webp svg ico bmp tif tiff avif woff woff2 ttf eot otf "
+    b"mp3 mp4 webm ogg wav avi mov flv swf txt xml json".split()
+)
+DOCUMENT_EXT = frozenset(b"pdf doc docx xls xlsx ppt pptx odt ods odp rtf csv zip rar 7z".split())
+PHP_EXT = frozenset(b"php php3 php4 php5 php7 php8 phtml phar pht inc".split())
+SCRIPT_EXT = PHP_EXT | frozenset(b"asp aspx jsp jspx cgi pl".split())
+SAFE_METHODS = frozenset((b"GET", b"HEAD"))
+NOT_FOUND = frozenset((b"403", b"404"))
+
+# --- classification of request targets and user agents -----------------------------------------
+
+# Flags of a request target (path with query): what the rules look for in it.
+(
+    TARGET_SENSITIVE_FILE,
+    TARGET_TRAVERSAL,
+    TARGET_SQLI,
+    TARGET_XSS,
+    TARGET_BACKDOOR,
+    TARGET_GAMBLING,
+    TARGET_UPLOADED_PHP,
+    TARGET_LOGIN,
+) = (1 << i for i in range(8))
+# Flags of a user agent.
+AGENT_ATTACK_TOOL, AGENT_GOOGLEBOT = 1, 2
+
+_SENSITIVE_RE = re.compile(
+    rb"(?:^|/)(?:\.env(?:\.\w+)?|\.git(?:/|$)|\.svn/|\.hg/|\.bzr/|\.htpasswd|\.htaccess|\.ds_store|"
+    rb"\.aws/|\.ssh/|id_rsa|id_dsa|\.bash_history|\.vscode/sftp\.json|sftp-config\.json|"
+    rb"wp-config\.php(?:\.|~|\.bak|\.old|\.save|\.swp|\.txt|\.orig)|configuration\.php(?:\.|~)|"
+    rb"config\.php(?:\.|~)|web\.config|phpinfo\.php|info\.php|server-status|composer\.(?:json|lock)|"
+    rb"\.npmrc|docker-compose\.ya?ml|database\.yml|settings\.py|"
+    rb"[\w.-]*\.(?:sql|sql\.gz|sql\.zip|sql\.bz2|sqlite3?|mdb|bak|backup|old|swp|tar|tar\.gz|tgz)$|"
+    rb"(?:backup|dump|db|database|site|www|html|public_html|web)\.(?:zip|rar|tar\.gz|tgz|7z|gz)$)"
+)
+_TRAVERSAL_RE = re.compile(
+    rb"(?:\.\./|\.\.\\|/etc/passwd|/etc/shadow|/proc/self/|win\.ini|boot\.ini|"
+    rb"php://(?:filter|input)|file:///|expect://|zip://|phar://|/\.\.;/)"
+)
+_SQLI_RE = re.compile(
+    rb"(?:union(?:\s|/\*.*?\*/)+(?:all(?:\s|/\*.*?\*/)+)?select|information_schema|"
+    rb"(?:sleep|benchmark|pg_sleep|waitfor\s+delay)\s*\(|\bwaitfor\s+delay\b|"
+    rb"'\s*(?:or|and)\s+'?\d+'?\s*=\s*'?\d|\b(?:or|and)\s+\d+\s*=\s*\d+(?:\s*--|\s*#|\s*$)|"
+    rb"order\s+by\s+\d+\s*(?:--|#)|extractvalue\s*\(|updatexml\s*\(|load_file\s*\(|"
+    rb"into\s+(?:out|dump)file|concat(?:_ws)?\s*\(.*?(?:0x|char\s*\()|@@version|"
+    rb"select.+from.+(?:--|#)|;\s*(?:drop|insert|update|delete)\s)",
+    re.S,
+)
+_XSS_RE = re.compile(
+    rb"(?:<\s*script|<\s*/\s*script|<\s*svg[\s/]|<\s*img[^>]*\son\w+\s*=|<\s*iframe|<\s*body[^>]*\son\w+|"
+    rb"javascript\s*:|vbscript\s*:|\bon(?:error|load|mouseover|focus|click)\s*=|alert\s*\(|"
+    rb"prompt\s*\(|confirm\s*\(|document\.(?:cookie|domain|write)|String\.fromCharCode|<\s*object)",
+    re.I | re.S,
+)
+_UPLOAD_DIR_RE = re.compile(
+    rb"/(?:uploads?|upload_files|files|images?|img|imgs|gambar|foto|photos?|media|assets|attachments?|"
+    rb"tmp|temp|cache|wp-content/uploads|sites/default/files|storage|public/uploads|userfiles|"
+    rb"lampiran|dokumen|berkas)/"
+)
+_LOGIN_RE = re.compile(
+    rb"^(?:/[\w.-]+)*?/(?:wp-login\.php|xmlrpc\.php|administrator/?(?:index\.php)?|"
+    rb"admin(?:istrator)?/(?:login|index)\.php|admin/login|admin/?|login\.php|login/?|"
+    rb"user/login|auth/login|(?:backend|panel|cpanel|webadmin|adminpanel)/(?:login(?:\.php)?)?|"
+    rb"index\.php/(?:admin|login|auth)\S*|auth/?|signin/?|"
+    rb"index\.php\?option=com_(?:login|users)\S*)$"
+)
+# Anything any target rule looks for: a target without any of it (nor gambling words) has no flag.
+_ANY_RULE_HINT_RE = re.compile(
+    rb"[%<>'\"\\();:~*@!$`{}|]|\.\.|/\.|"
+    rb"select|union|sleep|benchmark|waitfor|passwd|shadow|\.ini|proc/self|config|status|compose|"
+    rb"settings|id_[rd]sa|database|backup|dump|phpinfo|admin|login|auth|signin|panel|wp-|"
+    rb"\.(?:ph|as|js|cg|pl|sql|bak|zip|gz|old|swp|tar|tgz|7z|rar|mdb|sqlite|ya?ml|json|py|orig|save|txt|lock)"
+)
+_BACKDOOR_NAMES = frozenset(n.encode() for n in rule_data.BACKDOOR_NAMES)
+_GAMBLING_RE = re.compile(
+    b"|".join(re.escape(w.encode()) for w in rule_data.GAMBLING_WORDS).replace(rb"\ ", rb"[\s+_]")
+)
+_DOORWAY_RE = re.compile(
+    rb"[?&](?:" + b"|".join(re.escape(w.encode()) for w in rule_data.DOORWAY_PARAMS) + rb")=[^&]*"
+    rb"(?:slot|gacor|togel|judi|casino|toto|maxwin|bet|sbobet|rtp|pola)"
+)
+_ATTACK_TOOL_RE = re.compile(b"|".join(re.escape(w.encode()) for w in rule_data.BAD_USER_AGENTS), re.I)
+_GOOGLEBOT_RE = re.compile(rb"googlebot", re.I)
+_CRAWLER_RE = re.compile(
+    rb"bot\b|bot/|crawl|spider|slurp|fetcher|feed|rss|atom|scrap|curl/|wget/|python|go-http|java/|"
+    rb"libwww|httpclient|okhttp|axios|node-fetch|headless|facebookexternalhit|whatsapp|telegram|"
+    rb"preview|monitor|uptime|pingdom|check|archiver|validator|^-?$",
+    re.I,
+)
+
+
+def _decode_path(raw: bytes) -> bytes:
+    """Lower-cased path with percent-encoding undone twice (double-encoded attacks)."""
+    text = raw
+    for _unused in range(2):
+        if b"%" not in text and b"+" not in text:
+            break
+        text = unquote_to_bytes(text.replace(b"+", b" "))
+    return text.lower()
+
+
+def _extension(path: bytes) -> bytes:
+    base = path.rsplit(b"/", 1)[-1]
+    if b"." not in base:
+        return b""
+    return base.rsplit(b".", 1)[-1]
+
+
+def split_target(target: bytes):
+    """(path, query) of a request target, absolute-form URLs reduced to their path."""
+    if target[:1] != b"/" and b"://" in target[:12]:
+        rest = target.split(b"://", 1)[1]
+        slash = rest.find(b"/")
+        target = rest[slash:] if slash >= 0 else b"/"
+    path, _unused, query = target.partition(b"?")
+    return path, query
+
+
+def classify_target(target: bytes) -> int:
+    """Bit mask of TARGET_* flags for one request target (path with query)."""
+    lowered = target.lower()
+    if (
+        not _ANY_RULE_HINT_RE.search(lowered)
+        and not _GAMBLING_RE.search(lowered)
+        and not _DOORWAY_RE.search(lowered)
+    ):
+        return 0  # cheap pre-filter: nothing any rule looks for
+    return classify_target_full(target)
+
+
+def classify_target_full(target: bytes) -> int:
+    """classify_target without the pre-filter."""
+    decoded = _decode_path(target)
+    path, query = split_target(decoded)
+    flags = 0
+    if _SENSITIVE_RE.search(path):
+        flags |= TARGET_SENSITIVE_FILE
+    if _TRAVERSAL_RE.search(decoded):
+        flags |= TARGET_TRAVERSAL
+    if _SQLI_RE.search(decoded):
+        flags |= TARGET_SQLI
+    if _XSS_RE.search(decoded):
+        flags |= TARGET_XSS
+    ext = _extension(path)
+    if ext in SCRIPT_EXT:
+        base = path.rsplit(b"/", 1)[-1][: -len(ext) - 1]
+        if base in _BACKDOOR_NAMES:
+            flags |= TARGET_BACKDOOR
+        if ext in PHP_EXT and _UPLOAD_DIR_RE.search(path):
+            flags |= TARGET_UPLOADED_PHP
+    if _GAMBLING_RE.search(decoded) or _DOORWAY_RE.search(decoded):
+        flags |= TARGET_GAMBLING
+    if _LOGIN_RE.match(path):
+        flags |= TARGET_LOGIN
+    return flags
+
+
+def classify_user_agent(ua: bytes) -> int:
+    """Bit mask of AGENT_* flags for one user agent."""
+    flags = 0
+    if _ATTACK_TOOL_RE.search(ua):
+        flags |= AGENT_ATTACK_TOOL
+    if _GOOGLEBOT_RE.search(ua):
+        flags |= AGENT_GOOGLEBOT
+    return flags
+
+
+def is_crawler(ua: bytes) -> bool:
+    return bool(_CRAWLER_RE.search(ua))
+
+
+def path_kind(path: bytes) -> str:
+    """'document' (court documents: PDF, DOC, XLS...), 'static' (assets) or 'page'."""
+    ext = _extension(path.lower())
+    if ext in DOCUMENT_EXT:
+        return "document"
+    if ext in STATIC_EXT:
+        return "static"
+    return "page"
