@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import correlate_campaigns, sop_status
 from sopansible import exitcodes
-from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import correlate_campaigns
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -253,7 +253,7 @@ def run_analyze(args) -> int:
         _print_human(console, result, t, args.lang)
     if result.get("errors"):
         return exitcodes.USAGE
-    return exitcodes.for_status(access_log.sop_status(result["findings"]))
+    return exitcodes.for_status(sop_status(result["findings"]))
 
 
 def _print_human(console: _Console, result: dict, t: dict, lang: str) -> None:
@@ -308,4 +308,4 @@ def run_correlate(args) -> int:
         console.print(_findings_table(campaigns, t, args.lang, t["campaign_title"]))
     else:
         console.print(_text(t["none"], style="green"))
-    return exitcodes.for_status(access_log.sop_status(campaigns))
+    return exitcodes.for_status(sop_status(campaigns))

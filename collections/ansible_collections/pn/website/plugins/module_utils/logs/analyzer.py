@@ -61,7 +61,6 @@ from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     RULE_MESSAGES,
     RULE_SEVERITY,
     SAFE_METHODS,
-    SEVERITIES,
     TARGET_BACKDOOR,
     TARGET_GAMBLING,
     TARGET_LOGIN,
@@ -76,6 +75,11 @@ from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     path_kind,
     split_target,
 )
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
+
+#: W3: a high or critical finding makes the result critical, a medium one a warning.
+W3_RULE = {"critical": "high", "warning": "medium"}
 
 MAX_SAMPLES = 5
 MAX_SAMPLE_CHARS = 600
@@ -854,10 +858,5 @@ def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = M
 
 
 def sop_status(findings) -> str:
-    """ok | warning | critical for the SOP result, from the worst finding."""
-    worst = max((SEVERITIES.index(f["severity"]) for f in findings), default=-1)
-    if worst >= SEVERITIES.index("high"):
-        return "critical"
-    if worst >= SEVERITIES.index("medium"):
-        return "warning"
-    return "ok"
+    """ok | warning | critical for the SOP result, from the worst finding (:data:`W3_RULE`)."""
+    return sop_result.status_for(findings, W3_RULE)

@@ -13,7 +13,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.pn.website.plugins.module_utils.logs import rule_data
-from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
+
 RULES = (
     "http-probing",
     "sensitive-files",
