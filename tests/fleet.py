@@ -214,6 +214,29 @@ def fleet_octet(name: str) -> int:
     return 2 + sum(name.encode()) % 250
 
 
+def _answers(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_octet(name: str, count: int) -> int:
+    """The fleet's octet, or the next one whose court addresses nothing answers on.
+
+    Another fleet may hold the same range: one of another podman storage (CI keeps its own), which
+    `remove` cannot see. Its port forwards would win, and tests would probe the other fleet's sites."""
+    first = fleet_octet(name)
+    if name == "demo":
+        return first  # its own range: no other fleet takes it
+    for octet in (2 + (first - 2 + step) % 250 for step in range(250)):
+        addresses = [f"127.77.{octet}.{10 + index}" for index in range(count)]
+        if not any(_answers(address, port) for address in addresses for port in (SSH_PORT, 80, 443)):
+            return octet
+    raise FleetError("every loopback range 127.77.X.0/24 has a court answering; is another fleet left over?")
+
+
 def remove(name: str) -> None:
     ids = podman("ps", "-aq", "--filter", f"label={LABEL}={name}").stdout.split()
     if ids:
@@ -263,7 +286,7 @@ def start(
     fleet = Fleet(name)
     shutil.rmtree(fleet.directory, ignore_errors=True)
     fleet.directory.mkdir(parents=True)
-    octet = fleet_octet(name)
+    octet = free_octet(name, count)
     ca = TestCA(fleet.directory)
     images = {}
     for index, (host, court_name, court_type, region, domain, webserver) in enumerate(COURTS[:count]):
