@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.pn.website.plugins.module_utils.diagnosis import diagnosis
 from ansible_collections.pn.website.plugins.module_utils.hardening import hardening_audit_data
-from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from ansible_collections.pn.website.plugins.module_utils.logs import rules as access_log_rules
 from ansible_collections.pn.website.plugins.module_utils.renewals import renewals
 from sopansible import store
 from sopansible.report import activities, advice, render_reports, texts
@@ -118,7 +118,7 @@ def emitted_rule_ids() -> set[str]:
             text = path.read_text(encoding="utf-8")
             ids |= {rule for match in _TEMPLATE_RULE.finditer(text) for rule in match.groups() if rule}
             ids |= set(_YAML_RULE.findall(text))
-    ids |= set(access_log.RULE_SEVERITY)  # the log audit's rules are table keys
+    ids |= set(access_log_rules.RULE_SEVERITY)  # the log audit's rules are table keys
     ids |= set(diagnosis.RULES)  # W6/W7 findings carry the problem id
     ids |= set(hardening_audit_data.CONTROLS)  # IT-AUDIT findings carry the control id
     ids |= {f"{kind}-{state}" for kind in renewals.KINDS for state in ("expired", "expiring")}
