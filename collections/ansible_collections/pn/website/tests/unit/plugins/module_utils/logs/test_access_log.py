@@ -18,7 +18,6 @@ from ansible_collections.pn.website.plugins.module_utils.logs import (
     log_formats,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
-    SEVERITIES,
     TARGET_BACKDOOR,
     TARGET_GAMBLING,
     TARGET_LOGIN,
@@ -29,6 +28,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     TARGET_XSS,
     classify_target,
 )
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
