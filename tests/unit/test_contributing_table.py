@@ -17,10 +17,9 @@ COLUMNS = ("activity", "playbook", "role", "module", "engine", "cli", "tests")
 def table_rows():
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     section = text.split("## Where each SOP activity lives", 1)[1].split("\n## ", 1)[0]
-    rows = [
-        line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| Activity")
-    ]
-    return [dict(zip(COLUMNS, (cell.strip() for cell in row.strip("|").split(" | ")))) for row in rows]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "| Activity |" not in line]
+    cells = [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in cells]
 
 
 def names(cell: str) -> list[str]:
