@@ -143,7 +143,8 @@ def run(
 
 
 def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | None:
-    """Record a run in the history store and keep its retry file up to date.
+    """Record a run in the history store, apply the history's retention (``SOPANSIBLE_HISTORY_DAYS``,
+    default 400 days) and keep the retry file up to date.
 
     The retry file (``<data>/retry/<name>.retry``, read by ``sopansible run NAME --retry``) keeps the
     courts still to redo: earlier failures this run did not reach again, and this run's failed and
@@ -162,8 +163,10 @@ def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | N
     if history is None:
         with store.HistoryStore() as own:
             own.record_run(outcome.as_record())
+            own.prune_expired()
     else:
         history.record_run(outcome.as_record())
+        history.prune_expired()
     return runner.update_retry(outcome.name, list(outcome.courts), runner.failed_courts(outcome.results))
 
 

@@ -12,6 +12,7 @@ Writing
   ``add_troubleshooting(record) -> int``: a troubleshooting record (SOP W6/W7): problem, evidence,
   actions, who, third party, duration vs. standard time, outcome.
   ``prune(before) -> int``: delete runs that started before a time (retention).
+  ``prune_expired(days=None, now=None) -> int``: apply the retention setting (:func:`history_days`).
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
   last sent per problem and channel (announce once until the problem changes or clears).
 
@@ -53,6 +54,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -68,6 +70,11 @@ STATUSES = _sop.RUN_STATUSES
 STATUS_RANK = _sop.STATUS_RANK
 SEVERITIES = _sop.SEVERITIES
 SEVERITY_RANK = _sop.SEVERITY_RANK
+
+
+#: Days of history kept by default: a year's recap (IT-RECAP) and its comparison month always have their data.
+HISTORY_DAYS_DEFAULT = 400
+HISTORY_DAYS_SETTING = "SOPANSIBLE_HISTORY_DAYS"
 
 
 class StoreError(Exception):
@@ -186,6 +193,19 @@ def default_path() -> Path:
 
 def now_iso() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def history_days(environ: Mapping[str, str] | None = None) -> int:
+    """Days of history to keep, from ``SOPANSIBLE_HISTORY_DAYS`` (default 400; 0 keeps everything)."""
+    text = (os.environ if environ is None else environ).get(HISTORY_DAYS_SETTING, "").strip()
+    if not text:
+        return HISTORY_DAYS_DEFAULT
+    if not text.isdigit() or int(text) > 36500:
+        raise StoreError(
+            f"{HISTORY_DAYS_SETTING}={text[:40]!r}: harus jumlah hari 0-36500 (0 = simpan semua)"
+            f" / must be a number of days 0-36500 (0 keeps everything)"
+        )
+    return int(text)
 
 
 def to_iso(value: Any, what: str = "time") -> str:
@@ -448,6 +468,15 @@ class HistoryStore:
                 "DELETE FROM results WHERE run_id IN (SELECT run_id FROM runs WHERE started < ?)", (cutoff,)
             )
             return conn.execute("DELETE FROM runs WHERE started < ?", (cutoff,)).rowcount
+
+    def prune_expired(self, days: int | None = None, now: Any = None) -> int:
+        """Apply the retention: delete runs older than ``days`` (default :func:`history_days`) before
+        ``now`` (default: the current time). Returns the number of runs removed; 0 days keeps all."""
+        days = history_days() if days is None else days
+        if days <= 0:
+            return 0
+        now = _dt.datetime.now(_dt.UTC) if now is None else _dt.datetime.fromisoformat(to_iso(now))
+        return self.prune(now - _dt.timedelta(days=days))
 
     # -- notification state (sopansible.notify) ------------------------------------------------------------
     def notification_state(self, channel: str | None = None, state: str | None = None) -> list[dict]:

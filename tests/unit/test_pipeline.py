@@ -4,6 +4,7 @@ hand them), history, retry file and reports out; a run cancelled with Ctrl-C sto
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import signal
@@ -158,3 +159,15 @@ def test_ctrl_c_cancels_the_run_cleanly(tmp_path):
     with HistoryStore(data / "history.sqlite") as history:
         assert history.runs() == []
     assert not (data / "retry").exists()
+
+
+def test_recording_applies_the_retention(data_dir, monkeypatch):
+    monkeypatch.setenv("SOPANSIBLE_HISTORY_DAYS", "30")
+    today = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    runs = {"old": today - datetime.timedelta(days=31), "new": today - datetime.timedelta(days=29)}
+    for name, started in runs.items():
+        outcome = plain_outcome(f"{started:%Y%m%dT%H%M%SZ}-harian-{name}")
+        outcome.started = outcome.finished = started.isoformat()
+        pipeline.record(outcome)
+    with HistoryStore(data_dir / "history.sqlite") as store:
+        assert [run["run_id"].rsplit("-", 1)[1] for run in store.runs()] == ["new"]

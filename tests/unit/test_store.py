@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from sopansible.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore, StoreError, to_iso
+from sopansible.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore, StoreError, history_days, to_iso
 
 
 def make_run(run_id, started, courts=("pn-a", "pn-b"), w1_status="ok", findings=None, name="harian"):
@@ -441,3 +441,17 @@ def test_known_good_windows_follow_the_checks_that_saw_the_site(store):
         "first_seen": None,
         "last_clean": None,
     }
+
+
+def test_retention_setting(store, monkeypatch):
+    monkeypatch.delenv("SOPANSIBLE_HISTORY_DAYS", raising=False)
+    assert history_days() == 400
+    assert history_days({"SOPANSIBLE_HISTORY_DAYS": "30"}) == 30
+    for bad in ("-1", "ten", "99999", "1e3"):
+        with pytest.raises(StoreError, match="SOPANSIBLE_HISTORY_DAYS"):
+            history_days({"SOPANSIBLE_HISTORY_DAYS": bad})
+    store.record_run(make_run("old", "2025-10-01T09:30:00Z"))
+    store.record_run(make_run("year", "2025-11-15T09:30:00Z"))
+    assert store.prune_expired(days=0, now="2026-12-01") == 0  # 0 keeps everything
+    assert store.prune_expired(now="2026-12-01") == 1  # 400 days: a year's recap keeps its data
+    assert [r["run_id"] for r in store.runs()] == ["year"]
