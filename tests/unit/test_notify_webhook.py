@@ -8,8 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -294,3 +296,16 @@ def test_endpoints_are_named_once_and_may_serve_some_courts(hook):
         parse_config({"webhooks": [endpoint(), endpoint()]})
     cfg = parse_config({"webhooks": [endpoint(courts=["pn-lain"]), endpoint("off", enabled=False)]})
     assert [h.name for h in cfg.webhooks] == ["wa"] and URL_TOKEN not in repr(cfg)
+
+
+def test_the_documented_receiver_check_accepts_the_signature(store, hook):  # noqa: F811
+    """The verification code in docs/notifications.md, run on what the endpoint received."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(import hashlib.*?)```", doc, re.S)
+    namespace: dict = {}
+    exec(compile(code, "docs/notifications.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    notify_run(store, record(store, make_run(0)), config(webhooks=[endpoint()]))
+    (request,) = hook.requests
+    assert namespace["valid"](HMAC_KEY.encode(), request["headers"], request["raw"])
+    assert not namespace["valid"](HMAC_KEY.encode(), request["headers"], request["raw"] + b" ")
+    assert not namespace["valid"](b"another-key-0123456789", request["headers"], request["raw"])
