@@ -998,7 +998,8 @@ class _RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         clean = _redact.redact_text(text)
-        for secret in self.secrets:
+        # longest first: a secret inside another (a webhook URL's path in the URL) leaves nothing behind
+        for secret in sorted(self.secrets, key=len, reverse=True):
             clean = clean.replace(secret, "***")
         if clean != text:
             record.msg, record.args = clean, None
