@@ -1,17 +1,19 @@
-"""Notifications of critical findings by e-mail (SMTP) and Telegram.
+"""Notifications of critical findings by e-mail (SMTP), Telegram and webhooks (JSON POST).
 
-After a run, :func:`notify_run` looks at the run's results for the problems that need someone now:
+After a run, :func:`notify_run` looks at the run's results for the problems that need someone now, as
+the routing table says (:mod:`sopansible.notify_routing`, tuned by ``routing:`` in the configuration):
 
-* the website is down (rule ``unavailable``), defaced (``defacement``) or carries online-gambling spam
-  (``gambling-spam``);
-* the backup failed (activity W2 ended ``failed`` or ``critical``);
-* a domain, TLS certificate, hosting or connection contract expires within 7 days (renewal rules
-  ``domain-expiring``, ``tls-expiring``, ``hosting-expiring``, ``connection-expiring`` and their
-  ``-expired`` forms, with ``evidence.days_left``).
+* by default every critical finding, whatever its rule, and always a site that is down
+  (``unavailable``), defaced (``defacement``) or carries online-gambling spam (``gambling-spam``);
+* a failed backup (``backup-failed``: W2 ended ``failed`` or ``critical``) and a failed audit
+  (``audit-failed``: IT-AUDIT ended ``failed`` or ``critical``, listing its high and critical controls);
+* a domain, TLS certificate, hosting or connection contract that is critical or expires within
+  ``renewal_days`` (renewal rules ``domain-expiring``, ``tls-expiring``, ... and their ``-expired``
+  forms, with ``evidence.days_left``).
 
-Each problem is announced once per route (e-mail; each Telegram chat) until it changes: the dedupe
-key is court + rule + target (the URL, the renewal item, ...) and a fingerprint of what the problem is
-(the failure reason, the expiry date, the words found). A changed fingerprint is announced again; a
+Each problem is announced once per route (e-mail; each Telegram chat; each webhook) until it changes:
+the dedupe key is court + rule + target (the URL, the renewal item, ...) and a fingerprint of what the
+problem is (the failure reason, the expiry date, the words found). A changed fingerprint is announced again; a
 problem that is no longer found by a run that did check it is "resolved" (a short note is sent unless
 ``resolved: false``), and announced again if it comes back. What was sent is kept in the history store
 (table ``notifications``, column ``channel`` holding the route); a delivery that failed is not recorded,
@@ -45,16 +47,22 @@ import yaml
 
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import BilingualError
+from sopansible import notify_routing as routing
+from sopansible import notify_webhook as webhook
 from sopansible.store import HistoryStore, StoreError, now_iso
 
 SITE_RULES = ("unavailable", "defacement", "gambling-spam")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
 BACKUP_ACTIVITY = "W2"
-BACKUP_RULE = "backup-failed"
-BACKUP_FAILED = ("failed", "critical")
+BACKUP_RULE = routing.ACTIVITY_PROBLEMS[BACKUP_ACTIVITY]
+AUDIT_ACTIVITY = "IT-AUDIT"
+AUDIT_RULE = routing.ACTIVITY_PROBLEMS[AUDIT_ACTIVITY]
+BACKUP_FAILED = routing.ACTIVITY_FAILED
 # A result with one of these statuses checked its activity: a problem it no longer reports is resolved.
 CHECKED = ("ok", "warning", "critical")
-CHANNELS = ("email", "telegram")
+CHANNELS = routing.CHANNELS
+# Evidence keys that name what a finding is about (the target part of its dedupe key), first found wins.
+TARGET_KEYS = ("item", "url", "host", "unit", "variant", "path")
 DEFAULT_RENEWAL_DAYS = 7
 TELEGRAM_API = "https://api.telegram.org"
 TELEGRAM_LIMIT = 4000  # the Bot API takes 4096 characters per message
@@ -66,6 +74,16 @@ TEXT: dict[str, dict[str, str]] = {
         "defacement": "Tanda defacement (halaman diubah peretas)",
         "gambling-spam": "Konten judi online di website",
         BACKUP_RULE: "Backup (W2) gagal",
+        AUDIT_RULE: "Audit keamanan (IT-AUDIT) gagal",
+        "domain-on-hold": "Domain ditangguhkan (on hold)",
+        "domain-pending-delete": "Domain akan dihapus",
+        "webshell-post": "Tanda webshell di log akses",
+        "gambling-doorway": "Halaman judi (doorway) di log akses",
+        "backdoor-access": "Akses ke backdoor di log akses",
+        "tls-invalid": "Sertifikat TLS tidak valid",
+        "hidden-links": "Tautan tersembunyi di website",
+        "cloaking": "Halaman berbeda untuk mesin pencari (cloaking)",
+        "restore-drill-failed": "Uji pemulihan (IT-DRILL) gagal",
         "renewal": "Perpanjangan jatuh tempo dalam {days} hari",
         "new": "MASALAH",
         "changed": "BERUBAH",
@@ -83,6 +101,16 @@ TEXT: dict[str, dict[str, str]] = {
         "defacement": "Signs of defacement",
         "gambling-spam": "Online-gambling content on the website",
         BACKUP_RULE: "Backup (W2) failed",
+        AUDIT_RULE: "Security audit (IT-AUDIT) failed",
+        "domain-on-hold": "Domain on hold (suspended)",
+        "domain-pending-delete": "Domain pending deletion",
+        "webshell-post": "Signs of a webshell in the access log",
+        "gambling-doorway": "Gambling doorway pages in the access log",
+        "backdoor-access": "Backdoor accessed (access log)",
+        "tls-invalid": "Invalid TLS certificate",
+        "hidden-links": "Hidden links on the website",
+        "cloaking": "Different page for search engines (cloaking)",
+        "restore-drill-failed": "Restore drill (IT-DRILL) failed",
         "renewal": "Renewal due within {days} days",
         "new": "PROBLEM",
         "changed": "CHANGED",
@@ -99,7 +127,11 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 class NotifyError(BilingualError):
-    """A configuration that cannot be used or a delivery that failed. Never contains a secret."""
+    """A configuration that cannot be used or a delivery that failed. Never contains a secret.
+    ``delivered``: how many items of the delivery went out before it failed (a webhook posts them one
+    at a time)."""
+
+    delivered = 0
 
 
 # -- configuration --------------------------------------------------------------------------------------
@@ -131,14 +163,18 @@ class TelegramConfig:
 class Config:
     email: EmailConfig | None = None
     telegram: TelegramConfig | None = None
+    webhooks: list[webhook.WebhookConfig] = field(default_factory=list)
     resolved: bool = True
     renewal_days: int = DEFAULT_RENEWAL_DAYS
     report_url: str | None = None
+    # rule -> (route, channels or None): the team's changes to the routing table
+    routing: dict[str, tuple[str, tuple[str, ...] | None]] = field(default_factory=dict)
     path: Path | None = None
 
     @property
     def channels(self) -> list[str]:
-        return [name for name in CHANNELS if getattr(self, name) is not None]
+        out = [name for name in ("email", "telegram") if getattr(self, name) is not None]
+        return out + (["webhook"] if self.webhooks else [])
 
 
 def default_config_path() -> Path:
@@ -260,7 +296,9 @@ def parse_config(data: Any, path: Path | None = None) -> Config:
     where = str(path) if path else "notify"
     if not isinstance(data, Mapping):
         raise _err(where, "harus berupa mapping YAML", "must be a YAML mapping")
-    _check_keys(data, ("email", "telegram", "resolved", "renewal_days", "report_url"), where)
+    _check_keys(
+        data, ("email", "telegram", "webhooks", "resolved", "renewal_days", "report_url", "routing"), where
+    )
     base = path.parent if path else None
     config = Config(path=path)
     config.resolved = _bool(data.get("resolved"), f"{where}: resolved", True)
@@ -280,6 +318,18 @@ def parse_config(data: Any, path: Path | None = None) -> Config:
         not isinstance(telegram, Mapping) or telegram.get("enabled", True) is not False
     ):
         config.telegram = _telegram_config(telegram, f"{where}: telegram", base)
+    hooks = data.get("webhooks")
+    if hooks is not None:
+        if not isinstance(hooks, list):
+            raise _err(f"{where}: webhooks", "harus berupa daftar endpoint", "must be a list of endpoints")
+        for index, hook in enumerate(hooks):
+            if isinstance(hook, Mapping) and hook.get("enabled", True) is False:
+                continue
+            config.webhooks.append(_webhook_config(hook, f"{where}: webhooks[{index}]", base))
+        names = [h.name for h in config.webhooks]
+        if len(names) != len(set(names)):
+            raise _err(f"{where}: webhooks", "nama endpoint harus unik", "endpoint names must be unique")
+    config.routing = routing.parse_routing(data.get("routing"), f"{where}: routing", _err)
     return config
 
 
@@ -411,18 +461,164 @@ def _telegram_config(data: Any, where: str, base: Path | None) -> TelegramConfig
     )
 
 
+# Plain `headers:` may not carry what looks like a credential: that goes in auth_header + auth_env/file.
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|password|signature", re.I)
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+
+
+def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.WebhookConfig:
+    from urllib.parse import urlsplit
+
+    if not isinstance(data, Mapping):
+        raise _err(where, "harus berupa mapping", "must be a mapping")
+    allowed = (
+        "enabled",
+        "name",
+        "url",
+        "url_env",
+        "url_file",
+        "headers",
+        "auth_header",
+        "auth",
+        "auth_env",
+        "auth_file",
+        "hmac",
+        "hmac_env",
+        "hmac_file",
+        "courts",
+        "timeout",
+    )
+    _check_keys(data, allowed, where)
+    name = data.get("name")
+    if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{0,31}$", name):
+        raise _err(
+            f"{where}.name",
+            "wajib diisi: huruf kecil, angka, - atau _ (paling banyak 32)",
+            "is required: lower-case letters, digits, - or _ (at most 32)",
+        )
+    where = f"{where} ({name})"
+    if data.get("url") is not None:
+        url = data["url"]
+        if not isinstance(url, str):
+            raise _err(f"{where}.url", "harus berupa URL http(s)", "must be an http(s) URL")
+        secret_url = False
+    elif data.get("url_env") is not None or data.get("url_file") is not None:
+        url = read_secret(data, "url", str(data.get("url_env") or ""), where, base)
+        if not url:
+            raise _err(
+                f"{where}.url_env",
+                "URL tidak ditemukan (variabel lingkungan kosong atau tidak ada)",
+                "no URL found (the environment variable is empty or unset)",
+            )
+        secret_url = True
+    else:
+        raise _err(
+            f"{where}.url",
+            "wajib diisi (url, url_env atau url_file)",
+            "is required (url, url_env or url_file)",
+        )
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        parts, host = None, ""
+    # The URL may hold a token: an error about it never shows it.
+    shown = "" if secret_url else f" ({_redact.redact_text(url)[:200]})"
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise _err(f"{where}.url", f"harus URL http(s){shown}", f"must be an http(s) URL{shown}")
+    if (parts.username or parts.password) and not secret_url:
+        raise _err(
+            f"{where}.url",
+            "nama pengguna/kata sandi di URL adalah rahasia: pakai url_env atau url_file, atau auth_header",
+            "a user name/password in the URL is a secret: use url_env or url_file, or auth_header",
+        )
+    headers: dict[str, str] = {}
+    plain = data.get("headers") or {}
+    if not isinstance(plain, Mapping):
+        raise _err(f"{where}.headers", "harus mapping nama -> nilai", "must map names to values")
+    for key, value in plain.items():
+        if not isinstance(key, str) or not _HEADER_NAME.match(key) or not isinstance(value, str | int):
+            raise _err(f"{where}.headers", f"header tidak sah: {key}", f"invalid header: {key}")
+        if _SECRET_HEADER.search(key):
+            raise _err(
+                f"{where}.headers.{key}",
+                "header rahasia tidak ditulis di konfigurasi: pakai auth_header dengan auth_env atau "
+                "auth_file",
+                "a secret header is not written in the configuration: use auth_header with auth_env or "
+                "auth_file",
+            )
+        if any(ord(ch) < 32 for ch in str(value)):
+            raise _err(f"{where}.headers.{key}", "nilai tidak sah", "invalid value")
+        headers[key] = str(value)
+    secret_headers: tuple[str, ...] = ()
+    auth_header = data.get("auth_header")
+    if auth_header is not None:
+        if not isinstance(auth_header, str) or not _HEADER_NAME.match(auth_header):
+            raise _err(f"{where}.auth_header", "harus nama header", "must be a header name")
+        if data.get("auth") is None and data.get("auth_env") is None and data.get("auth_file") is None:
+            raise _err(
+                f"{where}.auth_env",
+                "auth_header diisi: nilainya dari auth_env atau auth_file",
+                "auth_header is set: its value comes from auth_env or auth_file",
+            )
+        value = read_secret(data, "auth", str(data.get("auth_env") or ""), where, base)
+        if not value or any(ord(ch) < 32 for ch in value):
+            raise _err(
+                f"{where}.auth_env",
+                "nilai header rahasia tidak ditemukan atau tidak sah",
+                "the secret header's value is missing or invalid",
+            )
+        headers[auth_header] = value
+        secret_headers = (auth_header,)
+    elif any(data.get(k) is not None for k in ("auth", "auth_env", "auth_file")):
+        raise _err(
+            f"{where}.auth_header",
+            "wajib diisi bersama auth_env/auth_file",
+            "is required with auth_env/auth_file",
+        )
+    hmac_key = None
+    if data.get("hmac") is not None or data.get("hmac_env") is not None or data.get("hmac_file") is not None:
+        key = read_secret(data, "hmac", str(data.get("hmac_env") or ""), where, base)
+        if not key or len(key) < 16:
+            raise _err(
+                f"{where}.hmac_env",
+                "kunci HMAC tidak ditemukan atau terlalu pendek (minimal 16 karakter)",
+                "the HMAC key is missing or too short (at least 16 characters)",
+            )
+        hmac_key = key.encode("utf-8")
+    courts = data.get("courts")
+    return webhook.WebhookConfig(
+        name=name,
+        url=url,
+        host=host if parts.port is None else f"{host}:{parts.port}",
+        headers=headers,
+        secret_headers=secret_headers,
+        hmac_key=hmac_key,
+        courts=None if courts is None else _string_list(courts, f"{where}.courts"),
+        timeout=_number(data.get("timeout"), f"{where}.timeout", 10.0, 1, 60),
+    )
+
+
 # -- problems -------------------------------------------------------------------------------------------
 @dataclass
 class Problem:
     court: str
     activity: str
-    rule: str  # the finding's rule (or backup-failed)
+    rule: str  # the finding's rule (or backup-failed, audit-failed)
     group: str  # the rule part of the dedupe key (renewals: "<kind>-renewal", expiring and expired alike)
     target: str
     fingerprint: str
     severity: str
     message: str
     days: int | None = None
+    channels: tuple[str, ...] | None = None  # None: every configured channel
 
     @property
     def key(self) -> str:
@@ -439,50 +635,81 @@ def _clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def problems_of(run: Mapping[str, Any], renewal_days: int = DEFAULT_RENEWAL_DAYS) -> list[Problem]:
-    """The critical problems of a run (see the module documentation), one per dedupe key."""
+def problems_of(
+    run: Mapping[str, Any],
+    renewal_days: int = DEFAULT_RENEWAL_DAYS,
+    settings: Mapping[str, tuple[str, tuple[str, ...] | None]] | None = None,
+) -> list[Problem]:
+    """The problems of a run that alert (see the module documentation), one per dedupe key. ``settings``
+    are the team's routes (``Config.routing``) over the routing table's defaults."""
+    settings = settings or {}
     found: dict[str, Problem] = {}
     for result in run.get("results") or []:
         court, activity = result["court"], result["activity"]
-        if activity == BACKUP_ACTIVITY and result["status"] in BACKUP_FAILED:
-            summary = result.get("summary") or result.get("error") or result["status"]
-            rules = sorted({f["rule"] for f in result.get("findings") or []})
-            problem = Problem(
-                court,
-                activity,
-                BACKUP_RULE,
-                BACKUP_RULE,
-                "backup",
-                _digest([result["status"], rules]),
-                "critical",
-                _clip(summary),
-            )
+        problem = _activity_problem(result, settings)
+        if problem is not None:
             found.setdefault(problem.key, problem)
         for finding in result.get("findings") or []:
-            problem = _finding_problem(court, activity, finding, renewal_days)
+            if not isinstance(finding, Mapping):
+                continue
+            problem = _finding_problem(court, activity, finding, renewal_days, settings)
             if problem is not None:
                 found.setdefault(problem.key, problem)
     return list(found.values())
 
 
-def _finding_problem(court: str, activity: str, finding: Mapping, renewal_days: int) -> Problem | None:
-    rule = finding.get("rule") or ""
+def _activity_problem(result: Mapping, settings: Mapping) -> Problem | None:
+    """backup-failed / audit-failed: W2 or IT-AUDIT ended failed or critical (its findings are told in
+    it: the failed controls of the audit, high and critical, by name)."""
+    activity = result["activity"]
+    rule = routing.ACTIVITY_PROBLEMS.get(activity)
+    if rule is None or result["status"] not in BACKUP_FAILED:
+        return None
+    route, channels = settings.get(rule) or (routing.ALERT, None)
+    if route == routing.REPORT:
+        return None
+    findings = [f for f in result.get("findings") or [] if isinstance(f, Mapping)]
+    summary = result.get("summary") or result.get("error") or result["status"]
+    if activity == AUDIT_ACTIVITY:
+        serious = sorted({str(f.get("rule")) for f in findings if f.get("severity") in ("high", "critical")})
+        fingerprint = _digest([result["status"], serious])
+        if serious:
+            summary = f"{summary} ({', '.join(serious)})"
+        target = "audit"
+    else:
+        fingerprint = _digest([result["status"], sorted({str(f.get("rule")) for f in findings})])
+        target = "backup"
+    return Problem(
+        result["court"], activity, rule, rule, target, fingerprint, "critical", _clip(summary), None, channels
+    )
+
+
+def _finding_problem(
+    court: str, activity: str, finding: Mapping, renewal_days: int, settings: Mapping | None = None
+) -> Problem | None:
+    rule = str(finding.get("rule") or "")
     evidence = finding.get("evidence") if isinstance(finding.get("evidence"), Mapping) else {}
     message = _clip(finding.get("message") or rule)
-    severity = finding.get("severity") or "critical"
+    severity = str(finding.get("severity") or "critical")
+    match = RENEWAL_RULE.match(rule)
+    days = evidence.get("days_left") if match else None
+    if isinstance(days, bool) or not isinstance(days, int | float):
+        days = None
+    due = days is not None and days <= renewal_days
+    if routing.ACTIVITY_PROBLEMS.get(activity) == rule:
+        return None  # a W2 finding backup-failed: the activity's own alert tells it
+    channels = routing.alerts(rule, severity, activity, settings or {}, due=due)
+    if channels == ():
+        return None
     if rule == "unavailable":
         target = str(evidence.get("url") or "site")
         fingerprint = _digest([evidence.get("reason"), evidence.get("status")])
-        return Problem(court, activity, rule, rule, target, fingerprint, severity, message)
+        return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
     if rule in ("defacement", "gambling-spam"):
         target = str(evidence.get("url") or evidence.get("variant") or "page")
         fingerprint = _digest(sorted(str(t) for t in evidence.get("terms") or []))
-        return Problem(court, activity, rule, rule, target, fingerprint, severity, message)
-    match = RENEWAL_RULE.match(rule)
+        return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
     if match:
-        days = evidence.get("days_left")
-        if isinstance(days, bool) or not isinstance(days, int | float) or days > renewal_days:
-            return None
         date = evidence.get("paid_until") or evidence.get("not_after") or evidence.get("date")
         target = evidence.get("item") or (
             f"tls:{evidence['subject']}" if evidence.get("subject") else activity
@@ -496,20 +723,27 @@ def _finding_problem(court: str, activity: str, finding: Mapping, renewal_days: 
             _digest([rule, date]),
             severity,
             message,
-            int(days // 1),
+            None if days is None else int(days // 1),
+            channels,
         )
-    return None
+    # Any other rule: the target is what the evidence names (the renewal item, URL, host, service...),
+    # else the activity; what the problem is does not change with counts or times, only with its
+    # severity and reason (so a webshell seen again tomorrow is not announced again).
+    target = next((str(evidence[k]) for k in TARGET_KEYS if evidence.get(k)), activity)
+    fingerprint = _digest([severity, evidence.get("reason"), evidence.get("status")])
+    target = _clip(target, 200)
+    return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
 
 
-def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
-    """(court, activity) pairs that were checked by the run, and courts whose backup succeeded."""
-    checked, backup_ok = set(), set()
+def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(court, activity) pairs that were checked by the run, and those whose W2 / IT-AUDIT succeeded."""
+    checked, activity_ok = set(), set()
     for result in run.get("results") or []:
         if result["status"] in CHECKED:
             checked.add((result["court"], result["activity"]))
-        if result["activity"] == BACKUP_ACTIVITY and result["status"] in ("ok", "warning"):
-            backup_ok.add(result["court"])
-    return checked, backup_ok
+        if result["activity"] in routing.ACTIVITY_PROBLEMS and result["status"] in ("ok", "warning"):
+            activity_ok.add((result["court"], result["activity"]))
+    return checked, activity_ok
 
 
 # -- planning --------------------------------------------------------------------------------------------
@@ -525,6 +759,8 @@ class Item:
     fingerprint: str
     message: str
     days: int | None = None
+    severity: str | None = None  # None in a resolved item (the problem is gone)
+    first_seen: str | None = None  # when the problem was first announced (ISO time)
 
 
 @dataclass
@@ -542,7 +778,8 @@ class Delivery:
 def routes(config: Config, court: str, data: Mapping) -> dict[str, list[str]]:
     """{route: recipients} for a court. A route is what the notification state is kept for: "email" (one
     message to every address) or "telegram:<chat id>" (one message per chat, so that a chat that failed is
-    retried without repeating the message to the others)."""
+    retried without repeating the message to the others) or "webhook:<name>" (each endpoint, shown by
+    its name and host, never its URL)."""
     out: dict[str, list[str]] = {}
     if config.email is not None:
         recipients = list(config.email.to)
@@ -553,6 +790,9 @@ def routes(config: Config, court: str, data: Mapping) -> dict[str, list[str]]:
         chats = config.telegram.chat_ids + config.telegram.court_chat_ids.get(court, [])
         for chat in dict.fromkeys(chats):
             out[f"telegram:{chat}"] = [chat]
+    for hook in config.webhooks:
+        if hook.courts is None or court in hook.courts:
+            out[f"webhook:{hook.name}"] = [hook.where]
     return out
 
 
@@ -560,9 +800,10 @@ def plan(
     store: HistoryStore, run: Mapping[str, Any], config: Config
 ) -> tuple[list[Delivery], list[dict], int]:
     """What to send for a run: (deliveries, silent state changes, number of unchanged problems)."""
-    problems = problems_of(run, config.renewal_days)
+    problems = problems_of(run, config.renewal_days, config.routing)
     current = {p.key for p in problems}
-    checked, backup_ok = _cleared_scope(run)
+    checked, activity_ok = _cleared_scope(run)
+    started = str(run.get("started") or now_iso())
     courts = run.get("courts") or {}
     court_routes: dict[str, dict[str, list[str]]] = {}
 
@@ -573,11 +814,19 @@ def plan(
         return court_routes[court]
 
     state = {(rec["key"], rec["channel"]): rec for rec in store.notification_state()}
+    # When each open problem was first announced, on any route (a route added later gets the same time).
+    first_seen: dict[str, str] = {}
+    for (key, _route), rec in state.items():
+        if rec["state"] == "open":
+            seen = rec.get("first_seen") or rec["sent"]
+            first_seen[key] = min(first_seen.get(key, seen), seen)
     by_route: dict[tuple[str, str], list[Item]] = {}
     silent: list[dict] = []
     unchanged = 0
     for problem in problems:
         for route in routes_of(problem.court):
+            if problem.channels is not None and route.partition(":")[0] not in problem.channels:
+                continue
             rec = state.get((problem.key, route))
             if rec is not None and rec["state"] == "open" and rec["fingerprint"] == problem.fingerprint:
                 unchanged += 1
@@ -595,13 +844,17 @@ def plan(
                     problem.fingerprint,
                     problem.message,
                     problem.days,
+                    problem.severity,
+                    first_seen.get(problem.key, started),
                 )
             )
+    activity_rules = set(routing.ACTIVITY_PROBLEMS.values())
     for (key, route), rec in state.items():
         if rec["state"] != "open" or key in current or route not in routes_of(rec["court"]):
             continue
-        if rec["rule"] == BACKUP_RULE:
-            cleared = rec["court"] in backup_ok
+        if rec["rule"] in activity_rules:
+            # backup-failed / audit-failed end with the next W2 / IT-AUDIT that succeeds
+            cleared = (rec["court"], rec["activity"]) in activity_ok
         else:
             cleared = (rec["court"], rec["activity"]) in checked
         if not cleared:
@@ -616,6 +869,7 @@ def plan(
             rec["target"],
             rec["fingerprint"],
             rec["message"] or "",
+            first_seen=first_seen.get(key),
         )
         if config.resolved:
             by_route.setdefault((rec["court"], route), []).append(item)
@@ -658,13 +912,16 @@ def _record(item: Item, channel: str, run: Mapping[str, Any]) -> dict:
         "message": item.message,
         "run_id": run.get("run_id"),
         "sent": now_iso(),
+        "first_seen": item.first_seen,
     }
 
 
 # -- messages --------------------------------------------------------------------------------------------
 def _title(item: Item, t: Mapping[str, str], renewal_days: int) -> str:
     if item.group.endswith("-renewal"):
-        return t["renewal"].format(days=renewal_days)
+        # a critical renewal may be further away than renewal_days (a share of a long lifetime)
+        days = renewal_days if item.days is None else max(item.days, renewal_days)
+        return t["renewal"].format(days=days)
     return t.get(item.group) or t.get(item.rule) or item.rule
 
 
@@ -741,7 +998,8 @@ class _RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         clean = _redact.redact_text(text)
-        for secret in self.secrets:
+        # longest first: a secret inside another (a webhook URL's path in the URL) leaves nothing behind
+        for secret in sorted(self.secrets, key=len, reverse=True):
             clean = clean.replace(secret, "***")
         if clean != text:
             record.msg, record.args = clean, None
@@ -883,6 +1141,55 @@ def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
     return {"message_ids": ids}
 
 
+def send_webhook(config: Config, delivery: Delivery, run: Mapping[str, Any], lang: str = "id") -> dict:
+    """POST each item of the delivery to its webhook endpoint as one JSON event (docs/notifications.md,
+    "Webhook"). Raises NotifyError (holding neither the URL nor a header value, ``delivered`` set) when
+    the endpoint fails; returns {"delivered": n}."""
+    name = delivery.route.partition(":")[2]
+    hook = next((h for h in config.webhooks if h.name == name), None)
+    if hook is None:
+        raise NotifyError(f"webhook {name} tidak dikonfigurasi", f"webhook {name} is not configured")
+    _REDACT.secrets.update(hook.secrets())
+    data = (run.get("courts") or {}).get(delivery.court)
+    court_name = delivery.court
+    if isinstance(data, Mapping) and data.get("court_name"):
+        court_name = str(data["court_name"])
+    from sopansible.report import slug
+
+    link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
+    t = TEXT["en" if lang == "en" else "id"]
+    bodies = []
+    for item in delivery.items:
+        titles = {code: _title(item, TEXT[code], config.renewal_days) for code in ("id", "en")}
+        target = _redact.redact_text(item.target)
+        bodies.append(
+            webhook.payload(
+                status=item.status,
+                key=item.key,
+                fingerprint=item.fingerprint,
+                court=delivery.court,
+                court_name=court_name,
+                activity=item.activity,
+                rule=item.rule,
+                severity=item.severity,
+                target=target,
+                title=titles,
+                detail=item.message,
+                first_seen=item.first_seen,
+                run=run,
+                report_url=link,
+                text=f"[{t[item.status]}] {court_name}: {titles[lang if lang == 'en' else 'id']} ({target}): "
+                f"{item.message}",
+            )
+        )
+    try:
+        return webhook.post(hook, bodies)
+    except webhook.WebhookError as exc:
+        error = NotifyError(exc.text_id, exc.text_en)
+        error.delivered = exc.delivered
+        raise error from None
+
+
 # -- entry points ----------------------------------------------------------------------------------------
 def notify_run(
     store: HistoryStore,
@@ -936,6 +1243,8 @@ def notify_run(
             if delivery.channel == "email":
                 assert config.email is not None
                 entry.update(send_email(config.email, delivery))
+            elif delivery.channel == "webhook":
+                entry.update(send_webhook(config, delivery, run, lang))
             else:
                 assert config.telegram is not None
                 entry.update(send_telegram(config.telegram, delivery))
@@ -948,6 +1257,8 @@ def notify_run(
                     "error": exc.message(lang),
                 }
             )
+            # A webhook takes one event at a time: those it took before failing are not sent again.
+            records += [_record(item, delivery.route, run) for item in delivery.items[: exc.delivered]]
             continue
         out["sent"].append(entry)
         records += [_record(item, delivery.route, run) for item in delivery.items]

@@ -5,7 +5,7 @@ these entry points, in this order::
 
     outcome = pipeline.run("harian.yml", "inventories/mine", name="harian")
     retry_file = pipeline.record(outcome)    # history store and retry file
-    pipeline.notify(outcome)                  # e-mail and Telegram, once per problem
+    pipeline.notify(outcome)                  # e-mail, Telegram, webhooks, once per problem
     pipeline.report(outcome)                  # the court reports and the fleet dashboard
 
 Only :func:`run` knows ansible-runner. :func:`record`, :func:`notify` and :func:`report` take an
@@ -178,7 +178,7 @@ def notify(
     history: HistoryStore | None = None,
 ) -> dict:
     """Send the notifications of a recorded run: each problem once, when it appears, changes or (if
-    configured) is resolved, by e-mail and Telegram as ``<data>/notify.yml`` says. Without that file
+    configured) is resolved, by e-mail, Telegram and webhooks as ``<data>/notify.yml`` says. Without that file
     nothing is sent. Never raises: a bad configuration or a failed delivery is in the answer.
 
     :param Outcome outcome: A run already passed to :func:`record`.

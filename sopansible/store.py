@@ -181,6 +181,12 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX notifications_court ON notifications (court, state)",
         ),
     ),
+    (
+        "notification first seen",
+        # When a problem was first announced (kept while it stays open, also when it changes): the
+        # webhook payload's first_seen.
+        ("ALTER TABLE notifications ADD COLUMN first_seen TEXT",),
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -481,7 +487,8 @@ class HistoryStore:
     # -- notification state (sopansible.notify) ------------------------------------------------------------
     def notification_state(self, channel: str | None = None, state: str | None = None) -> list[dict]:
         """Notification records, oldest first: key, channel, court, activity, rule, target, fingerprint,
-        state ("open" or "resolved"), message, run_id, sent (ISO time)."""
+        state ("open" or "resolved"), message, run_id, sent (ISO time), first_seen (ISO time: when the
+        problem was first announced; None in records of older versions)."""
         rows = self._conn.execute(
             "SELECT * FROM notifications WHERE (:channel IS NULL OR channel = :channel)"
             " AND (:state IS NULL OR state = :state) ORDER BY sent, key, channel",
@@ -512,6 +519,11 @@ class HistoryStore:
                     "message": None if record.get("message") is None else str(record["message"]),
                     "run_id": record.get("run_id"),
                     "sent": to_iso(record.get("sent") or now_iso(), "notifications.sent"),
+                    "first_seen": (
+                        to_iso(record["first_seen"], "notifications.first_seen")
+                        if record.get("first_seen")
+                        else None
+                    ),
                 }
             )
         if not rows:
@@ -519,8 +531,8 @@ class HistoryStore:
         with self._write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO notifications (key, channel, court, activity, rule, target,"
-                " fingerprint, state, message, run_id, sent) VALUES (:key, :channel, :court, :activity,"
-                " :rule, :target, :fingerprint, :state, :message, :run_id, :sent)",
+                " fingerprint, state, message, run_id, sent, first_seen) VALUES (:key, :channel, :court,"
+                " :activity, :rule, :target, :fingerprint, :state, :message, :run_id, :sent, :first_seen)",
                 rows,
             )
         return len(rows)

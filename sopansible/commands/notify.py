@@ -1,4 +1,4 @@
-"""`sopansible notify`: send the e-mail and Telegram notifications of critical findings of a run."""
+"""`sopansible notify`: send the e-mail, Telegram and webhook notifications of critical findings of a run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 TEXT = {
     "id": {
-        "help": "kirim notifikasi temuan kritis (e-mail, Telegram) dari sebuah run",
+        "help": "kirim notifikasi temuan kritis (e-mail, Telegram, webhook) dari sebuah run",
         "run": "run yang diberitahukan (default: run terbaru)",
         "latest": "run terbaru (default)",
         "dry": "tampilkan apa yang akan dikirim tanpa mengirim atau mencatatnya",
@@ -30,7 +30,7 @@ TEXT = {
         "refused": "Alamat ditolak server SMTP",
     },
     "en": {
-        "help": "send the notifications (e-mail, Telegram) of the critical findings of a run",
+        "help": "send the notifications (e-mail, Telegram, webhook) of the critical findings of a run",
         "run": "run to notify about (default: the latest run)",
         "latest": "the latest run (default)",
         "dry": "show what would be sent without sending or recording it",

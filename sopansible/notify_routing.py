@@ -1,0 +1,273 @@
+"""Which findings reach someone at once: the routing table of the notifications (one place).
+
+Every rule id an engine, a role or the history store can put in a finding has a row here: the
+severities it is emitted with and its default route. ``docs/notifications.md`` shows this table (the
+unit tests compare the two, and fail when an engine emits a rule id that has no row).
+
+Routes:
+
+``alert``
+    every channel, whatever the finding's severity;
+``critical``
+    every channel when the finding is critical, otherwise the report only. A rule id without a row
+    (an engine newer than this table) is routed so too: a critical finding is never silent;
+``renewal``
+    every channel when the finding is critical or the item is due within ``renewal_days``;
+``activity``
+    told in the alert of its activity (``backup-failed`` when W2 ends ``failed`` or ``critical``,
+    ``audit-failed`` for IT-AUDIT), which lists it; from another activity (e.g. a W6 diagnosis), as
+    ``critical``;
+``report``
+    the report only.
+
+A court or a central team changes a route in its notification settings (``routing:`` in
+``notify.yml``): ``alert``, ``critical``, ``report``, or a list of channels (``[telegram,
+webhook]``: alert on those channels only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+ALERT = "alert"
+CRITICAL = "critical"
+RENEWAL = "renewal"
+ACTIVITY = "activity"
+REPORT = "report"
+ROUTES = (ALERT, CRITICAL, RENEWAL, ACTIVITY, REPORT)
+# The values a team may give a rule in notify.yml (renewal and activity are the table's own).
+SETTABLE = (ALERT, CRITICAL, REPORT)
+CHANNELS = ("email", "telegram", "webhook")
+
+# Problems the notifier reports for a whole activity: (activity, rule of the alert).
+ACTIVITY_PROBLEMS = {"W2": "backup-failed", "IT-AUDIT": "audit-failed"}
+# An activity that ended so has failed (a result "critical" because of its findings, or not run at all).
+ACTIVITY_FAILED = ("failed", "critical")
+
+_I = ("info",)
+_L = ("low",)
+_M = ("medium",)
+_H = ("high",)
+_C = ("critical",)
+_DAYS = ("low", "medium", "high", "critical")  # renewals: by days (or share of the lifetime) left
+
+# rule id: (severities it is emitted with, default route, what emits it)
+ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # W1 monitoring (site probe, content checks)
+    "unavailable": (("high", "critical"), ALERT, "W1"),
+    "defacement": (("high", "critical"), ALERT, "W1"),
+    "gambling-spam": (("high", "critical"), ALERT, "W1, W6"),
+    "hidden-links": (("medium", "critical"), CRITICAL, "W1"),
+    "cloaking": (("medium", "high", "critical"), CRITICAL, "W1"),
+    "tls-invalid": (_C, CRITICAL, "W1"),
+    "tls-expiring": (_DAYS, RENEWAL, "W1, W4"),
+    "tls-expired": (_C, RENEWAL, "W4"),
+    "keyword-missing": (_H, REPORT, "W1"),
+    "content-stale": (_M, REPORT, "W1"),
+    "unknown-links": (_L, REPORT, "W1"),
+    "sitemap-new-entries": (("info", "high"), REPORT, "W1"),
+    "robots-changed": (("low", "high"), REPORT, "W1"),
+    # W2 backup
+    "backup-failed": (
+        ("high", "critical"),
+        ALERT,
+        "W2; the notifier's alert when W2 ends failed or critical",
+    ),
+    "backup-dump-failed": (_C, ACTIVITY, "W2"),
+    "backup-never-ran": (_C, ACTIVITY, "W2"),
+    "backup-rpo-exceeded": (_H, ACTIVITY, "W2"),
+    "backup-target-failed": (_H, ACTIVITY, "W2"),
+    "backup-stale": (("medium", "high"), ACTIVITY, "W2, W6"),
+    "backup-missing": (_M, ACTIVITY, "W6"),
+    # W3 access logs
+    "webshell-post": (_C, CRITICAL, "W3"),
+    "gambling-doorway": (_C, CRITICAL, "W3"),
+    "backdoor-access": (("medium", "critical"), CRITICAL, "W3"),
+    "admin-bruteforce": (_H, REPORT, "W3"),
+    "sqli-probing": (_H, REPORT, "W3"),
+    "bad-user-agent": (_H, REPORT, "W3"),
+    "error-spike": (_H, REPORT, "W3"),
+    "campaign": (_H, REPORT, "W3"),
+    "path-traversal": (("medium", "high"), REPORT, "W3"),
+    "sensitive-files": (("low", "medium", "high"), REPORT, "W3"),
+    "http-probing": (_M, REPORT, "W3"),
+    "xss-probing": (_M, REPORT, "W3"),
+    "fake-googlebot": (_M, REPORT, "W3"),
+    # W4 renewals
+    "domain-on-hold": (_C, CRITICAL, "W4"),
+    "domain-pending-delete": (_C, CRITICAL, "W4"),
+    "domain-expiring": (_DAYS, RENEWAL, "W4"),
+    "domain-expired": (_C, RENEWAL, "W4"),
+    "hosting-expiring": (_DAYS, RENEWAL, "W4"),
+    "hosting-expired": (_C, RENEWAL, "W4"),
+    "connection-expiring": (_DAYS, RENEWAL, "W4"),
+    "connection-expired": (_C, RENEWAL, "W4"),
+    "tls-chain-invalid": (_H, REPORT, "W4"),
+    "tls-hostname-mismatch": (_H, REPORT, "W4"),
+    "tls-unreachable": (_M, REPORT, "W4"),
+    "domain-lookup-failed": (_M, REPORT, "W4"),
+    "domain-lookup-rate-limited": (_L, REPORT, "W4"),
+    "domain-expiry-unknown": (_L, REPORT, "W4"),
+    "contract-invalid": (_L, REPORT, "W4"),
+    # W6 diagnosis (W7 remediation re-checks with the same rules)
+    "webserver-config-invalid": (_C, CRITICAL, "W6"),
+    "webserver-down": (_C, CRITICAL, "W6"),
+    "php-fpm-down": (_C, CRITICAL, "W6"),
+    "database-down": (_C, CRITICAL, "W6"),
+    "disk-full": (_C, CRITICAL, "W6"),
+    "disk-full-logs": (_C, CRITICAL, "W6"),
+    "inode-full": (_H, REPORT, "W6"),
+    "certificate-expired": (_C, CRITICAL, "W6"),
+    "certificate-invalid": (_C, CRITICAL, "W6"),
+    "certificate-expiring": (_M, REPORT, "W6"),
+    "dns-mismatch": (_C, CRITICAL, "W6"),
+    "dns-unresolved": (_C, CRITICAL, "W6"),
+    "site-unreachable": (_C, CRITICAL, "W6"),
+    "vhost-unreachable": (_H, REPORT, "W6"),
+    "site-error": (_C, CRITICAL, "W6"),
+    "site-defaced": (_C, CRITICAL, "W6"),
+    "content-changed": (_H, REPORT, "W6"),
+    "updates-pending": (_M, REPORT, "W6"),
+    "time-unsynced": (_L, REPORT, "W6"),
+    "memory-low": (_M, REPORT, "W6"),
+    "load-high": (_M, REPORT, "W6"),
+    "hardening-drift": (_L, REPORT, "W6"),
+    # IT-DRILL restore drill
+    "restore-drill-failed": (_C, CRITICAL, "IT-DRILL"),
+    "restore-database-mismatch": (_C, CRITICAL, "IT-DRILL"),
+    "restore-files-mismatch": (_C, CRITICAL, "IT-DRILL"),
+    "restore-manifest-mismatch": (_C, CRITICAL, "IT-DRILL"),
+    "restore-site-down": (_C, CRITICAL, "IT-DRILL"),
+    "restore-setuid-removed": (_H, REPORT, "IT-DRILL"),
+    # IT-AUDIT hardening audit (a failed control; the audit alert lists the high and critical ones)
+    "ssh-login-access": (_C, ACTIVITY, "IT-AUDIT"),
+    "ssh-root-login": (_H, ACTIVITY, "IT-AUDIT"),
+    "ssh-password-auth": (_H, ACTIVITY, "IT-AUDIT"),
+    "ssh-empty-passwords": (_H, ACTIVITY, "IT-AUDIT"),
+    "ssh-kbd-interactive": (_M, ACTIVITY, "IT-AUDIT"),
+    "ssh-ciphers": (_M, ACTIVITY, "IT-AUDIT"),
+    "ssh-kex": (_M, ACTIVITY, "IT-AUDIT"),
+    "ssh-macs": (_M, ACTIVITY, "IT-AUDIT"),
+    "ssh-x11-forwarding": (_L, ACTIVITY, "IT-AUDIT"),
+    "ssh-max-auth-tries": (_L, ACTIVITY, "IT-AUDIT"),
+    "ssh-log-level": (_L, ACTIVITY, "IT-AUDIT"),
+    "os-file-permissions": (_H, ACTIVITY, "IT-AUDIT"),
+    "os-sysctl-network": (_M, ACTIVITY, "IT-AUDIT"),
+    "os-time-sync": (_L, ACTIVITY, "IT-AUDIT"),
+    "os-unattended-upgrades": (_H, ACTIVITY, "IT-AUDIT"),
+    "os-unneeded-services": (_M, ACTIVITY, "IT-AUDIT"),
+    "os-login-audit": (_M, ACTIVITY, "IT-AUDIT"),
+    "fw-nftables": (_H, ACTIVITY, "IT-AUDIT"),
+    "fw-fail2ban-sshd": (_M, ACTIVITY, "IT-AUDIT"),
+    "fw-fail2ban-web-login": (_M, ACTIVITY, "IT-AUDIT"),
+    "web-server-tokens": (_M, ACTIVITY, "IT-AUDIT"),
+    "web-header-hsts": (_M, ACTIVITY, "IT-AUDIT"),
+    "web-header-nosniff": (_L, ACTIVITY, "IT-AUDIT"),
+    "web-header-frame-options": (_M, ACTIVITY, "IT-AUDIT"),
+    "web-header-referrer-policy": (_L, ACTIVITY, "IT-AUDIT"),
+    "web-tls-protocols": (_H, ACTIVITY, "IT-AUDIT"),
+    "web-dir-listing": (_M, ACTIVITY, "IT-AUDIT"),
+    "web-sensitive-files": (_H, ACTIVITY, "IT-AUDIT"),
+    "web-php-in-uploads": (_C, ACTIVITY, "IT-AUDIT"),
+    "web-login-rate-limit": (_M, ACTIVITY, "IT-AUDIT"),
+    "php-expose": (_L, ACTIVITY, "IT-AUDIT"),
+    "php-display-errors": (_M, ACTIVITY, "IT-AUDIT"),
+    "php-allow-url-include": (_H, ACTIVITY, "IT-AUDIT"),
+    "php-disable-functions": (_H, ACTIVITY, "IT-AUDIT"),
+    "php-session-httponly": (_M, ACTIVITY, "IT-AUDIT"),
+    "php-session-secure": (_M, ACTIVITY, "IT-AUDIT"),
+    "php-session-samesite": (_L, ACTIVITY, "IT-AUDIT"),
+    "php-session-strict-mode": (_M, ACTIVITY, "IT-AUDIT"),
+    "cms-config-perms": (_H, ACTIVITY, "IT-AUDIT"),
+    "cms-writable-paths": (_H, ACTIVITY, "IT-AUDIT"),
+    "db-bind-address": (_H, ACTIVITY, "IT-AUDIT"),
+    "db-remote-root": (_H, ACTIVITY, "IT-AUDIT"),
+    "db-anonymous-users": (_H, ACTIVITY, "IT-AUDIT"),
+    "db-test-database": (_L, ACTIVITY, "IT-AUDIT"),
+    "db-local-infile": (_M, ACTIVITY, "IT-AUDIT"),
+    # the history store: a result that did not follow the SOP result format
+    "result-invalid": (_L, REPORT, "store"),
+    # the notifier's own alerts for a whole activity
+    "audit-failed": (_C, ALERT, "notifier: IT-AUDIT ended failed or critical"),
+}
+# Rules only the notifier emits (backup-failed is a W2 finding too; in W2 its alert is the activity's).
+NOTIFIER_RULES = frozenset(("audit-failed",))
+
+
+def default_route(rule: str) -> str:
+    """The route of a rule without a setting: its row, or ``critical`` for a rule not in the table."""
+    row = ROUTING.get(rule)
+    return row[1] if row else CRITICAL
+
+
+def parse_routing(data: object, where: str, error) -> dict[str, tuple[str, tuple[str, ...] | None]]:
+    """``routing:`` of notify.yml -> {rule: (route, channels or None for every channel)}. ``error(where,
+    text_id, text_en)`` builds the exception raised for a bad value."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise error(where, "harus mapping aturan -> rute", "must map rule ids to routes")
+    out: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+    for rule, value in data.items():
+        at = f"{where}.{rule}"
+        if not isinstance(rule, str) or rule not in ROUTING:
+            raise error(
+                at,
+                "aturan tidak dikenal (lihat tabel di docs/notifications.md)",
+                "unknown rule id (see the table in docs/notifications.md)",
+            )
+        if isinstance(value, str) and value in SETTABLE:
+            out[rule] = (value, None)
+        elif isinstance(value, list) and value and all(v in CHANNELS for v in value):
+            out[rule] = (ALERT, tuple(dict.fromkeys(value)))
+        else:
+            raise error(
+                at,
+                f"harus salah satu dari {', '.join(SETTABLE)} atau daftar kanal ({', '.join(CHANNELS)})",
+                f"must be one of {', '.join(SETTABLE)} or a list of channels ({', '.join(CHANNELS)})",
+            )
+    return out
+
+
+def alerts(
+    rule: str,
+    severity: str,
+    activity: str,
+    settings: Mapping[str, tuple[str, tuple[str, ...] | None]],
+    due: bool = False,
+) -> tuple[str, ...] | None:
+    """The channels a finding alerts on (None: all configured channels), or ``()`` for the report only.
+    ``due``: a renewal item within ``renewal_days``."""
+    route, channels = settings.get(rule) or (default_route(rule), None)
+    if route == ACTIVITY:
+        route = REPORT if activity in ACTIVITY_PROBLEMS else CRITICAL
+    if route == RENEWAL:
+        route = ALERT if due or severity == "critical" else REPORT
+    if route == CRITICAL:
+        route = ALERT if severity == "critical" else REPORT
+    return channels if route == ALERT else ()
+
+
+_ROUTE_TEXT = {
+    ALERT: "all channels",
+    CRITICAL: "all channels when critical; otherwise report only",
+    RENEWAL: "all channels when critical or due within `renewal_days`",
+    ACTIVITY: "in its activity's alert (`backup-failed`, `audit-failed`)",
+    REPORT: "report only",
+}
+
+
+def markdown_table(rows: Iterable[str] | None = None) -> str:
+    """The routing table as docs/notifications.md shows it (rule id, severity, channel, source)."""
+    lines = [
+        "| finding (rule id) | severity | channel by default | emitted by |",
+        "|---|---|---|---|",
+    ]
+    for rule in sorted(rows if rows is not None else ROUTING):
+        severities, route, source = ROUTING[rule]
+        lines.append(f"| `{rule}` | {', '.join(severities)} | {_ROUTE_TEXT[route]} | {source} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m sopansible.notify_routing: the table for docs/notifications.md
+    print(markdown_table(), end="")
