@@ -631,6 +631,12 @@ class HistoryStore:
                 " :party, :ticket, :resolved, :recorded)",
                 row,
             )
+            # The record's own performer and third party, when the automated record had none.
+            conn.execute(
+                "UPDATE troubleshooting SET who = COALESCE(who, ?), third_party_json = CASE WHEN"
+                " third_party_json = 'null' AND ? IS NOT NULL THEN ? ELSE third_party_json END WHERE id = ?",
+                (row["who"], row["party"], _dumps(row["party"]), record["id"]),
+            )
             if record["activity"] == "W6":
                 # People now carry the diagnosed problem out (W7): its time is measured against W7's.
                 conn.execute(
@@ -1047,10 +1053,10 @@ class HistoryStore:
             out.setdefault(row["court"], {}).setdefault(row["activity"], {})[row["status"]] = row["n"]
         return out
 
-    # A record belongs to a period when it started or ended in it, or when people worked on it in it (a
-    # problem that began before the period and was handled by staff or a third party during it).
+    # A record belongs to a period when it started in it, or when people worked on it in it (a problem
+    # that began before the period and was handled by staff or a third party during it).
     _IN_PERIOD = (
-        "(:since IS NULL OR started >= :since OR finished >= :since OR id IN"
+        "(:since IS NULL OR started >= :since OR id IN"
         " (SELECT troubleshooting_id FROM troubleshooting_notes WHERE at >= :since))"
     )
 

@@ -135,7 +135,11 @@ def test_a_third_party_note_escalates_and_a_resolved_note_closes_with_the_honest
     store.record_run(
         a_run(
             troubleshooting=[
-                {"problem": "Domain diblokir (serverHold)", "finding_rule": "domain-hold", "outcome": "escalated"}
+                {
+                    "problem": "Domain diblokir (serverHold)",
+                    "finding_rule": "domain-hold",
+                    "outcome": "escalated",
+                }
             ]
         )
     )
