@@ -223,3 +223,42 @@ def test_renewals_check_reads_the_paid_until_date_from_the_records(db, tmp_path,
 def test_renewals_check_still_needs_an_inventory(capsys):
     assert main("renewals", "--only", "contracts") == exitcodes.USAGE
     assert "-i/--inventory" in capsys.readouterr().err
+
+
+def test_a_playbook_run_reads_the_recorded_renewal(db, tmp_path, capsys):
+    """`sopansible run` hands the recorded steps to the W4 role (pn_renewal_workflow): the real role and
+    module, run on the controller for a court with contracts only (no network)."""
+    import sys
+
+    inv = tmp_path / "inventory"
+    (inv / "host_vars").mkdir(parents=True)
+    (inv / "hosts.yml").write_text("all:\n  children:\n    courts:\n      hosts:\n        pn-tais:\n")
+    (inv / "host_vars" / "pn-tais.yml").write_text(
+        textwrap.dedent(
+            f"""\
+            ansible_connection: local
+            ansible_python_interpreter: {sys.executable}
+            court_name: Pengadilan Negeri Tais
+            court_services:
+              - {{kind: hosting, provider: PT Awan, service: VPS, paid_until: "2026-12-10"}}
+            """
+        )
+    )
+    playbook = tmp_path / "w4.yml"
+    playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.renewal]\n")
+    for stage, extra in (
+        ("invoice", []),
+        ("requested", []),
+        ("paid", []),
+        ("renewed", ["--paid-until", "2099-12-10"]),
+    ):
+        assert (
+            main("renewals", "record", "pn-tais", ITEM, stage, "--date", "2026-11-20", "--by", "Budi", *extra)
+            == 0
+        )
+    code = main("run", str(playbook), "-i", str(inv), "--no-report", "--no-notify")
+    assert code == exitcodes.OK, capsys.readouterr()
+    with HistoryStore(db) as store:
+        w4 = store.latest("pn-tais")["W4"]
+    [item] = w4["outputs"]["items"]
+    assert (item["date"], item["paid_until_source"]) == ("2099-12-10", "workflow")
