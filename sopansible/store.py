@@ -12,6 +12,12 @@ Writing
   ``add_troubleshooting(record) -> int``: a troubleshooting record (SOP W6/W7): problem, evidence,
   actions, who, third party, duration vs. standard time, outcome.
   ``prune(before) -> int``: delete runs that started before a time (retention).
+  Work done by people (SOP W4, W5, W7; text checked by ``sopansible.records``, documents kept as paths):
+  ``add_acknowledgement(record) -> int``: the Secretary's (or Kasubbag's) acknowledgement of a court's
+  report. ``add_troubleshooting_note(record_id, note) -> dict``: what staff or a third party did about a
+  problem; a resolved note closes it with its resolution time. ``add_renewal_step(court, item, step) ->
+  dict``: one step of a renewal (invoice, requested, paid, renewed; order checked by the
+  ``renewal_workflow`` engine).
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
   last sent per problem and channel (announce once until the problem changes or clears).
 
@@ -34,7 +40,12 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   "first", "last", "message"}]}.
   ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
   ``troubleshooting(court=None, since=None)`` / ``troubleshooting_all(courts, since)``: records,
-  oldest first, with ``within_standard`` (True/False, None for a relative standard time).
+  oldest first, with ``within_standard`` (True/False, None for a relative standard time) and ``notes``
+  (what people did, oldest first); ``since`` keeps records started since then or worked on since then.
+  ``known_court(court)``; ``problems(court, open_only=True)``; ``find_problem(court, key)``: the problem a
+  record id or rule id names (an open finding of that rule gets a W7 record), or None.
+  ``acknowledgements_all(courts)``: {court: acknowledgements, oldest first}.
+  ``renewal_steps_all(courts)``: {court: {item id: steps, oldest first}}.
   ``close()``; the store is also a context manager.
 
 Results and findings are plain dicts; timestamps are ISO 8601 strings in UTC

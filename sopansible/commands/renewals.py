@@ -99,7 +99,14 @@ def register(subparsers) -> None:
             "Memeriksa masa berlaku nama domain (RDAP/WHOIS), sertifikat TLS setiap nama host, serta kontrak "
             "hosting dan koneksi di court_services, lalu menyebutkan tindakan dan kontaknya (SOP W4). "
             "Kode keluar: 0 aman, 1 peringatan, 2 kritis, 3 data pengadilan tidak dapat diperiksa, "
-            "4 opsi salah, inventaris tidak terbaca atau tidak ada pengadilan yang cocok."
+            "4 opsi salah, inventaris tidak terbaca atau tidak ada pengadilan yang cocok. "
+            "Tanggal berlaku yang dicatat dengan 'sopansible renewals record' (tahap renewed) menggantikan "
+            "paid_until inventori bila lebih akhir."
+        ),
+        epilog=(
+            "Alur perpanjangan oleh staf / renewal workflow by people: sopansible renewals record COURT ITEM "
+            "{invoice,requested,paid,renewed} --by NAMA [--date YYYY-MM-DD] [--amount N] [--document PATH] "
+            "[--paid-until YYYY-MM-DD]"
         ),
     )
     parser.add_argument(
