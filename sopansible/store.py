@@ -571,8 +571,9 @@ class HistoryStore:
 
     def find_problem(self, court: str, key: str) -> dict | None:
         """The problem ``key`` names for a court: a troubleshooting record id, or a rule id (the newest
-        unresolved record of that rule; else a troubleshooting record opened for the court's open finding
-        of that rule, which started when the finding was first seen). None when nothing matches."""
+        unresolved record of that rule; else the court's open finding of that rule as a W7 record still
+        to be stored, with ``id`` None, that started when the finding was first seen). None when nothing
+        matches."""
         key = str(key).strip()
         if key.isdigit():
             row = self._conn.execute(
@@ -588,27 +589,33 @@ class HistoryStore:
             return self._with_notes(rows)[0]
         for finding in self.open_findings(court):
             if finding["rule"] == key:
-                record_id = self.add_troubleshooting(
-                    {
-                        "court": court,
-                        "activity": "W7",
-                        "problem": finding.get("message") or key,
-                        "finding_rule": key,
-                        "evidence": finding.get("evidence"),
-                        "started": finding.get("first_seen") or finding["started"],
-                        "run_id": finding.get("run_id"),
-                    }
-                )
-                return self.find_problem(court, str(record_id))
+                # Not stored yet: add_troubleshooting_note opens the record together with its first note.
+                return {
+                    "id": None,
+                    "court": court,
+                    "activity": "W7",
+                    "problem": finding.get("message") or key,
+                    "finding_rule": key,
+                    "evidence": finding.get("evidence"),
+                    "started": finding.get("first_seen") or finding["started"],
+                    "run_id": finding.get("run_id"),
+                    "outcome": "in_progress",
+                    "notes": [],
+                }
         return None
 
-    def add_troubleshooting_note(self, record_id: int, note: Mapping[str, Any]) -> dict:
+    def add_troubleshooting_note(self, record_id: int | Mapping[str, Any], note: Mapping[str, Any]) -> dict:
         """Add to a troubleshooting record what staff or a third party did (SOP W7): who, action, at [now],
         party (e.g. ISP, PANDI, the hosting provider), ticket (ticket number or contact), resolved. A
         resolved note closes the problem: outcome ``resolved``, finished at the note's time, duration from
         the problem's start; a note naming a party on a problem not yet resolved marks it ``escalated``. A
         diagnosed problem (W6) that people work on becomes W7 work, measured against W7's standard time.
-        Returns the record with its notes."""
+        ``record_id`` may also be a record :meth:`find_problem` returned without an id: it is stored with
+        the note, in one transaction. Returns the record with its notes."""
+        opening = None
+        if isinstance(record_id, Mapping):
+            opening = record_id if record_id.get("id") is None else None
+            record_id = record_id.get("id") or 0
         row = {
             "troubleshooting_id": int(record_id),
             "who": _records.name(note.get("who"), "who"),
@@ -622,6 +629,24 @@ class HistoryStore:
         if row["ticket"]:
             row["ticket"] = _redact.redact_text(row["ticket"])
         with self._write() as conn:
+            if opening is not None:
+                # Under the write lock: a record another note opened meanwhile is used, not a second one.
+                found = conn.execute(
+                    "SELECT id FROM troubleshooting WHERE court = ? AND finding_rule = ?"
+                    " AND outcome != 'resolved' ORDER BY started DESC, id DESC LIMIT 1",
+                    (opening["court"], opening["finding_rule"]),
+                ).fetchone()
+                if found is None:
+                    if row["at"] < to_iso(opening["started"], "started"):
+                        raise StoreError(
+                            f"at: {row['at']} lebih awal dari mulainya masalah ({opening['started']})"
+                        )
+                    found = (
+                        conn.execute(
+                            self._INSERT_TROUBLESHOOTING, self._normalise_troubleshooting(opening)
+                        ).lastrowid,
+                    )
+                row["troubleshooting_id"] = record_id = int(found[0])
             record = conn.execute(
                 "SELECT * FROM troubleshooting WHERE id = ?", (row["troubleshooting_id"],)
             ).fetchone()

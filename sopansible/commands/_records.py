@@ -69,6 +69,21 @@ def unknown_court(court: str) -> Refused:
     )
 
 
+def when(value: str | None, option: str) -> str | None:
+    """An ISO 8601 date or time given on the command line, in UTC; None when not given."""
+    from sopansible.store import to_iso
+
+    if value is None:
+        return None
+    try:
+        return to_iso(value, option)
+    except StoreError:
+        raise Refused(
+            f"{option}: '{value}' bukan tanggal/waktu ISO 8601 (contoh 2026-11-25T09:30:00+07:00)",
+            f"{option}: '{value}' is not an ISO 8601 date/time (e.g. 2026-11-25T09:30:00+07:00)",
+        ) from None
+
+
 def emit_json(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                 "court": args.court,
                 "who": args.by,
                 "role": args.role,
-                "acknowledged": args.at,
+                "acknowledged": _records.when(args.at, "--at"),
                 "note": args.note,
                 "document": document,
             }

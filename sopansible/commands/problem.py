@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from sopansible import records
 from sopansible.commands import _records
 
 TEXT = {
@@ -135,6 +136,15 @@ def note_command(args: argparse.Namespace) -> int:
 
     lang = _records.lang_of(args)
     text = TEXT[lang]
+    # Everything is checked before a finding is turned into a record: a refused note leaves nothing.
+    note = {
+        "who": records.name(args.by, "--by"),
+        "action": records.free_text(args.action, "--action", required=True),
+        "party": records.optional_name(args.party, "--party"),
+        "ticket": records.optional_name(args.ticket, "--ticket"),
+        "at": _records.when(args.at, "--at"),
+        "resolved": args.resolved,
+    }
     with _records.history(args) as store:
         _known(store, args.court)
         record = store.find_problem(args.court, args.problem)
@@ -148,17 +158,7 @@ def note_command(args: argparse.Namespace) -> int:
                 f"no problem '{args.problem}' for {args.court}; open problems: {listed} "
                 f"(see: sopansible problem list {args.court})",
             )
-        record = store.add_troubleshooting_note(
-            record["id"],
-            {
-                "who": args.by,
-                "action": args.action,
-                "party": args.party,
-                "ticket": args.ticket,
-                "at": args.at,
-                "resolved": args.resolved,
-            },
-        )
+        record = store.add_troubleshooting_note(record, note)
     if args.json:
         _records.emit_json(record)
         return 0

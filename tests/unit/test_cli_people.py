@@ -134,6 +134,9 @@ def test_problem_note_on_an_unknown_court_or_problem_is_exit_code_4(db, capsys):
     assert main("--lang", "en", "problem", "note", "pn-tais", "99", "--by", "B", "--action", "x") == 4
     assert "no problem '99'" in capsys.readouterr().err
     assert main("problem", "note", "pn-tais", "site-down", "--by", "B") == exitcodes.USAGE  # no --action
+    argv = ("--lang", "en", "problem", "note", "pn-tais", "site-down", "--by", "B", "--action", "x")
+    assert main(*argv, "--at", "kemarin") == exitcodes.USAGE
+    assert "--at: 'kemarin' is not an ISO 8601 date/time" in capsys.readouterr().err
     with HistoryStore(db) as store:
         assert store.problems("pn-tais") == []
 

@@ -182,43 +182,57 @@ def test_a_third_party_note_escalates_and_a_resolved_note_closes_with_the_honest
 def test_an_open_finding_becomes_a_problem_that_started_when_it_was_first_seen(store):
     store.record_run(a_run("r1", "2026-11-20T08:00:00Z", findings=[DOWN]))
     store.record_run(a_run("r2", "2026-11-21T08:00:00Z", findings=[DOWN]))
-    record = store.find_problem("pn-tais", "site-down")
-    assert record["activity"] == "W7"
-    assert record["started"] == "2026-11-20T08:00:00+00:00"
-    assert record["finding_rule"] == "site-down"
-    # the same rule again names the same record, not a new one
+    found = store.find_problem("pn-tais", "site-down")
+    assert (found["id"], found["activity"], found["finding_rule"]) == (None, "W7", "site-down")
+    assert store.problems("pn-tais") == []  # nothing stored before a note
+    record = store.add_troubleshooting_note(found, {"who": "Budi", "action": "Cek server"})
+    assert record["id"] and record["started"] == "2026-11-20T08:00:00+00:00"
+    # the same rule again names the same record, not a new one, even from a stale lookup
     assert store.find_problem("pn-tais", "site-down")["id"] == record["id"]
+    again = store.add_troubleshooting_note(found, {"who": "Budi", "action": "Cek lagi"})
+    assert again["id"] == record["id"] and len(again["notes"]) == 2
     assert store.find_problem("pn-tais", str(record["id"]))["id"] == record["id"]
     assert store.find_problem("pn-tais", "content-stale") is None
     assert store.find_problem("pn-lain", str(record["id"])) is None  # another court's record
 
 
-def test_a_note_before_the_problem_began_is_refused(store):
+def test_a_note_before_the_problem_began_is_refused_and_leaves_nothing(store):
     store.record_run(a_run(findings=[DOWN]))
-    record = store.find_problem("pn-tais", "site-down")
+    found = store.find_problem("pn-tais", "site-down")
     with pytest.raises(StoreError, match="lebih awal"):
         store.add_troubleshooting_note(
-            record["id"], {"who": "Budi", "action": "x", "at": "2026-11-19T00:00:00Z", "resolved": True}
+            found, {"who": "Budi", "action": "x", "at": "2026-11-19T00:00:00Z", "resolved": True}
+        )
+    assert store.problems("pn-tais", open_only=False) == []
+    record = store.add_troubleshooting_note(
+        found, {"who": "Budi", "action": "x", "at": "2026-11-20T09:00:00Z"}
+    )
+    with pytest.raises(StoreError, match="lebih awal"):
+        store.add_troubleshooting_note(
+            record["id"], {"who": "Budi", "action": "y", "at": "2026-11-19T00:00:00Z"}
         )
     assert store.find_problem("pn-tais", "site-down")["outcome"] == "in_progress"
 
 
 def test_a_problem_worked_on_in_the_period_is_in_the_period_even_if_it_began_before(store):
     store.record_run(a_run(findings=[DOWN]))
-    record = store.find_problem("pn-tais", "site-down")
+    record = store.add_troubleshooting_note(
+        store.find_problem("pn-tais", "site-down"),
+        {"who": "Budi", "action": "Cek", "at": "2026-11-20T09:00:00Z"},
+    )
     assert store.troubleshooting_all(since="2026-11-22T00:00:00Z") == {}
     store.add_troubleshooting_note(
         record["id"], {"who": "Budi", "action": "Hubungi ISP", "party": "ISP", "at": "2026-11-23T00:00:00Z"}
     )
     [shown] = store.troubleshooting_all(since="2026-11-22T00:00:00Z")["pn-tais"]
-    assert shown["notes"][0]["action"] == "Hubungi ISP"
+    assert [n["action"] for n in shown["notes"]] == ["Cek", "Hubungi ISP"]
 
 
 def test_credentials_typed_into_a_note_are_masked(store):
     store.record_run(a_run(findings=[DOWN]))
     record = store.find_problem("pn-tais", "site-down")
     record = store.add_troubleshooting_note(
-        record["id"], {"who": "Budi", "action": "login ke panel dengan password=Rahasia123 lalu restart"}
+        record, {"who": "Budi", "action": "login ke panel dengan password=Rahasia123 lalu restart"}
     )
     assert "Rahasia123" not in record["notes"][0]["action"]
 

@@ -77,8 +77,8 @@ def reports(tmp_path_factory):
             }
         )
         problem = store.find_problem("pn-tais", "site-down")
-        store.add_troubleshooting_note(
-            problem["id"],
+        problem = store.add_troubleshooting_note(
+            problem,
             {
                 "who": "Budi",
                 "action": "Lapor gangguan ke ISP " + SCRIPT,
