@@ -572,8 +572,8 @@ class HistoryStore:
     def find_problem(self, court: str, key: str) -> dict | None:
         """The problem ``key`` names for a court: a troubleshooting record id, or a rule id (the newest
         unresolved record of that rule; else the court's open finding of that rule as a W7 record still
-        to be stored, with ``id`` None, that started when the finding was first seen). None when nothing
-        matches."""
+        to be stored, with ``id`` None, that started when the current episode of the finding was first
+        seen). None when nothing matches."""
         key = str(key).strip()
         if key.isdigit():
             row = self._conn.execute(
@@ -597,12 +597,30 @@ class HistoryStore:
                     "problem": finding.get("message") or key,
                     "finding_rule": key,
                     "evidence": finding.get("evidence"),
-                    "started": finding.get("first_seen") or finding["started"],
+                    "started": self._streak_start(court, finding["activity"], key) or finding["started"],
                     "run_id": finding.get("run_id"),
                     "outcome": "in_progress",
                     "notes": [],
                 }
         return None
+
+    def _streak_start(self, court: str, activity: str, rule: str, limit: int = 5000) -> str | None:
+        """When the current episode of a finding began: the oldest of the newest results of the activity
+        that hold the rule, back to the last result that checked and did not (failed or unreachable
+        results saw nothing either way). An earlier episode that was over does not count."""
+        rows = self._conn.execute(
+            "SELECT r.started, r.status, EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
+            " AND f.rule = :rule) AS found FROM results r WHERE r.court = :court AND r.activity = :activity"
+            " ORDER BY r.started DESC, r.id DESC LIMIT :limit",
+            {"court": court, "activity": activity, "rule": rule, "limit": limit},
+        ).fetchall()
+        start = None
+        for row in rows:
+            if row["found"]:
+                start = row["started"]
+            elif row["status"] not in ("failed", "unreachable"):
+                break
+        return start
 
     def add_troubleshooting_note(self, record_id: int | Mapping[str, Any], note: Mapping[str, Any]) -> dict:
         """Add to a troubleshooting record what staff or a third party did (SOP W7): who, action, at [now],

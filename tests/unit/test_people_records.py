@@ -196,6 +196,17 @@ def test_an_open_finding_becomes_a_problem_that_started_when_it_was_first_seen(s
     assert store.find_problem("pn-lain", str(record["id"])) is None  # another court's record
 
 
+def test_the_problem_starts_with_the_current_episode_not_an_earlier_one(store):
+    store.record_run(a_run("r0", "2026-11-01T08:00:00Z", findings=[DOWN]))  # an earlier outage, over
+    store.record_run(a_run("r1", "2026-11-10T08:00:00Z"))  # checked: the site was up
+    store.record_run(a_run("r2", "2026-11-20T08:00:00Z", findings=[DOWN]))
+    unreachable = a_run("r3", "2026-11-20T20:00:00Z")
+    unreachable["results"][0]["status"] = "unreachable"  # saw nothing either way
+    store.record_run(unreachable)
+    store.record_run(a_run("r4", "2026-11-21T08:00:00Z", findings=[DOWN]))
+    assert store.find_problem("pn-tais", "site-down")["started"] == "2026-11-20T08:00:00+00:00"
+
+
 def test_a_note_before_the_problem_began_is_refused_and_leaves_nothing(store):
     store.record_run(a_run(findings=[DOWN]))
     found = store.find_problem("pn-tais", "site-down")
