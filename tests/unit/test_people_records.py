@@ -3,6 +3,7 @@ problem by staff or a third party, the renewal workflow. A real SQLite store thr
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 
 import pytest
@@ -293,3 +294,32 @@ def test_steps_out_of_order_or_with_a_bad_date_are_refused(store, earlier, step,
     assert caught.value.key == key
     assert caught.value.message("en") != caught.value.message("id")
     assert len(store.renewal_steps_all().get("pn-tais", {}).get(HOSTING_ID, [])) == len(earlier)
+
+
+def _pay(path, barrier, results):
+    with HistoryStore(path, timeout=60) as s:
+        barrier.wait()
+        try:
+            s.add_renewal_step(
+                "pn-tais", HOSTING_ID, {"stage": "requested", "date": "2026-11-02", "who": "x"}
+            )
+            results.put("recorded")
+        except WorkflowError as exc:
+            results.put(exc.key)
+
+
+def test_two_people_recording_the_same_step_at_once_record_it_once(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    with HistoryStore(path) as s:
+        s.add_renewal_step("pn-tais", HOSTING_ID, {"stage": "invoice", "date": "2026-11-01", "who": "Budi"})
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    procs = [ctx.Process(target=_pay, args=(path, barrier, results)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+    assert [proc.exitcode for proc in procs] == [0] * 4
+    assert sorted(results.get(timeout=10) for _ in range(4)) == ["order", "order", "order", "recorded"]
+    with HistoryStore(path) as s:
+        assert [x["stage"] for x in s.renewal_steps_all()["pn-tais"][HOSTING_ID]] == ["invoice", "requested"]
