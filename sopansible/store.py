@@ -13,6 +13,12 @@ Writing
   actions, who, third party, duration vs. standard time, outcome.
   ``prune(before) -> int``: delete runs that started before a time (retention).
   ``prune_expired(days=None, now=None) -> int``: apply the retention setting (:func:`history_days`).
+  Work done by people (SOP W4, W5, W7; text checked by ``sopansible.records``, documents kept as paths):
+  ``add_acknowledgement(record) -> int``: the Secretary's (or Kasubbag's) acknowledgement of a court's
+  report. ``add_troubleshooting_note(record_id, note) -> dict``: what staff or a third party did about a
+  problem; a resolved note closes it with its resolution time. ``add_renewal_step(court, item, step) ->
+  dict``: one step of a renewal (invoice, requested, paid, renewed; order checked by the
+  ``renewal_workflow`` engine).
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
   last sent per problem and channel (announce once until the problem changes or clears).
 
@@ -35,7 +41,12 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   "first", "last", "message"}]}.
   ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
   ``troubleshooting(court=None, since=None)`` / ``troubleshooting_all(courts, since)``: records,
-  oldest first, with ``within_standard`` (True/False, None for a relative standard time).
+  oldest first, with ``within_standard`` (True/False, None for a relative standard time) and ``notes``
+  (what people did, oldest first); ``since`` keeps records started since then or worked on since then.
+  ``known_court(court)``; ``problems(court, open_only=True)``; ``find_problem(court, key)``: the problem a
+  record id or rule id names (an open finding of that rule gets a W7 record), or None.
+  ``acknowledgements_all(courts)``: {court: acknowledgements, oldest first}.
+  ``renewal_steps_all(courts)``: {court: {item id: steps, oldest first}}.
   ``close()``; the store is also a context manager.
 
 Results and findings are plain dicts; timestamps are ISO 8601 strings in UTC
@@ -62,14 +73,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow as _workflow
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
+from sopansible import records as _records
 
 # The scales of the SOP result format (defined once, in the shared module), unreachable included.
 STATUSES = _sop.RUN_STATUSES
 STATUS_RANK = _sop.STATUS_RANK
 SEVERITIES = _sop.SEVERITIES
 SEVERITY_RANK = _sop.SEVERITY_RANK
+#: who acknowledges a court's report (SOP W5): the Secretary, or the Kasubbag on the Secretary's behalf
+ACK_ROLES = ("sekretaris", "kasubbag")
 
 
 #: Days of history kept by default: a year's recap (IT-RECAP) and its comparison month always have their data.
@@ -186,6 +201,52 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         # When a problem was first announced (kept while it stays open, also when it changes): the
         # webhook payload's first_seen.
         ("ALTER TABLE notifications ADD COLUMN first_seen TEXT",),
+    ),
+    (
+        "work done by people: acknowledgements, troubleshooting notes, renewal steps",
+        (
+            # The Secretary's (or Kasubbag's) acknowledgement of a court's report (SOP W5).
+            """CREATE TABLE acknowledgements (
+                id INTEGER PRIMARY KEY,
+                court TEXT NOT NULL,
+                who TEXT NOT NULL,
+                role TEXT NOT NULL,
+                acknowledged TEXT NOT NULL,
+                note TEXT,
+                document TEXT,
+                recorded TEXT NOT NULL
+            )""",
+            "CREATE INDEX acknowledgements_court ON acknowledgements (court, acknowledged)",
+            # What staff or a third party did about a problem (SOP W7), the trail of a troubleshooting record.
+            """CREATE TABLE troubleshooting_notes (
+                id INTEGER PRIMARY KEY,
+                troubleshooting_id INTEGER NOT NULL REFERENCES troubleshooting (id) ON DELETE CASCADE,
+                court TEXT NOT NULL,
+                at TEXT NOT NULL,
+                who TEXT NOT NULL,
+                action TEXT NOT NULL,
+                party TEXT,
+                ticket TEXT,
+                resolved INTEGER NOT NULL DEFAULT 0,
+                recorded TEXT NOT NULL
+            )""",
+            "CREATE INDEX troubleshooting_notes_record ON troubleshooting_notes (troubleshooting_id, at)",
+            # The renewal of a service by people (SOP W4): invoice, requested, paid, renewed.
+            """CREATE TABLE renewal_steps (
+                id INTEGER PRIMARY KEY,
+                court TEXT NOT NULL,
+                item TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                day TEXT NOT NULL,
+                who TEXT NOT NULL,
+                amount REAL,
+                document TEXT,
+                paid_until TEXT,
+                note TEXT,
+                recorded TEXT NOT NULL
+            )""",
+            "CREATE INDEX renewal_steps_item ON renewal_steps (court, item, id)",
+        ),
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -483,6 +544,247 @@ class HistoryStore:
             return 0
         now = _dt.datetime.now(_dt.UTC) if now is None else _dt.datetime.fromisoformat(to_iso(now))
         return self.prune(now - _dt.timedelta(days=days))
+
+    # -- work done by people (SOP W4, W5, W7) -------------------------------------------------------------
+    def known_court(self, court: str) -> bool:
+        """Whether the history knows the court (a run or a troubleshooting record named it)."""
+        return bool(
+            self._conn.execute(
+                "SELECT 1 FROM courts WHERE court = :c"
+                " UNION ALL SELECT 1 FROM troubleshooting WHERE court = :c LIMIT 1",
+                {"c": court},
+            ).fetchone()
+        )
+
+    def add_acknowledgement(self, record: Mapping[str, Any]) -> int:
+        """The Secretary's (or Kasubbag's) acknowledgement of a court's report (SOP W5): court, who, role
+        (sekretaris | kasubbag), acknowledged [now], note, document (the signed PDF's path, kept as text).
+        Returns the record id."""
+        row = {
+            "court": _records.name(record.get("court"), "court"),
+            "who": _records.name(record.get("who"), "who"),
+            "role": str(record.get("role") or "sekretaris"),
+            "acknowledged": to_iso(record.get("acknowledged") or now_iso(), "acknowledged"),
+            "note": _records.free_text(record.get("note"), "note"),
+            "document": _records.document(record.get("document"), "document", _records.PDF, must_exist=False),
+            "recorded": now_iso(),
+        }
+        if row["role"] not in ACK_ROLES:
+            raise StoreError(
+                f"acknowledgement: role '{row['role']}' harus salah satu dari {', '.join(ACK_ROLES)}"
+            )
+        with self._write() as conn:
+            return int(
+                conn.execute(
+                    "INSERT INTO acknowledgements (court, who, role, acknowledged, note, document, recorded)"
+                    " VALUES (:court, :who, :role, :acknowledged, :note, :document, :recorded)",
+                    row,
+                ).lastrowid
+            )
+
+    def acknowledgements_all(self, courts: Iterable[str] | None = None) -> dict[str, list[dict]]:
+        """{court: acknowledgements, oldest first}: id, who, role, acknowledged, note, document."""
+        rows = self._conn.execute(
+            "SELECT id, court, who, role, acknowledged, note, document FROM acknowledgements WHERE "
+            + _COURT_FILTER.format(col="court")
+            + " ORDER BY acknowledged, id",
+            {"courts": _courts_param(courts)},
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["court"], []).append(dict(row))
+        return out
+
+    def problems(self, court: str, open_only: bool = True) -> list[dict]:
+        """The court's troubleshooting records (not resolved ones with ``open_only``), oldest first."""
+        rows = self._conn.execute(
+            "SELECT * FROM troubleshooting WHERE court = :court AND (:all OR outcome != 'resolved')"
+            " ORDER BY started, id",
+            {"court": court, "all": 0 if open_only else 1},
+        ).fetchall()
+        return self._with_notes(rows)
+
+    def find_problem(self, court: str, key: str) -> dict | None:
+        """The problem ``key`` names for a court: a troubleshooting record id, or a rule id (the newest
+        unresolved record of that rule; else the court's open finding of that rule as a W7 record still
+        to be stored, with ``id`` None, that started when the current episode of the finding was first
+        seen). None when nothing matches."""
+        key = str(key).strip()
+        if key.isdigit():
+            row = self._conn.execute(
+                "SELECT * FROM troubleshooting WHERE id = ? AND court = ?", (int(key), court)
+            ).fetchall()
+            return self._with_notes(row)[0] if row else None
+        rows = self._conn.execute(
+            "SELECT * FROM troubleshooting WHERE court = ? AND finding_rule = ? AND outcome != 'resolved'"
+            " ORDER BY started DESC, id DESC LIMIT 1",
+            (court, key),
+        ).fetchall()
+        if rows:
+            return self._with_notes(rows)[0]
+        for finding in self.open_findings(court):
+            if finding["rule"] == key:
+                # Not stored yet: add_troubleshooting_note opens the record together with its first note.
+                return {
+                    "id": None,
+                    "court": court,
+                    "activity": "W7",
+                    "problem": finding.get("message") or key,
+                    "finding_rule": key,
+                    "evidence": finding.get("evidence"),
+                    "started": self._streak_start(court, finding["activity"], key) or finding["started"],
+                    "run_id": finding.get("run_id"),
+                    "outcome": "in_progress",
+                    "notes": [],
+                }
+        return None
+
+    def _streak_start(self, court: str, activity: str, rule: str, limit: int = 5000) -> str | None:
+        """When the current episode of a finding began: the oldest of the newest results of the activity
+        that hold the rule, back to the last result that checked and did not (failed or unreachable
+        results saw nothing either way). An earlier episode that was over does not count."""
+        rows = self._conn.execute(
+            "SELECT r.started, r.status, EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
+            " AND f.rule = :rule) AS found FROM results r WHERE r.court = :court AND r.activity = :activity"
+            " ORDER BY r.started DESC, r.id DESC LIMIT :limit",
+            {"court": court, "activity": activity, "rule": rule, "limit": limit},
+        ).fetchall()
+        start = None
+        for row in rows:
+            if row["found"]:
+                start = row["started"]
+            elif row["status"] not in ("failed", "unreachable"):
+                break
+        return start
+
+    def add_troubleshooting_note(self, record_id: int | Mapping[str, Any], note: Mapping[str, Any]) -> dict:
+        """Add to a troubleshooting record what staff or a third party did (SOP W7): who, action, at [now],
+        party (e.g. ISP, PANDI, the hosting provider), ticket (ticket number or contact), resolved. A
+        resolved note closes the problem: outcome ``resolved``, finished at the note's time, duration from
+        the problem's start; a note naming a party on a problem not yet resolved marks it ``escalated``. A
+        diagnosed problem (W6) that people work on becomes W7 work, measured against W7's standard time.
+        ``record_id`` may also be a record :meth:`find_problem` returned without an id: it is stored with
+        the note, in one transaction. Returns the record with its notes."""
+        opening = None
+        if isinstance(record_id, Mapping):
+            opening = record_id if record_id.get("id") is None else None
+            record_id = record_id.get("id") or 0
+        row = {
+            "troubleshooting_id": int(record_id),
+            "who": _records.name(note.get("who"), "who"),
+            "action": _records.free_text(note.get("action"), "action", required=True),
+            "party": _records.optional_name(note.get("party"), "party"),
+            "ticket": _records.optional_name(note.get("ticket"), "ticket"),
+            "at": to_iso(note.get("at") or now_iso(), "at"),
+            "resolved": 1 if note.get("resolved") else 0,
+            "recorded": now_iso(),
+        }
+        if row["ticket"]:
+            row["ticket"] = _redact.redact_text(row["ticket"])
+        with self._write() as conn:
+            if opening is not None:
+                # Under the write lock: a record another note opened meanwhile is used, not a second one.
+                found = conn.execute(
+                    "SELECT id FROM troubleshooting WHERE court = ? AND finding_rule = ?"
+                    " AND outcome != 'resolved' ORDER BY started DESC, id DESC LIMIT 1",
+                    (opening["court"], opening["finding_rule"]),
+                ).fetchone()
+                if found is None:
+                    if row["at"] < to_iso(opening["started"], "started"):
+                        raise StoreError(
+                            f"at: {row['at']} lebih awal dari mulainya masalah ({opening['started']})"
+                        )
+                    found = (
+                        conn.execute(
+                            self._INSERT_TROUBLESHOOTING, self._normalise_troubleshooting(opening)
+                        ).lastrowid,
+                    )
+                row["troubleshooting_id"] = record_id = int(found[0])
+            record = conn.execute(
+                "SELECT * FROM troubleshooting WHERE id = ?", (row["troubleshooting_id"],)
+            ).fetchone()
+            if record is None:
+                raise StoreError(f"catatan troubleshooting {record_id} tidak ada")
+            if record["outcome"] == "resolved":
+                raise StoreError(
+                    f"masalah {record_id} ({record['court']}) sudah selesai pada {record['finished']}"
+                )
+            if row["at"] < record["started"]:
+                raise StoreError(
+                    f"at: {row['at']} lebih awal dari mulainya masalah {record_id} ({record['started']})"
+                )
+            row["court"] = record["court"]
+            conn.execute(
+                "INSERT INTO troubleshooting_notes (troubleshooting_id, court, at, who, action, party,"
+                " ticket, resolved, recorded) VALUES (:troubleshooting_id, :court, :at, :who, :action,"
+                " :party, :ticket, :resolved, :recorded)",
+                row,
+            )
+            # The record's own performer and third party, when the automated record had none.
+            conn.execute(
+                "UPDATE troubleshooting SET who = COALESCE(who, ?), third_party_json = CASE WHEN"
+                " third_party_json = 'null' AND ? IS NOT NULL THEN ? ELSE third_party_json END WHERE id = ?",
+                (row["who"], row["party"], _dumps(row["party"]), record["id"]),
+            )
+            if record["activity"] == "W6":
+                # People now carry the diagnosed problem out (W7): its time is measured against W7's.
+                conn.execute(
+                    "UPDATE troubleshooting SET activity = 'W7', standard_time = ? WHERE id = ?",
+                    (self._court_standard_time(record["court"], "W7"), record["id"]),
+                )
+            if row["resolved"]:
+                duration = (parse_iso(row["at"]) - parse_iso(record["started"])).total_seconds()
+                conn.execute(
+                    "UPDATE troubleshooting SET outcome = 'resolved', finished = ?, duration_s = ?"
+                    " WHERE id = ?",
+                    (row["at"], duration, record["id"]),
+                )
+            elif row["party"]:
+                conn.execute("UPDATE troubleshooting SET outcome = 'escalated' WHERE id = ?", (record["id"],))
+        return self.find_problem(record["court"], str(record["id"]))
+
+    def add_renewal_step(self, court: str, item: str, step: Mapping[str, Any]) -> dict:
+        """Record a step of an item's renewal (SOP W4: invoice, requested, paid, renewed; see the
+        ``renewal_workflow`` engine), refused when out of order. Returns the step as stored."""
+        court = _records.name(court, "court")
+        item = _records.name(item, "item")
+        clean = {
+            "stage": step.get("stage"),
+            "date": step.get("date"),
+            "who": _records.name(step.get("who"), "who"),
+            "amount": step.get("amount"),
+            "document": _records.document(step.get("document"), "document", must_exist=False),
+            "paid_until": step.get("paid_until"),
+            "note": _records.free_text(step.get("note"), "note"),
+        }
+        with self._write() as conn:
+            earlier = [
+                _renewal_step(row)
+                for row in conn.execute(
+                    "SELECT * FROM renewal_steps WHERE court = ? AND item = ? ORDER BY id", (court, item)
+                ).fetchall()
+            ]
+            checked = _workflow.check_step(item, earlier, clean)
+            conn.execute(
+                "INSERT INTO renewal_steps (court, item, stage, day, who, amount, document, paid_until,"
+                " note, recorded) VALUES (:court, :item, :stage, :date, :who, :amount, :document,"
+                " :paid_until, :note, :recorded)",
+                dict(checked, court=court, item=item, recorded=now_iso()),
+            )
+        return checked
+
+    def renewal_steps_all(self, courts: Iterable[str] | None = None) -> dict[str, dict[str, list[dict]]]:
+        """{court: {item id: renewal steps, oldest first}} (the W4 checks read the paid-until date here)."""
+        rows = self._conn.execute(
+            "SELECT * FROM renewal_steps WHERE "
+            + _COURT_FILTER.format(col="court")
+            + " ORDER BY court, item, id",
+            {"courts": _courts_param(courts)},
+        ).fetchall()
+        out: dict[str, dict[str, list[dict]]] = {}
+        for row in rows:
+            out.setdefault(row["court"], {}).setdefault(row["item"], []).append(_renewal_step(row))
+        return out
 
     # -- notification state (sopansible.notify) ------------------------------------------------------------
     def notification_state(self, channel: str | None = None, state: str | None = None) -> list[dict]:
@@ -846,26 +1148,59 @@ class HistoryStore:
             out.setdefault(row["court"], {}).setdefault(row["activity"], {})[row["status"]] = row["n"]
         return out
 
+    # A record belongs to a period when it started in it, or when people worked on it in it (a problem
+    # that began before the period and was handled by staff or a third party during it).
+    _IN_PERIOD = (
+        "(:since IS NULL OR started >= :since OR id IN"
+        " (SELECT troubleshooting_id FROM troubleshooting_notes WHERE at >= :since))"
+    )
+
     def troubleshooting(self, court: str | None = None, since: Any = None) -> list[dict]:
         rows = self._conn.execute(
             "SELECT * FROM troubleshooting WHERE (:court IS NULL OR court = :court)"
-            " AND (:since IS NULL OR started >= :since) ORDER BY started, id",
+            " AND " + self._IN_PERIOD + " ORDER BY started, id",
             {"court": court, "since": to_iso(since, "since") if since else None},
         ).fetchall()
-        return [_troubleshooting(row) for row in rows]
+        return self._with_notes(rows)
 
     def troubleshooting_all(
         self, courts: Iterable[str] | None = None, since: Any = None
     ) -> dict[str, list[dict]]:
         rows = self._conn.execute(
             "SELECT * FROM troubleshooting WHERE " + _COURT_FILTER.format(col="court") + ""
-            " AND (:since IS NULL OR started >= :since) ORDER BY started, id",
+            " AND " + self._IN_PERIOD + " ORDER BY started, id",
             {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
         ).fetchall()
         out: dict[str, list[dict]] = {}
-        for row in rows:
-            out.setdefault(row["court"], []).append(_troubleshooting(row))
+        for record in self._with_notes(rows):
+            out.setdefault(record["court"], []).append(record)
         return out
+
+    def _with_notes(self, rows: Sequence[sqlite3.Row]) -> list[dict]:
+        """Troubleshooting records with their notes (what people did, oldest first), one query."""
+        records = [_troubleshooting(row) for row in rows]
+        if not records:
+            return records
+        notes = self._conn.execute(
+            "SELECT * FROM troubleshooting_notes WHERE troubleshooting_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY at, id",
+            (json.dumps([r["id"] for r in records]),),
+        ).fetchall()
+        by_record: dict[int, list[dict]] = {}
+        for note in notes:
+            by_record.setdefault(note["troubleshooting_id"], []).append(
+                {
+                    "at": note["at"],
+                    "who": note["who"],
+                    "action": note["action"],
+                    "party": note["party"],
+                    "ticket": note["ticket"],
+                    "resolved": bool(note["resolved"]),
+                }
+            )
+        for record in records:
+            record["notes"] = by_record.get(record["id"], [])
+        return records
 
     def _with_findings(
         self, rows: Sequence[sqlite3.Row], findings: Sequence[sqlite3.Row] | None = None
@@ -941,6 +1276,20 @@ def _troubleshooting(row: sqlite3.Row) -> dict:
         "outcome": row["outcome"],
         "finding_rule": row["finding_rule"],
         "run_id": row["run_id"],
+    }
+
+
+def _renewal_step(row: sqlite3.Row) -> dict:
+    return {
+        "stage": row["stage"],
+        "date": row["day"],
+        "who": row["who"],
+        "amount": int(row["amount"])
+        if row["amount"] is not None and float(row["amount"]).is_integer()
+        else row["amount"],
+        "document": row["document"],
+        "paid_until": row["paid_until"],
+        "note": row["note"],
     }
 
 

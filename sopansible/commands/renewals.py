@@ -18,6 +18,7 @@ import json
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from ansible_collections.pn.website.plugins.module_utils.renewals import (
     domain_expiry,
@@ -74,6 +75,14 @@ _L = {
         "--today: '{value}' bukan tanggal YYYY-MM-DD",
         "--today: '{value}' is not a date YYYY-MM-DD",
     ),
+    "need_inventory": (
+        "-i/--inventory wajib untuk memeriksa perpanjangan",
+        "-i/--inventory is required to check the renewals",
+    ),
+    "no_history": (
+        "Peringatan: riwayat tidak dapat dibaca ({error}); tanggal berlaku diambil dari inventori saja.",
+        "Warning: the history cannot be read ({error}); paid-until dates come from the inventory only.",
+    ),
 }
 
 
@@ -90,11 +99,23 @@ def register(subparsers) -> None:
             "Memeriksa masa berlaku nama domain (RDAP/WHOIS), sertifikat TLS setiap nama host, serta kontrak "
             "hosting dan koneksi di court_services, lalu menyebutkan tindakan dan kontaknya (SOP W4). "
             "Kode keluar: 0 aman, 1 peringatan, 2 kritis, 3 data pengadilan tidak dapat diperiksa, "
-            "4 opsi salah, inventaris tidak terbaca atau tidak ada pengadilan yang cocok."
+            "4 opsi salah, inventaris tidak terbaca atau tidak ada pengadilan yang cocok. "
+            "Tanggal berlaku yang dicatat dengan 'sopansible renewals record' (tahap renewed) menggantikan "
+            "paid_until inventori bila lebih akhir."
+        ),
+        epilog=(
+            "Alur perpanjangan oleh staf / renewal workflow by people: sopansible renewals record COURT ITEM "
+            "{invoice,requested,paid,renewed} --by NAMA [--date YYYY-MM-DD] [--amount N] [--document PATH] "
+            "[--paid-until YYYY-MM-DD]"
         ),
     )
     parser.add_argument(
-        "-i", "--inventory", action="append", required=True, metavar="INV", help="inventaris Ansible"
+        "-i", "--inventory", action="append", metavar="INV", help="inventaris Ansible (wajib)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="berkas riwayat: tahap perpanjangan yang dicatat (bawaan: DATA/history.sqlite) / history file",
     )
     parser.add_argument("--json", action="store_true", help="cetak JSON untuk mesin")
     parser.add_argument("-l", "--limit", metavar="PATTERN", help="pola host/grup seperti ansible --limit")
@@ -129,6 +150,8 @@ def register(subparsers) -> None:
     parser.add_argument("--no-state-update", action="store_true", help="jangan simpan status pemberitahuan")
     parser.add_argument("--vault-password-file", help="diteruskan ke ansible-inventory")
     parser.set_defaults(handler=run)
+    actions = parser.add_subparsers(dest="renewals_action", metavar="ACTION")
+    _register_record(actions)
 
 
 # --------------------------------------------------------------------------- checks
@@ -167,7 +190,9 @@ class _Bootstrap:
             return self.loaded["data"]
 
 
-def check_courts(args, hostvars: dict, hosts: list, state: dict, today: datetime.date) -> list:
+def check_courts(
+    args, hostvars: dict, hosts: list, state: dict, today: datetime.date, workflow: dict | None = None
+) -> list:
     cli_rdap = _pairs(args.rdap_base, "--rdap-base", "TLD=URL", args.lang)
     cli_whois = _pairs(args.whois_server, "--whois-server", "TLD=HOST:PORT", args.lang)
     for server in cli_whois.values():
@@ -195,6 +220,7 @@ def check_courts(args, hostvars: dict, hosts: list, state: dict, today: datetime
             "tls_ca_file": args.ca_file or court.get("pn_renewal_tls_ca_file"),
             "tls_port": int(court.get("pn_renewal_tls_port") or 443),
             "timeout": args.timeout,
+            "workflow": (workflow or {}).get(host) or {},
         }
         try:
             result = renewals.check_court(
@@ -264,8 +290,24 @@ def _render(results: list, lang: str, footer: str) -> None:
     console.print(footer)
 
 
+def _workflow(args, hosts: list, lang: str) -> dict:
+    """{court: {item: renewal steps}} recorded in the history (``renewals record``); a history that
+    cannot be read leaves the inventory's dates, with a warning."""
+    from sopansible.store import HistoryStore, StoreError
+
+    try:
+        with HistoryStore(args.db) as store:
+            return store.renewal_steps_all(hosts)
+    except StoreError as exc:
+        print(_t("no_history", lang, error=exc), file=sys.stderr)
+        return {}
+
+
 def run(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", "id")
+    if not args.inventory:
+        print(_t("need_inventory", lang), file=sys.stderr)
+        return exitcodes.USAGE
     try:
         today = (
             datetime.datetime.strptime(args.today, "%Y-%m-%d").date() if args.today else datetime.date.today()
@@ -291,7 +333,7 @@ def run(args: argparse.Namespace) -> int:
     state_file = args.state_file or str(paths.data_dir() / "state" / "renewals.json")
     state = renewals.load_state(state_file)
     try:
-        results = check_courts(args, inv.hostvars, hosts, state, today)
+        results = check_courts(args, inv.hostvars, hosts, state, today, _workflow(args, hosts, lang))
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return exitcodes.USAGE
@@ -318,3 +360,141 @@ def run(args: argparse.Namespace) -> int:
         )
         _render(results, lang, footer)
     return worst
+
+
+# --------------------------------------------------------------------------- the W4 workflow by people
+
+_R = {
+    "record": (
+        "catat satu tahap perpanjangan: invoice, requested, paid, renewed",
+        "record one renewal step: invoice, requested, paid, renewed",
+    ),
+    "court": ("nama host pengadilan", "the court's host name"),
+    "item": (
+        "id layanan seperti di laporan W4 (jenis:penyedia:layanan, mis. hosting:pt-awan:vps)",
+        "the service id as in the W4 report (kind:provider:service, e.g. hosting:pt-awan:vps)",
+    ),
+    "stage": (
+        "invoice (tagihan diterima), requested (diajukan ke keuangan/Sekretaris), paid (dibayar), "
+        "renewed (diperpanjang)",
+        "invoice (received), requested (from finance/the Secretary), paid, renewed",
+    ),
+    "date": (
+        "tanggal tahap ini, YYYY-MM-DD (bawaan: hari ini)",
+        "date of this step, YYYY-MM-DD (default: today)",
+    ),
+    "by": ("siapa yang bertindak", "who acted"),
+    "amount": ("jumlah (rupiah), mis. 1500000", "amount (rupiah), e.g. 1500000"),
+    "document": (
+        "path dokumen (tagihan, bukti bayar, kontrak: .pdf/.jpg/.png), disimpan sebagai path",
+        "path of the document (invoice, receipt, contract: .pdf/.jpg/.png), kept as a path",
+    ),
+    "paid_until": (
+        "tanggal berlaku baru, YYYY-MM-DD (wajib untuk renewed)",
+        "new paid-until date, YYYY-MM-DD (required for renewed)",
+    ),
+    "note": ("catatan", "note"),
+    "inv": (
+        "inventaris untuk mengenali pengadilan dan layanannya (bawaan: data pengadilan di riwayat)",
+        "inventory to know the court and its services (default: the court's data in the history)",
+    ),
+    "recorded": (
+        "Dicatat: {court} {item}: {stage} pada {date}.",
+        "Recorded: {court} {item}: {stage} on {date}.",
+    ),
+    "next": ("Tahap berikutnya: {next}.", "Next step: {next}."),
+    "valid": ("Berlaku sampai {date}.", "Valid until {date}."),
+}
+
+
+def _rh(key: str) -> str:
+    return "{} / {}".format(*_R[key])
+
+
+def _register_record(actions) -> None:
+    from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow
+    from sopansible.commands import _records
+
+    parser = actions.add_parser("record", help=_rh("record"), description=_rh("record"))
+    parser.add_argument("court", metavar="COURT", help=_rh("court"))
+    parser.add_argument("item", metavar="ITEM", help=_rh("item"))
+    parser.add_argument("stage", metavar="STAGE", choices=renewal_workflow.STAGES, help=_rh("stage"))
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help=_rh("date"))
+    parser.add_argument("--by", required=True, metavar="NAME", help=_rh("by"))
+    parser.add_argument("--amount", metavar="N", help=_rh("amount"))
+    parser.add_argument("--document", metavar="PATH", help=_rh("document"))
+    parser.add_argument("--paid-until", metavar="YYYY-MM-DD", help=_rh("paid_until"))
+    parser.add_argument("--note", metavar="TEXT", help=_rh("note"))
+    parser.add_argument("-i", "--inventory", action="append", metavar="INV", help=_rh("inv"))
+    _records.add_db(parser)
+    parser.set_defaults(handler=_records.guarded(record))
+
+
+def _known_items(store, court: str, court_vars: dict | None) -> list:
+    """The item ids of a court: its contracts (court_services) and the items of its newest W4 result."""
+    data = court_vars if court_vars is not None else store.courts().get(court, {})
+    items = [renewals.contract_item_id(s) for s in (data.get("court_services") or []) if isinstance(s, dict)]
+    w4 = store.latest(court).get("W4") or {}
+    outputs = w4.get("outputs") if isinstance(w4.get("outputs"), dict) else {}
+    for item in outputs.get("items") or []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            items.append(item["id"])
+    return list(dict.fromkeys(items))
+
+
+def record(args: argparse.Namespace) -> int:
+    from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow
+    from sopansible import records
+    from sopansible.commands import _records
+
+    lang = _records.lang_of(args)
+    document = records.document(args.document, "--document")
+    court_vars = None
+    if args.inventory:
+        try:
+            inv = inventory.load(args.inventory, limit=args.court)
+        except inventory.InventoryError as exc:
+            raise _records.Refused(
+                _t("inventory_failed", "id", error=exc), _t("inventory_failed", "en", error=exc)
+            ) from None
+        if args.court not in inv.courts:
+            raise _records.unknown_court(args.court)
+        court_vars = inv.court_vars(args.court)
+    with _records.history(args) as store:
+        if court_vars is None and not store.known_court(args.court):
+            raise _records.unknown_court(args.court)
+        known = _known_items(store, args.court, court_vars)
+        if args.item not in known:
+            listed = ", ".join(known) or "-"
+            raise _records.Refused(
+                f"layanan '{args.item}' tidak dikenal untuk {args.court}; layanan: {listed}",
+                f"unknown service '{args.item}' for {args.court}; services: {listed}",
+            )
+        step = store.add_renewal_step(
+            args.court,
+            args.item,
+            {
+                "stage": args.stage,
+                "date": args.date or datetime.date.today().isoformat(),
+                "who": args.by,
+                "amount": args.amount,
+                "document": document,
+                "paid_until": args.paid_until,
+                "note": args.note,
+            },
+        )
+        steps = store.renewal_steps_all([args.court]).get(args.court, {}).get(args.item, [])
+    current = renewal_workflow.state(steps)
+    if args.json:
+        _records.emit_json({"court": args.court, "item": args.item, "step": step, "workflow": current})
+        return exitcodes.OK
+    stage = renewal_workflow.stage_label(step["stage"], lang)
+    print(_rt("recorded", lang, court=args.court, item=args.item, stage=stage, date=step["date"]))
+    if current["paid_until"]:
+        print(_rt("valid", lang, date=current["paid_until"]))
+    print(_rt("next", lang, next=renewal_workflow.stage_label(current["next"], lang)))
+    return exitcodes.OK
+
+
+def _rt(key: str, lang: str, **values) -> str:
+    return _R[key][1 if lang == "en" else 0].format(**values)

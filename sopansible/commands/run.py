@@ -137,6 +137,9 @@ def run_command(args) -> int:
     except inventory.InventoryError as error:
         console.print(Text(str(error), style="red"))
         return exitcodes.USAGE
+    workflow = renewal_workflow(inv.courts, console, args.lang)
+    if workflow and "pn_renewal_workflow" not in options["extravars"]:
+        options["extravars"]["pn_renewal_workflow"] = workflow
     outcome = _playbook.run(
         console, args.lang, options.pop("playbook"), inv, name=args.name, timeout=args.timeout, **options
     )
@@ -160,6 +163,26 @@ def run_command(args) -> int:
     else:
         print_failures(console, args, outcome.results, done.retry_file)
     return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
+
+
+def renewal_workflow(courts: list[str], console: Console, lang: str) -> dict:
+    """The renewal steps people recorded for COURTS (``sopansible renewals record``), for the W4 checks
+    (``pn_renewal_workflow``); a history that cannot be read leaves the inventory's dates, with a warning."""
+    from sopansible.store import HistoryStore, StoreError
+
+    try:
+        with HistoryStore() as store:
+            return store.renewal_steps_all(courts)
+    except StoreError as error:
+        console.print(
+            Text(
+                f"Riwayat tidak dapat dibaca ({error}); tanggal perpanjangan dari inventori saja"
+                if lang == "id"
+                else f"The history cannot be read ({error}); renewal dates from the inventory only",
+                style="yellow",
+            )
+        )
+        return {}
 
 
 def notify_critical(console: Console, answer: dict, lang: str) -> None:

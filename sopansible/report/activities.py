@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow
 from sopansible.catalogue import Catalogue
 from sopansible.report.advice import advice, unreachable_advice
 from sopansible.report.data import severity_rank
@@ -43,6 +44,8 @@ class CourtHistory:
     backups: list[dict]
     lang: str
     now: _dt.datetime
+    #: the renewal steps people recorded, {item id: [steps]} (SOP W4 workflow)
+    renewal_steps: Mapping[str, list] = field(default_factory=dict)
 
     @property
     def msgs(self) -> dict[str, str]:
@@ -126,14 +129,59 @@ class Renewals(ActivityView):
             super().evidence(view, outputs, history)
             return
         today = history.now.date()
+        names = {}
         for item in outputs.get("items") or []:
             if isinstance(item, Mapping):
-                view["renewals"].append(_renewal(item, history.lang, today))
+                view["renewals"].append(_renewal(item, history.lang, today, history.renewal_steps))
+                names[item.get("id")] = item.get("name")
         view["evidence"] = evidence_rows(outputs, history.lang, skip=("items",))
+        view["workflow"] = workflow_view(history.renewal_steps, history.lang, names)
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        view["workflow"] = workflow_view(history.renewal_steps, history.lang, {})
 
 
-def _renewal(item: Mapping[str, Any], lang: str, today: _dt.date) -> dict:
+def workflow_view(steps_by_item: Mapping[str, list], lang: str, names: Mapping[Any, Any]) -> list[dict]:
+    """Where each item's renewal stands (SOP W4 by people): the last step, its date, who, amount and
+    document, the paid-until date recorded, the next step, and the steps of the current cycle."""
+    rows = []
+    for item, steps in sorted(steps_by_item.items()):
+        state = renewal_workflow.state(steps) if isinstance(steps, list) and steps else None
+        if state is None:
+            continue
+        last = state["cycle"][-1]
+        rows.append(
+            {
+                "item": clip(item, 120),
+                "name": clip(names.get(item) or item, 120),
+                "stage": renewal_workflow.stage_label(state["stage"], lang),
+                "date": state["date"],
+                "who": clip(last.get("who"), 120),
+                "amount": last.get("amount"),
+                "document": clip(last.get("document"), 300) if last.get("document") else "",
+                "paid_until": state["paid_until"],
+                "next": renewal_workflow.stage_label(state["next"], lang),
+                "steps": [
+                    {
+                        "stage": renewal_workflow.stage_label(s.get("stage"), lang),
+                        "date": s.get("date"),
+                        "who": clip(s.get("who"), 120),
+                        "amount": s.get("amount"),
+                        "document": clip(s.get("document"), 300) if s.get("document") else "",
+                        "note": clip(s.get("note"), 200) if s.get("note") else "",
+                    }
+                    for s in state["cycle"]
+                ],
+            }
+        )
+    return rows
+
+
+def _renewal(
+    item: Mapping[str, Any], lang: str, today: _dt.date, steps_by_item: Mapping | None = None
+) -> dict:
     contact = item.get("contact") if isinstance(item.get("contact"), Mapping) else {}
+    item = renewed_item(item, (steps_by_item or {}).get(item.get("id")))
     return {
         "kind": KIND_LABELS[lang].get(item.get("kind"), item.get("kind")),
         "name": clip(item.get("name"), 120),
@@ -260,6 +308,21 @@ class RestoreDrill(ActivityView):
 
 
 # -- common parts --------------------------------------------------------------------------------------
+def renewed_item(item: Mapping[str, Any], steps: Any) -> Mapping[str, Any]:
+    """The item with the paid-until date of a renewal recorded after its check, when that is later (the
+    W4 check may be older than the renewal people recorded)."""
+    if not isinstance(steps, list) or not steps:
+        return item
+    try:
+        recorded = renewal_workflow.state(steps)["paid_until"]
+    except (KeyError, TypeError, ValueError):
+        return item
+    current = str(item.get("expires") or item.get("date") or "")[:10]
+    if recorded and (not current or recorded > current):
+        return dict(item, expires=recorded, days_left=None)
+    return item
+
+
 def standard_time_text(waktu, lang: str) -> str:
     """The court's own wording; in English followed by the English reading: "4 h (4 jam)"."""
     if lang != "en":
@@ -303,6 +366,19 @@ def trouble_view(record: Mapping[str, Any], lang: str) -> dict:
         "evidence": clip(hide_secret("evidence", record.get("evidence")), 300)
         if record.get("evidence") is not None
         else "",
+        "notes": [_note_view(n, lang) for n in (record.get("notes") or [])][-20:],
+    }
+
+
+def _note_view(note: Mapping[str, Any], lang: str) -> dict:
+    """One step of the trail: when, who, the third party and its ticket, what was done."""
+    return {
+        "at": note.get("at"),
+        "who": clip(note.get("who"), 120) or "-",
+        "party": clip(note.get("party"), 120) if note.get("party") else "",
+        "ticket": clip(note.get("ticket"), 120) if note.get("ticket") else "",
+        "action": clip(note.get("action"), 300),
+        "resolved": bool(note.get("resolved")),
     }
 
 
@@ -327,6 +403,7 @@ def activity_view(activity, history: CourtHistory) -> dict:
         or view["evidence"]
         or view["findings"]
         or view["renewals"]
+        or view["workflow"]
         or view["troubleshooting"]
         or view["table"]
         or view["problems"]
@@ -354,6 +431,7 @@ def _base_view(activity, result: Mapping[str, Any] | None, history: CourtHistory
         "findings": [],
         "findings_more": 0,
         "renewals": [],
+        "workflow": [],
         "troubleshooting": [],
         "table": None,
         "problems": [],

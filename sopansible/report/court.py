@@ -7,13 +7,14 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.pn.website.plugins.module_utils.renewals.renewals import contract_item_id
 from sopansible.catalogue import Catalogue, CatalogueError
 from sopansible.report import svgplot
-from sopansible.report.activities import CourtHistory, activity_view
+from sopansible.report.activities import CourtHistory, activity_view, renewed_item
 from sopansible.report.data import FleetData, severity_rank
 from sopansible.report.evidence import finding_view
-from sopansible.report.format import days_between, days_left, hide_secret, label_text, number, slug
-from sopansible.report.texts import MESSAGES, STATUS_LABELS
+from sopansible.report.format import clip, days_between, days_left, hide_secret, label_text, number, slug
+from sopansible.report.texts import MESSAGES, ROLE_LABELS, STATUS_LABELS
 from sopansible.store import STATUS_RANK, parse_iso
 
 SCHEMA = "sopansible.report/1"
@@ -43,9 +44,10 @@ def court_context(
     w2 = data.w2.get(name, [])
     troubles = data.troubleshooting.get(name, [])
     backups = [p for p in w2 if p.get("snapshot_id") and p.get("status") in ("ok", "warning")]
-    metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now)
+    steps = data.renewal_steps.get(name, {})
+    metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now, steps)
     history = CourtHistory(
-        court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now
+        court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now, steps
     )
     status = max((r["status"] for r in latest.values()), key=lambda s: STATUS_RANK.get(s, 0), default=None)
     return {
@@ -69,6 +71,7 @@ def court_context(
             "findings_per_day": per_day(data.findings_per_day.get(name, {}), start_day, days),
         },
         "signature": _signature(court_data, now),
+        "acknowledgement": _acknowledgement(data.acknowledgements.get(name, []), lang),
         "labels": {"no_data": MESSAGES[lang]["no_data"]},
     }
 
@@ -82,6 +85,7 @@ def _metrics(
     w1: list[dict],
     backups: list[dict],
     now: _dt.datetime,
+    steps: Mapping[str, list] | None = None,
 ) -> dict:
     """Availability, response time, backup age and size, open findings, nearest renewal, last check."""
     checks = [
@@ -96,7 +100,7 @@ def _metrics(
         good = data.last_backup[name]
         outputs = good["outputs"] if isinstance(good["outputs"], Mapping) else {}
         last_backup = {"t": good["started"], "size_bytes": number(outputs.get("size_bytes"))}
-    renewal = _nearest_renewal(latest, court_data, now.date())
+    renewal = _nearest_renewal(latest, court_data, now.date(), steps or {})
     return {
         "availability_pct": availability,
         "checks": len(checks),
@@ -168,23 +172,42 @@ def _signature(court_data: Mapping[str, Any], now: _dt.datetime) -> dict:
     }
 
 
-def _nearest_renewal(latest: Mapping[str, dict], data: Mapping[str, Any], today: _dt.date) -> dict | None:
+def _acknowledgement(records: list[dict], lang: str) -> dict:
+    """The newest acknowledgement of the court's report (SOP W5) and the earlier ones (newest first)."""
+
+    def view(record: Mapping[str, Any]) -> dict:
+        return {
+            "who": clip(record.get("who"), 120),
+            "role": ROLE_LABELS[lang].get(record.get("role"), record.get("role")),
+            "at": record.get("acknowledged"),
+            "note": clip(record.get("note"), 500) if record.get("note") else "",
+            # a path shown as text, never a link: the report does not open what it names
+            "document": clip(record.get("document"), 300) if record.get("document") else "",
+        }
+
+    shown = [view(r) for r in reversed(records)]
+    return {"latest": shown[0] if shown else None, "earlier": shown[1:10]}
+
+
+def _nearest_renewal(
+    latest: Mapping[str, dict], data: Mapping[str, Any], today: _dt.date, steps: Mapping[str, list]
+) -> dict | None:
+    """The item to renew first; a renewal people recorded after the check moves its date."""
     items: list[dict] = []
     w4 = latest.get("W4")
     if w4 and isinstance(w4.get("outputs"), Mapping) and isinstance(w4["outputs"].get("items"), list):
         for item in w4["outputs"]["items"]:
             if isinstance(item, Mapping):
-                items.append(dict(item))
+                items.append(dict(renewed_item(item, steps.get(item.get("id")))))
     if not items:
         for service in data.get("court_services") or []:
             if isinstance(service, Mapping) and service.get("paid_until"):
-                items.append(
-                    {
-                        "kind": service.get("kind"),
-                        "name": service.get("service") or service.get("provider"),
-                        "expires": str(service["paid_until"]),
-                    }
-                )
+                item = {
+                    "kind": service.get("kind"),
+                    "name": service.get("service") or service.get("provider"),
+                    "expires": str(service["paid_until"]),
+                }
+                items.append(dict(renewed_item(item, steps.get(contract_item_id(dict(service))))))
     best = None
     for item in items:
         days = days_left(item, today)

@@ -39,3 +39,6 @@ class FleetData:
         self.attack = store.finding_counts(courts, week, activity="W3")
         self.status_counts = store.status_counts(courts, since)
         self.last_backup = store.last_success("W2", courts)
+        # What people recorded: acknowledgements of the report (W5) and renewal steps (W4).
+        self.acknowledgements = _redact.redact_data(store.acknowledgements_all(courts))
+        self.renewal_steps = _redact.redact_data(store.renewal_steps_all(courts))

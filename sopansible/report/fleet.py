@@ -35,6 +35,7 @@ def dashboard_row(context: Mapping[str, Any]) -> dict:
         "renewal_days_left": metrics["renewal_days_left"],
         "renewal_kind": (metrics["renewal"] or {}).get("kind"),
         "last_checked": metrics["last_checked"],
+        "acknowledged": (context.get("acknowledgement") or {}).get("latest"),
     }
 
 
@@ -56,6 +57,7 @@ def failed_row(name: str, lang: str) -> dict:
         "renewal_days_left": None,
         "renewal_kind": None,
         "last_checked": None,
+        "acknowledged": None,
     }
 
 

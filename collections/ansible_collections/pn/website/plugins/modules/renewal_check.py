@@ -119,6 +119,15 @@ options:
         byte by byte cannot hold the run longer.
     type: float
     default: 10
+  workflow:
+    description:
+      - The renewal steps people recorded for this court (C(sopansible renewals record)), keyed by the
+        contract's item id (C(kind:provider:service)); each step has C(stage) (invoice, requested, paid,
+        renewed), C(date), C(who) and for C(renewed) the new C(paid_until).
+      - The contract's C(paid_until) in O(court_services) is the starting point; a later date recorded by a
+        C(renewed) step replaces it.
+    type: dict
+    default: {}
   state:
     description: The notification state from an earlier run (the whole dict, keyed by court).
     type: dict
@@ -250,6 +259,7 @@ def main():
             tls_port=dict(type="int", default=443),
             tls_ca_file=dict(type="path"),
             timeout=dict(type="float", default=10),
+            workflow=dict(type="dict", default={}),
             state=dict(type="dict", default={}),
             state_file=dict(type="path"),
             today=dict(type="str"),
@@ -303,6 +313,7 @@ def main():
         "tls_port": p["tls_port"],
         "tls_ca_file": p["tls_ca_file"],
         "timeout": p["timeout"],
+        "workflow": p["workflow"],
     }
     try:
         result = renewals.check_court(

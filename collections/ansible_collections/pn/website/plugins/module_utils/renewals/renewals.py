@@ -42,7 +42,11 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
-from ansible_collections.pn.website.plugins.module_utils.renewals import domain_expiry, tls_check
+from ansible_collections.pn.website.plugins.module_utils.renewals import (
+    domain_expiry,
+    renewal_workflow,
+    tls_check,
+)
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
 
 ACTIVITY = "W4"
@@ -361,6 +365,15 @@ def find_contact(kind: str, court: dict, service: dict | None = None) -> dict | 
     return None
 
 
+def contract_item_id(service: dict) -> str:
+    """The id of a ``court_services`` entry's item (``kind:provider:service``), as reports and the W4
+    workflow name it."""
+    kind = str(service.get("kind") or "")
+    return "{}:{}:{}".format(
+        _slug(kind), _slug(service.get("provider") or "-"), _slug(service.get("service") or kind)
+    )
+
+
 def _services(court: dict) -> list:
     services = court.get("court_services")
     return services if isinstance(services, list) else []
@@ -388,6 +401,7 @@ class _Run:
         self.unevaluated = set()  # items whose lookup failed: keep what was notified
         self.items = []
         self.findings = []
+        self.workflow = {}  # {item id: renewal steps recorded by people, oldest first}
 
     def t(self, key, **values):
         return text(key, self.lang, **values)
@@ -689,13 +703,20 @@ def _contract_checks(run: _Run) -> list:
         kind = str(service.get("kind") or "")
         provider = service.get("provider") or "-"
         name = service.get("service") or kind
-        item_id = f"{_slug(kind)}:{_slug(provider)}:{_slug(name)}"
+        item_id = contract_item_id(service)
         contact = find_contact(kind, run.court, service)
         who = contact_text(contact, run.lang)
+        steps = run.workflow.get(item_id) or []
         try:
             if kind not in KINDS:
                 raise ValueError("kind {!r} is not one of {}".format(kind, ", ".join(KINDS)))
-            date = parse_date(service.get("paid_until"))
+            # The inventory's date is the starting point; a renewal recorded since (W4 workflow) moves it.
+            inventory_date = None
+            if service.get("paid_until") not in (None, "") or not steps:
+                inventory_date = parse_date(service.get("paid_until"))
+            date, source = renewal_workflow.paid_until(inventory_date, steps)
+            if date is None:
+                raise ValueError("paid_until is missing")
         except ValueError as exc:
             action = run.t("action.contract_invalid", where=where)
             run.finding(
@@ -737,6 +758,8 @@ def _contract_checks(run: _Run) -> list:
                 "contact": contact,
                 "invoice": service.get("invoice"),
                 "cost": service.get("cost"),
+                "paid_until_source": source,
+                "workflow": renewal_workflow.state(steps),
             }
         )
         rows.append(
@@ -770,6 +793,7 @@ def _contract_checks(run: _Run) -> list:
         evidence = {
             "index": index,
             "paid_until": values["date"],
+            "paid_until_source": source,
             "days_left": days_left,
             "threshold_days": label,
             "invoice": service.get("invoice"),
@@ -798,7 +822,9 @@ def check_court(
 
     ``options``: ``check_domain``/``check_tls``/``check_contracts`` (default True),
     ``rdap_overrides`` ({tld: base URL}), ``whois_servers`` ({tld or "*": "host:port"}),
-    ``iana_whois`` ("host:port" or None), ``bootstrap`` (dict) or ``bootstrap_loader``
+    ``iana_whois`` ("host:port" or None), ``workflow`` ({contract item id: renewal steps recorded
+    by people, oldest first}, see ``renewal_workflow``: a renewed step moves the paid-until date),
+    ``bootstrap`` (dict) or ``bootstrap_loader``
     (callable), ``tls_ca_file``, ``tls_port``, ``timeout``, ``now`` (aware datetime for TLS).
     ``domain_result`` / ``tls_results`` let a caller pass lookups it already made.
 
@@ -817,6 +843,10 @@ def check_court(
     if options.get("now") is None:
         options["now"] = datetime.datetime.now(datetime.timezone.utc)
     run = _Run(str(court_id), court, state, today, lang, thresholds)
+    workflow = options.get("workflow") or {}
+    if not isinstance(workflow, dict):
+        raise ValueError("workflow must be a dict {item id: [steps]}")
+    run.workflow = {str(k): list(v) for k, v in workflow.items() if isinstance(v, list)}
     outputs = {"thresholds_days": thresholds, "checked_on": today.isoformat()}
     if options.get("check_domain", True):
         outputs["domain"] = _domain_check(run, options, domain_result)

@@ -75,6 +75,21 @@ def test_contracts_and_sop_result():
     assert res["state_written"] is False
 
 
+def test_a_renewal_recorded_by_people_moves_the_paid_until_date():
+    item = "hosting:pt-awan-nusantara:shared-hosting-bisnis"
+    steps = [
+        {"stage": "invoice", "date": "2026-11-01", "who": "Budi"},
+        {"stage": "requested", "date": "2026-11-02", "who": "Budi"},
+        {"stage": "paid", "date": "2026-11-05", "who": "Bendahara", "amount": 4800000},
+        {"stage": "renewed", "date": "2026-11-06", "who": "Budi", "paid_until": "2027-12-01"},
+    ]
+    res = run(base_args(workflow={item: steps})).result
+    assert res["status"] == "ok" and res["findings"] == []
+    hosting = next(i for i in res["items"] if i["id"] == item)
+    assert (hosting["date"], hosting["paid_until_source"]) == ("2027-12-01", "workflow")
+    assert hosting["workflow"]["stage"] == "renewed"
+
+
 def test_state_file_written_once_and_not_in_check_mode(tmp_path):
     path = tmp_path / "state" / "renewals.json"
     dry = run(base_args(state_file=str(path)), check_mode=True).result
