@@ -390,6 +390,7 @@ def test_audit_reports_the_servers_health_with_a_failed_unit_as_a_finding(court_
         "Layanan sistem gagal: 1 unit systemd dalam keadaan gagal: pn-test-fail"
     )
     assert found["evidence"] == {"units": ["pn-test-fail.service"], "count": 1}
+    assert row["health_findings"] == [found] and row["health"]["failed_units"] == ["pn-test-fail.service"]
     # the score stays about the controls
     assert row["score"] == json.loads(healthy.stdout)["courts"][0]["score"]
     assert row["status"] in ("warning", "critical") and "units-failed" in row["summary"]

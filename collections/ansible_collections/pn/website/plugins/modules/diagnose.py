@@ -149,7 +149,7 @@ findings:
       evidence: {units: [logrotate.service], count: 1}
 health:
   description:
-    - The server's health in a few values read from C(evidence.server) (checked, bounded): C(disks) (per
+    - The server's health in a few values read from C(evidence.server), checked and bounded; C(disks) (per
       mount C(used_pct), C(free_bytes), C(inodes_used_pct)), C(memory_available_pct), C(load5), C(cpus),
       C(failed_units), C(failed_units_count), C(security_updates); a part not gathered is null.
   returned: always

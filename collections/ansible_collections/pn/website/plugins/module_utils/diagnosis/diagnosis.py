@@ -29,6 +29,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis_rules import (
@@ -497,7 +498,7 @@ def diagnose(evidence, contacts=None, thresholds=None):
 
 def _number(value):
     """A finite number from the server, else None (the server is not trusted)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return None
     return value if abs(value) < 1e18 else None
 
