@@ -302,8 +302,9 @@ def _spam_terms(facts):
 def _failed_unit_names(server):
     """Names of the failed units the server listed, checked again here (the server is not trusted): valid
     unit names only, at most :data:`FAILED_UNITS_LIMIT`."""
-    listed = ((server or {}).get("failed_units") or {}).get("units") or []
-    names = [u.get("unit") for u in listed if isinstance(u, dict)]
+    part = (server or {}).get("failed_units")
+    listed = part.get("units") if isinstance(part, dict) else None
+    names = [u.get("unit") for u in listed if isinstance(u, dict)] if isinstance(listed, list) else []
     names = [n for n in names if isinstance(n, str) and UNIT_NAME.match(n)]
     return list(dict.fromkeys(names))[:FAILED_UNITS_LIMIT]
 

@@ -384,6 +384,9 @@ def test_failed_units_are_named_except_the_sites_own_services():
     assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
     server["failed_units"] = {"checked": False, "error": "Failed to connect to bus"}
     assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
+    for malformed in (["logrotate.service"], {"units": "logrotate.service"}, {"units": [["x.service"]]}):
+        server["failed_units"] = malformed
+        assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
 
 
 def health_only(server):
