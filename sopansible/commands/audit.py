@@ -2,7 +2,7 @@
 
 Runs playbooks/sop_audit.yml through the pipeline (its play runs in check mode: the audit never changes a
 server) and records the results in the history store like `sopansible run`. Prints the per-court
-compliance table, the failed controls, or JSON with --json.
+compliance table, the failed controls and the server's health problems, or JSON with --json.
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ TEXT = {
         "pass": "Lulus",
         "fail": "Gagal",
         "skip": "T/B",
-        "failed_controls": "Kontrol gagal",
+        "failed_controls": "Kontrol gagal / masalah kesehatan",
         "details": "Kontrol yang gagal: {court}",
+        "health": "Kesehatan server: {court}",
+        "problem": "Masalah",
+        "severity": "Tingkat",
+        "message": "Keterangan",
         "control": "Kontrol",
         "description": "Uraian",
         "observed": "Terlihat",
@@ -49,8 +53,12 @@ TEXT = {
         "pass": "Pass",
         "fail": "Fail",
         "skip": "N/A",
-        "failed_controls": "Failed controls",
+        "failed_controls": "Failed controls / health problems",
         "details": "Failed controls: {court}",
+        "health": "Server health: {court}",
+        "problem": "Problem",
+        "severity": "Severity",
+        "message": "Message",
         "control": "Control",
         "description": "Description",
         "observed": "Observed",
@@ -104,6 +112,8 @@ def court_rows(results: list[dict]) -> list[dict]:
         outputs = result.get("outputs") or {}
         controls = outputs.get("controls") or []
         counts = outputs.get("counts") or {}
+        findings = result.get("findings") or []
+        control_ids = {c.get("id") for c in controls}
         rows.append(
             {
                 "court": result.get("court", "?"),
@@ -112,7 +122,10 @@ def court_rows(results: list[dict]) -> list[dict]:
                 "counts": {k: int(counts.get(k, 0)) for k in ("pass", "fail", "skip")},
                 "failed": [c for c in controls if c.get("status") == "fail"],
                 "controls": controls,
-                "findings": result.get("findings") or [],
+                "findings": findings,
+                # the server's health problems: the findings that are not failed controls
+                "health_findings": [f for f in findings if f.get("rule") not in control_ids],
+                "health": outputs.get("health"),
                 "error": result.get("error"),
                 "summary": result.get("summary", ""),
             }
@@ -132,7 +145,9 @@ def _table(rows: list[dict], text: dict) -> Table:
     for row in rows:
         score = "-" if row["score"] is None else f"{float(row['score']):.1f}%"
         detail = (
-            ", ".join(c["id"] for c in row["failed"]) if row["score"] is not None else (row["error"] or "")
+            ", ".join([c["id"] for c in row["failed"]] + [str(f.get("rule")) for f in row["health_findings"]])
+            if row["score"] is not None
+            else (row["error"] or "")
         )
         table.add_row(
             row["court"],
@@ -158,6 +173,16 @@ def _details(row: dict, text: dict, lang: str) -> Table:
         if control.get("detail"):
             observed += "\n" + str(control["detail"])
         table.add_row(control["id"], description, observed, str(control.get("expected")))
+    return table
+
+
+def _health(row: dict, text: dict) -> Table:
+    table = Table(title=text["health"].format(court=row["court"]), show_lines=False)
+    table.add_column(text["problem"], no_wrap=True)
+    table.add_column(text["severity"], no_wrap=True)
+    table.add_column(text["message"], overflow="fold")
+    for found in row["health_findings"]:
+        table.add_row(str(found.get("rule")), str(found.get("severity")), str(found.get("message") or ""))
     return table
 
 
@@ -231,4 +256,6 @@ def _show(args, outcome: pipeline.Outcome, rows: list[dict], text: dict, console
         for row in rows:
             if row["failed"]:
                 out.print(_details(row, text, args.lang))
+            if row["health_findings"]:
+                out.print(_health(row, text))
     console.print(Text(f"{text['run']} {outcome.run_id}: {outcome.status}"))

@@ -20,7 +20,16 @@ from sopansible.catalogue import Catalogue
 from sopansible.report.advice import advice, unreachable_advice
 from sopansible.report.data import severity_rank
 from sopansible.report.evidence import evidence_rows, finding_view
-from sopansible.report.format import clip, days_between, days_left, format_date, format_seconds, hide_secret
+from sopansible.report.format import (
+    clip,
+    days_between,
+    days_left,
+    format_bytes,
+    format_date,
+    format_seconds,
+    hide_secret,
+    number,
+)
 from sopansible.report.texts import KIND_LABELS, MESSAGES, OUTCOME_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from sopansible.store import SEVERITY_RANK, parse_iso
 
@@ -299,7 +308,62 @@ class AttackPatterns(ActivityView):
 
 @register("IT-AUDIT")
 class Audit(ActivityView):
-    """The security audit: the failed controls are its findings."""
+    """The security audit: the failed controls and the server's health problems are its findings; the
+    server's health (outputs.health) is shown as a table of its own."""
+
+    skip = ("health",)
+
+    def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
+        super().evidence(view, outputs, history)
+        health = outputs.get("health") if isinstance(outputs, Mapping) else None
+        if isinstance(health, Mapping):
+            view["table"] = health_table(health, history.msgs)
+
+
+def _pct(value: Any) -> str:
+    value = number(value)
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def health_table(health: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
+    """The server's health of an audit (as recorded: any value may be missing or malformed) as rows."""
+    rows: list[list[str]] = []
+    disks = health.get("disks") if isinstance(health.get("disks"), list) else []
+    for disk in [d for d in disks if isinstance(d, Mapping)][:10]:
+        rows.append(
+            [
+                msgs["health_disk"].format(mount=clip(disk.get("mount"), 60)),
+                msgs["health_disk_value"].format(
+                    used=_pct(disk.get("used_pct")),
+                    inodes=_pct(disk.get("inodes_used_pct")),
+                    free=format_bytes(number(disk.get("free_bytes"))),
+                ),
+            ]
+        )
+    rows.append([msgs["health_memory"], _pct(health.get("memory_available_pct"))])
+    load, cpus = number(health.get("load5")), number(health.get("cpus"))
+    rows.append(
+        [
+            msgs["health_load"],
+            msgs["health_load_value"].format(
+                load=f"{load:.2f}", cpus=f"{cpus:g}" if cpus is not None else "-"
+            )
+            if load is not None
+            else "-",
+        ]
+    )
+    units = health.get("failed_units")
+    if isinstance(units, list):
+        names = [clip(u, 80) for u in units[:10] if isinstance(u, str)]
+        count = number(health.get("failed_units_count"))
+        more = int(count) - len(names) if count is not None and count > len(names) else 0
+        units_text = ", ".join(names) + (f" (+{more})" if more else "") if names or more else "0"
+    else:
+        units_text = msgs["not_checked"]
+    rows.append([msgs["health_units"], units_text])
+    updates = number(health.get("security_updates"))
+    rows.append([msgs["health_updates"], msgs["not_checked"] if updates is None else f"{updates:g}"])
+    return {"title": msgs["health"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
 
 
 @register("IT-DRILL")

@@ -150,6 +150,14 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
         "web-server-tokens",
         "webserver-config-invalid",
     ),
+    "server": (
+        "disk-full",
+        "disk-full-logs",
+        "inode-full",
+        "load-high",
+        "memory-low",
+        "units-failed",
+    ),
 }
 #: rule id -> advice topic
 ADVICE: dict[str, str] = {rule: topic for topic, rules in _RULES_BY_TOPIC.items() for rule in rules}

@@ -136,6 +136,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "paid_until": "Berlaku s.d.",
         "next_stage": "Tahap berikutnya",
         "steps": "Riwayat tahap",
+        "health": "Kesehatan server",
+        "health_part": "Bagian",
+        "health_value": "Nilai",
+        "health_disk": "Disk {mount}",
+        "health_disk_value": "{used} terpakai, inode {inodes} terpakai, sisa {free}",
+        "health_memory": "Memori tersedia",
+        "health_load": "Beban 5 menit",
+        "health_load_value": "{load} untuk {cpus} CPU",
+        "health_units": "Unit systemd gagal",
+        "health_updates": "Pembaruan keamanan tertunda",
+        "not_checked": "tidak diperiksa",
     },
     "en": {
         "report_title": "Website Situation and Condition Report (Laporan Situasi dan Kondisi Website)",
@@ -255,6 +266,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "paid_until": "Valid until",
         "next_stage": "Next step",
         "steps": "Steps",
+        "health": "Server health",
+        "health_part": "Part",
+        "health_value": "Value",
+        "health_disk": "Disk {mount}",
+        "health_disk_value": "{used} used, inodes {inodes} used, {free} free",
+        "health_memory": "Memory available",
+        "health_load": "5-minute load",
+        "health_load_value": "{load} for {cpus} CPUs",
+        "health_units": "Failed systemd units",
+        "health_updates": "Pending security updates",
+        "not_checked": "not checked",
     },
 }
 
@@ -490,6 +512,14 @@ ADVICE: dict[str, tuple[str, str]] = {
     "hardening": (
         "Terapkan kembali konfigurasi keamanan (playbook hardening) dan periksa perubahan yang tidak sah.",
         "Re-apply the security configuration (hardening playbook) and look for unauthorised changes.",
+    ),
+    "server": (
+        "Jalankan diagnosis server (sopansible diagnose) untuk rincian dan langkahnya: kosongkan ruang disk "
+        "(log, cache, backup lama), periksa unit systemd yang gagal (systemctl --failed) dan proses yang "
+        "boros memori/CPU; ajukan penambahan disk/memori ke bagian pemeliharaan bila tetap kurang.",
+        "Run the server diagnosis (sopansible diagnose) for the details and steps: free disk space (logs, "
+        "caches, old backups), check the failed systemd units (systemctl --failed) and the processes using "
+        "the memory/CPU; ask the maintenance section for more disk/memory if it stays short.",
     ),
 }
 ADVICE_UNREACHABLE = (

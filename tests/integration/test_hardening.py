@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_audit_data import CONTROLS
+from sopansible.report import render_reports
 from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
 
@@ -31,6 +32,12 @@ def court_fleet():
     except fleet_lib.FleetError as error:
         fleet_lib.remove(name)
         pytest.fail(f"the court fleet did not start: {error}")
+    # A container reads the machine's own load and memory (/proc/loadavg, /proc/meminfo), driven by whatever
+    # else runs here: the audit's health rules for those two would judge this machine, not the court.
+    (running.directory / "group_vars").mkdir(exist_ok=True)
+    (running.directory / "group_vars" / "court_servers.yml").write_text(
+        "pn_audit_health_thresholds: {load_per_cpu: 1000000, memory_available_pct: 0}\n"
+    )
     yield running
     fleet_lib.remove(name)
     shutil.rmtree(running.directory, ignore_errors=True)
@@ -346,3 +353,54 @@ def test_audit_of_a_medium_control_that_fails_is_a_warning(court_fleet, tmp_path
     assert audit.returncode == 1, audit.stdout[-2000:] + audit.stderr[-2000:]
     (row,) = json.loads(audit.stdout)["courts"]
     assert row["status"] == "warning" and [c["id"] for c in row["failed"]] == ["php-display-errors"]
+
+
+def health_findings(result: dict) -> list[dict]:
+    """The findings of an IT-AUDIT result that are not failed controls."""
+    return [f for f in result["findings"] if f["rule"] not in CONTROLS]
+
+
+def test_audit_reports_the_servers_health_with_a_failed_unit_as_a_finding(court_fleet, tmp_path):
+    """The weekly audit reads the server's health: a healthy court has no health finding; a systemd unit in
+    the failed state is a finding with the unit as evidence, next to the controls and outside the score, and
+    the report shows the health table."""
+    court = court_fleet.courts[0].name
+    data = tmp_path / "data"
+    healthy = audit_fleet(court_fleet, data, "--areas", "cms")
+    assert healthy.returncode in (0, 1, 2), healthy.stdout[-2000:] + healthy.stderr[-2000:]
+    (row,) = json.loads(healthy.stdout)["courts"]
+    assert health_findings(row) == []
+    with HistoryStore(data / "history.sqlite") as history:
+        health = history.latest(court)["IT-AUDIT"]["outputs"]["health"]
+    assert health["failed_units"] == [] and health["failed_units_count"] == 0
+    assert health["security_updates"] == 0
+    assert "/" in [d["mount"] for d in health["disks"]]
+
+    court_fleet.exec(court, "systemd-run --unit pn-test-fail false")
+    try:
+        failing = audit_fleet(court_fleet, data, "--areas", "cms")
+    finally:
+        court_fleet.exec(court, "systemctl reset-failed pn-test-fail.service", check=False)
+    assert failing.returncode in (1, 2), failing.stdout[-2000:] + failing.stderr[-2000:]
+    out = json.loads(failing.stdout)
+    (row,) = out["courts"]
+    (found,) = health_findings(row)
+    assert found["rule"] == "units-failed" and found["severity"] == "medium"
+    assert found["message"].startswith(
+        "Layanan sistem gagal: 1 unit systemd dalam keadaan gagal: pn-test-fail"
+    )
+    assert found["evidence"] == {"units": ["pn-test-fail.service"], "count": 1}
+    assert row["health_findings"] == [found] and row["health"]["failed_units"] == ["pn-test-fail.service"]
+    # the score stays about the controls
+    assert row["score"] == json.loads(healthy.stdout)["courts"][0]["score"]
+    assert row["status"] in ("warning", "critical") and "units-failed" in row["summary"]
+    with HistoryStore(data / "history.sqlite") as history:
+        latest = history.latest(court)["IT-AUDIT"]
+        assert latest["outputs"]["health"]["failed_units"] == ["pn-test-fail.service"]
+        assert "units-failed" in {f["rule"] for f in latest["findings"]}
+        render_reports(history, tmp_path / "out")
+    report = json.loads((tmp_path / "out" / court / "laporan.json").read_text(encoding="utf-8"))
+    view = next(a for a in report["activities"] if a["id"] == "IT-AUDIT")
+    assert view["table"]["title"] == "Kesehatan server"
+    assert ["Unit systemd gagal", "pn-test-fail.service"] in view["table"]["rows"]
+    assert any(f["rule"] == "units-failed" for f in view["findings"])

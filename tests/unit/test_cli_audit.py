@@ -8,8 +8,10 @@ import json
 import socket
 
 import pytest
+from rich.console import Console
 
 from sopansible import cli, runner
+from sopansible.commands import audit
 from sopansible.store import HistoryStore
 
 
@@ -69,3 +71,37 @@ def test_missing_inventory_is_a_clear_error(data_dir, tmp_path, capsys):
     code = cli.main(["audit", "-i", str(tmp_path / "nowhere.yml")])
     assert code == 4
     assert "inventory not found" in capsys.readouterr().err
+
+
+def test_health_problems_are_shown_next_to_the_failed_controls():
+    """A court whose controls all pass but whose server has a failed unit: the table names the problem (a
+    warning with nothing in the failed-controls column would leave the reader guessing) and a table of its
+    own gives the message."""
+    result = {
+        "court": "pn-uji",
+        "activity": "IT-AUDIT",
+        "status": "warning",
+        "outputs": {
+            "score": 100.0,
+            "counts": {"pass": 2, "fail": 0, "skip": 0},
+            "controls": [{"id": "ssh-root-login", "status": "pass"}, {"id": "php-expose", "status": "pass"}],
+            "health": {"failed_units": ["logrotate.service"], "failed_units_count": 1},
+        },
+        "findings": [
+            {
+                "rule": "units-failed",
+                "severity": "medium",
+                "message": "System services failed: 1 systemd units failed: logrotate.service",
+                "evidence": {"units": ["logrotate.service"], "count": 1},
+            }
+        ],
+    }
+    (row,) = audit.court_rows([result])
+    assert row["failed"] == [] and [f["rule"] for f in row["health_findings"]] == ["units-failed"]
+    assert row["health"]["failed_units"] == ["logrotate.service"]
+    console = Console(width=200, record=True)
+    console.print(audit._table([row], audit.TEXT["en"]))
+    console.print(audit._health(row, audit.TEXT["en"]))
+    shown = console.export_text()
+    assert "100.0%" in shown and "units-failed" in shown.split("Server health")[0]
+    assert "logrotate.service" in shown.split("Server health: pn-uji")[1]

@@ -17,12 +17,7 @@ from tests.unit.test_report import NOW, make_run
 GENERIC = {
     "campaign",
     "contract-invalid",
-    "disk-full",
-    "disk-full-logs",
     "error-spike",
-    "inode-full",
-    "load-high",
-    "memory-low",
     "os-time-sync",
     "result-invalid",
     "robots-changed",
@@ -76,6 +71,8 @@ def test_advice_is_kept_only_for_rules_that_exist(emitted):
         ("backup-failed", "backup"),
         ("php-expose", "updates"),
         ("ssh-ciphers", "hardening"),
+        ("units-failed", "server"),
+        ("disk-full", "server"),
     ],
 )
 def test_each_topic_is_given_in_both_languages(rule, topic):

@@ -20,6 +20,8 @@ description:
   - With O(activity=W6) it returns the C(pn_sop_result) of the diagnosis. With O(activity=W7) the
     evidence is the one gathered after the remediation, O(problems) the problems it started from and
     O(actions) the steps carried out; the result tells which problems were resolved.
+  - With O(only), only the problems of those ids are kept; the weekly audit (role C(pn.website.audit)) uses
+    it to report the server's health, with RV(findings) and RV(health).
   - Pure computation; runs anywhere (usually on the controller).
 author:
   - pn.website maintainers (@pn-website)
@@ -74,10 +76,16 @@ options:
     description: ISO 8601 end time of the troubleshooting.
     type: str
   lang:
-    description: Language of the texts in the SOP result and the records.
+    description: Language of the texts in the SOP result, the records and RV(findings).
     type: str
     choices: [id, en]
     default: id
+  only:
+    description:
+      - Ids of the problems to keep (for example C(disk-full), C(units-failed)); all when not given.
+      - An id the engine does not know is an error.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -92,6 +100,16 @@ EXAMPLES = r"""
       third_parties: "{{ (court_contacts | default({})).third_parties | default([]) }}"
   delegate_to: localhost
   register: diagnosis
+
+- name: Name the server's health problems only, as findings of the weekly audit
+  pn.website.diagnose:
+    court: "{{ inventory_hostname }}"
+    evidence:
+      server: "{{ gathered.evidence }}"
+    only: [disk-full, disk-full-logs, inode-full, memory-low, units-failed]
+    lang: en
+  delegate_to: localhost
+  register: health
 """
 
 RETURN = r"""
@@ -117,6 +135,33 @@ sop_result:
     - The C(pn_sop_result) (activity W6 or W7), with the troubleshooting records in C(troubleshooting).
   returned: always
   type: dict
+findings:
+  description:
+    - The problems as SOP findings (C(rule) the problem id, C(severity), C(message) the title and the
+      explanation in O(lang), C(evidence) the problem's evidence), for the result of another activity.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - rule: units-failed
+      severity: medium
+      message: "System services failed: 1 systemd units are in the failed state: logrotate.service. ..."
+      evidence: {units: [logrotate.service], count: 1}
+health:
+  description:
+    - The server's health in a few values read from C(evidence.server), checked and bounded; C(disks) (per
+      mount C(used_pct), C(free_bytes), C(inodes_used_pct)), C(memory_available_pct), C(load5), C(cpus),
+      C(failed_units), C(failed_units_count), C(security_updates); a part not gathered is null.
+  returned: always
+  type: dict
+  sample:
+    disks: [{mount: /, used_pct: 41.5, free_bytes: 10737418240, inodes_used_pct: 8.1}]
+    memory_available_pct: 63.2
+    load5: 0.4
+    cpus: 2
+    failed_units: []
+    failed_units_count: 0
+    security_updates: 0
 site:
   description:
     - What the controller's probe in the evidence says of the site (how a restored site is checked),
@@ -131,10 +176,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis import (
     diagnose,
+    findings,
+    health,
     plan,
     site_check,
     sop_result,
 )
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis_rules import RULES
 
 
 def main():
@@ -156,6 +204,7 @@ def main():
             started=dict(type="str"),
             finished=dict(type="str"),
             lang=dict(type="str", choices=["id", "en"], default="id"),
+            only=dict(type="list", elements="str"),
         ),
         supports_check_mode=True,
     )
@@ -163,8 +212,15 @@ def main():
     for key, value in p["thresholds"].items():
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             module.fail_json(msg="threshold %s must be a number, got %r" % (key, value))
+    unknown = sorted(set(p["only"] or []) - set(RULES))
+    if unknown:
+        module.fail_json(
+            msg="only: unknown problem ids %s (known: %s)" % (", ".join(unknown), ", ".join(RULES))
+        )
     try:
         found = diagnose(p["evidence"], p["contacts"], p["thresholds"])
+        if p["only"] is not None:
+            found = [problem for problem in found if problem["id"] in p["only"]]
         site = site_check(p["evidence"].get("probe"), p["evidence"].get("court"))
     except (KeyError, TypeError, ValueError) as exc:
         module.fail_json(msg="evidence of %s cannot be read: %s: %s" % (p["court"], type(exc).__name__, exc))
@@ -174,7 +230,13 @@ def main():
     else:
         result = sop_result(p["court"], "W7", p["problems"], actions=p["actions"], remaining=found, **common)
     module.exit_json(
-        changed=False, problems=found, plan=plan(found, p["allowed_actions"]), sop_result=result, site=site
+        changed=False,
+        problems=found,
+        plan=plan(found, p["allowed_actions"]),
+        sop_result=result,
+        site=site,
+        findings=findings(found, p["lang"]),
+        health=health(p["evidence"].get("server")),
     )
 
 

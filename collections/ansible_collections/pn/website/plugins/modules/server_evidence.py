@@ -16,10 +16,11 @@ description:
     itself, for the rules of the C(diagnosis) engine used by M(pn.website.diagnose).
   - State of the web server, PHP-FPM and database services (with their recent journal when they are not
     running), the web server configuration test (C(nginx -t) or C(apachectl -t)), C(php-fpm -t), the last
-    lines of the error logs, disk and inode usage, memory, load, pending security updates (C(apt-get -s
-    upgrade)), PHP and CMS versions, time synchronisation, the age of the newest backup (status file of
-    the C(pn.website.backup) role), the biggest log files, recently changed files in the web root and the
-    homepage as served on 127.0.0.1 with the court's Host header.
+    lines of the error logs, disk and inode usage, memory, load, the systemd units in the failed state
+    (C(systemctl list-units --state=failed), at most 20 listed, with their count), pending security
+    updates (C(apt-get -s upgrade)), PHP and CMS versions, time synchronisation, the age of the newest
+    backup (status file of the C(pn.website.backup) role), the biggest log files, recently changed files
+    in the web root and the homepage as served on 127.0.0.1 with the court's Host header.
   - Never changes anything on the server.
 author:
   - pn.website maintainers (@pn-website)
@@ -87,6 +88,15 @@ options:
     description: Files in the web root changed within this many hours are listed.
     type: int
     default: 24
+  sections:
+    description:
+      - The parts of the evidence to gather, by their key in RV(evidence); all by default.
+      - The weekly audit (role C(pn.website.audit)) asks only for the server's health
+        (C(disk), C(memory), C(load), C(failed_units), C(updates), C(biggest_logs)).
+    type: list
+    elements: str
+    choices: [services, config_test, php_fpm_config_test, error_logs, disk, memory, load, failed_units,
+              updates, php_version, cms, time, backup, biggest_logs, recent_webroot_changes, local_http]
 """
 
 EXAMPLES = r"""
@@ -97,13 +107,20 @@ EXAMPLES = r"""
     domain: "{{ court_domain }}"
     keyword: "{{ court_name }}"
   register: evidence
+
+- name: Gather only the server's health
+  pn.website.server_evidence:
+    sections: [disk, memory, load, failed_units, updates]
+  register: health
 """
 
 RETURN = r"""
 evidence:
-  description: The evidence; keys C(services), C(config_test), C(php_fpm_config_test), C(error_logs), C(disk),
-    C(memory), C(load), C(updates), C(php_version), C(cms), C(time), C(backup), C(biggest_logs),
-    C(recent_webroot_changes), C(local_http).
+  description:
+    - The evidence; keys C(collected_at), C(webserver) and the parts asked for in O(sections) (all by default)
+      C(services), C(config_test), C(php_fpm_config_test), C(error_logs), C(disk), C(memory), C(load),
+      C(failed_units), C(updates), C(php_version), C(cms), C(time), C(backup), C(biggest_logs),
+      C(recent_webroot_changes), C(local_http).
   returned: always
   type: dict
   sample:
@@ -113,12 +130,13 @@ evidence:
     config_test: {command: nginx -t, ok: true, output: "nginx: configuration file test is successful"}
     disk:
       - {path: /, mount: /, used_pct: 41.5, free_bytes: 10737418240, inodes_used_pct: 8.1}
+    failed_units: {checked: true, count: 1, units: [{unit: logrotate.service, load: loaded, sub: failed}]}
     backup: {found: true, status: ok, age_hours: 3.5}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.diagnosis.server_evidence import gather
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.server_evidence import SECTIONS, gather
 
 
 def main():
@@ -138,6 +156,7 @@ def main():
             http=dict(type="bool", default=True),
             http_port=dict(type="int", default=80),
             recent_hours=dict(type="int", default=24),
+            sections=dict(type="list", elements="str", choices=list(SECTIONS)),
         ),
         supports_check_mode=True,
     )

@@ -29,12 +29,17 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.pn.website.plugins.module_utils.diagnosis.diagnosis_rules import (
     PARTIES,
     RULES,
     THRESHOLDS,
+)
+from ansible_collections.pn.website.plugins.module_utils.diagnosis.server_evidence import (
+    FAILED_UNITS_LIMIT,
+    UNIT_NAME,
 )
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
 from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITY_RANK
@@ -294,6 +299,24 @@ def _spam_terms(facts):
     return ", ".join(sorted({str(t) for t in terms})[:6]) or spam[0].get("message_en")
 
 
+def _failed_unit_names(server):
+    """Names of the failed units the server listed, checked again here (the server is not trusted): valid
+    unit names only, at most :data:`FAILED_UNITS_LIMIT`."""
+    part = (server or {}).get("failed_units")
+    listed = part.get("units") if isinstance(part, dict) else None
+    names = [u.get("unit") for u in listed if isinstance(u, dict)] if isinstance(listed, list) else []
+    names = [n for n in names if isinstance(n, str) and UNIT_NAME.match(n)]
+    return list(dict.fromkeys(names))[:FAILED_UNITS_LIMIT]
+
+
+def _failed_units(facts):
+    """The failed units, less the site's own services: those are named by their own problems
+    (webserver-down, php-fpm-down, database-down)."""
+    server = facts.read("server") or {}
+    site = {"%s.service" % unit for unit in server.get("services") or {}}
+    return [name for name in _failed_unit_names(server) if name not in site]
+
+
 def _hardening_worst(facts):
     """The severity of the worst failed control (low when unknown)."""
     worst = max((SEVERITY_RANK.get(f.get("severity"), 1) for f in facts.read("hardening_failed")), default=1)
@@ -318,6 +341,9 @@ FACTS = {
     "load_limit": lambda facts: (
         facts.read("limits")["load_per_cpu"] * max(1, facts.read("load").get("cpus") or 1)
     ),
+    "failed_units": _failed_units,
+    "failed_units_count": lambda facts: len(facts.read("failed_units")),
+    "failed_units_text": lambda facts: ", ".join(facts.read("failed_units")[:8]),
     "local_http": lambda facts: (facts.read("server") or {}).get("local_http") or None,
     "recent": _server_part("recent_webroot_changes"),
     "recent_count": lambda facts: facts.read("recent").get("count", "?"),
@@ -469,6 +495,67 @@ def diagnose(evidence, contacts=None, thresholds=None):
     order = {rule: index for index, rule in enumerate(RULES)}
     problems.sort(key=lambda p: (-SEVERITY_RANK[p["severity"]], order[p["id"]]))
     return problems
+
+
+def _number(value):
+    """A finite number from the server, else None (the server is not trusted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return value if abs(value) < 1e18 else None
+
+
+def health(server, disks_limit=10):
+    """The server's health in a few values, for a report: disk and inode use per mount, memory
+    available, load, the failed units and the pending security updates. Read from the evidence of
+    :func:`server_evidence.gather` as an untrusted server gave it: numbers or None, short texts, bounded
+    lists; a part not gathered is None."""
+    server = server if isinstance(server, dict) else {}
+    disks = []
+    for disk in server.get("disk") or []:
+        if not isinstance(disk, dict) or _number(disk.get("used_pct")) is None:
+            continue
+        disks.append(
+            {
+                "mount": str(disk.get("mount") or disk.get("path") or "?")[:120],
+                "used_pct": _number(disk.get("used_pct")),
+                "free_bytes": _number(disk.get("free_bytes")),
+                "inodes_used_pct": _number(disk.get("inodes_used_pct")),
+            }
+        )
+        if len(disks) >= disks_limit:
+            break
+    memory = server.get("memory") if isinstance(server.get("memory"), dict) else None
+    load = server.get("load") if isinstance(server.get("load"), dict) else None
+    units = server.get("failed_units") if isinstance(server.get("failed_units"), dict) else None
+    updates = server.get("updates") if isinstance(server.get("updates"), dict) else None
+    names = _failed_unit_names(server) if units and units.get("checked") else None
+    return {
+        "disks": disks,
+        "memory_available_pct": _number(memory.get("available_pct")) if memory else None,
+        "load5": _number(load.get("load5")) if load else None,
+        "cpus": _number(load.get("cpus")) if load else None,
+        "failed_units": names,
+        "failed_units_count": (
+            max(len(names), int(_number(units.get("count")) or 0)) if names is not None else None
+        ),
+        "security_updates": (
+            _number(updates.get("security")) if updates and updates.get("checked") is True else None
+        ),
+    }
+
+
+def findings(problems, lang="id"):
+    """The problems as SOP findings of another activity (the weekly audit): rule = the problem id, the
+    title and explanation in ``lang``, the problem's evidence."""
+    return [
+        sr.finding(
+            p["id"],
+            p["severity"],
+            "%s: %s" % (_lang(p["title"], lang), _lang(p["explanation"], lang)),
+            p.get("evidence") or {},
+        )
+        for p in problems
+    ]
 
 
 #: Problems of the controller's probe that say a site is not whole (after a restore, for example).

@@ -861,6 +861,35 @@ RULES = {
             ),
         ],
     },
+    "units-failed": {
+        "severity": "medium",
+        "when": [("failed_units", "truthy")],
+        "values": {"count": "failed_units_count", "units": "failed_units_text"},
+        "evidence": {"units": "failed_units", "count": "failed_units_count"},
+        "title": ("Layanan sistem gagal", "System services failed"),
+        "explanation": (
+            "{count} unit systemd dalam keadaan gagal: {units}. Tugas terjadwal (backup, rotasi log, "
+            "pembaruan) atau layanan pendukung situs tidak berjalan.",
+            "{count} systemd units are in the failed state: {units}. Scheduled jobs (backup, log rotation, "
+            "updates) or services the site relies on do not run.",
+        ),
+        "solutions": [
+            (
+                "operator",
+                None,
+                "Baca sebab kegagalan (systemctl status UNIT; journalctl -u UNIT), perbaiki, lalu jalankan "
+                "ulang unit tersebut atau hapus status gagalnya (systemctl reset-failed UNIT).",
+                "Read why it failed (systemctl status UNIT; journalctl -u UNIT), fix it, then start the unit "
+                "again or clear its failed state (systemctl reset-failed UNIT).",
+            ),
+            (
+                "third_party",
+                "vendor",
+                "Minta bantuan vendor/pengelola server bila unit itu dipasang olehnya.",
+                "Ask the server vendor/maintainer for help if they installed the unit.",
+            ),
+        ],
+    },
     "hardening-drift": {
         "severity": "low",
         "when": [("hardening.checked", "truthy"), ("hardening_failed", "truthy")],

@@ -4,9 +4,9 @@
 
 Runs on the court server (standard library only, Python 3.8+), read-only: state of the web server,
 PHP-FPM and database services with their recent errors, the web server configuration test, disk and
-inode usage, memory, load, pending security updates, PHP and CMS versions, time synchronisation, the
-age of the newest backup, the biggest log files, recently changed files in the web root and the
-homepage as served locally.
+inode usage, memory, load, the systemd units in the failed state, pending security updates, PHP and CMS
+versions, time synchronisation, the age of the newest backup, the biggest log files, recently changed
+files in the web root and the homepage as served locally; ``sections`` picks some of these parts.
 
 :func:`free_log_space` is the one function that changes something: it frees disk space taken by
 oversized log files (SOP W7, used by the ``free_log_space`` module).
@@ -40,6 +40,32 @@ ERROR_LOGS = {
 }
 UNIT_DIRS = ("/lib/systemd/system", "/usr/lib/systemd/system", "/etc/systemd/system")
 COMPRESSED = (".gz", ".xz", ".bz2", ".zst", ".zip")
+#: A systemd unit name as systemctl prints it (odd characters come escaped as \\xNN); anything else in
+#: its output is not a unit and is dropped.
+UNIT_NAME = re.compile(
+    r"^[A-Za-z0-9:_.\\@-]{1,200}\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$"
+)
+#: Failed units listed at most (the count says how many there are).
+FAILED_UNITS_LIMIT = 20
+#: The parts of the evidence; ``sections`` picks some of them (all by default).
+SECTIONS = (
+    "services",
+    "config_test",
+    "php_fpm_config_test",
+    "error_logs",
+    "disk",
+    "memory",
+    "load",
+    "failed_units",
+    "updates",
+    "php_version",
+    "cms",
+    "time",
+    "backup",
+    "biggest_logs",
+    "recent_webroot_changes",
+    "local_http",
+)
 DEFAULTS = {
     "webserver": None,
     "webroot": "/var/www/html",
@@ -59,6 +85,7 @@ DEFAULTS = {
     "recent_hours": 24,
     "recent_files_limit": 10,
     "walk_limit": 20000,
+    "sections": list(SECTIONS),
 }
 
 
@@ -361,6 +388,43 @@ def load(system):
     return {"load1": float(fields[0]), "load5": float(fields[1]), "load15": float(fields[2]), "cpus": cpus}
 
 
+def failed_units(system, limit=FAILED_UNITS_LIMIT):
+    """The systemd units in the failed state: {checked, count, units: [{unit, load, sub}]} (at most
+    ``limit`` listed; lines that are not a unit name are dropped)."""
+    rc, out, err = system.run(
+        [
+            "systemctl",
+            "list-units",
+            "--state=failed",
+            "--all",
+            "--plain",
+            "--no-legend",
+            "--no-pager",
+            "--full",
+        ],
+        timeout=15,
+    )
+    if rc != 0:
+        return {"checked": False, "error": (_first_line(err) or "systemctl rc %d" % rc)[:200]}
+    units, count = [], 0
+    for line in out.splitlines():
+        fields = line.split()
+        if fields and fields[0] in ("\u25cf", "*"):  # the bullet older systemctl prints before a failed unit
+            fields = fields[1:]
+        if not fields or not UNIT_NAME.match(fields[0]):
+            continue
+        count += 1
+        if len(units) < limit:
+            units.append(
+                {
+                    "unit": fields[0],
+                    "load": fields[1][:20] if len(fields) > 1 else "",
+                    "sub": fields[3][:20] if len(fields) > 3 else "",
+                }
+            )
+    return {"checked": True, "count": count, "units": units}
+
+
 def pending_updates(system, timeout):
     rc, out, err = system.run(
         ["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"],
@@ -535,6 +599,11 @@ def normalize_options(options=None):
             opts[key] = value
     if opts["webserver"] not in (None, "nginx", "apache"):
         raise ValueError("webserver must be nginx or apache, not %r" % opts["webserver"])
+    unknown = sorted(set(opts["sections"]) - set(SECTIONS))
+    if unknown:
+        raise ValueError(
+            "unknown evidence sections %s (known: %s)" % (", ".join(unknown), ", ".join(SECTIONS))
+        )
     return opts
 
 
@@ -550,25 +619,25 @@ def gather(options=None, system=None):
     for extra in (opts["webroot"], "/var/log/%s" % ("apache2" if webserver == "apache" else "nginx")):
         if extra and extra not in disk_paths:
             disk_paths.append(extra)
-    evidence = {
-        "collected_at": _iso(now),
-        "webserver": webserver,
-        "services": services(system, webserver, lines),
-        "config_test": config_test(system, webserver),
-        "php_fpm_config_test": php_fpm_config_test(system, units),
-        "error_logs": error_logs(system, webserver, lines),
-        "disk": disk_usage(system, disk_paths),
-        "memory": memory(system),
-        "load": load(system),
-        "updates": pending_updates(system, int(opts["updates_timeout"])) if opts["updates"] else None,
-        "php_version": php_version(system),
-        "cms": cms_version(system, opts["webroot"], opts["cms"]),
-        "time": time_sync(system),
-        "backup": backup_status(system, opts["backup_status_file"], now),
-        "biggest_logs": biggest_files(
+    # Each part is gathered only when asked for (the weekly audit reads the server's health only).
+    parts = {
+        "services": lambda: services(system, webserver, lines),
+        "config_test": lambda: config_test(system, webserver),
+        "php_fpm_config_test": lambda: php_fpm_config_test(system, units),
+        "error_logs": lambda: error_logs(system, webserver, lines),
+        "disk": lambda: disk_usage(system, disk_paths),
+        "memory": lambda: memory(system),
+        "load": lambda: load(system),
+        "failed_units": lambda: failed_units(system),
+        "updates": lambda: pending_updates(system, int(opts["updates_timeout"])) if opts["updates"] else None,
+        "php_version": lambda: php_version(system),
+        "cms": lambda: cms_version(system, opts["webroot"], opts["cms"]),
+        "time": lambda: time_sync(system),
+        "backup": lambda: backup_status(system, opts["backup_status_file"], now),
+        "biggest_logs": lambda: biggest_files(
             system, opts["log_dirs"], int(opts["biggest_logs"]), int(opts["walk_limit"])
         ),
-        "recent_webroot_changes": recent_files(
+        "recent_webroot_changes": lambda: recent_files(
             system,
             opts["webroot"],
             float(opts["recent_hours"]),
@@ -576,12 +645,18 @@ def gather(options=None, system=None):
             int(opts["walk_limit"]),
             now,
         ),
-        "local_http": local_http(
-            system, opts["domain"], opts["keyword"], int(opts["http_port"]), float(opts["http_timeout"])
-        )
-        if opts["http"]
-        else None,
+        "local_http": lambda: (
+            local_http(
+                system, opts["domain"], opts["keyword"], int(opts["http_port"]), float(opts["http_timeout"])
+            )
+            if opts["http"]
+            else None
+        ),
     }
+    evidence = {"collected_at": _iso(now), "webserver": webserver}
+    for name in SECTIONS:
+        if name in opts["sections"]:
+            evidence[name] = parts[name]()
     return evidence
 
 

@@ -67,6 +67,7 @@ def healthy_server():
         ],
         "memory": {"total_bytes": 4 * GB, "available_bytes": 2 * GB, "available_pct": 50.0},
         "load": {"load1": 0.5, "load5": 0.4, "load15": 0.3, "cpus": 2},
+        "failed_units": {"checked": True, "count": 0, "units": []},
         "updates": {"checked": True, "total": 0, "security": 0, "security_packages": []},
         "time": {"checked": True, "ntp": True, "synchronized": True},
         "backup": {"found": True, "status": "ok", "finished": "2026-11-23T01:30:00+00:00", "age_hours": 3.0},
@@ -354,6 +355,73 @@ def test_health_problems_backup_updates_time_memory_load_hardening():
     assert dg.plan(problems, allowed=["restart-service"]) == []
 
 
+def failed(*names):
+    return {
+        "checked": True,
+        "count": len(names),
+        "units": [{"unit": name, "load": "loaded", "sub": "failed"} for name in names],
+    }
+
+
+def test_failed_units_are_named_except_the_sites_own_services():
+    """A failed unit is a problem of its own; a failed site service is named by its own problem only, and
+    what the server gives that is not a unit name is not repeated."""
+    server = healthy_server()
+    server["failed_units"] = failed(
+        "logrotate.service", "nginx.service", "x; rm -rf /", "pn-website-backup.service"
+    )
+    server["services"]["nginx"] = unit("nginx", "webserver", "failed")
+    problems = dg.diagnose(evidence(server), CONTACTS)
+    assert ids(problems) == ["webserver-down", "units-failed"]
+    found = problems[1]
+    assert found["severity"] == "medium"
+    assert found["evidence"] == {"units": ["logrotate.service", "pn-website-backup.service"], "count": 2}
+    assert found["explanation"]["en"].startswith(
+        "2 systemd units are in the failed state: logrotate.service, pn-website-backup.service."
+    )
+    assert found["title"] == {"id": "Layanan sistem gagal", "en": "System services failed"}
+    server["failed_units"] = failed("nginx.service")
+    assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
+    server["failed_units"] = {"checked": False, "error": "Failed to connect to bus"}
+    assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
+    for malformed in (["logrotate.service"], {"units": "logrotate.service"}, {"units": [["x.service"]]}):
+        server["failed_units"] = malformed
+        assert ids(dg.diagnose(evidence(server))) == ["webserver-down"]
+
+
+def health_only(server):
+    """Only the parts of the server evidence the weekly audit gathers."""
+    keep = ("collected_at", "webserver", "disk", "memory", "load", "failed_units", "updates", "biggest_logs")
+    return {key: value for key, value in server.items() if key in keep}
+
+
+def test_health_of_a_server_in_a_few_checked_values():
+    server = health_only(healthy_server())
+    server["failed_units"] = failed("logrotate.service", "bad name.service")
+    assert dg.health(server) == {
+        "disks": [{"mount": "/", "used_pct": 40.0, "free_bytes": 12 * GB, "inodes_used_pct": 10.0}],
+        "memory_available_pct": 50.0,
+        "load5": 0.4,
+        "cpus": 2,
+        "failed_units": ["logrotate.service"],
+        "failed_units_count": 2,
+        "security_updates": 0,
+    }
+    hostile = {
+        "disk": [{"mount": "/" * 5000, "used_pct": "99"}] + [{"mount": "/m", "used_pct": 1.0}] * 50,
+        "memory": {"available_pct": float("nan")},
+        "load": ["not", "a", "dict"],
+        "failed_units": {"checked": True, "count": 10**30, "units": "logrotate.service"},
+        "updates": {"checked": "yes", "security": 3},
+    }
+    shown = dg.health(hostile)
+    assert len(shown["disks"]) == 10 and shown["disks"][0]["mount"] == "/m"
+    assert shown["memory_available_pct"] is None and shown["load5"] is None
+    assert shown["failed_units"] == [] and shown["failed_units_count"] == 0
+    assert shown["security_updates"] is None
+    assert dg.health(None)["disks"] == [] and dg.health(None)["failed_units"] is None
+
+
 def test_thresholds_can_be_overridden():
     server = healthy_server()
     server["disk"][0].update(used_pct=85.0)
@@ -482,6 +550,47 @@ def test_module_rejects_bad_thresholds_and_unreadable_evidence():
     broken["disk"] = [{"path": "/", "used_pct": 99.0}]
     bad = run_module({"court": "pn-tais", "evidence": evidence(broken)})
     assert bad["failed"] and "evidence of pn-tais cannot be read" in bad["msg"]
+
+
+def test_module_keeps_only_the_problems_asked_for_as_findings_with_evidence():
+    """The weekly audit's use: the server's health only, its problems as findings in the audit's language."""
+    server = health_only(healthy_server())
+    server["failed_units"] = failed("logrotate.service")
+    server["memory"]["available_pct"] = 2.0
+    server["updates"] = {"checked": True, "total": 1, "security": 1, "security_packages": ["openssl"]}
+    out = run_module(
+        {
+            "court": "pn-tais",
+            "evidence": {"court": {"name": "pn-tais"}, "server": server},
+            "only": ["units-failed", "memory-low"],
+            "lang": "en",
+            "_ansible_check_mode": True,
+        }
+    )
+    assert ids(out["problems"]) == ["memory-low", "units-failed"]
+    assert out["findings"] == [
+        {
+            "rule": "memory-low",
+            "severity": "medium",
+            "message": "Memory nearly exhausted: 2.0% of 4096 MB memory available.",
+            "evidence": server["memory"],
+        },
+        {
+            "rule": "units-failed",
+            "severity": "medium",
+            "message": out["problems"][1]["title"]["en"] + ": " + out["problems"][1]["explanation"]["en"],
+            "evidence": {"units": ["logrotate.service"], "count": 1},
+        },
+    ]
+    assert out["health"]["failed_units"] == ["logrotate.service"] and out["health"]["security_updates"] == 1
+    healthy = run_module(
+        {"court": "pn-tais", "evidence": {"server": health_only(healthy_server())}, "only": ["units-failed"]}
+    )
+    assert healthy["problems"] == healthy["findings"] == []
+    bad = run_module(
+        {"court": "pn-tais", "evidence": {"server": server}, "only": ["units-failed", "disk-ful"]}
+    )
+    assert bad["failed"] and "only: unknown problem ids disk-ful" in bad["msg"]
 
 
 def test_other_host_name_not_serving():

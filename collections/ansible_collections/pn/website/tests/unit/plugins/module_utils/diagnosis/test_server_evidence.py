@@ -35,6 +35,12 @@ Inst tzdata [2024a-0+deb12u1] (2025b-0+deb12u1 Debian:12.11/stable [all])
 Conf libssl3 (3.0.15-1~deb12u1 Debian-Security:12/stable-security [amd64])
 """
 
+# `systemctl list-units --state=failed --all --plain --no-legend --no-pager --full` on a court container
+# (systemd 252) after `systemd-run --unit pn-test-fail false`, and a line written the way older systemctl
+# prints a failed unit, with its bullet.
+FAILED_UNITS = "pn-test-fail.service loaded failed failed /usr/bin/false\n"
+FAILED_UNITS_OLD = "\u25cf logrotate.service loaded failed failed Rotate log files\n"
+
 
 class FakeSystem(se.System):
     """Commands answered from a table; files from a real temporary root (paths mapped under it)."""
@@ -164,6 +170,47 @@ def test_gather_reports_services_config_versions_and_backup(server):
     assert ev["local_http"] == {"ok": True, "status": 200, "keyword_found": True, "bytes": 50}
     assert ev["disk"] and ev["disk"][0]["mount"] == "/" and 0 <= ev["disk"][0]["used_pct"] <= 100
     json.dumps(ev)  # JSON-able as a module result
+
+
+def test_failed_units_are_listed_from_real_systemctl_output(server):
+    server.commands["systemctl list-units --state=failed"] = (0, FAILED_UNITS + FAILED_UNITS_OLD, "")
+    ev = se.gather({}, server)
+    assert ev["failed_units"] == {
+        "checked": True,
+        "count": 2,
+        "units": [
+            {"unit": "pn-test-fail.service", "load": "loaded", "sub": "failed"},
+            {"unit": "logrotate.service", "load": "loaded", "sub": "failed"},
+        ],
+    }
+    server.commands["systemctl list-units --state=failed"] = (0, "", "")
+    assert se.gather({}, server)["failed_units"] == {"checked": True, "count": 0, "units": []}
+    server.commands["systemctl list-units --state=failed"] = (1, "", "Failed to connect to bus\n")
+    assert se.gather({}, server)["failed_units"] == {"checked": False, "error": "Failed to connect to bus"}
+
+
+def test_failed_units_keep_only_unit_names_and_a_bounded_list(server):
+    """Output that is not a unit name (a description line, shell text, a path) is dropped; a server with
+    hundreds of failed units gives a bounded list and the full count."""
+    many = "".join("job-%03d.service loaded failed failed Job %d\n" % (i, i) for i in range(300))
+    hostile = "$(reboot).service loaded failed failed x\n/etc/passwd loaded failed failed x\n"
+    server.commands["systemctl list-units --state=failed"] = (0, hostile + many, "")
+    units = se.gather({}, server)["failed_units"]
+    assert units["count"] == 300
+    assert len(units["units"]) == se.FAILED_UNITS_LIMIT
+    assert [u["unit"] for u in units["units"]][:2] == ["job-000.service", "job-001.service"]
+
+
+def test_sections_gather_only_the_parts_asked_for(server):
+    """The weekly audit reads the server's health only: no error logs, services, web root walk or local
+    homepage."""
+    server.commands["systemctl list-units --state=failed"] = (0, FAILED_UNITS, "")
+    ev = se.gather({"sections": ["disk", "memory", "load", "failed_units", "updates"]}, server)
+    assert sorted(ev) == ["collected_at", "disk", "failed_units", "load", "memory", "updates", "webserver"]
+    assert ev["failed_units"]["count"] == 1 and ev["updates"]["security"] == 2
+    assert not any(call[0] in ("journalctl", "nginx") or call[1:2] == ["show"] for call in server.calls)
+    with pytest.raises(ValueError, match="unknown evidence sections logs"):
+        se.gather({"sections": ["disk", "logs"]}, server)
 
 
 def test_gather_without_updates_or_http_and_missing_tools(server):
@@ -307,3 +354,14 @@ def test_free_log_space_module(tmp_path):
     assert again["changed"] is False
     bad = run_module(free_module, {"paths": [str(tmp_path)], "max_size_mb": 1, "keep_size_mb": 1})
     assert bad["failed"] and "keep_size_mb" in bad["msg"]
+
+
+def test_server_evidence_module_gathers_the_sections_asked_for(monkeypatch, server):
+    server.commands["systemctl list-units --state=failed"] = (0, FAILED_UNITS, "")
+    monkeypatch.setattr(module, "gather", lambda options: se.gather(options, server))
+    result = run_module(module, {"sections": ["failed_units"]}, check_mode=True)
+    assert result["changed"] is False
+    assert sorted(result["evidence"]) == ["collected_at", "failed_units", "webserver"]
+    assert result["evidence"]["failed_units"]["units"][0]["unit"] == "pn-test-fail.service"
+    bad = run_module(module, {"sections": ["logs"]})
+    assert bad["failed"] and "sections" in bad["msg"]
