@@ -96,6 +96,9 @@ def _fail(rule_id, field, problem):
 
 # --- the rule data -------------------------------------------------------------------------------------
 
+_DEFAULT_DATA = None  # the collection's rule file, parsed (controller only)
+_DEFAULT_SET = None  # ... and compiled
+
 
 def default_data():
     """The collection's rule data (parsed YAML). Controller only: needs PyYAML."""
@@ -107,10 +110,6 @@ def default_data():
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
             _DEFAULT_DATA = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
     return _DEFAULT_DATA
-
-
-_DEFAULT_DATA = None
-_DEFAULT_SET = None
 
 
 def default_rule_set():

@@ -17,7 +17,10 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.pn.website.plugins.module_utils.logs import rule_data
-from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES  # noqa: F401
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
+
+#: The severities, for the users of this module's rule tables.
+SEVERITIES = sop_result.SEVERITIES
 
 #: The cross-court rule of :func:`analyzer.correlate_campaigns` (not a rule of one log).
 CAMPAIGN_SEVERITY = "high"
