@@ -200,3 +200,20 @@ def test_rule_file_mistakes_are_named():
         rule_set.build(dict(data, rules=data["rules"] + [r for r in data["rules"] if r["id"] == "spam-bot"]))
     with pytest.raises(rule_set.RuleError, match="'rules' must be a list"):
         rule_set.build({"version": 1, "rules": "all"})
+
+
+@pytest.mark.parametrize(
+    ("target", "flagged"),
+    [
+        ("/wp-config.php_orig", True),
+        ("/wp-config.txt", True),
+        ("/blog/wp-config.php-backup", True),
+        ("/wp-config.zip", True),
+        ("/.wp-config.php.swp", True),
+        ("/wp-config.php", False),
+        ("/wp-config-sample.php", False),
+    ],
+)
+def test_copies_of_the_wordpress_configuration_are_sensitive(target, flagged):
+    lines = [corpus.line("198.51.100.8", corpus.START, "GET", target, 404, 150)]
+    assert [f["rule"] for f in analyze(lines)["findings"]] == (["sensitive-files"] if flagged else [])
