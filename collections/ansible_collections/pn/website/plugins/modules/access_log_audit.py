@@ -15,10 +15,14 @@ version_added: "0.1.0"
 description:
   - Reads Apache or nginx access logs (plain or gzip) where they are, on the court server, and returns
     only a visitor summary ("Log aktivitas pengunjung") and findings with evidence, never the logs.
-  - Detects probing for missing pages, sensitive files, path traversal, SQL injection and XSS
-    attempts, attack tools, webshell access and uploads, admin login brute force, fake Googlebots,
+  - Detects what the rules of O(rules) describe (the collection's rule file) - probing for missing
+    pages, sensitive files, path traversal, SQL injection and XSS attempts, attack tools, webshell
+    access and uploads, admin login brute force, WordPress and Joomla scans, known exploits (Log4Shell,
+    ThinkPHP, PHPUnit, Apache traversal, OGNL, Shellshock, appliance CVEs), remote file inclusion,
+    admin-interface probing, spam robots, non-HTTP data sent to the web port, fake Googlebots,
     online-gambling doorway pages served by the site, and bursts of server errors. Each finding has a
-    stable rule id, a severity, the address, a count, first and last time seen and sample lines.
+    stable rule id, a severity (higher when the site answered 2xx), the address, a count, first and
+    last time seen, sample lines and the rule's references.
   - Malformed, binary, truncated or very long lines are counted, never fatal.
   - With O(read_state) the module reads only what is new since the previous run, following
     logrotate renames and compression (access.log -> access.log.1 -> access.log.2.gz), and returns
