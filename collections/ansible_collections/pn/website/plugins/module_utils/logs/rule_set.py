@@ -463,15 +463,87 @@ class Matcher:
         return True
 
 
+def _branches(source: bytes) -> list:
+    """The top-level alternatives of a regular expression's source (``a|b`` -> [a, b])."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(source):
+        ch = source[i : i + 1]
+        if ch == b"\\":
+            i += 2
+            continue
+        if ch == b"[":  # a character class, where | ( ) are plain; "]" first is plain too
+            i += 1
+            if source[i : i + 1] == b"^":
+                i += 1
+            if source[i : i + 1] == b"]":
+                i += 1
+            while i < len(source) and source[i : i + 1] != b"]":
+                i += 2 if source[i : i + 1] == b"\\" else 1
+            i += 1
+            continue
+        if ch == b"(":
+            depth += 1
+        elif ch == b")":
+            depth -= 1
+        elif ch == b"|" and depth == 0:
+            out.append(source[start:i])
+            start = i + 1
+        i += 1
+    out.append(source[start:])
+    return out
+
+
+class _AnyOf:
+    """Matches where any of some patterns does: the alternatives anchored at the start (``^...``)
+    tried at the start only, the others searched (an alternation of many patterns searched at every
+    position costs a try of each anchored one there too)."""
+
+    __slots__ = ("_anchored", "_floating")
+
+    def __init__(self, anchored, floating):
+        self._anchored = anchored
+        self._floating = floating
+
+    def search(self, text: bytes) -> bool:
+        return bool(
+            (self._anchored is not None and self._anchored.match(text))
+            or (self._floating is not None and self._floating.search(text))
+        )
+
+
 def _any_of(patterns, flags=0):
-    """One pattern matching where any of ``patterns`` does (a quick "nothing here" test), or None
-    when they cannot be joined (a pattern with global flags or named groups)."""
+    """One test of whether any of ``patterns`` matches (a quick "nothing here" test), or None when
+    they cannot be joined (a pattern with global flags or named groups)."""
     if not patterns:
         return None
+    anchored, floating = [], []
+    for pattern in patterns:
+        parts = _branches(pattern.pattern)
+        try:
+            for part in parts:
+                re.compile(part, flags)  # a split the parser disagrees with: keep the pattern whole
+        except re.error:
+            parts = [pattern.pattern]
+        for part in parts:
+            (anchored if part.startswith(b"^") else floating).append(b"(?:" + part + b")")
     try:
-        return re.compile(b"|".join(b"(?:" + p.pattern + b")" for p in patterns), flags)
+        return _AnyOf(
+            re.compile(b"|".join(anchored), flags) if anchored else None,
+            re.compile(b"|".join(floating), flags) if floating else None,
+        )
     except re.error:
         return None
+
+
+def _key_pattern(part):
+    """(0 path, 1 query or 2 target, pattern) of a block's patterns: one that does not match an
+    empty or root value (``^/$`` or a negative look-ahead matches nearly every request), when there
+    is one."""
+    found = [(i, p) for i, p in enumerate(part[2:]) if p is not None]
+    for position, pattern in found:
+        if not pattern.search(b"") and not pattern.search(b"/"):
+            return position, pattern
+    return found[0]
 
 
 class RuleSet:
@@ -519,12 +591,16 @@ class RuleSet:
         # Target and agent parts whose only conditions are built-in classes, per classes present.
         self._class_only_targets = [p for p in target_parts if not any(p[2:])]
         self._pattern_targets = [p for p in target_parts if any(p[2:])]
-        self._any_path = _any_of([p[2] for p in target_parts if p[2] is not None])
-        self._any_query = _any_of([p[3] for p in target_parts if p[3] is not None])
-        self._any_target = _any_of([p[4] for p in target_parts if p[4] is not None])
+        # The quick "no pattern can match" test: per block, one pattern that must match (its key),
+        # joined per part of the target.
+        keys = ([], [], [])  # path, query and target keys
+        for part in self._pattern_targets:
+            position, pattern = _key_pattern(part)
+            keys[position].append(pattern)
+        self._any_path, self._any_query, self._any_target = (_any_of(k) for k in keys)
         self._joined = all(
-            joined is not None or not [p for p in target_parts if p[k] is not None]
-            for joined, k in ((self._any_path, 2), (self._any_query, 3), (self._any_target, 4))
+            joined is not None or not k
+            for joined, k in zip((self._any_path, self._any_query, self._any_target), keys)  # noqa: B905
         )
         self._any_agent = _any_of([p[2] for p in agent_parts if p[2] is not None], re.I)
         self._class_masks = {}
@@ -575,7 +651,7 @@ class RuleSet:
         found = classes.classify_user_agent(agent)
         bits = 0
         any_agent = self._any_agent
-        pattern_hit = any_agent is None or any_agent.search(agent) is not None
+        pattern_hit = any_agent is None or any_agent.search(agent)
         for bit, wanted, agent_re in self._agent_parts:
             if wanted and not wanted & found:
                 continue

@@ -217,3 +217,37 @@ def test_rule_file_mistakes_are_named():
 def test_copies_of_the_wordpress_configuration_are_sensitive(target, flagged):
     lines = [corpus.line("198.51.100.8", corpus.START, "GET", target, 404, 150)]
     assert [f["rule"] for f in analyze(lines)["findings"]] == (["sensitive-files"] if flagged else [])
+
+
+def test_the_quick_no_match_test_never_hides_a_match():
+    """Targets and agents are first tested against all patterns at once: the bits must be those of
+    testing every pattern."""
+    quick = rule_set.build()
+    full = rule_set.build()
+    full._joined = False  # every pattern of every block, one by one
+    full._any_agent = None
+    lines = corpus.benign_lines(3000, seed=41)
+    for rule in FAMILIES:
+        lines += corpus.family_attack(rule) + corpus.family_twin(rule)
+    for rule in corpus.ATTACKERS:
+        lines += corpus.attack_lines(rule)
+    targets = {x.split('"')[1].split(" ")[1].encode() for x in lines if x.split('"')[1].count(" ") == 2}
+    agents = {x.rsplit('"', 2)[1].encode() for x in lines}
+    assert len(targets) > 500
+    for target in targets:
+        assert quick.classify_target(target) == full.classify_target(target), target
+    for agent in agents:
+        assert quick.classify_user_agent(agent) == full.classify_user_agent(agent), agent
+
+
+@pytest.mark.parametrize(
+    ("source", "branches"),
+    [
+        (rb"^/a|^/b(?:x|y)|[|]c|\|d", [rb"^/a", rb"^/b(?:x|y)", rb"[|]c", rb"\|d"]),
+        (rb"[]|]x|y", [rb"[]|]x", rb"y"]),
+        (rb"[^]|]x|^z", [rb"[^]|]x", rb"^z"]),
+        (rb"a[\]|]b|c", [rb"a[\]|]b", rb"c"]),
+    ],
+)
+def test_alternatives_split_at_the_top_level_only(source, branches):
+    assert rule_set._branches(source) == branches
