@@ -167,6 +167,8 @@ def _check_rule(raw, position):
     unknown = sorted(set(raw) - _RULE_FIELDS)
     if unknown:
         _fail(rule_id, unknown[0], "unknown field (known: %s)" % ", ".join(sorted(_RULE_FIELDS)))
+    if not isinstance(raw.get("description", ""), str):
+        _fail(rule_id, "description", "must be a text")
     severity = raw.get("severity")
     if severity not in SEVERITIES:
         _fail(rule_id, "severity", "%r is not one of %s" % (severity, ", ".join(SEVERITIES)))
@@ -607,10 +609,8 @@ class RuleSet:
         self._candidates = {}
 
     def episode_rules(self):
+        """The rules of site-wide bursts (``key: episode``)."""
         return [r for r in self.rules.values() if r.key == "episode"]
-
-    def rule_of(self, rule_id):
-        return self.rules.get(rule_id)
 
     def classify_target(self, target: bytes) -> int:
         """Bits of the matchers whose target conditions hold for a request target."""
