@@ -155,6 +155,20 @@ def register(subparsers) -> None:
         "network: counted, never reported",
     )
     analyze.add_argument(
+        "--rules",
+        dest="rules_file",
+        metavar="FILE",
+        help="aturan tambahan (YAML, bidang seperti access_log_rules.yml) / extra rules (YAML, the fields "
+        "of access_log_rules.yml)",
+    )
+    analyze.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="matikan aturan ini / switch this rule off",
+    )
+    analyze.add_argument(
         "--engine",
         choices=access_log.ENGINES,
         default="auto",
@@ -230,8 +244,11 @@ def run_analyze(args) -> int:
         console.print(_text("--top >= 1", style="red"))
         return exitcodes.USAGE
     try:
+        extra_rules = _extra_rules(args.rules_file)
         result, _state = access_log.analyze(
             args.files,
+            extra_rules=extra_rules,
+            rule_overrides={rule: {"enabled": False} for rule in args.disable},
             fmt=args.log_format,
             engine=args.engine,
             dns=args.dns,
@@ -254,6 +271,24 @@ def run_analyze(args) -> int:
     if result.get("errors"):
         return exitcodes.USAGE
     return exitcodes.for_status(sop_status(result["findings"]))
+
+
+def _extra_rules(path: str | None) -> list:
+    """The rules of a court's rule file (a list of rules, or a mapping with ``rules``); ValueError
+    when it cannot be read."""
+    if not path:
+        return []
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"--rules {path}: {error}") from error
+    if isinstance(data, dict):
+        data = data.get("rules")
+    if not isinstance(data, list):
+        raise ValueError(f"--rules {path}: expected a list of rules (or a mapping with 'rules')")
+    return data
 
 
 def _print_human(console: _Console, result: dict, t: dict, lang: str) -> None:

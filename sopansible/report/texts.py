@@ -477,6 +477,14 @@ ADVICE: dict[str, tuple[str, str]] = {
         "Block the attacking addresses (fail2ban/firewall), update the CMS and plugins, and check "
         "whether the attack succeeded (error log, changed files).",
     ),
+    "exploit": (
+        "Periksa apakah perangkat lunak yang diincar (lihat referensi CVE) ada di server dan sudah "
+        "diperbarui; bila server menjawab 2xx, anggap situs mungkin disusupi: periksa berkas yang "
+        "berubah dan log kesalahan (W6), lalu blokir alamat penyerang.",
+        "Check whether the software targeted (see the CVE references) runs on the server and is up to "
+        "date; when the server answered 2xx, treat the site as possibly compromised: look for changed "
+        "files and the error log (W6), then block the attacking address.",
+    ),
     "content": (
         "Koordinasikan pembaruan berita/informasi dengan bagian terkait sesuai SOP Pembaruan Konten Website.",
         "Coordinate news/information updates with the units concerned, following the content-update SOP.",

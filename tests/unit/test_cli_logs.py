@@ -175,3 +175,28 @@ def test_the_command_prints_whole_json_and_exits_with_the_result(court_logs, cou
     result = json.loads(proc.stdout)
     assert result["lines"] == len(court_logs[court].read_bytes().splitlines())
     assert bool(result["findings"]) == bool(code)
+
+
+def test_analyze_with_a_court_rule_file_and_a_rule_switched_off(tmp_path, capsys):
+    log = tmp_path / "access.log"
+    attack = corpus.family_attack("wordpress-plugin-scan")
+    sipp = [corpus.line("198.51.100.40", corpus.START + i, "GET", "/sipp/admin/", 200, 900) for i in range(3)]
+    corpus.write_log(log, attack + sipp)
+    rules = tmp_path / "rules.yml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: court-sipp-admin\n"
+        "    severity: high\n"
+        "    messages: {id: 'Admin SIPP: {count}.', en: 'SIPP admin: {count}.'}\n"
+        "    match: {path: '^/sipp/admin'}\n"
+        "    threshold: {count: 3, window: 60}\n",
+        encoding="utf-8",
+    )
+    code, data = analyze_json(capsys, log, "--rules", rules, "--disable", "wordpress-plugin-scan")
+    assert [f["rule"] for f in data["findings"]] == ["court-sipp-admin"]
+    assert code == 2
+    rules.write_text("rules:\n  - id: court-sipp-admin\n    severity: urgent\n", encoding="utf-8")
+    code = cli.main(["logs", "analyze", str(log), "--rules", str(rules), "--json"])
+    assert code == 4
+    error = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "rule 'court-sipp-admin', field 'severity': 'urgent' is not one of" in error

@@ -15,10 +15,14 @@ version_added: "0.1.0"
 description:
   - Reads Apache or nginx access logs (plain or gzip) where they are, on the court server, and returns
     only a visitor summary ("Log aktivitas pengunjung") and findings with evidence, never the logs.
-  - Detects probing for missing pages, sensitive files, path traversal, SQL injection and XSS
-    attempts, attack tools, webshell access and uploads, admin login brute force, fake Googlebots,
+  - Detects what the rules of O(rules) describe (the collection's rule file) - probing for missing
+    pages, sensitive files, path traversal, SQL injection and XSS attempts, attack tools, webshell
+    access and uploads, admin login brute force, WordPress and Joomla scans, known exploits (Log4Shell,
+    ThinkPHP, PHPUnit, Apache traversal, OGNL, Shellshock, appliance CVEs), remote file inclusion,
+    admin-interface probing, spam robots, non-HTTP data sent to the web port, fake Googlebots,
     online-gambling doorway pages served by the site, and bursts of server errors. Each finding has a
-    stable rule id, a severity, the address, a count, first and last time seen and sample lines.
+    stable rule id, a severity (higher when the site answered 2xx), the address, a count, first and
+    last time seen, sample lines and the rule's references.
   - Malformed, binary, truncated or very long lines are counted, never fatal.
   - With O(read_state) the module reads only what is new since the previous run, following
     logrotate renames and compression (access.log -> access.log.1 -> access.log.2.gz), and returns
@@ -89,6 +93,31 @@ options:
         (time window in seconds, 0 for the whole log). See the examples.
     type: dict
     default: {}
+  rules:
+    description:
+      - The rule data, as in the collection's rule file C(plugins/module_utils/logs/access_log_rules.yml)
+        (C(version) and C(rules)), read on the controller, for example with
+        C(lookup('ansible.builtin.file', ...) | from_yaml); the M(pn.website.access_log_audit) task of
+        the C(pn.website.logs) role passes it.
+      - Omitted, the module reads the rule file itself, which works only where the collection and
+        PyYAML are installed (the controller), not on a court server.
+    type: dict
+  extra_rules:
+    description:
+      - Rules of this court added to O(rules), with the same fields (id, severity, severity_served,
+        messages, references, match, threshold, key, enabled). A rule with the id of one in O(rules)
+        replaces it.
+    type: list
+    elements: dict
+    default: []
+  rule_overrides:
+    description:
+      - Per-rule changes, a mapping of rule id to C(enabled) (false switches the rule off),
+        C(severity), C(severity_served), C(count) and C(window).
+      - Any mistake in the rules or the overrides fails the task with a message naming the rule and
+        the field.
+    type: dict
+    default: {}
   site_hosts:
     description: The site's own host names, left out of the referrer list.
     type: list
@@ -121,7 +150,7 @@ EXAMPLES = r"""
     include_rotated: true
   register: weblog
 
-- name: Incremental daily run, state kept on the controller
+- name: Incremental daily run, state kept on the controller, the rules tuned for this court
   pn.website.access_log_audit:
     paths: /var/log/apache2/access.log
     include_rotated: true
@@ -130,6 +159,26 @@ EXAMPLES = r"""
       admin-bruteforce:
         count: 5
         window: 300
+    # the collection's rule file, read on the controller
+    rules: "{{ lookup('ansible.builtin.file', pn_rules_file) | from_yaml }}"
+    rule_overrides:
+      spam-bot:
+        enabled: false
+    extra_rules:
+      - id: court-sipp-admin
+        severity: high
+        messages:
+          id: "Akses halaman admin SIPP dari luar: {count} permintaan."
+          en: "SIPP admin page requested from outside: {count} requests."
+        match:
+          path: ^/sipp/admin
+        threshold:
+          count: 3
+          window: 600
+  vars:
+    # the rule file of the collection, next to the playbooks of this repository
+    pn_collection: "{{ playbook_dir }}/../collections/ansible_collections/pn/website"
+    pn_rules_file: "{{ pn_collection }}/plugins/module_utils/logs/access_log_rules.yml"
   register: weblog
 
 - name: One-task incremental run, state kept on the server, partner monitor trusted
@@ -238,7 +287,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     ssh_client_address,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status
-from ansible_collections.pn.website.plugins.module_utils.logs.rules import DEFAULT_THRESHOLDS
+from ansible_collections.pn.website.plugins.module_utils.logs.rule_set import RuleError, build, default_data
 
 
 def read_state_file(path):
@@ -285,6 +334,9 @@ def main():
             trusted_addresses=dict(type="list", elements="str", default=[]),
             trust_controller=dict(type="bool", default=True),
             thresholds=dict(type="dict", default={}),
+            rules=dict(type="dict"),
+            extra_rules=dict(type="list", elements="dict", default=[]),
+            rule_overrides=dict(type="dict", default={}),
             site_hosts=dict(type="list", elements="str", default=[]),
             verify_dns=dict(type="bool", default=False),
             top=dict(type="int", default=10),
@@ -309,12 +361,19 @@ def main():
         state_in, warning = read_state_file(params["state_file"])
         if warning:
             warnings.append(warning)
-    for rule in params["thresholds"]:
-        if rule not in DEFAULT_THRESHOLDS:
+    data = params["rules"]
+    if data is None:
+        try:
+            data = default_data()
+        except (OSError, IOError, ImportError) as exc:
             module.fail_json(
-                msg="thresholds: unknown rule %r; known rules: %s"
-                % (rule, ", ".join(sorted(DEFAULT_THRESHOLDS)))
+                msg="rules: not given, and the collection's rule file cannot be read here (%s); pass "
+                "the rule file's data (the pn.website.logs role does)" % exc
             )
+    try:
+        rule_set = build(data, params["extra_rules"], params["rule_overrides"], params["thresholds"])
+    except RuleError as exc:
+        module.fail_json(msg=str(exc))
     if params["top"] < 1 or params["max_samples"] < 0:
         module.fail_json(msg="top must be at least 1 and max_samples at least 0")
     try:
@@ -323,7 +382,7 @@ def main():
             fmt=params["format"],
             state=state_in,
             include_rotated=params["include_rotated"],
-            thresholds=params["thresholds"],
+            rules=rule_set,
             dns=params["verify_dns"],
             site_hosts=params["site_hosts"],
             top=params["top"],

@@ -25,6 +25,7 @@ import html
 from datetime import datetime
 from itertools import compress, count
 
+from ansible_collections.pn.website.plugins.module_utils.logs import rule_set as rule_sets
 from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     in_google_ranges,
     is_trusted,
@@ -54,23 +55,8 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
     split_combined,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
-    AGENT_ATTACK_TOOL,
     AGENT_GOOGLEBOT,
-    DEFAULT_THRESHOLDS,
-    NOT_FOUND,
-    RULE_MESSAGES,
-    RULE_SEVERITY,
-    SAFE_METHODS,
-    TARGET_BACKDOOR,
-    TARGET_GAMBLING,
-    TARGET_LOGIN,
-    TARGET_SENSITIVE_FILE,
-    TARGET_SQLI,
-    TARGET_TRAVERSAL,
-    TARGET_UPLOADED_PHP,
-    TARGET_XSS,
-    classify_target,
-    classify_user_agent,
+    CAMPAIGN_MESSAGES,
     is_crawler,
     path_kind,
     split_target,
@@ -85,6 +71,15 @@ MAX_SAMPLES = 5
 MAX_SAMPLE_CHARS = 600
 MAX_KEYS = 200000  # distinct keys kept per counter before the rarest are dropped
 MAX_FINDINGS_PER_RULE = 50
+#: Agent flags as the rules see them: the built-in AGENT_* flags in the low bits, the bits of the
+#: rule set's matchers above them.
+AGENT_SHIFT = 2
+#: Added to a finding's message when the site answered 2xx to a request the rule matched by its
+#: target: the request reached something that exists.
+SERVED_NOTES = (
+    " Server menjawab {served} di antaranya dengan 2xx (berhasil): periksa apakah serangan berhasil.",
+    " The server answered {served} of them with 2xx (success): check whether the attack worked.",
+)
 
 
 def _printable(raw: bytes, limit: int = 300) -> str:
@@ -112,7 +107,7 @@ def _trim(counter) -> None:
 class _RuleEvidence:
     """Evidence gathered for one (rule, address)."""
 
-    __slots__ = ("count", "first", "last", "samples", "distinct", "window", "fired", "statuses")
+    __slots__ = ("count", "first", "last", "samples", "distinct", "window", "fired", "statuses", "served")
 
     def __init__(self):
         self.count = 0
@@ -123,6 +118,7 @@ class _RuleEvidence:
         self.window = collections.deque()
         self.fired = False
         self.statuses = collections.Counter()
+        self.served = 0  # 2xx answers to requests matched by their target
 
 
 class Visitors:
@@ -148,22 +144,14 @@ class Visitors:
         return len(self.seen), daily_visitors, crawler_visitors
 
 
-def _thresholds(overrides) -> dict:
-    """DEFAULT_THRESHOLDS with ``overrides`` ({rule: {"count": n, "window": seconds}}) checked
-    and applied."""
-    thresholds = {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()}
-    for rule, value in (overrides or {}).items():
-        if rule not in thresholds:
-            raise ValueError("unknown rule %r in thresholds" % rule)
-        if not isinstance(value, dict):
-            raise ValueError("thresholds for %r must be a mapping with count/window" % rule)
-        for key in ("count", "window"):
-            if key in value:
-                number = int(value[key])
-                if number < (1 if key == "count" else 0):
-                    raise ValueError("thresholds.%s.%s must be positive" % (rule, key))
-                thresholds[rule][key] = number
-    return thresholds
+def make_rule_set(rules=None, extra_rules=(), rule_overrides=None, thresholds=None):
+    """The compiled rule set: ``rules`` (the rule data, None: the collection's rule file, read on
+    the controller) with a court's ``extra_rules``, ``rule_overrides`` and ``thresholds``
+    ({rule: {"count": n, "window": seconds}}). RuleError (a ValueError) names the rule and field
+    of a mistake."""
+    if rules is None and not extra_rules and not rule_overrides and not thresholds:
+        return rule_sets.default_rule_set()
+    return rule_sets.build(rules, extra_rules, rule_overrides, thresholds)
 
 
 class Analyzer:
@@ -180,12 +168,23 @@ class Analyzer:
         top: int = 10,
         trusted=(),
         visitors: Visitors | None = None,
+        rules=None,
+        extra_rules=(),
+        rule_overrides=None,
     ):
         if fmt != "auto" and fmt not in FORMATS:
             raise ValueError("unknown log format %r (use auto, %s)" % (fmt, ", ".join(FORMATS)))
         self.fmt = fmt
         self.formats_seen = collections.Counter()
-        self.thresholds = _thresholds(thresholds)
+        if isinstance(rules, rule_sets.RuleSet):
+            self.rules = rules
+        else:
+            self.rules = make_rule_set(rules, extra_rules, rule_overrides, thresholds)
+        # Which rows the rule code must see (see _rows_for_rules), agent masks shifted as the flags.
+        self.hot_target_mask = self.rules.hot_target_mask
+        self.hot_agent_mask = self.rules.hot_agent_mask << AGENT_SHIFT
+        self.googlebot_agent_mask = self.rules.googlebot_agent_mask << AGENT_SHIFT
+        self.row_only_statuses = frozenset(self.rules.row_only_statuses)
         self.dns = dns
         self.resolver = resolver
         self.site_hosts = {h.lower().encode() if isinstance(h, str) else h for h in site_hosts}
@@ -220,9 +219,7 @@ class Analyzer:
         self._trusted_verdicts = {}
         self._clock = LogClock()
         self._evidence = {}  # (rule, address) -> _RuleEvidence
-        self._error_spikes = []
-        self._error_times = collections.deque()
-        self._open_spike = None
+        self._episodes = {rule.id: ([], collections.deque(), [None]) for rule in self.rules.episode_rules()}
         # The block whose rows the rules are looking at, to find their lines (evidence).
         self._block = b""
         self._block_format = "combined"
@@ -304,11 +301,12 @@ class Analyzer:
             columns[i] for i in (FIELD_IP, FIELD_TARGET, FIELD_STATUS, FIELD_AGENT)
         )
         distinct_targets = set(targets)
-        target_flags = self._classified(self._target_flags, distinct_targets, classify_target)
+        target_flags = self._classified(self._target_flags, distinct_targets, self.classify_target)
         distinct_uas = set(uas)
-        agent_flags = self._classified(self._agent_flags, distinct_uas, classify_user_agent)
+        agent_flags = self._classified(self._agent_flags, distinct_uas, self.classify_user_agent)
         hot = set()
-        hot_targets = {t for t in distinct_targets if target_flags[t]}
+        mask = self.hot_target_mask
+        hot_targets = {t for t in distinct_targets if target_flags[t] & mask}
         if hot_targets:
             hot.update(compress(count(), map(hot_targets.__contains__, targets)))
         error_statuses = {x for x in set(statuses) if x >= b"400"}
@@ -316,10 +314,13 @@ class Analyzer:
             is_error = list(map(error_statuses.__contains__, statuses))
             self.error_targets.update(compress(targets, is_error))
             hot.update(compress(count(), is_error))
-        attack_tools = {u for u in distinct_uas if agent_flags[u] & AGENT_ATTACK_TOOL}
-        if attack_tools:
-            hot.update(compress(count(), map(attack_tools.__contains__, uas)))
-        googlebot_claims = {u for u in distinct_uas if agent_flags[u] & AGENT_GOOGLEBOT}
+        mask = self.hot_agent_mask
+        hot_agents = {u for u in distinct_uas if agent_flags[u] & mask}
+        if hot_agents:
+            hot.update(compress(count(), map(hot_agents.__contains__, uas)))
+        # Googlebot claims matter (fake-googlebot) unless the address is known to be Google's.
+        mask = self.googlebot_agent_mask
+        googlebot_claims = {u for u in distinct_uas if agent_flags[u] & mask}
         if googlebot_claims:
             genuine = self._genuine_googlebots
             hot.update(
@@ -365,6 +366,16 @@ class Analyzer:
         _trim(self.targets)
         _trim(self.referrers)
         _trim(self.error_targets)
+
+    def classify_target(self, target: bytes) -> int:
+        """The rule set's bits for a request target (whose target conditions hold)."""
+        return self.rules.classify_target(target)
+
+    def classify_user_agent(self, agent: bytes) -> int:
+        """The built-in AGENT_* flags of a user agent, and above them (AGENT_SHIFT) the rule set's
+        bits (whose agent conditions hold)."""
+        bits, builtin = self.rules.classify_user_agent(agent)
+        return bits << AGENT_SHIFT | builtin
 
     # -- for other readers -------------------------------------------------------------------------
 
@@ -451,53 +462,46 @@ class Analyzer:
         googlebot = False
         if agent_flags & AGENT_GOOGLEBOT:
             googlebot = self.is_googlebot(ip)
-            if not googlebot:
-                self._record("fake-googlebot", ip, row, when)
-        if agent_flags & AGENT_ATTACK_TOOL:
-            self._record("bad-user-agent", ip, row, when)
-        if status[:1] == b"5":
-            self._error_spike(row, when)
-        if status in NOT_FOUND and not googlebot:
-            path = split_target(row[FIELD_TARGET])[0]
-            if path_kind(path) == "page":
-                self._record("http-probing", ip, row, when, distinct=path)
-        if target_flags:
-            self._target_rules(row, target_flags, ip, status, when)
+        method, size = row[FIELD_METHOD], row[FIELD_SIZE]
+        done = None
+        for matcher in self.rules.candidates(target_flags, agent_flags >> AGENT_SHIFT):
+            if not matcher.holds(method, status, size, googlebot):
+                continue
+            rule = matcher.rule
+            if done is None:
+                done = {rule}
+            elif rule in done:
+                continue  # two blocks of one rule matched this row: one event
+            else:
+                done.add(rule)
+            if rule.key == "episode":
+                self._episode(rule, row, when)
+                continue
+            distinct = None
+            if rule.distinct == "path":
+                distinct = split_target(row[FIELD_TARGET])[0]
+            elif rule.distinct == "target":
+                distinct = row[FIELD_TARGET]
+            served = matcher.has_target and status[:1] == b"2"
+            self._record(rule, ip if rule.key == "address" else b"", row, when, distinct, served)
 
-    def _target_rules(self, row, flags: int, ip: bytes, status: bytes, when) -> None:
-        method = row[FIELD_METHOD]
-        if flags & TARGET_SENSITIVE_FILE:
-            self._record("sensitive-files", ip, row, when)
-        if flags & TARGET_TRAVERSAL:
-            self._record("path-traversal", ip, row, when)
-        if flags & TARGET_SQLI:
-            self._record("sqli-probing", ip, row, when)
-        if flags & TARGET_XSS:
-            self._record("xss-probing", ip, row, when)
-        if flags & TARGET_BACKDOOR:
-            self._record("backdoor-access", ip, row, when)
-        if flags & TARGET_UPLOADED_PHP and method == b"POST" and status == b"200":
-            self._record("webshell-post", ip, row, when)
-        if flags & TARGET_LOGIN and method == b"POST":
-            self._record("admin-bruteforce", ip, row, when)
-        if flags & TARGET_GAMBLING and status == b"200" and method in SAFE_METHODS:
-            self._record("gambling-doorway", b"", row, when, distinct=split_target(row[FIELD_TARGET])[0])
-
-    def _record(self, rule: str, key, row, when, distinct=None) -> None:
-        """One event of ``rule`` for ``key`` (an address): evidence, and whether it fires."""
-        evidence = self._evidence.get((rule, key))
+    def _record(self, rule, key, row, when, distinct=None, served=False) -> None:
+        """One event of ``rule`` (a rule_set.Rule) for ``key`` (an address, or b"" for the site):
+        evidence, and whether it fires."""
+        evidence = self._evidence.get((rule.id, key))
         if evidence is None:
             if len(self._evidence) >= MAX_KEYS:
                 # Bounded memory under floods of addresses: forget evidence that fired nothing.
                 self._evidence = {k: e for k, e in self._evidence.items() if e.fired}
                 self.evidence_dropped = True
-            evidence = self._evidence[(rule, key)] = _RuleEvidence()
+            evidence = self._evidence[(rule.id, key)] = _RuleEvidence()
         evidence.count += 1
         if evidence.first is None or when[0] < evidence.first[0]:
             evidence.first = when
         if evidence.last is None or when[0] >= evidence.last[0]:
             evidence.last = when
         evidence.statuses[row[FIELD_STATUS]] += 1
+        evidence.served += served
         new_distinct = True
         if distinct is not None:
             if distinct in evidence.distinct:
@@ -508,33 +512,32 @@ class Analyzer:
             evidence.samples.append(self._line_of(row))
         if evidence.fired:
             return
-        conf = self.thresholds[rule]
-        if conf["count"] <= 1:
+        if rule.count <= 1:
             evidence.fired = True
             return
         if distinct is not None and not new_distinct:
             return
         window = evidence.window
         window.append(when[0])
-        if conf["window"]:
-            while window and when[0] - window[0] > conf["window"]:
+        if rule.window:
+            while window and when[0] - window[0] > rule.window:
                 window.popleft()
-        if len(window) >= conf["count"]:
+        if len(window) >= rule.count:
             evidence.fired = True
             window.clear()
 
-    def _error_spike(self, row, when) -> None:
-        """A 5xx answer: opens or extends an episode of error-spike."""
-        conf = self.thresholds["error-spike"]
-        window = self._error_times
+    def _episode(self, rule, row, when) -> None:
+        """An event of a site-wide burst rule (error-spike: a 5xx answer): opens or extends an
+        episode, when ``rule.count`` events fall within ``rule.window`` seconds."""
+        episodes, window, current = self._episodes[rule.id]
         now = when[0]
-        episode = self._open_spike
-        if episode is not None and now - episode["last"][0] > conf["window"]:
-            self._open_spike = episode = None
+        episode = current[0]
+        if episode is not None and now - episode["last"][0] > rule.window:
+            current[0] = episode = None
         window.append(now)
-        while window and now - window[0] > conf["window"]:
+        while window and now - window[0] > rule.window:
             window.popleft()
-        if episode is None and len(window) >= conf["count"]:
+        if episode is None and len(window) >= rule.count:
             episode = {
                 "count": len(window) - 1,
                 "first": (window[0], when[1]),
@@ -542,8 +545,8 @@ class Analyzer:
                 "samples": [],
                 "ips": collections.Counter(),
             }
-            self._error_spikes.append(episode)
-            self._open_spike = episode
+            episodes.append(episode)
+            current[0] = episode
         if episode is not None:
             episode["count"] += 1
             episode["last"] = when
@@ -627,58 +630,72 @@ class Analyzer:
             if not evidence.fired or per_rule[rule] >= MAX_FINDINGS_PER_RULE:
                 continue
             per_rule[rule] += 1
-            out.append(self._rule_finding(rule, key, evidence))
-        for episode in self._error_spikes[:MAX_FINDINGS_PER_RULE]:
-            top_ips = [[k.decode("ascii", "replace"), v] for k, v in episode["ips"].most_common(5)]
-            out.append(
-                self._finding(
-                    "error-spike",
-                    RULE_SEVERITY["error-spike"],
-                    None,
-                    episode["count"],
-                    episode["first"],
-                    episode["last"],
-                    episode["samples"],
-                    {"top_ips": top_ips, "window_seconds": self.thresholds["error-spike"]["window"]},
+            out.append(self._rule_finding(self.rules.rules[rule], key, evidence))
+        for rule_id, (episodes, _window, _current) in self._episodes.items():
+            rule = self.rules.rules[rule_id]
+            for episode in episodes[:MAX_FINDINGS_PER_RULE]:
+                top_ips = [[k.decode("ascii", "replace"), v] for k, v in episode["ips"].most_common(5)]
+                out.append(
+                    self._finding(
+                        rule,
+                        rule.severity,
+                        None,
+                        episode["count"],
+                        episode["first"],
+                        episode["last"],
+                        episode["samples"],
+                        {"top_ips": top_ips, "window_seconds": rule.window},
+                    )
                 )
-            )
         order = {s: i for i, s in enumerate(SEVERITIES)}
         out.sort(key=lambda f: (-order[f["severity"]], -f["count"], f["rule"], f["ip"] or ""))
         return out
 
-    def _rule_finding(self, rule: str, key: bytes, evidence: _RuleEvidence) -> dict:
-        severity = RULE_SEVERITY[rule]
-        served = evidence.statuses.get(b"200", 0)
-        if rule in ("sensitive-files", "backdoor-access", "path-traversal") and served:
-            severity = "critical" if rule == "backdoor-access" else "high"
-        elif rule == "sensitive-files":
-            severity = "low"  # every public site sees these scans; only a 200 matters
+    def _rule_finding(self, rule, key: bytes, evidence: _RuleEvidence) -> dict:
+        severity = rule.severity
         details = {
             "statuses": {k.decode("ascii", "replace"): v for k, v in sorted(evidence.statuses.items())},
         }
+        notes = None
+        if evidence.served:
+            details["served"] = evidence.served
+            if rule.severity_served:
+                severity = rule.severity_served
+                notes = tuple(note.format(served=evidence.served) for note in SERVED_NOTES)
         if evidence.distinct:
             details["distinct_paths"] = len(evidence.distinct)
             details["paths"] = sorted(_printable(p, 200) for p in evidence.distinct)[:20]
+        if rule.references:
+            details["references"] = list(rule.references)
         ip = key.decode("ascii", "replace") if key else None
-        if rule == "gambling-doorway" and key == b"":
-            ip = None
         return self._finding(
-            rule, severity, ip, evidence.count, evidence.first, evidence.last, evidence.samples, details
+            rule,
+            severity,
+            ip,
+            evidence.count,
+            evidence.first,
+            evidence.last,
+            evidence.samples,
+            details,
+            notes,
         )
 
-    def _finding(self, rule, severity, ip, count, first, last, samples, evidence) -> dict:
+    def _finding(self, rule, severity, ip, count, first, last, samples, evidence, notes=None) -> dict:
         values = {"count": count, "distinct": evidence.get("distinct_paths", count)}
-        msg_id, msg_en = RULE_MESSAGES[rule]
+        msg_id, msg_en = rule.messages
+        message, message_en = msg_id.format(**values), msg_en.format(**values)
+        if notes:
+            message, message_en = message + notes[0], message_en + notes[1]
         return {
-            "rule": rule,
+            "rule": rule.id,
             "severity": severity,
             "ip": ip,
             "count": count,
             "first_seen": iso_time(*first) if first else None,
             "last_seen": iso_time(*last) if last else None,
             "samples": [sample_line(s) for s in samples],
-            "message": msg_id.format(**values),
-            "message_en": msg_en.format(**values),
+            "message": message,
+            "message_en": message_en,
             "evidence": evidence,
         }
 
@@ -848,8 +865,8 @@ def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = M
                 "samples": samples,
                 "courts": courts,
                 "rules": rules,
-                "message": RULE_MESSAGES["campaign"][0].format(**values),
-                "message_en": RULE_MESSAGES["campaign"][1].format(**values),
+                "message": CAMPAIGN_MESSAGES[0].format(**values),
+                "message_en": CAMPAIGN_MESSAGES[1].format(**values),
                 "evidence": {"courts": courts, "rules": rules},
             }
         )

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import collections
 import io
-from itertools import compress
 
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import MAX_KEYS, Analyzer, Visitors
 from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
@@ -60,15 +59,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
     LINE_PATTERNS,
     detect_format,
 )
-from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
-    AGENT_ATTACK_TOOL,
-    AGENT_GOOGLEBOT,
-    classify_target,
-    classify_user_agent,
-    is_crawler,
-    path_kind,
-    split_target,
-)
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import AGENT_GOOGLEBOT, is_crawler
 
 try:
     import polars as pl
@@ -198,10 +189,9 @@ class PolarsReader:
         self.analyzer = Analyzer(visitors=self._visitors, **analyzer_options)
         self._pending = []
         self._pending_size = 0
-        # Per distinct value (as text): flags of targets and agents, targets that are pages.
+        # Per distinct value (as text): the analyzer's flags of targets and agents.
         self._target_flags = {}
         self._agent_flags = {}
-        self._is_page = {}
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -567,10 +557,10 @@ class PolarsReader:
         errors = (
             lf.filter(c("status") >= "400")
             .group_by("request", maintain_order=True)
-            .agg(pl.len().alias("n"), c("status").is_in(["403", "404"]).any().alias("not_found"))
+            .agg(pl.len().alias("n"))
             .join(requests.lazy(), on="request", how="left", maintain_order="left")
             .group_by("target", maintain_order=True)
-            .agg(c("n").sum(), c("not_found").any())
+            .agg(c("n").sum())
         )
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
         queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _VISIT_KEYS]
@@ -608,71 +598,68 @@ class PolarsReader:
             bytes_sent=bytes_sent,
         )
         self._visitors.add_frame(visitors)
-        not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
         agents = per_key[_VISIT_KEYS.index("ua")]["ua"].to_list()
         self._classify(targets["target"].to_list(), agents)
-        hot = self._hot_rows(lf, requests, agents, not_found, ascii_only)
+        hot = self._hot_rows(lf, requests, agents, ascii_only)
         if hot.height:
             self._apply_rules(hot, ascii_only)
 
     def _classify(self, targets, uas) -> None:
         """Flags of every distinct target and agent of a chunk (text), once per value."""
-        tflags, uflags, pages = self._target_flags, self._agent_flags, self._is_page
+        tflags, uflags = self._target_flags, self._agent_flags
         if len(tflags) > MAX_KEYS:  # bounded caches; this chunk's values stay until its end
             tflags.clear()
-            pages.clear()
         if len(uflags) > MAX_KEYS:
             uflags.clear()
+        classify_target = self.analyzer.classify_target
+        classify_user_agent = self.analyzer.classify_user_agent
         for value in targets:
             if value not in tflags:
-                raw = _bytes(value)
-                tflags[value] = classify_target(raw)
-                pages[value] = path_kind(split_target(raw)[0]) == "page"
+                tflags[value] = classify_target(_bytes(value))
         for value in uas:
             if value not in uflags:
                 uflags[value] = classify_user_agent(_bytes(value))
 
-    def _hot_rows(self, lf, requests, uas, not_found, ascii_only: bool):
+    def _hot_rows(self, lf, requests, uas, ascii_only: bool):
         """The rows that can produce evidence, in log order, as the rule code takes them (the
         _ROW_FIELDS, the line, and the target and agent as text). The stdlib engine sends more
-        rows to the rule code (every status >= 400): the extra ones only count towards the
-        not-found summary, which is counted with a group-by."""
+        rows to the rule code (every status >= 400): the extra ones match no rule (their target
+        and agent have no rule's bits and no rule looks at their status alone)."""
         c = pl.col
-        tflags, uflags, pages = self._target_flags, self._agent_flags, self._is_page
+        analyzer = self.analyzer
+        tflags, uflags = self._target_flags, self._agent_flags
         google_uas = [u for u in uas if uflags[u] & AGENT_GOOGLEBOT]
-        bad_uas = [u for u in uas if uflags[u] & AGENT_ATTACK_TOOL]
-        probed = {t for t in not_found if pages[t]}
-        hot_requests, probed_requests = [], []
+        hot_uas = [u for u in uas if uflags[u] & analyzer.hot_agent_mask]
+        flagged_uas = [u for u in uas if uflags[u] & ~AGENT_GOOGLEBOT]
+        claim_uas = [u for u in uas if uflags[u] & analyzer.googlebot_agent_mask]
+        hot_requests, flagged_requests = [], []
         for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
-            if tflags.get(target):  # no flags: a request whose rows were all left out
-                hot_requests.append(request)
-            if target in probed:
-                probed_requests.append(request)
-        # Rows chosen by status (5xx); by target (attack patterns); by agent; as Googlebot from an
-        # address not Google's; 403/404 on pages (probing) except from genuine Googlebot. The last
-        # two need the address or the target as well: they are tested on the few rows that claim
-        # to be Googlebot or got a 403/404, not on every row.
-        selected = c("status").str.starts_with("5")
+            flags = tflags.get(target, 0)  # none: a request whose rows were all left out
+            if flags:
+                flagged_requests.append(request)
+                if flags & analyzer.hot_target_mask:
+                    hot_requests.append(request)
+        # Rows chosen by status alone (rules without target or agent conditions, e.g. 5xx); by
+        # target or agent whatever the status; by target or agent with an error status (rules
+        # that look at 4xx/5xx answers only); as Googlebot from an address not Google's.
+        selected = c("status").is_in(sorted(s.decode("ascii") for s in analyzer.row_only_statuses))
         if hot_requests:
             selected = selected | c("request").is_in(hot_requests)
-        if bad_uas:
-            selected = selected | c("ua").is_in(bad_uas)
-        claimed = c("ua").is_in(google_uas)
-        not_found_row = c("status").is_in(["403", "404"])
-        candidates = [claimed] * bool(google_uas) + [not_found_row] * bool(probed_requests)
-        if candidates:
-            lf = lf.filter(pl.any_horizontal(selected, *candidates)).collect(engine=_IN_MEMORY).lazy()
-        genuine = pl.lit(False)
-        if google_uas:
-            ips = lf.filter(claimed).select(c("ip").unique(maintain_order=True)).collect(engine=_IN_MEMORY)
-            ips = ips.to_series()
+        if hot_uas:
+            selected = selected | c("ua").is_in(hot_uas)
+        error_flagged = [c("request").is_in(flagged_requests)] * bool(flagged_requests)
+        error_flagged += [c("ua").is_in(flagged_uas)] * bool(flagged_uas)
+        if error_flagged:
+            selected = selected | ((c("status") >= "400") & pl.any_horizontal(*error_flagged))
+        if claim_uas:
+            claimed = c("ua").is_in(claim_uas)
+            lf = lf.filter(selected | claimed).collect(engine=_IN_MEMORY).lazy()
+            ips = lf.filter(c("ua").is_in(google_uas)).select(c("ip").unique(maintain_order=True))
+            ips = ips.collect(engine=_IN_MEMORY).to_series()
             # the same cached verdicts the rule code uses, asked in log order
-            google_ips = [ip for ip in ips.to_list() if self.analyzer.is_googlebot(_bytes(ip))]
-            if google_ips:
-                genuine = claimed & c("ip").is_in(google_ips)
+            google_ips = [ip for ip in ips.to_list() if analyzer.is_googlebot(_bytes(ip))]
+            genuine = c("ip").is_in(google_ips) if google_ips else pl.lit(False)
             selected = selected | (claimed & ~genuine)
-        if probed_requests:
-            selected = selected | (not_found_row & c("request").is_in(probed_requests) & ~genuine)
         return (
             lf.filter(selected)
             .join(requests.lazy(), on="request", how="left", maintain_order="left")

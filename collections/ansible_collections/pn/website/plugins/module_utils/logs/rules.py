@@ -1,10 +1,14 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The detection rules of the access-log engine: their ids, thresholds, severities and messages,
-and the classification of request targets and user agents they look for.
+"""The built-in classifiers of the access-log engine: the classes of request targets (sensitive
+file, traversal, SQL injection, XSS, webshell name, PHP in an upload folder, login page, gambling)
+and of user agents (attack tool, Googlebot claim) that rules in the rule file can name
+(``target_class``, ``agent_class``).
 
 Standard library only, Python 3.8+ (runs on court servers). The signatures (word lists, Googlebot
-ranges) are in :mod:`rule_data`; the state of each rule over a log is kept by the analyzer.
+ranges) are in :mod:`rule_data`; the rules themselves (ids, thresholds, severities, messages and
+what they match) are data, in ``access_log_rules.yml`` (:mod:`rule_set`); the state of each rule
+over a log is kept by the analyzer.
 """
 
 from __future__ import annotations
@@ -13,112 +17,38 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.pn.website.plugins.module_utils.logs import rule_data
+from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
-RULES = (
-    "http-probing",
-    "sensitive-files",
-    "path-traversal",
-    "sqli-probing",
-    "xss-probing",
-    "bad-user-agent",
-    "backdoor-access",
-    "webshell-post",
-    "admin-bruteforce",
-    "fake-googlebot",
-    "gambling-doorway",
-    "error-spike",
+#: The severities, for the users of this module's rule tables.
+SEVERITIES = sop_result.SEVERITIES
+
+#: The cross-court rule of :func:`analyzer.correlate_campaigns` (not a rule of one log).
+CAMPAIGN_SEVERITY = "high"
+CAMPAIGN_MESSAGES = (
+    "Alamat yang sama menyerang {courts} pengadilan ({rules}).",
+    "The same address attacks {courts} courts ({rules}).",
 )
 
-#: Per rule: events needed, within how many seconds (0 = whole log), counting distinct paths.
-#: Inspired by CrowdSec scenarios (http-probing, http-bf-wordpress_bf, http-sensitive-files...)
-#: and fail2ban filters (apache-noscript, wordpress, apache-badbots).
-DEFAULT_THRESHOLDS = {
-    "http-probing": {"count": 15, "window": 600, "distinct": True},
-    "sensitive-files": {"count": 1, "window": 0, "distinct": False},
-    "path-traversal": {"count": 1, "window": 0, "distinct": False},
-    "sqli-probing": {"count": 2, "window": 0, "distinct": False},
-    "xss-probing": {"count": 2, "window": 0, "distinct": False},
-    "bad-user-agent": {"count": 1, "window": 0, "distinct": False},
-    "backdoor-access": {"count": 1, "window": 0, "distinct": False},
-    "webshell-post": {"count": 1, "window": 0, "distinct": False},
-    "admin-bruteforce": {"count": 10, "window": 600, "distinct": False},
-    "fake-googlebot": {"count": 1, "window": 0, "distinct": False},
-    "gambling-doorway": {"count": 1, "window": 0, "distinct": False},
-    "error-spike": {"count": 20, "window": 60, "distinct": False},
-}
 
-RULE_SEVERITY = {
-    "http-probing": "medium",
-    "sensitive-files": "medium",
-    "path-traversal": "medium",
-    "sqli-probing": "high",
-    "xss-probing": "medium",
-    "bad-user-agent": "high",
-    "backdoor-access": "medium",
-    "webshell-post": "critical",
-    "admin-bruteforce": "high",
-    "fake-googlebot": "medium",
-    "gambling-doorway": "critical",
-    "error-spike": "high",
-    "campaign": "high",
-}
+def __getattr__(name):
+    """RULES, RULE_SEVERITY, DEFAULT_THRESHOLDS and RULE_MESSAGES of the collection's rule file
+    (``rule_set``), read when first asked for: controller only (the rule file is YAML)."""
+    if name not in ("RULES", "RULE_SEVERITY", "DEFAULT_THRESHOLDS", "RULE_MESSAGES"):
+        raise AttributeError(name)
+    from ansible_collections.pn.website.plugins.module_utils.logs import (  # pylint: disable=import-outside-toplevel
+        rule_set,
+    )
 
-RULE_MESSAGES = {
-    "http-probing": (
-        "Pemindaian: {count} permintaan ke {distinct} alamat yang tidak ada (404/403).",
-        "Probing: {count} requests for {distinct} non-existent paths (404/403).",
-    ),
-    "sensitive-files": (
-        "Percobaan membaca berkas sensitif (.env, .git, cadangan basis data): {count} permintaan.",
-        "Attempts to read sensitive files (.env, .git, database dumps): {count} requests.",
-    ),
-    "path-traversal": (
-        "Percobaan path traversal (../, /etc/passwd): {count} permintaan.",
-        "Path traversal attempts (../, /etc/passwd): {count} requests.",
-    ),
-    "sqli-probing": (
-        "Percobaan injeksi SQL: {count} permintaan.",
-        "SQL injection attempts: {count} requests.",
-    ),
-    "xss-probing": (
-        "Percobaan cross-site scripting (XSS): {count} permintaan.",
-        "Cross-site scripting (XSS) attempts: {count} requests.",
-    ),
-    "bad-user-agent": (
-        "Alat peretasan/pemindai kerentanan terdeteksi dari user agent: {count} permintaan.",
-        "Attack tool or vulnerability scanner user agent: {count} requests.",
-    ),
-    "backdoor-access": (
-        "Akses ke nama berkas webshell/backdoor yang dikenal: {count} permintaan.",
-        "Requests for known webshell/backdoor file names: {count} requests.",
-    ),
-    "webshell-post": (
-        "POST berhasil (200) ke berkas PHP di folder unggahan/gambar: kemungkinan webshell aktif.",
-        "Successful POST (200) to a PHP file in an upload/image folder: likely an active webshell.",
-    ),
-    "admin-bruteforce": (
-        "Percobaan login admin berulang (brute force): {count} POST ke halaman login.",
-        "Repeated admin login attempts (brute force): {count} POSTs to a login page.",
-    ),
-    "fake-googlebot": (
-        "Mengaku Googlebot dari alamat di luar jaringan Google: {count} permintaan.",
-        "Claims to be Googlebot from an address outside Google's ranges: {count} requests.",
-    ),
-    "gambling-doorway": (
-        "Situs menjawab 200 untuk halaman judi online (slot/togel): {count} permintaan; periksa konten "
-        "sisipan.",
-        "The site answers 200 for online-gambling pages (slot/togel): {count} requests; check for "
-        "injected content.",
-    ),
-    "error-spike": (
-        "Lonjakan galat server (5xx): {count} galat dalam waktu singkat.",
-        "Server error (5xx) burst: {count} errors in a short time.",
-    ),
-    "campaign": (
-        "Alamat yang sama menyerang {courts} pengadilan ({rules}).",
-        "The same address attacks {courts} courts ({rules}).",
-    ),
-}
+    rules = rule_set.default_rule_set().rules
+    if name == "RULES":
+        return tuple(rules)
+    if name == "RULE_SEVERITY":
+        return dict({k: r.severity for k, r in rules.items()}, campaign=CAMPAIGN_SEVERITY)
+    if name == "RULE_MESSAGES":
+        return dict({k: r.messages for k, r in rules.items()}, campaign=CAMPAIGN_MESSAGES)
+    return {
+        k: {"count": r.count, "window": r.window, "distinct": r.distinct != "none"} for k, r in rules.items()
+    }
 
 
 STATIC_EXT = frozenset(
@@ -150,7 +80,8 @@ AGENT_ATTACK_TOOL, AGENT_GOOGLEBOT = 1, 2
 _SENSITIVE_RE = re.compile(
     rb"(?:^|/)(?:\.env(?:\.\w+)?|\.git(?:/|$)|\.svn/|\.hg/|\.bzr/|\.htpasswd|\.htaccess|\.ds_store|"
     rb"\.aws/|\.ssh/|id_rsa|id_dsa|\.bash_history|\.vscode/sftp\.json|sftp-config\.json|"
-    rb"wp-config\.php(?:\.|~|\.bak|\.old|\.save|\.swp|\.txt|\.orig)|configuration\.php(?:\.|~)|"
+    rb"(?!wp-config(?:-sample)?\.php$)\.?wp-config(?:\.php)?[.~_-][\w.~-]*$|"
+    rb"configuration\.php(?:\.|~)|"
     rb"config\.php(?:\.|~)|web\.config|phpinfo\.php|info\.php|server-status|composer\.(?:json|lock)|"
     rb"\.npmrc|docker-compose\.ya?ml|database\.yml|settings\.py|"
     rb"[\w.-]*\.(?:sql|sql\.gz|sql\.zip|sql\.bz2|sqlite3?|mdb|bak|backup|old|swp|tar|tar\.gz|tgz)$|"
@@ -220,6 +151,9 @@ def _decode_path(raw: bytes) -> bytes:
             break
         text = unquote_to_bytes(text.replace(b"+", b" "))
     return text.lower()
+
+
+decode_target = _decode_path
 
 
 def _extension(path: bytes) -> bytes:

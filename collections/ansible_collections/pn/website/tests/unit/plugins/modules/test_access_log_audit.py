@@ -219,3 +219,47 @@ def test_the_module_never_tries_polars(logs):
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert json.loads(proc.stdout) == {"lines": 3039, "attempts": []}
+
+
+def _rule_data():
+    from ansible_collections.pn.website.plugins.module_utils.logs import rule_set
+
+    return json.loads(json.dumps(rule_set.default_data()))  # as the role sends it: plain data
+
+
+def test_module_takes_the_rules_as_data_and_the_court_tunes_them(logs):
+    """What a court server gets: the rule data as a parameter, the court's rules and overrides."""
+    extra = {
+        "id": "court-upload-probe",
+        "severity": "medium",
+        "messages": {"id": "Unggahan dicoba: {count}.", "en": "Upload tried: {count}."},
+        "match": {"path": "/uploads/.*\\.php$", "method": "GET"},
+    }
+    result = run(
+        {
+            "paths": [str(logs / "access.log")],
+            "rules": _rule_data(),
+            "extra_rules": [extra],
+            "rule_overrides": {"admin-bruteforce": {"enabled": False}, "webshell-post": {"severity": "high"}},
+        }
+    )
+    found = {f["rule"]: f["severity"] for f in result["findings"]}
+    assert found == {"webshell-post": "high", "court-upload-probe": "medium"}
+
+
+def test_module_names_the_rule_and_field_of_a_mistake(logs):
+    bad = {"id": "court-x", "severity": "medium", "messages": {"id": "x", "en": "x"}, "match": {"path": "("}}
+    result = fail({"paths": [str(logs / "access.log")], "rules": _rule_data(), "extra_rules": [bad]})
+    assert "'court-x', field 'match.path': not a valid regular expression" in result["msg"]
+    result = fail({"paths": [str(logs / "access.log")], "rule_overrides": {"spam-bot": {"enabled": "maybe"}}})
+    assert "'spam-bot', field 'overrides.enabled'" in result["msg"]
+
+
+def test_module_without_rules_where_the_rule_file_is_not_shipped(logs, monkeypatch):
+    """On a court server Ansible ships the Python files only: the rules must come as a parameter."""
+    from ansible_collections.pn.website.plugins.module_utils.logs import rule_set
+
+    monkeypatch.setattr(rule_set, "_DEFAULT_DATA", None)
+    monkeypatch.setattr(rule_set, "DATA_FILE", str(logs / "no-such-rules.yml"))
+    result = fail({"paths": [str(logs / "access.log")]})
+    assert result["msg"].startswith("rules: not given, and the collection's rule file cannot be read here")

