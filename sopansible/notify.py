@@ -47,7 +47,11 @@ from ansible_collections.pn.website.plugins.module_utils.shared import redact as
 from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import BilingualError
 from sopansible.store import HistoryStore, StoreError, now_iso
 
-SITE_RULES = ("unavailable", "defacement", "gambling-spam")
+SITE_RULES = ("unavailable", "defacement", "gambling-spam", "cloaking")
+# What a W1 result says about the page itself: not checked when the site could not be read.
+CONTENT_RULES = ("defacement", "gambling-spam", "cloaking")
+# Cloaking that is an attack (spam or a redirect shown only to Google), not a page that merely differs.
+CLOAKING_SEVERITIES = ("high", "critical")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
 BACKUP_ACTIVITY = "W2"
 BACKUP_RULE = "backup-failed"
@@ -65,6 +69,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unavailable": "Website tidak dapat diakses",
         "defacement": "Tanda defacement (halaman diubah peretas)",
         "gambling-spam": "Konten judi online di website",
+        "cloaking": "Cloaking (halaman lain untuk Google)",
+        "ended": "Berlangsung {duration} (sejak {since} UTC).",
         BACKUP_RULE: "Backup (W2) gagal",
         "renewal": "Perpanjangan jatuh tempo dalam {days} hari",
         "new": "MASALAH",
@@ -82,6 +88,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unavailable": "Website unavailable",
         "defacement": "Signs of defacement",
         "gambling-spam": "Online-gambling content on the website",
+        "cloaking": "Cloaking (a different page for Google)",
+        "ended": "Lasted {duration} (since {since} UTC).",
         BACKUP_RULE: "Backup (W2) failed",
         "renewal": "Renewal due within {days} days",
         "new": "PROBLEM",
@@ -471,9 +479,20 @@ def _finding_problem(court: str, activity: str, finding: Mapping, renewal_days: 
     message = _clip(finding.get("message") or rule)
     severity = finding.get("severity") or "critical"
     if rule == "unavailable":
+        if evidence.get("confirmed") is False:  # one failed round of `sopansible watch`: not yet
+            return None
         target = str(evidence.get("url") or "site")
         fingerprint = _digest([evidence.get("reason"), evidence.get("status")])
         return Problem(court, activity, rule, rule, target, fingerprint, severity, message)
+    if rule == "cloaking":
+        if severity not in CLOAKING_SEVERITIES:
+            return None
+        differences = evidence.get("differences") if isinstance(evidence.get("differences"), list) else []
+        variants = sorted({str(d.get("variant")) for d in differences if isinstance(d, Mapping)})
+        reasons = sorted(
+            {str(r) for d in differences if isinstance(d, Mapping) for r in d.get("reasons") or []}
+        )
+        return Problem(court, activity, rule, rule, "page", _digest([variants, reasons]), severity, message)
     if rule in ("defacement", "gambling-spam"):
         target = str(evidence.get("url") or evidence.get("variant") or "page")
         fingerprint = _digest(sorted(str(t) for t in evidence.get("terms") or []))
@@ -501,15 +520,19 @@ def _finding_problem(court: str, activity: str, finding: Mapping, renewal_days: 
     return None
 
 
-def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
-    """(court, activity) pairs that were checked by the run, and courts whose backup succeeded."""
-    checked, backup_ok = set(), set()
+def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[str], set[tuple[str, str]]]:
+    """(court, activity) pairs that were checked by the run, courts whose backup succeeded, and
+    (court, activity) pairs whose site could not be read (its page content was not checked)."""
+    checked, backup_ok, unread = set(), set(), set()
     for result in run.get("results") or []:
         if result["status"] in CHECKED:
             checked.add((result["court"], result["activity"]))
+        outputs = result.get("outputs") if isinstance(result.get("outputs"), Mapping) else {}
+        if outputs.get("reachable") is False:
+            unread.add((result["court"], result["activity"]))
         if result["activity"] == BACKUP_ACTIVITY and result["status"] in ("ok", "warning"):
             backup_ok.add(result["court"])
-    return checked, backup_ok
+    return checked, backup_ok, unread
 
 
 # -- planning --------------------------------------------------------------------------------------------
@@ -525,6 +548,7 @@ class Item:
     fingerprint: str
     message: str
     days: int | None = None
+    ended: dict | None = None  # resolved: {"since", "until", "duration_s"} when the run says so
 
 
 @dataclass
@@ -562,7 +586,7 @@ def plan(
     """What to send for a run: (deliveries, silent state changes, number of unchanged problems)."""
     problems = problems_of(run, config.renewal_days)
     current = {p.key for p in problems}
-    checked, backup_ok = _cleared_scope(run)
+    checked, backup_ok, unread = _cleared_scope(run)
     courts = run.get("courts") or {}
     court_routes: dict[str, dict[str, list[str]]] = {}
 
@@ -604,6 +628,8 @@ def plan(
             cleared = rec["court"] in backup_ok
         else:
             cleared = (rec["court"], rec["activity"]) in checked
+            if rec["rule"] in CONTENT_RULES and (rec["court"], rec["activity"]) in unread:
+                cleared = False
         if not cleared:
             continue
         item = Item(
@@ -617,6 +643,7 @@ def plan(
             rec["fingerprint"],
             rec["message"] or "",
         )
+        item.ended = _ended(run, rec)
         if config.resolved:
             by_route.setdefault((rec["court"], route), []).append(item)
         else:
@@ -627,6 +654,22 @@ def plan(
         channel = route.partition(":")[0]
         deliveries.append(Delivery(channel, court, routes_of(court)[route], items, route=route))
     return deliveries, silent, unchanged
+
+
+def _ended(run: Mapping[str, Any], rec: Mapping[str, Any]) -> dict | None:
+    """How long a resolved problem lasted, when the run's result says so (``outputs.ended``: a list of
+    {"rule", "target", "since", "until", "duration_s"}, as ``sopansible watch`` records an outage)."""
+    for result in run.get("results") or []:
+        if (result.get("court"), result.get("activity")) != (rec["court"], rec["activity"]):
+            continue
+        outputs = result.get("outputs") if isinstance(result.get("outputs"), Mapping) else {}
+        for entry in outputs.get("ended") or []:
+            if isinstance(entry, Mapping) and (entry.get("rule"), entry.get("target")) == (
+                rec["rule"],
+                rec["target"],
+            ):
+                return dict(entry)
+    return None
 
 
 def court_emails(data: Mapping) -> list[str]:
@@ -695,8 +738,15 @@ def compose(delivery: Delivery, run: Mapping[str, Any], config: Config, lang: st
     lines = []
     for item in delivery.items:
         title = _title(item, t, config.renewal_days)
+        message = item.message
+        if item.ended and isinstance(item.ended.get("duration_s"), int | float):
+            from sopansible.catalogue import format_seconds
+
+            since = str(item.ended.get("since") or "")[:19].replace("T", " ")
+            note = t["ended"].format(duration=format_seconds(item.ended["duration_s"], lang), since=since)
+            message = f"{message} {_clip(note)}"
         # The target comes from court results (messages are redacted by _clip): no URL password.
-        lines.append((t[item.status], title, _redact.redact_text(item.target), item.message))
+        lines.append((t[item.status], title, _redact.redact_text(item.target), message))
     link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
     text_lines = [heading, ""]
     html_lines = [f"<b>{html.escape(heading)}</b>", ""]

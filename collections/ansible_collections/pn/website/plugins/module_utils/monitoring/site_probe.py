@@ -1097,6 +1097,9 @@ async def _probe_one(site, options, semaphore, resolver):
         probe = _SiteProbe(site, options, resolver)
         try:
             await asyncio.wait_for(probe.run(), options["total_timeout"])
+        except asyncio.CancelledError:  # the caller's deadline: leave no connection open
+            probe.fetcher.close()
+            raise
         except asyncio.TimeoutError:
             if probe.result["status"] is None:
                 probe.result["reason"] = "timeout"
@@ -1141,23 +1144,38 @@ def validate_site(site) -> str | None:
     return None
 
 
-async def probe_sites(sites, options=None, resolver=None) -> list:
+async def probe_sites(sites, options=None, resolver=None, deadline=None) -> list:
     """Probe ``sites`` concurrently; results in the same order as ``sites``.
 
     ``resolver`` (optional) is ``f(host, port) -> address`` (may be a coroutine function) used
     for host names without a ``resolve`` override instead of the system resolver.
+
+    ``deadline`` (optional, seconds) bounds the whole call, whatever the number of sites: a site
+    whose probe has not finished by then (still running, or still waiting for a free place among
+    the ``concurrency`` sites in flight) is stopped and its place in the list holds None: it was
+    not measured, which says nothing about the site.
     """
     opts = normalize_options(options)
     opts["_contexts"] = tls_contexts(opts["ca_file"])
     semaphore = asyncio.Semaphore(opts["concurrency"])
-    return list(await asyncio.gather(*(_probe_one(site, opts, semaphore, resolver) for site in sites)))
+    tasks = [asyncio.ensure_future(_probe_one(site, opts, semaphore, resolver)) for site in sites]
+    if not tasks:
+        return []
+    if deadline is None:
+        return list(await asyncio.gather(*tasks))
+    done, pending = await asyncio.wait(tasks, timeout=max(0.0, float(deadline)))
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)  # let them close their connections
+    return [task.result() if task in done else None for task in tasks]
 
 
-def probe(sites, options=None, resolver=None) -> list:
+def probe(sites, options=None, resolver=None, deadline=None) -> list:
     """Synchronous wrapper around :func:`probe_sites` (runs its own event loop)."""
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(probe_sites(sites, options, resolver))
+        return loop.run_until_complete(probe_sites(sites, options, resolver, deadline))
     finally:
         loop.close()
 
