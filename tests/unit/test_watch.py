@@ -324,6 +324,10 @@ def test_bad_court_data_names_the_court_and_the_rest_is_watched(tmp_path, data, 
         assert samples(data, "pn-zero") == [] and samples(data, "pn-resolve") == []
         assert cli.main(["watch", "-i", inv, "--interval", "soon"]) == 4
         assert "'soon': bukan selang waktu" in capsys.readouterr().err
+        # the inventory contract knows the variable too
+        assert cli.main(["--lang", "en", "inventory", "check", "-i", inv]) == 4
+        checked = capsys.readouterr()
+        assert "court_watch_interval_minutes" in checked.out + checked.err
     finally:
         site.stop()
 
