@@ -35,8 +35,8 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   ``finding_counts(courts, since, activity)``: {court: [{"activity", "rule", "severity", "count",
   "first", "last", "message"}]}.
   ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
-  ``samples(courts, since, until)``: {court: [sample]} oldest first; ``last_samples(courts)``: {court: its
-  newest sample}.
+  ``samples(courts, since, until)``: {court: [sample]} oldest first; ``iter_samples(courts, since)``: the
+  same, ordered by court, read as consumed; ``last_samples(courts)``: {court: its newest sample}.
   ``troubleshooting(court=None, since=None)`` / ``troubleshooting_all(courts, since)``: records,
   oldest first, with ``within_standard`` (True/False, None for a relative standard time).
   ``close()``; the store is also a context manager.
@@ -508,6 +508,16 @@ class HistoryStore:
         for row in rows:
             out.setdefault(row["court"], []).append(_sample(row))
         return out
+
+    def iter_samples(self, courts: Iterable[str] | None = None, since: Any = None) -> Iterator[dict]:
+        """Samples ordered by court, then time, read as they are consumed (reports over a month)."""
+        cursor = self._conn.execute(
+            "SELECT * FROM samples WHERE " + _COURT_FILTER.format(col="court") + ""
+            " AND (:since IS NULL OR at >= :since) ORDER BY court, at, id",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        )
+        for row in cursor:
+            yield _sample(row)
 
     def last_samples(self, courts: Iterable[str] | None = None) -> dict[str, dict]:
         """{court: its newest sample} (one query for the fleet): where a restarted watch resumes."""

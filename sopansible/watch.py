@@ -32,12 +32,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.pn.website.plugins.module_utils.monitoring import site_probe
+from ansible_collections.pn.website.plugins.module_utils.monitoring import site_probe, uptime
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 
 DEFAULT_INTERVAL = 300.0
-#: Failed rounds in a row before a site is announced as down.
-CONFIRM_ROUNDS = 2
+#: Failed rounds in a row before a site is announced as down (the reports' incidents use the same rule).
+CONFIRM_ROUNDS = uptime.CONFIRM_ROUNDS
 #: Samples older than this many days are deleted (the report period is 30 days).
 DEFAULT_KEEP_DAYS = 35
 INTERVAL_VARIABLE = "court_watch_interval_minutes"

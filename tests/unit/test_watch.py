@@ -368,3 +368,63 @@ def test_notifier_rules_for_the_watch():
     assert keys(down) == ["pn-a|unavailable|https://pn-a.go.id/"]
     assert keys(unconfirmed) == []
     assert keys(differs) == [] and keys(redirect) == ["pn-a|cloaking|page"]
+
+
+def test_report_availability_and_incidents_come_from_the_samples(tmp_path):
+    """One daily W1 result saw the site up; the watch saw an outage: the report says what the watch saw."""
+    from sopansible.report import render_reports
+
+    now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+    start = now - dt.timedelta(hours=10)
+    daily = {
+        "run_id": "harian-1",
+        "name": "harian",
+        "started": start.isoformat(),
+        "courts": {"pn-a": {"court_name": "Pengadilan Uji A"}},
+        "results": [
+            {
+                "court": "pn-a",
+                "activity": "W1",
+                "status": "ok",
+                "started": start.isoformat(),
+                "outputs": {"reachable": True, "response_ms": 100.0},
+            }
+        ],
+    }
+    # every 5 minutes: up, a 3-round outage (connection refused), one lost answer, not measured, up
+    states = ["up"] * 10 + ["connect"] * 3 + ["up"] * 5 + ["timeout"] + ["up"] * 3 + [None] + ["up"] * 7
+    rows = []
+    for index, state in enumerate(states):
+        at = (start + dt.timedelta(minutes=5 * index)).isoformat()
+        up = state == "up"
+        rows.append(
+            {
+                "court": "pn-a",
+                "at": at,
+                "reachable": None if state is None else up,
+                "response_ms": 100.0 + 10 * index if up else None,
+                "reason": None if up or state is None else state,
+                "error": None if up or state is None else f"{state} failed",
+            }
+        )
+    with HistoryStore(tmp_path / "h.sqlite") as history:
+        history.record_run(daily)
+        history.record_samples(rows)
+        render_reports(history, tmp_path / "out", now=now, days=7)
+    report = json.loads((tmp_path / "out" / "pn-a" / "laporan.json").read_text())
+    metrics = report["metrics"]
+    measured = [r for r in rows if r["reachable"] is not None]
+    up = [r for r in measured if r["reachable"]]
+    assert metrics["availability_source"] == "watch"
+    assert metrics["checks"] == len(measured) == 29
+    assert metrics["availability_pct"] == round(100 * len(up) / len(measured), 2)  # not 100% from one sample
+    times = sorted(r["response_ms"] for r in up)
+    assert metrics["response_ms_p50"] == times[len(times) // 2 - 1 + len(times) % 2]
+    assert metrics["response_ms_p95"] == times[-2]
+    assert metrics["incidents"] == 1 and metrics["downtime_s"] == 15 * 60
+    (incident,) = report["incidents"]
+    assert incident["start"] == rows[10]["at"] and incident["end"] == rows[13]["at"]
+    assert incident["cause"] == "connect" and incident["duration"] == "15 menit" and incident["rounds"] == 3
+    page = (tmp_path / "out" / "pn-a" / "laporan.html").read_text()
+    assert "Gangguan akses (pemantauan berkala)" in page and "koneksi gagal: connect failed" in page
+    assert report["series"]["availability_daily"][-1][1] == round(metrics["availability_pct"], 1)
