@@ -428,3 +428,36 @@ def test_report_availability_and_incidents_come_from_the_samples(tmp_path):
     page = (tmp_path / "out" / "pn-a" / "laporan.html").read_text()
     assert "Gangguan akses (pemantauan berkala)" in page and "koneksi gagal: connect failed" in page
     assert report["series"]["availability_daily"][-1][1] == round(metrics["availability_pct"], 1)
+
+
+def test_sigterm_ends_the_service_cleanly(tmp_path, data):
+    """systemd stops the service with SIGTERM: the watch ends with status 0, between rounds or in one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    site, stalling = CourtSite(), StallingSite()
+    try:
+        inv = write_inventory(tmp_path, {"pn-a": (site.port, {}), "pn-slow": (stalling.port, {})})
+        command = [str(Path(sys.executable).with_name("sopansible")), "watch", "-i", inv, "--json"]
+        for extra in (["--interval", "1h", "--timeout", "5"], ["--interval", "1s", "--timeout", "60"]):
+            proc = subprocess.Popen(
+                [*command, *extra], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+            )
+            try:
+                if extra[1] == "1h":
+                    first = json.loads(proc.stdout.readline())  # round 1 done; now it sleeps for an hour
+                    assert first["round"] == 1
+                else:
+                    while stalling.connections < 2:  # inside round 1, held by the stalling site
+                        threading.Event().wait(0.05)
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=120) == 0
+            finally:
+                proc.kill()
+                proc.wait()
+    finally:
+        site.stop()
+        stalling.stop()
