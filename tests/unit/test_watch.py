@@ -443,6 +443,7 @@ def test_sigterm_ends_the_service_cleanly(tmp_path, data):
         inv = write_inventory(tmp_path, {"pn-a": (site.port, {}), "pn-slow": (stalling.port, {})})
         command = [str(Path(sys.executable).with_name("sopansible")), "watch", "-i", inv, "--json"]
         for extra in (["--interval", "1h", "--timeout", "5"], ["--interval", "1s", "--timeout", "60"]):
+            before = stalling.connections
             proc = subprocess.Popen(
                 [*command, *extra], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
             )
@@ -451,7 +452,7 @@ def test_sigterm_ends_the_service_cleanly(tmp_path, data):
                     first = json.loads(proc.stdout.readline())  # round 1 done; now it sleeps for an hour
                     assert first["round"] == 1
                 else:
-                    while stalling.connections < 2:  # inside round 1, held by the stalling site
+                    while stalling.connections == before:  # inside round 1, held by the stalling site
                         threading.Event().wait(0.05)
                 proc.send_signal(signal.SIGTERM)
                 assert proc.wait(timeout=120) == 0
