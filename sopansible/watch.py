@@ -172,16 +172,22 @@ def _seconds(since: str, until: str) -> float:
     return max(0.0, (_dt.datetime.fromisoformat(until) - _dt.datetime.fromisoformat(since)).total_seconds())
 
 
-def problem_keys(sop: Mapping[str, Any], court: str) -> frozenset:
+def problem_keys(sop: Mapping[str, Any], court: str, renewal_days: int | None = None) -> frozenset:
     """The keys of the problems the notifier would announce for this W1 result."""
     from sopansible import notify
 
     result = dict(sop, court=court)
-    return frozenset(p.key for p in notify.problems_of({"results": [result]}))
+    days = notify.DEFAULT_RENEWAL_DAYS if renewal_days is None else renewal_days
+    return frozenset(p.key for p in notify.problems_of({"results": [result]}, days))
 
 
 def assess(
-    court: str, result: Mapping[str, Any], state: CourtState, at: str, lang: str = "id"
+    court: str,
+    result: Mapping[str, Any],
+    state: CourtState,
+    at: str,
+    lang: str = "id",
+    renewal_days: int | None = None,
 ) -> tuple[dict, dict, bool]:
     """The W1 result and the sample of one court's round, and whether the result must be recorded
     (its announceable problems changed). Updates STATE (outages, keys, status)."""
@@ -213,7 +219,7 @@ def assess(
     if ended:
         sop["outputs"]["ended"] = ended
     state.outages = current
-    keys = problem_keys(sop, court)
+    keys = problem_keys(sop, court, renewal_days)
     if not result.get("reachable") and state.keys is not None:
         # the page was not read: what it showed last time still stands
         keys |= {key for key in state.keys if key.split("|")[1] in CONTENT_RULES}
@@ -258,6 +264,19 @@ def resume(states: Mapping[str, CourtState], last: Mapping[str, Mapping[str, Any
                 and isinstance(value.get("since"), str)
                 and isinstance(value.get("rounds"), int)
             }
+
+
+def _renewal_days(config) -> int | None:
+    """The notifier's renewal horizon (its configuration), so that the watch records a result whenever
+    what the notifier would announce changes; None (the default) when there is no usable configuration,
+    whose error the notifications report."""
+    from sopansible import notify
+
+    try:
+        loaded = notify.load_config(config)
+    except notify.NotifyError:
+        return None
+    return loaded.renewal_days if loaded is not None else None
 
 
 # -- rounds ----------------------------------------------------------------------------------------------
@@ -327,6 +346,7 @@ class Watch:
         self.keep_days = keep_days
         self.clock = clock
         self.states = {name: CourtState() for name in self.courts}
+        self.renewal_days = _renewal_days(notify_config) if notify else None
         self.rounds = 0
         self.busy = False  # inside a round (a stop request then ends the round at once)
         self.last_prune: float | None = None
@@ -370,7 +390,7 @@ class Watch:
                 samples.append(unmeasured(court.name, state, at))
                 done.unmeasured += 1
                 continue
-            sop, sample, changed = assess(court.name, result, state, at, self.lang)
+            sop, sample, changed = assess(court.name, result, state, at, self.lang, self.renewal_days)
             samples.append(sample)
             done.up += 1 if result.get("reachable") else 0
             done.down += 0 if result.get("reachable") else 1
