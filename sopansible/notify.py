@@ -2,8 +2,9 @@
 
 After a run, :func:`notify_run` looks at the run's results for the problems that need someone now:
 
-* the website is down (rule ``unavailable``), defaced (``defacement``) or carries online-gambling spam
-  (``gambling-spam``);
+* the website is down (rule ``unavailable``; not a first failed round of ``sopansible watch``, whose
+  finding says ``confirmed: false``), defaced (``defacement``), carries online-gambling spam
+  (``gambling-spam``) or shows Google something else (``cloaking`` of severity high or critical);
 * the backup failed (activity W2 ended ``failed`` or ``critical``);
 * a domain, TLS certificate, hosting or connection contract expires within 7 days (renewal rules
   ``domain-expiring``, ``tls-expiring``, ``hosting-expiring``, ``connection-expiring`` and their
