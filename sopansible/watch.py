@@ -18,7 +18,8 @@ outages still open). Alerts go through the project's one notification path (``so
 
 A W1 result is recorded as a run (name ``watch``) only for the courts whose announceable problems
 changed in a round (and for every court in the first round), then notified: each problem once, as
-after a daily run. A restarted watch resumes the open outages from the newest sample of each court.
+after a daily run. A restarted watch resumes the open outages from the newest sample of each court, when
+that sample is recent (``RESUME_ROUNDS`` intervals).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ DEFAULT_KEEP_DAYS = 35
 INTERVAL_VARIABLE = "court_watch_interval_minutes"
 CONTENT_RULES = ("defacement", "gambling-spam", "cloaking")
 PRUNE_EVERY = 6 * 3600.0
+#: A restarted watch resumes the open outages of a court whose newest sample is at most this many
+#: intervals old; after a longer stop it starts afresh.
+RESUME_ROUNDS = 3
 
 TEXT = {
     "id": {
@@ -292,6 +296,7 @@ class Round:
     run_id: str | None = None
     notified: dict | None = None
     statuses: dict = field(default_factory=dict)
+    duration_s: float = 0.0
 
     def summary(self) -> dict:
         sent = (self.notified or {}).get("sent") or []
@@ -299,6 +304,7 @@ class Round:
             "round": self.number,
             "at": self.at,
             "finished": self.finished,
+            "duration_s": round(self.duration_s, 3),
             "probed": self.probed,
             "up": self.up,
             "down": self.down,
@@ -350,7 +356,14 @@ class Watch:
         self.rounds = 0
         self.busy = False  # inside a round (a stop request then ends the round at once)
         self.last_prune: float | None = None
-        resume(self.states, history.last_samples(list(self.courts)))
+        # Resume only what is recent: after a longer stop, nothing is known about the time between.
+        now = _dt.datetime.now(_dt.UTC)
+        recent = {}
+        for name, sample in history.last_samples(list(self.courts)).items():
+            gap = (now - _dt.datetime.fromisoformat(sample["at"])).total_seconds()
+            if gap <= RESUME_ROUNDS * self.courts[name].interval + self.options["total_timeout"]:
+                recent[name] = sample
+        resume(self.states, recent)
 
     def due(self, now: float) -> list[Court]:
         return [self.courts[name] for name, state in self.states.items() if state.due <= now]
@@ -425,6 +438,7 @@ class Watch:
                     outcome, lang=self.lang, config=self.notify_config, history=self.history
                 )
         self._prune()
+        done.duration_s = self.clock() - start
         return done
 
     def _prune(self) -> None:

@@ -351,6 +351,37 @@ def test_samples_are_a_migration_and_bounded(tmp_path):
             history.record_samples([{"court": "pn-a", "at": "2026-11-20T00:00:00Z", "reachable": "yes"}])
 
 
+def test_a_restart_resumes_only_recent_outages(tmp_path):
+    site = CourtSite()
+    try:
+        inv = write_inventory(tmp_path, {"pn-a": (site.port, {}), "pn-b": (site.port, {})})
+        courts, _problems = watch.courts_of(inventory.load(inv), 300.0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        outage = {"https://x/": {"since": "2026-11-01T00:00:00+00:00", "rounds": 4, "reason": "connect"}}
+        with HistoryStore(tmp_path / "h.sqlite") as history:
+            history.record_samples(
+                [
+                    {
+                        "court": "pn-a",
+                        "at": now - dt.timedelta(minutes=5),
+                        "reachable": False,
+                        "outages": outage,
+                    },
+                    {
+                        "court": "pn-b",
+                        "at": now - dt.timedelta(hours=2),
+                        "reachable": False,
+                        "outages": outage,
+                    },
+                ]
+            )
+            watcher = watch.Watch(courts, history, notify=False)
+        assert watcher.states["pn-a"].outages == outage  # stopped for a moment: the outage goes on
+        assert watcher.states["pn-b"].outages == {}  # stopped for two hours: nothing is known between
+    finally:
+        site.stop()
+
+
 def test_notifier_rules_for_the_watch():
     base = {"court": "pn-a", "activity": "W1", "status": "critical", "started": "2026-11-23T00:00:00Z"}
     down = {"rule": "unavailable", "severity": "critical", "evidence": {"url": "https://pn-a.go.id/"}}
