@@ -566,8 +566,14 @@ WATCH_UNIT = "sopansible-watch.service"
 
 def check_watch_interval(interval: str) -> str:
     """The watch interval as written into the unit: a number with an optional unit (5, 5m, 30s, 1h)."""
+    from sopansible.watch import WatchError, parse_interval
+
     text = str(interval).strip()
-    if not re.fullmatch(r"\d{1,6}(\.\d{1,3})?(s|m|h)?", text):
+    try:
+        usable = bool(re.fullmatch(r"\d{1,6}(\.\d{1,3})?(s|m|h)?", text)) and parse_interval(text) > 0
+    except WatchError:
+        usable = False
+    if not usable:
         shown = court_contract.shown(text)
         raise ScheduleError(
             f"--watch-interval: '{shown}' bukan selang waktu (contoh 5m, 30s, 1h)",

@@ -440,6 +440,8 @@ def test_the_watch_service(tmp_path, inventory, fake_sopansible, capsys):
     # an interval cannot smuggle a directive into the unit
     with pytest.raises(sched.ScheduleError, match="--watch-interval"):
         sched.unit_files([], job, watch="5m\nExecStartPre=/bin/touch /tmp/pn-website-pwned")
+    with pytest.raises(sched.ScheduleError, match="--watch-interval"):
+        sched.unit_files([], job, watch="0")  # a service that would fail and restart every 30 s
     assert sorted(sched.remove_systemd(units)["removed"]) == result["files"]
     assert list(units.iterdir()) == []
 
