@@ -437,6 +437,12 @@ class Watch:
                 done.notified = pipeline.notify(
                     outcome, lang=self.lang, config=self.notify_config, history=self.history
                 )
+                # A delivery that failed is tried again with the next recorded result: record the
+                # court's result again next round rather than at its next change.
+                for error in done.notified.get("errors") or []:
+                    for name in [error.get("court")] if error.get("court") else outcome.courts:
+                        if name in self.states:
+                            self.states[name].keys = None
         self._prune()
         done.duration_s = self.clock() - start
         return done

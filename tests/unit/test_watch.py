@@ -351,6 +351,32 @@ def test_samples_are_a_migration_and_bounded(tmp_path):
             history.record_samples([{"court": "pn-a", "at": "2026-11-20T00:00:00Z", "reachable": "yes"}])
 
 
+def test_a_failed_delivery_is_tried_again_next_round(tmp_path, data, smtp):
+    """The mail server is away when the defacement is first seen: the next round sends it, although the
+    problem itself did not change."""
+    site = CourtSite()
+    site.mode = "defaced"
+    try:
+        inv = write_inventory(tmp_path, {"pn-d": (site.port, {})})
+        config = data / "notify.yml"
+        working = config.read_text()
+        config.write_text(working.replace(f"port: {smtp.port}", f"port: {free_port()}"))  # nobody there
+        courts, _problems = watch.courts_of(inventory.load(inv), 300.0)
+        now = [0.0]
+        with HistoryStore(data / "history.sqlite") as history:
+            watcher = watch.Watch(courts, history, notify_config=config, clock=lambda: now[0])
+            first = watcher.run_round()
+            assert first.notified["errors"] and smtp.messages == []
+            config.write_text(working)
+            now[0] += 300
+            second = watcher.run_round()
+        assert second.run_id is not None and second.notified["errors"] == []
+        (body,) = smtp.bodies()
+        assert "[MASALAH] Tanda defacement" in body
+    finally:
+        site.stop()
+
+
 def test_a_restart_resumes_only_recent_outages(tmp_path):
     site = CourtSite()
     try:
