@@ -4,7 +4,9 @@ After a run, :func:`notify_run` looks at the run's results for the problems that
 the routing table says (:mod:`sopansible.notify_routing`, tuned by ``routing:`` in the configuration):
 
 * by default every critical finding, whatever its rule, and always a site that is down
-  (``unavailable``), defaced (``defacement``) or carries online-gambling spam (``gambling-spam``);
+  (``unavailable``; not a first failed round of ``sopansible watch``, whose finding says
+  ``confirmed: false``), defaced (``defacement``), carries online-gambling spam (``gambling-spam``)
+  or shows Google something else (``cloaking`` of severity high or critical);
 * a failed backup (``backup-failed``: W2 ended ``failed`` or ``critical``) and a failed audit
   (``audit-failed``: IT-AUDIT ended ``failed`` or ``critical``, listing its high and critical controls);
 * a domain, TLS certificate, hosting or connection contract that is critical or expires within
@@ -51,7 +53,9 @@ from sopansible import notify_routing as routing
 from sopansible import notify_webhook as webhook
 from sopansible.store import HistoryStore, StoreError, now_iso
 
-SITE_RULES = ("unavailable", "defacement", "gambling-spam")
+SITE_RULES = ("unavailable", "defacement", "gambling-spam", "cloaking")
+# What a W1 result says about the page itself: not checked when the site could not be read.
+CONTENT_RULES = ("defacement", "gambling-spam", "cloaking")
 RENEWAL_RULE = re.compile(r"^(domain|tls|hosting|connection)-(expiring|expired)$")
 BACKUP_ACTIVITY = "W2"
 BACKUP_RULE = routing.ACTIVITY_PROBLEMS[BACKUP_ACTIVITY]
@@ -73,6 +77,7 @@ TEXT: dict[str, dict[str, str]] = {
         "unavailable": "Website tidak dapat diakses",
         "defacement": "Tanda defacement (halaman diubah peretas)",
         "gambling-spam": "Konten judi online di website",
+        "ended": "Berlangsung {duration} (sejak {since} UTC).",
         BACKUP_RULE: "Backup (W2) gagal",
         AUDIT_RULE: "Audit keamanan (IT-AUDIT) gagal",
         "domain-on-hold": "Domain ditangguhkan (on hold)",
@@ -100,6 +105,7 @@ TEXT: dict[str, dict[str, str]] = {
         "unavailable": "Website unavailable",
         "defacement": "Signs of defacement",
         "gambling-spam": "Online-gambling content on the website",
+        "ended": "Lasted {duration} (since {since} UTC).",
         BACKUP_RULE: "Backup (W2) failed",
         AUDIT_RULE: "Security audit (IT-AUDIT) failed",
         "domain-on-hold": "Domain on hold (suspended)",
@@ -702,9 +708,19 @@ def _finding_problem(
     if channels == ():
         return None
     if rule == "unavailable":
+        if evidence.get("confirmed") is False:  # one failed round of `sopansible watch`: not yet
+            return None
         target = str(evidence.get("url") or "site")
         fingerprint = _digest([evidence.get("reason"), evidence.get("status")])
         return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
+    if rule == "cloaking":
+        differences = evidence.get("differences") if isinstance(evidence.get("differences"), list) else []
+        variants = sorted({str(d.get("variant")) for d in differences if isinstance(d, Mapping)})
+        reasons = sorted(
+            {str(r) for d in differences if isinstance(d, Mapping) for r in d.get("reasons") or []}
+        )
+        fingerprint = _digest([variants, reasons])
+        return Problem(court, activity, rule, rule, "page", fingerprint, severity, message, None, channels)
     if rule in ("defacement", "gambling-spam"):
         target = str(evidence.get("url") or evidence.get("variant") or "page")
         fingerprint = _digest(sorted(str(t) for t in evidence.get("terms") or []))
@@ -735,15 +751,21 @@ def _finding_problem(
     return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
 
 
-def _cleared_scope(run: Mapping[str, Any]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(court, activity) pairs that were checked by the run, and those whose W2 / IT-AUDIT succeeded."""
-    checked, activity_ok = set(), set()
+def _cleared_scope(
+    run: Mapping[str, Any],
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]], set[tuple[str, str]]]:
+    """(court, activity) pairs that were checked by the run, those whose W2 / IT-AUDIT succeeded, and
+    those whose site could not be read (its page content was not checked)."""
+    checked, activity_ok, unread = set(), set(), set()
     for result in run.get("results") or []:
         if result["status"] in CHECKED:
             checked.add((result["court"], result["activity"]))
+        outputs = result.get("outputs") if isinstance(result.get("outputs"), Mapping) else {}
+        if outputs.get("reachable") is False:
+            unread.add((result["court"], result["activity"]))
         if result["activity"] in routing.ACTIVITY_PROBLEMS and result["status"] in ("ok", "warning"):
             activity_ok.add((result["court"], result["activity"]))
-    return checked, activity_ok
+    return checked, activity_ok, unread
 
 
 # -- planning --------------------------------------------------------------------------------------------
@@ -761,6 +783,7 @@ class Item:
     days: int | None = None
     severity: str | None = None  # None in a resolved item (the problem is gone)
     first_seen: str | None = None  # when the problem was first announced (ISO time)
+    ended: dict | None = None  # resolved: {"since", "until", "duration_s"} when the run says so
 
 
 @dataclass
@@ -802,7 +825,7 @@ def plan(
     """What to send for a run: (deliveries, silent state changes, number of unchanged problems)."""
     problems = problems_of(run, config.renewal_days, config.routing)
     current = {p.key for p in problems}
-    checked, activity_ok = _cleared_scope(run)
+    checked, activity_ok, unread = _cleared_scope(run)
     started = str(run.get("started") or now_iso())
     courts = run.get("courts") or {}
     court_routes: dict[str, dict[str, list[str]]] = {}
@@ -857,6 +880,8 @@ def plan(
             cleared = (rec["court"], rec["activity"]) in activity_ok
         else:
             cleared = (rec["court"], rec["activity"]) in checked
+            if rec["rule"] in CONTENT_RULES and (rec["court"], rec["activity"]) in unread:
+                cleared = False
         if not cleared:
             continue
         item = Item(
@@ -871,6 +896,7 @@ def plan(
             rec["message"] or "",
             first_seen=first_seen.get(key),
         )
+        item.ended = _ended(run, rec)
         if config.resolved:
             by_route.setdefault((rec["court"], route), []).append(item)
         else:
@@ -881,6 +907,22 @@ def plan(
         channel = route.partition(":")[0]
         deliveries.append(Delivery(channel, court, routes_of(court)[route], items, route=route))
     return deliveries, silent, unchanged
+
+
+def _ended(run: Mapping[str, Any], rec: Mapping[str, Any]) -> dict | None:
+    """How long a resolved problem lasted, when the run's result says so (``outputs.ended``: a list of
+    {"rule", "target", "since", "until", "duration_s"}, as ``sopansible watch`` records an outage)."""
+    for result in run.get("results") or []:
+        if (result.get("court"), result.get("activity")) != (rec["court"], rec["activity"]):
+            continue
+        outputs = result.get("outputs") if isinstance(result.get("outputs"), Mapping) else {}
+        for entry in outputs.get("ended") or []:
+            if isinstance(entry, Mapping) and (entry.get("rule"), entry.get("target")) == (
+                rec["rule"],
+                rec["target"],
+            ):
+                return dict(entry)
+    return None
 
 
 def court_emails(data: Mapping) -> list[str]:
@@ -952,8 +994,15 @@ def compose(delivery: Delivery, run: Mapping[str, Any], config: Config, lang: st
     lines = []
     for item in delivery.items:
         title = _title(item, t, config.renewal_days)
+        message = item.message
+        if item.ended and isinstance(item.ended.get("duration_s"), int | float):
+            from sopansible.catalogue import format_seconds
+
+            since = str(item.ended.get("since") or "")[:19].replace("T", " ")
+            note = t["ended"].format(duration=format_seconds(item.ended["duration_s"], lang), since=since)
+            message = f"{message} {_clip(note)}"
         # The target comes from court results (messages are redacted by _clip): no URL password.
-        lines.append((t[item.status], title, _redact.redact_text(item.target), item.message))
+        lines.append((t[item.status], title, _redact.redact_text(item.target), message))
     link = f"{config.report_url}/{slug(delivery.court)}/laporan.html" if config.report_url else None
     text_lines = [heading, ""]
     html_lines = [f"<b>{html.escape(heading)}</b>", ""]

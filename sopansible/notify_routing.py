@@ -11,6 +11,9 @@ Routes:
 ``critical``
     every channel when the finding is critical, otherwise the report only. A rule id without a row
     (an engine newer than this table) is routed so too: a critical finding is never silent;
+``high``
+    every channel when the finding is high or critical (``cloaking``: a page shown only to Google is an
+    attack when high, a page that merely differs is medium), otherwise the report only;
 ``renewal``
     every channel when the finding is critical or the item is due within ``renewal_days``;
 ``activity``
@@ -31,12 +34,13 @@ from collections.abc import Iterable, Mapping
 
 ALERT = "alert"
 CRITICAL = "critical"
+HIGH = "high"
 RENEWAL = "renewal"
 ACTIVITY = "activity"
 REPORT = "report"
-ROUTES = (ALERT, CRITICAL, RENEWAL, ACTIVITY, REPORT)
+ROUTES = (ALERT, CRITICAL, HIGH, RENEWAL, ACTIVITY, REPORT)
 # The values a team may give a rule in notify.yml (renewal and activity are the table's own).
-SETTABLE = (ALERT, CRITICAL, REPORT)
+SETTABLE = (ALERT, CRITICAL, HIGH, REPORT)
 CHANNELS = ("email", "telegram", "webhook")
 
 # Problems the notifier reports for a whole activity: (activity, rule of the alert).
@@ -58,7 +62,7 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     "defacement": (("high", "critical"), ALERT, "W1"),
     "gambling-spam": (("high", "critical"), ALERT, "W1, W6"),
     "hidden-links": (("medium", "critical"), CRITICAL, "W1"),
-    "cloaking": (("medium", "high", "critical"), CRITICAL, "W1"),
+    "cloaking": (("medium", "high", "critical"), HIGH, "W1"),
     "tls-invalid": (_C, CRITICAL, "W1"),
     "tls-expiring": (_DAYS, RENEWAL, "W1, W4"),
     "tls-expired": (_C, RENEWAL, "W4"),
@@ -266,12 +270,15 @@ def alerts(
         route = ALERT if due or severity == "critical" else REPORT
     if route == CRITICAL:
         route = ALERT if severity == "critical" else REPORT
+    if route == HIGH:
+        route = ALERT if severity in ("high", "critical") else REPORT
     return channels if route == ALERT else ()
 
 
 _ROUTE_TEXT = {
     ALERT: "all channels",
     CRITICAL: "all channels when critical; otherwise report only",
+    HIGH: "all channels when high or critical; otherwise report only",
     RENEWAL: "all channels when critical or due within `renewal_days`",
     ACTIVITY: "in its activity's alert (`backup-failed`, `audit-failed`)",
     REPORT: "report only",

@@ -17,6 +17,8 @@ file (``/etc/cron.d/sopansible`` when run as root, with a user field) or in the 
 ``crontab -l`` / ``crontab -``). Installing again replaces the block; removing deletes only the block.
 systemd: ``sopansible-<cycle>.service`` + ``.timer`` units carrying a marker comment, in
 ``/etc/systemd/system`` (root) or ``~/.config/systemd/user``; only units with the marker are removed.
+With ``watch`` (an interval), also ``sopansible-watch.service``: ``sopansible watch`` (W1 every few
+minutes) as a service that systemd keeps running, beside the cycles and without their lock.
 """
 
 from __future__ import annotations
@@ -287,6 +289,19 @@ class Job:
         """The command as an argument list (flock, then sh -c SCRIPT)."""
         return [self.flock, "-w", str(self.lock_wait), str(self.lock), "/bin/sh", "-c", self.script(cycle)]
 
+    def watch_argv(self, interval: str) -> list[str]:
+        """The watch service's command (W1 every few minutes; no lock: it runs beside the cycles)."""
+        return [
+            *self.executable,
+            "--lang",
+            self.lang,
+            "watch",
+            "-i",
+            str(self.inventory),
+            "--interval",
+            interval,
+        ]
+
     def environment(self) -> dict[str, str]:
         return {"SOPANSIBLE_DATA": str(self.data_dir), "SOPANSIBLE_HOME": str(self.project)}
 
@@ -546,10 +561,56 @@ def systemd_env(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
 
 
-def unit_files(entries: list[Entry], job: Job) -> dict[str, str]:
-    """{file name: content} of the service and timer of every entry."""
+WATCH_UNIT = "sopansible-watch.service"
+
+
+def check_watch_interval(interval: str) -> str:
+    """The watch interval as written into the unit: a number with an optional unit (5, 5m, 30s, 1h)."""
+    from sopansible.watch import WatchError, parse_interval
+
+    text = str(interval).strip()
+    try:
+        usable = bool(re.fullmatch(r"\d{1,6}(\.\d{1,3})?(s|m|h)?", text)) and parse_interval(text) > 0
+    except WatchError:
+        usable = False
+    if not usable:
+        shown = court_contract.shown(text)
+        raise ScheduleError(
+            f"--watch-interval: '{shown}' bukan selang waktu (contoh 5m, 30s, 1h)",
+            f"--watch-interval: '{shown}' is not an interval (e.g. 5m, 30s, 1h)",
+        )
+    return text
+
+
+def watch_unit(job: Job, interval: str) -> str:
+    """The long-running service of `sopansible watch` (restarted by systemd if it ever stops)."""
+    log = str(job.log("watch")).replace("%", "%%")
+    env = "\n".join(f"Environment={systemd_env(f'{k}={v}')}" for k, v in job.environment().items())
+    return (
+        f"{MARKER}\n"
+        "[Unit]\n"
+        f"Description=sopansible watch: W1 setiap {interval} / W1 every {interval}\n"
+        "After=network-online.target\nWants=network-online.target\n\n"
+        "[Service]\nType=simple\n"
+        f"WorkingDirectory={str(job.project).replace('%', '%%')}\n"
+        f"{env}\n"
+        f"ExecStartPre=/bin/mkdir -p {systemd_quote(str(job.log('watch').parent))}\n"
+        f"ExecStart={' '.join(systemd_quote(w) for w in job.watch_argv(interval))}\n"
+        f"StandardOutput=append:{log}\nStandardError=append:{log}\n"
+        "Restart=always\nRestartSec=30\n"
+        "Nice=5\n\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n"
+    )
+
+
+def unit_files(entries: list[Entry], job: Job, watch: str | None = None) -> dict[str, str]:
+    """{file name: content} of the service and timer of every entry, and the watch service when WATCH
+    (its interval) is given."""
     check_values(entries, job)
     files = {}
+    if watch is not None:
+        files[WATCH_UNIT] = watch_unit(job, check_watch_interval(watch))
     for entry in entries:
         name = f"sopansible-{entry.cycle}"
         env = "\n".join(f"Environment={systemd_env(f'{k}={v}')}" for k, v in job.environment().items())
@@ -589,8 +650,10 @@ def _ours(path: Path) -> bool:
         return False
 
 
-def install_systemd(entries: list[Entry], job: Job, unit_dir: Path, activate: bool = False) -> dict:
-    files = unit_files(entries, job)
+def install_systemd(
+    entries: list[Entry], job: Job, unit_dir: Path, activate: bool = False, watch: str | None = None
+) -> dict:
+    files = unit_files(entries, job, watch)
     changed = []
     try:
         unit_dir.mkdir(parents=True, exist_ok=True)
@@ -610,6 +673,9 @@ def install_systemd(entries: list[Entry], job: Job, unit_dir: Path, activate: bo
         timers = [n for n in files if n.endswith(".timer")]
         _systemctl(unit_dir, ["daemon-reload"])
         _systemctl(unit_dir, ["enable", "--now", *timers])
+        if WATCH_UNIT in files:
+            _systemctl(unit_dir, ["enable", WATCH_UNIT])
+            _systemctl(unit_dir, ["restart" if WATCH_UNIT in changed else "start", WATCH_UNIT])
     return {"target": str(unit_dir), "changed": bool(changed), "files": sorted(files), "written": changed}
 
 
@@ -627,13 +693,15 @@ def show_systemd(unit_dir: Path) -> dict:
         "installed": bool(files),
         "files": [p.name for p in files],
         "timers": timers,
+        "watch": any(p.name == WATCH_UNIT for p in files),
     }
 
 
 def remove_systemd(unit_dir: Path, activate: bool = False) -> dict:
     found = show_systemd(unit_dir)
     if activate and found["files"]:
-        _systemctl(unit_dir, ["disable", "--now", *[f for f in found["files"] if f.endswith(".timer")]])
+        running = [f for f in found["files"] if f.endswith(".timer") or f == WATCH_UNIT]
+        _systemctl(unit_dir, ["disable", "--now", *running])
     for name in found["files"]:
         (unit_dir / name).unlink(missing_ok=True)
     if activate and found["files"]:

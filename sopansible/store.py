@@ -19,6 +19,8 @@ Writing
   problem; a resolved note closes it with its resolution time. ``add_renewal_step(court, item, step) ->
   dict``: one step of a renewal (invoice, requested, paid, renewed; order checked by the
   ``renewal_workflow`` engine).
+  ``record_samples(samples) -> int`` / ``prune_samples(before) -> int``: the rounds of ``sopansible watch``
+  (W1 every few minutes), one sample per court and round.
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
   last sent per problem and channel (announce once until the problem changes or clears).
 
@@ -40,6 +42,8 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   ``finding_counts(courts, since, activity)``: {court: [{"activity", "rule", "severity", "count",
   "first", "last", "message"}]}.
   ``status_counts(courts, since)``: {court: {activity: {status: count}}}.
+  ``samples(courts, since, until)``: {court: [sample]} oldest first; ``iter_samples(courts, since)``: the
+  same, ordered by court, read as consumed; ``last_samples(courts)``: {court: its newest sample}.
   ``troubleshooting(court=None, since=None)`` / ``troubleshooting_all(courts, since)``: records,
   oldest first, with ``within_standard`` (True/False, None for a relative standard time) and ``notes``
   (what people did, oldest first); ``since`` keeps records started since then or worked on since then.
@@ -246,6 +250,27 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 recorded TEXT NOT NULL
             )""",
             "CREATE INDEX renewal_steps_item ON renewal_steps (court, item, id)",
+        ),
+    ),
+    (
+        "watch samples",
+        (
+            # One row per court and round of `sopansible watch` (W1 every few minutes): the measured
+            # availability, and the outages still open after the round ({target: {since, rounds,
+            # reason}}), from which a restarted watch resumes and the reports draw incidents.
+            """CREATE TABLE samples (
+                id INTEGER PRIMARY KEY,
+                court TEXT NOT NULL,
+                at TEXT NOT NULL,
+                reachable INTEGER,
+                http_status INTEGER,
+                response_ms REAL,
+                reason TEXT,
+                error TEXT,
+                rules_json TEXT NOT NULL DEFAULT '[]',
+                outages_json TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX samples_court ON samples (court, at)",
         ),
     ),
 ]
@@ -537,12 +562,14 @@ class HistoryStore:
             return conn.execute("DELETE FROM runs WHERE started < ?", (cutoff,)).rowcount
 
     def prune_expired(self, days: int | None = None, now: Any = None) -> int:
-        """Apply the retention: delete runs older than ``days`` (default :func:`history_days`) before
-        ``now`` (default: the current time). Returns the number of runs removed; 0 days keeps all."""
+        """Apply the retention: delete runs and watch samples older than ``days`` (default
+        :func:`history_days`) before ``now`` (default: the current time). Returns the number of runs
+        removed; 0 days keeps all."""
         days = history_days() if days is None else days
         if days <= 0:
             return 0
         now = _dt.datetime.now(_dt.UTC) if now is None else _dt.datetime.fromisoformat(to_iso(now))
+        self.prune_samples(now - _dt.timedelta(days=days))
         return self.prune(now - _dt.timedelta(days=days))
 
     # -- work done by people (SOP W4, W5, W7) -------------------------------------------------------------
@@ -785,6 +812,67 @@ class HistoryStore:
         for row in rows:
             out.setdefault(row["court"], {}).setdefault(row["item"], []).append(_renewal_step(row))
         return out
+
+    # -- watch samples (sopansible.watch) ------------------------------------------------------------------
+    def record_samples(self, samples: Iterable[Mapping[str, Any]]) -> int:
+        """Store the samples of one watch round in one transaction: court, at (ISO), reachable (True,
+        False or None for "not measured"), http_status, response_ms, reason, error, rules (finding rules
+        seen), outages ({target: {"since", "rounds", "reason"}} still open). Returns the number stored."""
+        rows = [_normalise_sample(sample, index) for index, sample in enumerate(samples)]
+        if not rows:
+            return 0
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO samples (court, at, reachable, http_status, response_ms, reason, error,"
+                " rules_json, outages_json) VALUES (:court, :at, :reachable, :http_status, :response_ms,"
+                " :reason, :error, :rules_json, :outages_json)",
+                rows,
+            )
+        return len(rows)
+
+    def samples(
+        self, courts: Iterable[str] | None = None, since: Any = None, until: Any = None
+    ) -> dict[str, list[dict]]:
+        """{court: [sample, ...]} oldest first, in ``since <= at < until`` (either may be None)."""
+        rows = self._conn.execute(
+            "SELECT * FROM samples WHERE " + _COURT_FILTER.format(col="court") + ""
+            " AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at < :until) ORDER BY at, id",
+            {
+                "courts": _courts_param(courts),
+                "since": to_iso(since, "since") if since else None,
+                "until": to_iso(until, "until") if until else None,
+            },
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["court"], []).append(_sample(row))
+        return out
+
+    def iter_samples(self, courts: Iterable[str] | None = None, since: Any = None) -> Iterator[dict]:
+        """Samples ordered by court, then time, read as they are consumed (reports over a month)."""
+        cursor = self._conn.execute(
+            "SELECT * FROM samples WHERE " + _COURT_FILTER.format(col="court") + ""
+            " AND (:since IS NULL OR at >= :since) ORDER BY court, at, id",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        )
+        for row in cursor:
+            yield _sample(row)
+
+    def last_samples(self, courts: Iterable[str] | None = None) -> dict[str, dict]:
+        """{court: its newest sample} (one query for the fleet): where a restarted watch resumes."""
+        rows = self._conn.execute(
+            "SELECT * FROM samples WHERE id IN (SELECT MAX(id) FROM samples WHERE "
+            + _COURT_FILTER.format(col="court")
+            + " GROUP BY court)",
+            {"courts": _courts_param(courts)},
+        ).fetchall()
+        return {row["court"]: _sample(row) for row in rows}
+
+    def prune_samples(self, before: Any) -> int:
+        """Delete watch samples taken before ``before``; returns how many."""
+        cutoff = to_iso(before, "before")
+        with self._write() as conn:
+            return conn.execute("DELETE FROM samples WHERE at < ?", (cutoff,)).rowcount
 
     # -- notification state (sopansible.notify) ------------------------------------------------------------
     def notification_state(self, channel: str | None = None, state: str | None = None) -> list[dict]:
@@ -1248,6 +1336,57 @@ def _finding(row: sqlite3.Row, extra: Sequence[str] = ()) -> dict:
     for key in extra:
         item[key] = row[key]
     return item
+
+
+MAX_SAMPLE_TEXT = 300
+
+
+def _sample(row: sqlite3.Row) -> dict:
+    return {
+        "court": row["court"],
+        "at": row["at"],
+        "reachable": None if row["reachable"] is None else bool(row["reachable"]),
+        "http_status": row["http_status"],
+        "response_ms": row["response_ms"],
+        "reason": row["reason"],
+        "error": row["error"],
+        "rules": _loads(row["rules_json"], []),
+        "outages": _loads(row["outages_json"], {}),
+    }
+
+
+def _normalise_sample(sample: Any, index: int) -> dict:
+    """A sample as a row; the text a probed site chose (error, reasons) is bounded and redacted."""
+    where = f"samples[{index}]"
+    if not isinstance(sample, Mapping) or not isinstance(sample.get("court"), str) or not sample["court"]:
+        raise StoreError(f"{where}: 'court' wajib diisi (teks)")
+    reachable = sample.get("reachable")
+    if reachable is not None and not isinstance(reachable, bool):
+        raise StoreError(f"{where}: reachable harus true, false atau null, bukan {reachable!r}")
+    problems: dict[str, str] = {}
+    numbers = {}
+    for name in ("http_status", "response_ms"):
+        numbers[name], _ok = _clean_number(sample.get(name))
+    outages = _clean_json(sample.get("outages") or {}, f"{where}.outages", problems)
+    rules = [str(rule)[:64] for rule in (sample.get("rules") or [])][:50]
+    return {
+        "court": sample["court"],
+        "at": to_iso(sample.get("at"), f"{where}: at"),
+        "reachable": None if reachable is None else int(reachable),
+        "http_status": numbers["http_status"],
+        "response_ms": numbers["response_ms"],
+        "reason": _short(sample.get("reason")),
+        "error": _short(sample.get("error")),
+        "rules_json": _dumps(rules),
+        "outages_json": _dumps(outages if isinstance(outages, Mapping) else {}),
+    }
+
+
+def _short(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _redact.redact_text(" ".join(str(value).split()))
+    return text if len(text) <= MAX_SAMPLE_TEXT else text[: MAX_SAMPLE_TEXT - 1] + "…"
 
 
 def _troubleshooting(row: sqlite3.Row) -> dict:

@@ -26,6 +26,9 @@ TEXT = {
         "unit_dir": "direktori unit systemd (default: /etc/systemd/system sebagai root, selain itu "
         "~/.config/systemd/user); dengan direktori lain systemctl tidak dijalankan",
         "user": "pengguna yang menjalankan job di berkas cron.d (default: pengguna saat ini)",
+        "watch": "pasang juga layanan systemd `sopansible watch` (W1 setiap beberapa menit; hanya --systemd)",
+        "watch_interval": "selang layanan watch: 5m, 30s, 1h (default: 5m)",
+        "watch_cron": "--watch memerlukan --systemd (layanan yang terus berjalan)",
         "dry": "tampilkan saja apa yang akan dipasang",
         "json": "cetak hasil sebagai JSON",
         "error": "Kesalahan",
@@ -56,6 +59,9 @@ TEXT = {
         "unit_dir": "systemd unit directory (default: /etc/systemd/system as root, else "
         "~/.config/systemd/user); systemctl is not run for another directory",
         "user": "user running the jobs in a cron.d file (default: the current user)",
+        "watch": "also install the `sopansible watch` systemd service (W1 every few minutes; --systemd only)",
+        "watch_interval": "interval of the watch service: 5m, 30s, 1h (default: 5m)",
+        "watch_cron": "--watch needs --systemd (a service that keeps running)",
         "dry": "only show what would be installed",
         "json": "print the result as JSON",
         "error": "Error",
@@ -85,6 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument("--pdf", action="store_true", help=text["pdf"])
     install.add_argument("--lock-wait", type=int, default=3 * 3600, metavar="SECONDS", help=text["lock_wait"])
     install.add_argument("--user", help=text["user"])
+    install.add_argument("--watch", action="store_true", help=text["watch"])
+    install.add_argument("--watch-interval", default="5m", metavar="DURATION", help=text["watch_interval"])
     install.add_argument("--dry-run", action="store_true", help=text["dry"])
     show = actions.add_parser("show", help=text["show"], description=text["show"])
     remove = actions.add_parser("remove", help=text["remove"], description=text["remove"])
@@ -133,16 +141,19 @@ def _carry_out(args: argparse.Namespace, sched, lang: str) -> dict:
         return sched.show_systemd(unit_dir) if use_systemd else sched.show_cron(cron)
     if args.action == "remove":
         return sched.remove_systemd(unit_dir, activate=activate) if use_systemd else sched.remove_cron(cron)
+    watch = args.watch_interval if args.watch else None
+    if watch is not None and not use_systemd:
+        raise sched.ScheduleError(TEXT["id"]["watch_cron"], TEXT["en"]["watch_cron"])
     entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
     job = sched.default_job(args.inventory, pdf=args.pdf, lock_wait=args.lock_wait, lang=lang)
     if args.dry_run:
         if use_systemd:
-            result = {"target": str(unit_dir), "files": sched.unit_files(entries, job)}
+            result = {"target": str(unit_dir), "files": sched.unit_files(entries, job, watch)}
         else:
             user = (args.user or sched.getpass.getuser()) if cron.with_user else None
             result = {"target": cron.name, "lines": sched.cron_block(entries, job, user)}
     elif use_systemd:
-        result = sched.install_systemd(entries, job, unit_dir, activate=activate)
+        result = sched.install_systemd(entries, job, unit_dir, activate=activate, watch=watch)
     else:
         result = sched.install_cron(entries, job, cron, args.user)
     result["entries"] = [
@@ -184,6 +195,8 @@ def _print(out, args: argparse.Namespace, result: dict, text: dict) -> None:
             out.print(f"{target}:", markup=False, soft_wrap=True)
             for cycle, when in result["timers"].items():
                 out.print(f"  sopansible-{cycle}.timer: OnCalendar={when}", markup=False, soft_wrap=True)
+            if result.get("watch"):
+                out.print("  sopansible-watch.service", markup=False, soft_wrap=True)
     else:
         key = "removed" if result["changed"] else "nothing_removed"
         out.print(text[key].format(target=target), markup=False, soft_wrap=True)

@@ -45,7 +45,8 @@ def court_context(
     troubles = data.troubleshooting.get(name, [])
     backups = [p for p in w2 if p.get("snapshot_id") and p.get("status") in ("ok", "warning")]
     steps = data.renewal_steps.get(name, {})
-    metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now, steps)
+    watch = data.watch.get(name)
+    metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now, steps, watch)
     history = CourtHistory(
         court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now, steps
     )
@@ -63,10 +64,20 @@ def court_context(
         "activities": [activity_view(activity, history) for activity in court_cat.activities],
         "open_findings": [finding_view(f, lang) for f in open_findings],
         "troubleshooting": [hide_secret("", t) for t in troubles],
+        "incidents": _incidents(watch, lang, now),
         "recap": _recap(court_cat, data.status_counts.get(name, {}), lang),
         "series": {
-            "availability_daily": [(d.isoformat(), v) for d, v in _daily_availability(w1, start_day, days)],
-            "response_ms": [(p["t"], p.get("response_ms")) for p in w1],
+            "availability_daily": [
+                (d.isoformat(), v)
+                for d, v in (
+                    _watch_daily(watch, start_day, days)
+                    if watch
+                    else _daily_availability(w1, start_day, days)
+                )
+            ],
+            "response_ms": list(watch["hourly_ms"])
+            if watch
+            else [(p["t"], p.get("response_ms")) for p in w1],
             "backup_size_bytes": [(p["t"], p.get("size_bytes")) for p in w2 if p.get("snapshot_id")],
             "findings_per_day": per_day(data.findings_per_day.get(name, {}), start_day, days),
         },
@@ -86,8 +97,10 @@ def _metrics(
     backups: list[dict],
     now: _dt.datetime,
     steps: Mapping[str, list] | None = None,
+    watch: Mapping[str, Any] | None = None,
 ) -> dict:
-    """Availability, response time, backup age and size, open findings, nearest renewal, last check."""
+    """Availability, response time, backup age and size, open findings, nearest renewal, last check.
+    Availability and response time come from the watch's samples (WATCH) when the court has any."""
     checks = [
         p for p in w1 if p.get("available") is not None or p.get("status") in ("unreachable", "critical")
     ]
@@ -101,10 +114,25 @@ def _metrics(
         outputs = good["outputs"] if isinstance(good["outputs"], Mapping) else {}
         last_backup = {"t": good["started"], "size_bytes": number(outputs.get("size_bytes"))}
     renewal = _nearest_renewal(latest, court_data, now.date(), steps or {})
+    response_avg = round(sum(responses) / len(responses), 1) if responses else None
+    percentile = {"p50": None, "p95": None, "p99": None}
+    incidents = downtime = None
+    if watch:
+        availability, response_avg = watch["availability"]["pct"], watch["response_ms"]["mean"]
+        checks = [None] * watch["availability"]["measured"]
+        percentile = {key: watch["response_ms"][key] for key in percentile}
+        incidents = len(watch["incidents"]) + watch.get("more_incidents", 0)
+        downtime = sum(_duration(i, now) for i in watch["incidents"])
     return {
         "availability_pct": availability,
+        "availability_source": "watch" if watch else ("daily" if checks else None),
         "checks": len(checks),
-        "response_ms_avg": round(sum(responses) / len(responses), 1) if responses else None,
+        "response_ms_avg": response_avg,
+        "response_ms_p50": percentile["p50"],
+        "response_ms_p95": percentile["p95"],
+        "response_ms_p99": percentile["p99"],
+        "incidents": incidents,
+        "downtime_s": downtime,
         "backup_last": last_backup["t"] if last_backup else None,
         "backup_age_days": days_between(now, parse_iso(last_backup["t"])) if last_backup else None,
         "backup_size_bytes": last_backup.get("size_bytes") if last_backup else None,
@@ -235,6 +263,47 @@ def _daily_availability(
         day = start + _dt.timedelta(days=offset)
         values = per_day.get(day.isoformat())
         out.append((day, round(100 * sum(values) / len(values), 1) if values else None))
+    return out
+
+
+def _watch_daily(watch: Mapping[str, Any], start: _dt.date, days: int) -> list[tuple[_dt.date, float | None]]:
+    daily = watch.get("daily") or {}
+    return [
+        (start + _dt.timedelta(days=offset), daily.get((start + _dt.timedelta(days=offset)).isoformat()))
+        for offset in range(days)
+    ]
+
+
+def _duration(incident: Mapping[str, Any], now: _dt.datetime) -> float:
+    """Seconds an incident lasted, up to NOW while it is still going on."""
+    if incident.get("duration_s") is not None:
+        return float(incident["duration_s"])
+    start = parse_iso(incident.get("start"))
+    return max(0.0, (now - start).total_seconds()) if start else 0.0
+
+
+def _incidents(watch: Mapping[str, Any] | None, lang: str, now: _dt.datetime) -> list[dict]:
+    """The outages the watch saw: start, end, duration and cause (newest first)."""
+    from ansible_collections.pn.website.plugins.module_utils.monitoring.site_probe import REASONS
+    from sopansible.catalogue import format_seconds
+
+    out = []
+    for incident in reversed((watch or {}).get("incidents") or []):
+        cause = incident.get("cause") or "error"
+        label = REASONS.get(cause, (cause, cause))[1 if lang == "en" else 0]
+        out.append(
+            {
+                "start": incident.get("start"),
+                "end": incident.get("end"),
+                "duration_s": _duration(incident, now),
+                "duration": format_seconds(_duration(incident, now), lang),
+                "ongoing": incident.get("end") is None,
+                "cause": cause,
+                "cause_label": label,
+                "error": hide_secret("", str(incident.get("error") or ""))[:200],
+                "rounds": incident.get("rounds"),
+            }
+        )
     return out
 
 

@@ -3,6 +3,7 @@ court per day), cleaned of what court servers and older versions may have left i
 
 from __future__ import annotations
 
+from ansible_collections.pn.website.plugins.module_utils.monitoring import uptime
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from sopansible.report.format import number
 from sopansible.store import SEVERITY_RANK, HistoryStore
@@ -30,6 +31,9 @@ class FleetData:
                 if point["available"] not in (None, 0, 1):  # JSON booleans come back as 1/0
                     point["available"] = None
                 point["response_ms"] = number(point["response_ms"])
+        # The watch's samples (W1 every few minutes), where there are any, are the measurement of
+        # availability and response time: one daily W1 result is one sample a day.
+        self.watch = watch_summaries(store, courts, since)
         self.w2 = store.series("W2", ("snapshot_id", "size_bytes"), courts, since)
         for points in self.w2.values():
             for point in points:
@@ -42,3 +46,19 @@ class FleetData:
         # What people recorded: acknowledgements of the report (W5) and renewal steps (W4).
         self.acknowledgements = _redact.redact_data(store.acknowledgements_all(courts))
         self.renewal_steps = _redact.redact_data(store.renewal_steps_all(courts))
+
+
+def watch_summaries(store: HistoryStore, courts: list[str] | None, since: str) -> dict[str, dict]:
+    """{court: uptime summary of its watch samples in the period}, folded while the rows are read (a
+    month of samples every few minutes for hundreds of courts is never held at once)."""
+    out: dict[str, dict] = {}
+    court, summary = None, None
+    for sample in store.iter_samples(courts, since):
+        if sample["court"] != court:
+            if summary is not None:
+                out[court] = summary.result()
+            court, summary = sample["court"], uptime.Summary()
+        summary.add(sample)
+    if summary is not None:
+        out[court] = summary.result()
+    return out

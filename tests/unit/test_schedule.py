@@ -398,3 +398,59 @@ def test_a_newline_in_a_path_adds_no_cron_line_or_unit_directive(tmp_path, capsy
     entry = sched.Entry("harian\n* * * * * root id", "daily", 2, 30)
     with pytest.raises(sched.ScheduleError, match="nama tidak sah"):
         sched.cron_block([entry], sched.default_job(good, data_dir=tmp_path / "data"), "root")
+
+
+def test_the_watch_service(tmp_path, inventory, fake_sopansible, capsys):
+    """`schedule install --systemd --watch`: a long-running service for `sopansible watch`, beside the
+    cycle timers, kept running by systemd, removed with the rest."""
+    script, calls = fake_sopansible
+    units = tmp_path / "units"
+    job = job_for(inventory, tmp_path, executable=[str(script)])
+    result = sched.install_systemd(sched.plan_entries(["harian"]), job, units, watch="2m")
+    assert result["files"] == [
+        "sopansible-harian.service",
+        "sopansible-harian.timer",
+        "sopansible-watch.service",
+    ]
+    service = (units / "sopansible-watch.service").read_text()
+    assert service.startswith(sched.MARKER + "\n")
+    for line in ("Type=simple", "Restart=always", "WantedBy=multi-user.target"):
+        assert line in service.splitlines()
+    argv = job.watch_argv("2m")
+    assert argv[1:] == ["--lang", "id", "watch", "-i", str(inventory), "--interval", "2m"]
+    assert f"ExecStart={' '.join(sched.systemd_quote(w) for w in argv)}" in service.splitlines()
+    assert "flock" not in service  # the watch runs beside the cycles, not under their lock
+    # the command the unit starts really is the watch, with the job's data folder
+    done = subprocess.run(argv, env={**os.environ, **job.environment()}, capture_output=True, timeout=60)
+    assert done.returncode == 0
+    (call,) = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert call["argv"] == argv[1:] and call["data"] == str(job.data_dir)
+    analyze = shutil.which("systemd-analyze")
+    if analyze:
+        verified = subprocess.run(
+            [analyze, "verify", "--man=no", *(str(p) for p in sorted(units.iterdir()))],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=units,
+        )
+        assert verified.returncode == 0, verified.stderr
+    assert sched.show_systemd(units)["watch"] is True
+    assert sched.install_systemd(sched.plan_entries(["harian"]), job, units, watch="2m")["changed"] is False
+    # an interval cannot smuggle a directive into the unit
+    with pytest.raises(sched.ScheduleError, match="--watch-interval"):
+        sched.unit_files([], job, watch="5m\nExecStartPre=/bin/touch /tmp/pn-website-pwned")
+    with pytest.raises(sched.ScheduleError, match="--watch-interval"):
+        sched.unit_files([], job, watch="0")  # a service that would fail and restart every 30 s
+    assert sorted(sched.remove_systemd(units)["removed"]) == result["files"]
+    assert list(units.iterdir()) == []
+
+    # the command line: systemd only (a service that keeps running has no cron form)
+    argv = ["schedule", "install", "-i", str(inventory), "--unit-dir", str(units), "--cycle", "harian"]
+    assert cli.main([*argv, "--watch", "--watch-interval", "1m", "--json"]) == 0
+    assert "sopansible-watch.service" in json.loads(capsys.readouterr().out)["files"]
+    assert cli.main(["schedule", "show", "--unit-dir", str(units)]) == 0
+    assert "sopansible-watch.service" in capsys.readouterr().out
+    cron = tmp_path / "sopansible.cron"
+    assert cli.main(["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), "--watch"]) == 4
+    assert "--watch memerlukan --systemd" in capsys.readouterr().err and not cron.exists()

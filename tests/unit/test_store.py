@@ -452,6 +452,11 @@ def test_retention_setting(store, monkeypatch):
             history_days({"SOPANSIBLE_HISTORY_DAYS": bad})
     store.record_run(make_run("old", "2025-10-01T09:30:00Z"))
     store.record_run(make_run("year", "2025-11-15T09:30:00Z"))
+    store.record_samples(
+        {"court": "pn-a", "at": at, "reachable": True}
+        for at in ("2025-10-01T09:35:00Z", "2025-11-15T09:35:00Z")
+    )
     assert store.prune_expired(days=0, now="2026-12-01") == 0  # 0 keeps everything
     assert store.prune_expired(now="2026-12-01") == 1  # 400 days: a year's recap keeps its data
     assert [r["run_id"] for r in store.runs()] == ["year"]
+    assert [sample["at"][:10] for sample in store.samples()["pn-a"]] == ["2025-11-15"]  # the watch's too

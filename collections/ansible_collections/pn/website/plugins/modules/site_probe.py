@@ -16,7 +16,8 @@ description:
     beyond its timeout.
   - Per site it reports availability and the reason when unavailable (dns, connect, tls, timeout, http),
     the HTTP status, the redirect chain, the response time, TLS validity, protocol and days to
-    certificate expiry, whether the expected keyword (the court's name) is on the homepage, and the
+    certificate expiry (C(tls-expiring) as W4 judges it, by the share of the certificate's lifetime
+    left), whether the expected keyword (the court's name) is on the homepage, and the
     date of the newest content (RSS/Atom feed, sitemap, Last-Modified or a content fingerprint).
   - Detects online-gambling spam, defacement, hidden links, cloaking (different content for
     Googlebot or for visitors coming from Google search), new outbound link domains and changes of
@@ -106,11 +107,6 @@ options:
     description: Compare outbound link domains, sitemap and robots.txt with the stored baseline.
     type: bool
     default: true
-  tls_warn_days:
-    description: Days before certificate expiry that raise C(tls-expiring) at low, medium and high severity.
-    type: list
-    elements: int
-    default: [30, 14, 7]
   details:
     description:
       - Return the full per-site measurements in I(probes). With C(false) only I(sop_results) and
@@ -248,7 +244,6 @@ def main():
             cloaking=dict(type="bool", default=True),
             freshness=dict(type="bool", default=True),
             baselines=dict(type="bool", default=True),
-            tls_warn_days=dict(type="list", elements="int", default=[30, 14, 7]),
             details=dict(type="bool", default=True),
             lang=dict(type="str", choices=["id", "en"], default="id"),
         ),
@@ -296,7 +291,6 @@ def main():
             "baselines",
         )
     )
-    options["tls_warn_days"] = tuple(params["tls_warn_days"])
     started = time.monotonic()
     found = probe(sites, options)
     duration = time.monotonic() - started

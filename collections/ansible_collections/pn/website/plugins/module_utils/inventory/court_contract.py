@@ -41,6 +41,7 @@ COURT_VARIABLES = (
     "court_keyword",
     "court_content_max_age_days",
     "court_probe_resolve",
+    "court_watch_interval_minutes",
     "court_webserver",
     "court_webroot",
     "court_cms",
@@ -403,7 +404,7 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
             if not isinstance(entry, str) or not _RESOLVE.fullmatch(entry):
                 check.add("court_probe_resolve[%d]" % index, "resolve", value=entry)
 
-    for name in ("court_content_max_age_days",):
+    for name in ("court_content_max_age_days", "court_watch_interval_minutes"):
         value = check.vars.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
             check.add(name, "positive", value=value)

@@ -82,7 +82,7 @@ COLUMNS = {
     "probe_resolve": "court_probe_resolve",
 }
 LIST_VARS = ("court_hostnames", "court_probe_resolve", "court_renewal_thresholds_days")
-INT_VARS = ("ansible_port", "court_content_max_age_days")
+INT_VARS = ("ansible_port", "court_content_max_age_days", "court_watch_interval_minutes")
 #: The variables a registry may set: the documented court variables and plain connection values.
 ALLOWED = frozenset(COURT_VARIABLES) | frozenset(CONNECTION_VARIABLES)
 #: Columns refused in every row that fills them: Ansible's connection/execution options

@@ -4,9 +4,11 @@
 
 One process, one event loop, a bounded number of sites in flight. Per site: availability and
 the reason when unavailable, HTTP status, redirect chain, response time, TLS validity and
-expiry, expected keyword, content freshness (feed, sitemap, Last-Modified or a content
-fingerprint), gambling spam, defacement, hidden links, cloaking (browser vs Googlebot vs a
-visitor arriving from Google search), new outbound link domains and sitemap / robots.txt changes.
+expiry (judged as W4 judges it: by the share of the certificate's lifetime left, the renewals
+engine's ``tls_check.classify``), expected keyword, content freshness (feed, sitemap,
+Last-Modified or a content fingerprint), gambling spam, defacement, hidden links, cloaking
+(browser vs Googlebot vs a visitor arriving from Google search), new outbound link domains and
+sitemap / robots.txt changes.
 
 Standard library only (asyncio streams + ssl). ``cryptography`` is used, when installed, to read
 certificates that failed verification.
@@ -30,10 +32,11 @@ import ssl
 import tempfile
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.pn.website.plugins.module_utils.monitoring import content_checks as cc
+from ansible_collections.pn.website.plugins.module_utils.renewals import tls_check
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as sr
 
 try:  # controller-side extra: details of certificates that fail verification
@@ -66,7 +69,6 @@ DEFAULTS = {
     "max_redirects": 5,
     "max_body_bytes": 2 * 1024 * 1024,
     "max_age_days": 14,
-    "tls_warn_days": (30, 14, 7),
     "cloaking": True,
     "freshness": True,
     "baselines": True,
@@ -75,6 +77,9 @@ DEFAULTS = {
 }
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# tls-expiring severity of each level of the renewals engine's rule (as W4 reports it).
+TLS_SEVERITY = {"warning": "medium", "critical": "critical", "expired": "critical"}
+MAX_PUBLIC_LIFETIME_DAYS = 398
 
 # What one response may hold besides its body (capped by ``max_body_bytes``): every read from a
 # probed site is bounded, so a hostile site costs the controller a few megabytes at most.
@@ -155,7 +160,7 @@ def _name_str(name_tuples):
     return ", ".join(parts)
 
 
-def _bounded_cert_info(subject, issuer, san, not_after) -> dict:
+def _bounded_cert_info(subject, issuer, san, not_after, not_before=None) -> dict:
     """Certificate details with the names capped (the site chooses them)."""
     return {
         "subject": subject[:MAX_CERT_TEXT],
@@ -163,18 +168,22 @@ def _bounded_cert_info(subject, issuer, san, not_after) -> dict:
         "san": [name[:MAX_CERT_TEXT] for name in san[:MAX_CERT_NAMES]],
         "san_count": len(san),
         "not_after": not_after,
+        "not_before": not_before,
     }
 
 
 def cert_info_from_dict(cert: dict) -> dict:
-    not_after = None
+    not_after = not_before = None
     if cert.get("notAfter"):
         not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), timezone.utc)
+    if cert.get("notBefore"):
+        not_before = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notBefore"]), timezone.utc)
     return _bounded_cert_info(
         _name_str(cert.get("subject")),
         _name_str(cert.get("issuer")),
         [v for k, v in cert.get("subjectAltName", ()) if k in ("DNS", "IP Address")],
         not_after,
+        not_before,
     )
 
 
@@ -186,9 +195,10 @@ def cert_info_from_der(der: bytes) -> dict:
         except ValueError:
             return {}
         try:
-            not_after = cert.not_valid_after_utc
+            not_after, not_before = cert.not_valid_after_utc, cert.not_valid_before_utc
         except AttributeError:  # cryptography < 42
             not_after = cert.not_valid_after.replace(tzinfo=timezone.utc)
+            not_before = cert.not_valid_before.replace(tzinfo=timezone.utc)
         san = []
         try:
             ext = cert.extensions.get_extension_for_class(_x509.SubjectAlternativeName).value
@@ -196,7 +206,9 @@ def cert_info_from_der(der: bytes) -> dict:
             san += [str(v) for v in ext.get_values_for_type(_x509.IPAddress)]
         except _x509.ExtensionNotFound:
             pass
-        return _bounded_cert_info(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), san, not_after)
+        return _bounded_cert_info(
+            cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), san, not_after, not_before
+        )
     # Fallback: the ssl module's own decoder reads a PEM file.
     fd, path = tempfile.mkstemp(suffix=".pem")
     try:
@@ -721,8 +733,20 @@ class _SiteProbe:
             return None
         tls = dict(tls)
         not_after = tls.pop("not_after", None)
+        not_before = tls.pop("not_before", None)
         tls["not_after"] = _iso(not_after)
+        tls["not_before"] = _iso(not_before)
         tls["days_left"] = _days_between(not_after, self.now) if not_after else None
+        tls["level"] = None
+        if not_after is not None:
+            # W4's rule (renewals engine): the share of the certificate's lifetime left. Without its
+            # start, the longest public lifetime (398 days) gives W4's fixed caps (30 and 14 days).
+            start = not_before or (not_after - timedelta(days=MAX_PUBLIC_LIFETIME_DAYS))
+            judged = tls_check.classify(start, not_after, self.now)
+            tls["level"] = judged["level"]
+            tls["lifetime_days"] = judged["lifetime_days"] if not_before else None
+            tls["warning_at_days"] = judged["warning_at_days"]
+            tls["critical_at_days"] = judged["critical_at_days"]
         return tls
 
     def _add(self, item):
@@ -1012,21 +1036,29 @@ class _SiteProbe:
             )
         elif tls is not None and tls.get("days_left") is not None:
             days = tls["days_left"]
-            levels = sorted(self.opts["tls_warn_days"], reverse=True)[:3]
-            severity = None
-            for index, level in enumerate(levels):
-                if days <= level:
-                    severity = ("low", "medium", "high")[index]
+            severity = TLS_SEVERITY.get(tls.get("level"))
+            lifetime = ("", "")
+            if tls.get("lifetime_days"):
+                total = int(round(tls["lifetime_days"]))
+                lifetime = ("; masa berlaku %d hari" % total, "; a %d-day lifetime" % total)
             if severity:
                 self._add(
                     cc.finding(
                         "tls-expiring",
                         severity,
-                        "Sertifikat TLS%s berakhir dalam %d hari (%s)."
-                        % (on_id, int(days), tls["not_after"]),
-                        "The TLS certificate%s expires in %d days (%s)."
-                        % (on_id, int(days), tls["not_after"]),
-                        dict(where, days_left=days, not_after=tls["not_after"], subject=tls.get("subject")),
+                        "Sertifikat TLS%s berakhir dalam %d hari (%s%s)."
+                        % (on_id, int(days), tls["not_after"], lifetime[0]),
+                        "The TLS certificate%s expires in %d days (%s%s)."
+                        % (on_id, int(days), tls["not_after"], lifetime[1]),
+                        dict(
+                            where,
+                            days_left=days,
+                            not_after=tls["not_after"],
+                            not_before=tls.get("not_before"),
+                            lifetime_days=tls.get("lifetime_days"),
+                            level=tls.get("level"),
+                            subject=tls.get("subject"),
+                        ),
                     )
                 )
 
@@ -1097,6 +1129,9 @@ async def _probe_one(site, options, semaphore, resolver):
         probe = _SiteProbe(site, options, resolver)
         try:
             await asyncio.wait_for(probe.run(), options["total_timeout"])
+        except asyncio.CancelledError:  # the caller's deadline: leave no connection open
+            probe.fetcher.close()
+            raise
         except asyncio.TimeoutError:
             if probe.result["status"] is None:
                 probe.result["reason"] = "timeout"
@@ -1141,23 +1176,38 @@ def validate_site(site) -> str | None:
     return None
 
 
-async def probe_sites(sites, options=None, resolver=None) -> list:
+async def probe_sites(sites, options=None, resolver=None, deadline=None) -> list:
     """Probe ``sites`` concurrently; results in the same order as ``sites``.
 
     ``resolver`` (optional) is ``f(host, port) -> address`` (may be a coroutine function) used
     for host names without a ``resolve`` override instead of the system resolver.
+
+    ``deadline`` (optional, seconds) bounds the whole call, whatever the number of sites: a site
+    whose probe has not finished by then (still running, or still waiting for a free place among
+    the ``concurrency`` sites in flight) is stopped and its place in the list holds None: it was
+    not measured, which says nothing about the site.
     """
     opts = normalize_options(options)
     opts["_contexts"] = tls_contexts(opts["ca_file"])
     semaphore = asyncio.Semaphore(opts["concurrency"])
-    return list(await asyncio.gather(*(_probe_one(site, opts, semaphore, resolver) for site in sites)))
+    tasks = [asyncio.ensure_future(_probe_one(site, opts, semaphore, resolver)) for site in sites]
+    if not tasks:
+        return []
+    if deadline is None:
+        return list(await asyncio.gather(*tasks))
+    done, pending = await asyncio.wait(tasks, timeout=max(0.0, float(deadline)))
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)  # let them close their connections
+    return [task.result() if task in done else None for task in tasks]
 
 
-def probe(sites, options=None, resolver=None) -> list:
+def probe(sites, options=None, resolver=None, deadline=None) -> list:
     """Synchronous wrapper around :func:`probe_sites` (runs its own event loop)."""
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(probe_sites(sites, options, resolver))
+        return loop.run_until_complete(probe_sites(sites, options, resolver, deadline))
     finally:
         loop.close()
 

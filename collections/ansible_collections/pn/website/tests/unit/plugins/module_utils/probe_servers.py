@@ -293,7 +293,10 @@ class ProbeFleet:
         )
         wrong = write_pem(self.dir, "wrong", *make_cert(ca, ["other.example.go.id"]))
         selfsigned = write_pem(self.dir, "self", *make_cert(None, ["selfsigned." + DOMAIN], self_signed=True))
-        expiring = write_pem(self.dir, "expiring", *make_cert(ca, ["expiring." + DOMAIN], days_valid=5))
+        # 5 days left of a 90-day certificate: under a tenth of its lifetime (the W4 rule)
+        expiring = write_pem(
+            self.dir, "expiring", *make_cert(ca, ["expiring." + DOMAIN], days_valid=5, days_before=85)
+        )
         self.https = {
             "valid": Server(_server_ctx(*valid)),
             "expired": Server(_server_ctx(*expired)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -163,8 +164,56 @@ def test_expired_days_left_negative(results):
 
 def test_expiring_certificate(results):
     found = rules(results["expiring"])
-    assert found["tls-expiring"]["severity"] == "high"
+    assert found["tls-expiring"]["severity"] == "critical"
     assert found["tls-expiring"]["evidence"]["days_left"] <= 5
+    assert found["tls-expiring"]["evidence"]["lifetime_days"] == 90
+
+
+@pytest.mark.parametrize(
+    ("days_before", "days_valid", "expected"),
+    [
+        (5, 5, None),  # a 10-day certificate half way through: renewed on its own schedule, fine
+        (82, 8, "critical"),  # 8 days left of 90: under a tenth of the lifetime
+        (70, 20, "medium"),  # 20 days left of 90: under a third
+        (373, 25, "medium"),  # 25 days left of 398: under the 30-day cap
+        (50, 40, None),  # 40 days left of 90
+    ],
+)
+def test_certificate_expiry_is_judged_by_its_lifetime_like_w4(tmp_path, days_before, days_valid, expected):
+    """One certificate rule: W1 judges expiry by the share of the lifetime left, as the renewals engine."""
+    from ansible_collections.pn.website.plugins.module_utils.renewals import tls_check
+    from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
+        Server,
+        _server_ctx,
+        build_sites,
+        make_ca,
+        make_cert,
+        write_pem,
+    )
+
+    ca = make_ca()
+    ca_file, _unused = write_pem(str(tmp_path), "ca", None, ca[1])
+    host = "good." + DOMAIN
+    cert = make_cert(ca, [host], days_valid=days_valid, days_before=days_before)
+    server = Server(_server_ctx(*write_pem(str(tmp_path), "site", *cert)))
+    url = "https://%s:%d" % (host, server.port)
+    server.sites = build_sites({"good": url, "stale": url, "spam": url})
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        site = {"name": "t", "url": url + "/", "resolve": ["%s:%d:127.0.0.1" % (host, server.port)]}
+        (result,) = sp.probe([site], {"ca_file": ca_file, "cloaking": False, "freshness": False})
+    finally:
+        server.shutdown()
+        server.server_close()
+    found = rules(result).get("tls-expiring")
+    assert (found or {}).get("severity") == expected
+    level = tls_check.classify(
+        datetime.fromisoformat(result["tls"]["not_before"]),
+        datetime.fromisoformat(result["tls"]["not_after"]),
+        datetime.fromisoformat(result["checked_at"]),
+    )["level"]
+    assert result["tls"]["level"] == level  # the renewals engine's verdict, not a second rule
 
 
 def test_redirect_chain(fleet, results):
