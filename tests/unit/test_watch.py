@@ -20,7 +20,7 @@ from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_server
     court_page,
 )
 from sopansible import cli, inventory, notify, watch
-from sopansible.store import HistoryStore
+from sopansible.store import SCHEMA_VERSION, HistoryStore
 
 # -- local servers -----------------------------------------------------------------------------------------
 
@@ -233,7 +233,7 @@ def test_defacement_and_cloaking_are_announced_on_the_first_round(tmp_path, data
         bodies = smtp.bodies()
         assert len(bodies) == 2
         assert any("[MASALAH] Tanda defacement" in body for body in bodies)
-        assert any("[MASALAH] Cloaking (halaman lain untuk Google)" in body for body in bodies)
+        assert any("[MASALAH] Halaman berbeda untuk mesin pencari (cloaking)" in body for body in bodies)
         assert watch_once(inv) == 2 and len(smtp.messages) == 2  # once per problem
 
         # the defaced site goes down: its defacement is not "resolved" by a round that could not read it
@@ -335,7 +335,7 @@ def test_bad_court_data_names_the_court_and_the_rest_is_watched(tmp_path, data, 
 # -- the pieces ------------------------------------------------------------------------------------------
 def test_samples_are_a_migration_and_bounded(tmp_path):
     with HistoryStore(tmp_path / "h.sqlite") as history:
-        assert history.schema_version == 4
+        assert history.schema_version == SCHEMA_VERSION
         long_error = "x" * 10_000 + " https://admin:hunter2@pn-a.go.id/"
         history.record_samples(
             [
