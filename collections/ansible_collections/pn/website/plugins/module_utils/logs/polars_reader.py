@@ -57,8 +57,11 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
     FIELD_IP,
+    FIELD_VHOST,
     LINE_PATTERNS,
+    VHOST_FORMATS,
     detect_format,
+    parse_other,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     AGENT_ATTACK_TOOL,
@@ -202,6 +205,9 @@ class PolarsReader:
         self._target_flags = {}
         self._agent_flags = {}
         self._is_page = {}
+        # The format of each row of the chunk that is of another format, and their virtual hosts.
+        self._other_formats = []
+        self._other_vhosts = []
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -532,6 +538,16 @@ class PolarsReader:
         rows = odd.select("idx", "line").rows()
         texts = [_bytes(line) for _i, line in rows]
         parsed = LINE_PATTERNS["combined"].findall(b"\n".join(texts) + b"\n")
+        if self.analyzer.fmt == "auto":  # a file mixing formats: as the stdlib engine does
+            for k, row in enumerate(parsed):
+                if not row[FIELD_IP]:
+                    text = texts[k][:-1] if texts[k][-1:] == b"\r" else texts[k]
+                    other = parse_other(text, "combined")
+                    if other is not None:
+                        parsed[k] = other[1]
+                        self._other_formats.append(other[0])
+                        if other[0] in VHOST_FORMATS:
+                            self._other_vhosts.append(other[1][FIELD_VHOST])
         keep = [k for k, row in enumerate(parsed) if row[FIELD_IP]]
         if not keep:
             return None
@@ -606,7 +622,10 @@ class PolarsReader:
             referrers=counts(refs),
             error_targets=counts(errors),
             bytes_sent=bytes_sent,
+            other_formats=self._other_formats,
+            vhosts=self._other_vhosts,
         )
+        self._other_formats, self._other_vhosts = [], []
         self._visitors.add_frame(visitors)
         not_found = list(compress(errors["target"].to_list(), errors["not_found"].to_list()))
         agents = per_key[_VISIT_KEYS.index("ua")]["ua"].to_list()
