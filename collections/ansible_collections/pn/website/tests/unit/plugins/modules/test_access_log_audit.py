@@ -219,3 +219,28 @@ def test_the_module_never_tries_polars(logs):
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert json.loads(proc.stdout) == {"lines": 3039, "attempts": []}
+
+
+def test_module_reads_the_format_the_inventory_names(tmp_path):
+    """A court logging through syslog: detected (auto) or named (pn_logs_format); a named format
+    counts the lines of other formats as malformed; a cut gzip rotation is named in errors."""
+    traffic = corpus.benign_lines(300, seed=8)
+    lines = corpus.in_format("syslog_main", traffic)
+    corpus.write_log(tmp_path / "access.log", lines + corpus.in_format("common", traffic[:10]))
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    (tmp_path / "access.log.1.gz").write_bytes(packed[: len(packed) // 2])
+    auto = run({"paths": [str(tmp_path / "access.log")]})
+    assert (auto["format"], auto["formats"], auto["malformed"]) == (
+        "syslog_main",
+        {"syslog_main": 300, "common": 10},
+        0,
+    )
+    named = run({"paths": [str(tmp_path / "access.log")], "format": "syslog_main", "include_rotated": True})
+    assert (
+        named["formats"]["syslog_main"] > 300 and named["malformed"] == 10 + 1
+    )  # + the line cut by the damage
+    (error,) = named["errors"]
+    assert error["path"].endswith("access.log.1.gz") and error["lines_read"] == named["lines"] - 310
+    assert fail({"paths": [str(tmp_path / "access.log")], "format": "w3c"})["msg"].startswith(
+        "value of format"
+    )
