@@ -21,8 +21,8 @@ description:
     stable rule id, a severity, the address, a count, first and last time seen and sample lines.
   - Reads Apache's combined, common and vhost_combined (Debian's C(other_vhosts_access.log)) formats
     and nginx's main format (combined with C($http_x_forwarded_for) after the user agent), each also
-    behind a syslog prefix (nginx logging to syslog, as rsyslog or syslog-ng write it: RFC 3164 or
-    ISO 8601 times, RFC 5424). The format is detected per file; with O(format=auto) a file that
+    behind a syslog prefix (nginx logging to syslog, as rsyslog or syslog-ng write it, with RFC 3164
+    or ISO 8601 times, or as RFC 5424). The format is detected per file; with O(format=auto) a file that
     mixes formats is read line by line, and C(formats) tells how many lines of each were read.
   - Malformed, binary, truncated or very long lines are counted, never fatal. A truncated or corrupt
     gzip file is read up to the damage and reported in C(errors) with the number of lines read.
