@@ -593,3 +593,33 @@ def test_log_evidence_is_raw_in_json_and_escaped_in_the_html_report(tmp_path):
     assert not [a for t, a in page.tags if t == "svg" and a.get("class") != "chart"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html and SCRIPT not in page_html
     assert SCRIPT in page.all_text()  # shown to the reader as the text that was logged
+
+
+def test_w3_section_states_the_formats_read_and_the_unreadable_logs(tmp_path):
+    run = make_run(0, [0])
+    w3 = [r for r in run["results"] if r["activity"] == "W3"][0]
+    w3["outputs"].update(
+        {
+            "lines": 1310,
+            "malformed": 0,
+            "format": "syslog_combined",
+            "formats": {"syslog_combined": 1300, "common": 10},
+            "unreadable_logs": [
+                {
+                    "path": "/var/log/nginx/access.log.2.gz",
+                    "lines_read": 336,
+                    "error": "access.log.2.gz: corrupt gzip data; 336 lines read before the damage",
+                }
+            ],
+        }
+    )
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW)
+        render_reports(store, tmp_path / "out-en", lang="en", now=NOW)
+    page = read(tmp_path / "out" / "pn-uji-0" / "laporan.html")
+    assert "<th>Format log (baris) · syslog_combined</th><td>1.300</td>" in page
+    assert "<th>Format log (baris) · common</th><td>10</td>" in page
+    assert "<th>Log yang tidak terbaca utuh</th>" in page and "336 lines read before the damage" in page
+    page = read(tmp_path / "out-en" / "pn-uji-0" / "laporan.html")
+    assert "<th>Log formats (lines) · syslog_combined</th>" in page
