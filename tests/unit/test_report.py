@@ -608,7 +608,7 @@ def test_w3_section_states_the_formats_read_and_the_unreadable_logs(tmp_path):
                 {
                     "path": "/var/log/nginx/access.log.2.gz",
                     "lines_read": 336,
-                    "error": "access.log.2.gz: corrupt gzip data; 336 lines read before the damage",
+                    "error": "access.log.2.gz: corrupt gzip data; 336 lines read up to where the file breaks",
                 }
             ],
         }
@@ -620,6 +620,6 @@ def test_w3_section_states_the_formats_read_and_the_unreadable_logs(tmp_path):
     page = read(tmp_path / "out" / "pn-uji-0" / "laporan.html")
     assert "<th>Format log (baris) · syslog_combined</th><td>1.300</td>" in page
     assert "<th>Format log (baris) · common</th><td>10</td>" in page
-    assert "<th>Log yang tidak terbaca utuh</th>" in page and "336 lines read before the damage" in page
+    assert "<th>Log yang tidak terbaca utuh</th>" in page and "336 lines read up to where" in page
     page = read(tmp_path / "out-en" / "pn-uji-0" / "laporan.html")
     assert "<th>Log formats (lines) · syslog_combined</th>" in page

@@ -256,7 +256,7 @@ errors:
       lines_read: 336
       error: >-
         /var/log/nginx/access.log.2.gz: corrupt gzip data (Error -3 while decompressing data);
-        336 lines read before the damage, the rest of the file is lost
+        336 lines read up to where the file breaks, the rest of it is lost (...)
 """
 
 import json

@@ -36,7 +36,8 @@ class DamagedLog(Exception):
 
     def __init__(self, path: str, reason: str, lines: int, offset: int):
         super().__init__(
-            "%s: %s; %d lines read before the damage, the rest of the file is lost" % (path, reason, lines)
+            "%s: %s; %d lines read up to where the file breaks, the rest of it is lost (lines just"
+            " before the break may be garbled: counted as malformed)" % (path, reason, lines)
         )
         self.lines = lines
         self.offset = offset
@@ -57,10 +58,30 @@ class _SafeGzip:
         self.newlines = 0
         self.ends_line = True  # the data returned so far ends with a line end (or is empty)
 
+    def _decompress(self, data):
+        out = self._zip.decompress(data)
+        while self._zip.eof and self._zip.unused_data:  # the next member
+            rest = self._zip.unused_data
+            self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self._zip.decompress(rest)
+        return out
+
+    def _salvage(self, data):
+        """What ``data`` gives up to the damage: zlib keeps nothing of a call that fails, so the
+        read that failed is decompressed again from before it, a small piece at a time."""
+        pieces = []
+        try:
+            for start in range(0, len(data), 256):
+                pieces.append(self._decompress(data[start : start + 256]))
+        except zlib.error:
+            pass
+        return b"".join(pieces)
+
     def _more(self):
         """Decompress the next piece into the buffer; False at the end."""
         while not self._done:
             data = self._raw.read(64 * 1024)
+            before = self._zip.copy()
             try:
                 if not data:
                     if not self._zip.eof:
@@ -68,15 +89,12 @@ class _SafeGzip:
                     out = self._zip.flush()
                     self._done = True
                 else:
-                    out = self._zip.decompress(data)
-                    while self._zip.eof and self._zip.unused_data:
-                        rest = self._zip.unused_data
-                        self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                        out += self._zip.decompress(rest)
+                    out = self._decompress(data)
             except zlib.error as exc:
                 self.damage = "corrupt gzip data (%s)" % exc
                 self._done = True
-                return False
+                self._zip = before
+                out = self._salvage(data)
             if out:
                 self._buffer = self._buffer[self._pos :] + out if self._pos < len(self._buffer) else out
                 self._pos = 0

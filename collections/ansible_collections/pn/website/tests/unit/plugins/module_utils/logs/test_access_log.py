@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import gzip
 import sys
+import zlib
 
 import pytest
 
@@ -246,7 +247,7 @@ def test_corrupt_gzip_is_reported_with_the_lines_read(tmp_path, benign, state, w
     path = tmp_path / "access.log.2.gz"
     path.write_bytes(bytes(packed))
     whole = tmp_path / "access.log.1"
-    whole.write_bytes(as_bytes(benign[:10]))
+    whole.write_bytes(as_bytes(benign[6000:6010]))  # another first line: another file
     result, _unused = al.analyze([str(path), str(whole)], state=state)
     (error,) = result["errors"]
     assert error["path"] == str(path) and "corrupt gzip data" in error["error"]
@@ -644,3 +645,21 @@ def test_auto_engine_where_the_polars_reader_is_missing(monkeypatch):
     assert al.choose_engine("auto", 1 << 40) == "python"
     with pytest.raises(al.EngineUnavailable, match="polars"):
         al.choose_engine("polars", 0)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.85])
+def test_corrupt_gzip_is_read_up_to_the_damage_itself(tmp_path, benign, where):
+    """zlib returns nothing of a read that fails: without decompressing that read again in small
+    pieces, up to 64 KiB of compressed lines (thousands) before the damage would be lost."""
+    data = as_bytes(benign)
+    packed = bytearray(gzip.compress(data))
+    at = int(len(packed) * where)
+    packed[at : at + 64] = b"\xff" * 64
+    path = tmp_path / "access.log.2.gz"
+    path.write_bytes(bytes(packed))
+    whole_before = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(bytes(packed[:at])).count(b"\n")
+    result, _unused = al.analyze([str(path)])
+    (error,) = result["errors"]
+    assert "corrupt gzip data" in error["error"]
+    assert whole_before - 50 <= error["lines_read"] == result["lines"] < len(benign)
+    assert result["lines"] - result["malformed"] >= whole_before - 50
