@@ -15,8 +15,9 @@ and each read is handed to polars in place, without a copy (the line a read cuts
 through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
 ``"``, no quoting), checks them with a few vectorised patterns and list lookups, and counts them
 with group-bys; a line the vectorised check does not vouch for is parsed by the stdlib regular
-expression (same fields by construction). Other formats (common, vcombined) go through the
-stdlib code block by block.
+expression (same fields by construction), or, failing that (a file mixing formats), by the other
+formats' (``log_formats.parse_other``), as the stdlib engine does. Files of other formats (common,
+vcombined, main, syslog_*) go through the stdlib code block by block.
 
 Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes, as
 in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
