@@ -1632,6 +1632,10 @@ def _normalise_result(result: Any, where: str, run_id: str, run_started: str) ->
         if not isinstance(finding, Mapping) or not finding.get("rule"):
             raise StoreError(f"{where}: findings[{index}] harus berupa dict dengan 'rule'")
         evidence = finding.get("evidence") if finding.get("evidence") is not None else {}
+        samples = finding.get("samples")
+        if isinstance(samples, list) and isinstance(evidence, Mapping) and "samples" not in evidence:
+            # the access-log engine's matched lines, beside its evidence: kept with it for the report
+            evidence = {**evidence, "samples": samples}
         findings.append(
             {
                 "rule": str(finding["rule"]),

@@ -3,13 +3,13 @@ same engine the ``pn.website.access_log_audit`` module runs on court servers."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import correlate_campaigns, sop_status
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import FORMATS
 from sopansible import exitcodes
 
 if TYPE_CHECKING:
@@ -128,9 +128,10 @@ def register(subparsers) -> None:
     analyze.add_argument(
         "--format",
         dest="log_format",
-        choices=("auto", "combined", "vcombined", "common"),
+        choices=("auto", *FORMATS),
         default="auto",
-        help="format log (default: auto)",
+        help="format log (default: auto: dikenali per berkas, baris format lain dibaca satu per satu) / "
+        "log format (default: auto: detected per file, lines of other formats read one by one)",
     )
     analyze.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
     analyze.add_argument("--top", type=int, default=10, help="panjang daftar teratas / length of top lists")
@@ -219,8 +220,8 @@ def _findings_table(findings: list, t: dict, lang: str, title: str) -> RichTable
         message = finding["message"] if lang == "id" else finding.get("message_en", finding["message"])
         sample = finding["samples"][0] if finding.get("samples") else ""
         detail = _text(message)
-        if sample:
-            detail.append("\n" + html.unescape(sample), style="dim")
+        if sample:  # as logged, control characters escaped by the engine; rich markup is not parsed
+            detail.append("\n" + sample, style="dim")
         table.add_row(
             _text(finding["rule"]),
             _text(finding["severity"], style=SEVERITY_STYLE.get(finding["severity"], "")),
@@ -298,7 +299,8 @@ def _print_human(console: _Console, result: dict, t: dict, lang: str) -> None:
     overview.add_column(justify="right")
     overview.add_row(t["lines"], str(result["lines"]))
     overview.add_row(t["malformed"], str(result["malformed"]))
-    overview.add_row(t["format"], result["format"])
+    formats = result.get("formats") or {result["format"]: result["lines"] - result["malformed"]}
+    overview.add_row(t["format"], ", ".join(f"{name}: {count}" for name, count in formats.items()))
     overview.add_row(t["requests"], str(summary["requests"]))
     overview.add_row(t["visitors"], str(summary["unique_visitors"]))
     overview.add_row(t["bandwidth"], _size(summary["bandwidth_bytes"]))

@@ -3,7 +3,6 @@ samples. Values are clipped, secrets hidden; the templates escape what is shown.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -95,10 +94,9 @@ def finding_view(finding: Mapping[str, Any], lang: str) -> dict:
         for key, value in evidence.items():
             if isinstance(value, list):
                 for item in value[:SAMPLE_LIMIT]:
-                    # Engines may hand over samples already HTML-escaped; the template escapes
-                    # once, so undo theirs to avoid showing "&lt;" to the reader.
-                    text = html.unescape(item) if isinstance(item, str) else item
-                    samples.append(clip(hide_secret(str(key), text)))
+                    # Evidence as recorded (log lines as logged): the template's autoescape is
+                    # the one and only HTML escaping.
+                    samples.append(clip(hide_secret(str(key), item)))
             elif value is not None and len(rows) < 12:
                 rows.append({"label": str(key), "value": clip(hide_secret(str(key), value))})
     elif evidence not in (None, "", {}):

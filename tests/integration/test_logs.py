@@ -4,6 +4,7 @@ monitor's own Googlebot-agent probes not reported while the same claim from else
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import hashlib
@@ -225,3 +226,61 @@ def test_real_attacks_and_the_court_rules_from_the_inventory(lg):
     code, output, _result = playbook(lg, pn_logs_rules=[dict(court_rule, severity="urgent")])
     assert code != 0
     assert "'court-sipp-admin', field 'severity'" in output
+
+
+MAIN_FORMAT = (
+    'log_format pn_main \'$remote_addr - $remote_user [$time_local] "$request" $status '
+    '$body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"\';\n'
+    "access_log /var/log/nginx/main/access.log pn_main;\n"
+)
+
+
+def test_nginx_main_format_and_a_corrupt_rotation(lg):
+    """A real nginx writing its main format (X-Forwarded-For after the agent) and a corrupt .gz
+    rotation: the lines are read as main (detected, or named by pn_logs_format), none malformed,
+    and the damaged rotation is in the W3 result with the lines read from it."""
+    court_sh(lg, "mkdir -p /var/log/nginx/main")
+    court_sh(
+        lg,
+        f"cat > /etc/nginx/conf.d/pn-main-format.conf <<'EOF'\n{MAIN_FORMAT}EOF\nnginx -t && nginx -s reload",
+    )
+    court = lg["fleet"].court(COURT)
+    for _attempt in range(50):  # until the reloaded workers write the new log
+        traffic(lg, f"main-probe-{time.time_ns()}", 1)
+        if court_sh(lg, "cat /var/log/nginx/main/access.log 2>/dev/null | wc -l").strip() not in ("", "0"):
+            break
+        time.sleep(0.2)
+    for i in range(12):
+        request = urllib.request.Request(
+            f"http://{court.address}/?main={i}",
+            headers={"Host": court.domain, "X-Forwarded-For": f"180.252.1.{i}, 10.0.0.1"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    written = court_sh(lg, "cat /var/log/nginx/main/access.log").splitlines()
+    assert any(line.endswith('"180.252.1.3, 10.0.0.1"') for line in written), written[-3:]
+    # an older rotation, compressed, with a damaged block in the middle
+    # (another first line than the live log's: files are told apart by their first line)
+    lines = "".join(f"{line}\n".replace(' HTTP/1.1"', ' HTTP/1.0"') for line in written) * 400
+    packed = bytearray(gzip.compress(lines.encode()))
+    packed[len(packed) // 2 : len(packed) // 2 + 64] = b"\xff" * 64
+    court_sh(
+        lg,
+        f"echo {base64.b64encode(bytes(packed)).decode()} | base64 -d > /var/log/nginx/main/access.log.1.gz",
+    )
+    paths = {"pn_logs_access_paths": ["/var/log/nginx/main/access.log"], "pn_logs_collect": False}
+    for fmt in ("auto", "main"):
+        state = {"pn_logs_state_path": f"/var/lib/pn-website/main-{fmt}.json"}
+        code, output, result = playbook(lg, pn_logs_format=fmt, **paths, **state)
+        assert code == 0, output[-3000:]
+        outputs = result["outputs"]
+        read = len(written)
+        (damaged,) = outputs["unreadable_logs"]
+        assert damaged["path"] == "/var/log/nginx/main/access.log.1.gz"
+        assert 0 < damaged["lines_read"] < 400 * read
+        assert outputs["lines"] == read + damaged["lines_read"]
+        # every well-formed line is main; the malformed ones were garbled by the damage (zlib notices
+        # a damaged block only some way after it), and the lines before it were read whole
+        good = outputs["lines"] - outputs["malformed"]
+        assert outputs["format"] == "main" and outputs["formats"] == {"main": good}
+        assert good > read + 1000

@@ -200,3 +200,25 @@ def test_analyze_with_a_court_rule_file_and_a_rule_switched_off(tmp_path, capsys
     assert code == 4
     error = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert "rule 'court-sipp-admin', field 'severity': 'urgent' is not one of" in error
+
+
+def test_syslog_and_mixed_formats_and_a_damaged_gzip(tmp_path, capsys):
+    """nginx logging to syslog, a file mixing formats, and a rotation whose gzip is cut: every line
+    read in its format, the lines of each counted, the damaged file named with the lines read."""
+    traffic = corpus.benign_lines(600, seed=4) + corpus.attack_lines("sqli-probing")
+    log = tmp_path / "access.log"
+    corpus.write_log(
+        log, corpus.in_format("syslog_combined", traffic[:400]) + corpus.in_format("common", traffic[400:])
+    )
+    packed = gzip.compress(("\n".join(traffic) + "\n").encode())
+    (tmp_path / "access.log.1.gz").write_bytes(packed[: len(packed) // 2])
+    code, result = analyze_json(capsys, log)
+    assert result["malformed"] == 0
+    assert result["formats"] == {"syslog_combined": 400, "common": len(traffic) - 400}
+    assert code == 2 and "sqli-probing" in {f["rule"] for f in result["findings"]}
+    code, result = analyze_json(capsys, tmp_path / "access.log.1.gz", "--format", "combined")
+    (error,) = result["errors"]
+    assert code == 4 and error["path"].endswith("access.log.1.gz") and error["lines_read"] == result["lines"]
+    code = cli.main(["--lang", "en", "logs", "analyze", str(log)])
+    out = capsys.readouterr().out
+    assert "syslog_combined: 400" in out and "sqli" in out

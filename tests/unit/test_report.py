@@ -547,17 +547,79 @@ def test_visitor_summary_of_the_log_engine():
     }
 
 
-def test_pre_escaped_samples_are_shown_once_escaped():
+def test_samples_are_shown_as_recorded_and_escaped_once():
     from sopansible.report import finding_view
 
+    recorded = "GET /?q=&lt;script&gt; (the text an attacker sent, not an escaped <script>)"
     view = finding_view(
-        {
-            "rule": "xss-probing",
-            "severity": "medium",
-            "evidence": {"samples": ["GET /?q=&lt;script&gt;alert(1)&lt;/script&gt;"]},
-        },
-        "id",
+        {"rule": "xss-probing", "severity": "medium", "evidence": {"samples": [recorded]}}, "id"
     )
-    assert view["samples"] == [
-        "GET /?q=<script>alert(1)</script>"
-    ]  # escaped once by the template's autoescape
+    assert view["samples"] == [recorded]  # the template's autoescape is the only escaping
+
+
+def test_log_evidence_is_raw_in_json_and_escaped_in_the_html_report(tmp_path):
+    """A log line with markup in it: the access-log engine's JSON holds it as logged, the recorded
+    W3 result keeps it as evidence, and the HTML report shows it as text, never as markup."""
+    from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+    from sopansible.report.format import clip
+
+    line = (
+        '45.148.10.81 - - [22/Nov/2026:10:00:01 +0700] "GET /?q='
+        + SCRIPT
+        + ' HTTP/1.1" 200 5 "-" "'
+        + SVG_ONLOAD
+        + '\x1b[2J"'
+    ).replace("\\x1b", "\x1b")
+    result = access_log.analyze_bytes((line + "\n").encode() * 3)
+    (finding,) = [f for f in result["findings"] if f["rule"] == "xss-probing"]
+    output = json.loads(json.dumps(result))  # what `sopansible logs analyze --json` prints
+    (sample,) = {s for f in output["findings"] for s in f["samples"]}
+    assert sample == line.replace("\x1b", "\\x1b")  # raw, the terminal escape made visible
+    assert SCRIPT in sample and "&lt;" not in sample
+    run = make_run(0, [0])
+    w3 = [r for r in run["results"] if r["activity"] == "W3"][0]
+    w3["findings"] = [finding]  # as the logs role records the engine's findings
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW)
+    data = json.loads(read(tmp_path / "out" / "pn-uji-0" / "laporan.json"))
+    (view,) = [
+        f for a in data["activities"] if a["id"] == "W3" for f in a["findings"] if f["rule"] == "xss-probing"
+    ]
+    assert view["samples"][0] == clip(sample)  # raw in the report's JSON too
+    page_html = read(tmp_path / "out" / "pn-uji-0" / "laporan.html")
+    page = Page(page_html)
+    assert "script" not in {tag for tag, _ in page.tags}
+    assert not [a for t, a in page.tags if t == "svg" and a.get("class") != "chart"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html and SCRIPT not in page_html
+    assert SCRIPT in page.all_text()  # shown to the reader as the text that was logged
+
+
+def test_w3_section_states_the_formats_read_and_the_unreadable_logs(tmp_path):
+    run = make_run(0, [0])
+    w3 = [r for r in run["results"] if r["activity"] == "W3"][0]
+    w3["outputs"].update(
+        {
+            "lines": 1310,
+            "malformed": 0,
+            "format": "syslog_combined",
+            "formats": {"syslog_combined": 1300, "common": 10},
+            "unreadable_logs": [
+                {
+                    "path": "/var/log/nginx/access.log.2.gz",
+                    "lines_read": 336,
+                    "error": "access.log.2.gz: corrupt gzip data; 336 lines read up to where the file breaks",
+                }
+            ],
+        }
+    )
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW)
+        render_reports(store, tmp_path / "out-en", lang="en", now=NOW)
+    page = read(tmp_path / "out" / "pn-uji-0" / "laporan.html")
+    assert "<th>Format log (baris) · syslog_combined</th><td>1.300</td>" in page
+    assert "<th>Format log (baris) · common</th><td>10</td>" in page
+    assert "<th>Log yang tidak terbaca utuh</th>" in page and "336 lines read up to where" in page
+    page = read(tmp_path / "out-en" / "pn-uji-0" / "laporan.html")
+    assert "<th>Log formats (lines) · syslog_combined</th>" in page

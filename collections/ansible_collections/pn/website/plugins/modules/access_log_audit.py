@@ -23,7 +23,13 @@ description:
     online-gambling doorway pages served by the site, and bursts of server errors. Each finding has a
     stable rule id, a severity (higher when the site answered 2xx), the address, a count, first and
     last time seen, sample lines and the rule's references.
-  - Malformed, binary, truncated or very long lines are counted, never fatal.
+  - Reads Apache's combined, common and vhost_combined (Debian's C(other_vhosts_access.log)) formats
+    and nginx's main format (combined with C($http_x_forwarded_for) after the user agent), each also
+    behind a syslog prefix (nginx logging to syslog, as rsyslog or syslog-ng write it, with RFC 3164
+    or ISO 8601 times, or as RFC 5424). The format is detected per file; with O(format=auto) a file that
+    mixes formats is read line by line, and C(formats) tells how many lines of each were read.
+  - Malformed, binary, truncated or very long lines are counted, never fatal. A truncated or corrupt
+    gzip file is read up to the damage and reported in C(errors) with the number of lines read.
   - With O(read_state) the module reads only what is new since the previous run, following
     logrotate renames and compression (access.log -> access.log.1 -> access.log.2.gz), and returns
     the new state to store for the next run.
@@ -52,9 +58,22 @@ options:
     elements: path
     required: true
   format:
-    description: Log format; C(auto) detects it per file from its first lines.
+    description:
+      - Log format. C(auto) detects it per file from its first lines and reads a line that does not
+        fit it in the other formats (a file that mixes formats).
+      - A named format reads every file in that format only; other lines count as malformed.
+      - C(syslog_<format>) is that format behind a syslog prefix.
     type: str
-    choices: [auto, combined, vcombined, common]
+    choices:
+      - auto
+      - vcombined
+      - main
+      - combined
+      - common
+      - syslog_vcombined
+      - syslog_main
+      - syslog_combined
+      - syslog_common
     default: auto
   include_rotated:
     description: Also read the rotated siblings of each file (C(FILE.1), C(FILE.2.gz), ...), oldest first.
@@ -138,7 +157,8 @@ options:
     type: int
     default: 5
 notes:
-  - Sample lines are HTML-escaped so reports can show them as they are.
+  - Sample lines are the log lines as written, control characters escaped (C(\\x1b)); they are not
+    HTML-escaped, so escape them before putting them into HTML (the reports of sopansible do).
   - Googlebot ranges are a copy shipped with the collection; refresh them with the collection.
 """
 
@@ -203,10 +223,15 @@ malformed:
   type: int
   sample: 3
 format:
-  description: Log format detected or used.
+  description: The format of most of the lines read (C(unknown) when none was read).
   returned: always
   type: str
   sample: combined
+formats:
+  description: Well-formed lines read per format, most first.
+  returned: always
+  type: dict
+  sample: {"combined": 184100, "syslog_combined": 107}
 files:
   description: Files read in this run.
   returned: always
@@ -245,7 +270,7 @@ findings:
       description: ISO 8601 time of the last matching request.
       type: str
     samples:
-      description: HTML-escaped sample log lines.
+      description: Sample log lines as written (control characters escaped, not HTML-escaped).
       type: list
       elements: str
     message:
@@ -269,10 +294,18 @@ trusted_addresses:
   elements: str
   sample: ["10.88.0.1"]
 errors:
-  description: Files that could not be read, with the reason.
+  description:
+    - Files that could not be read, or not entirely (a truncated or corrupt gzip file), with the
+      reason (C(error), naming the file) and, for a damaged gzip file, C(lines_read) before the damage.
   returned: always
   type: list
   elements: dict
+  sample:
+    - path: /var/log/nginx/access.log.2.gz
+      lines_read: 336
+      error: >-
+        /var/log/nginx/access.log.2.gz: corrupt gzip data (Error -3 while decompressing data);
+        336 lines read up to where the file breaks, the rest of it is lost (...)
 """
 
 import json
@@ -287,6 +320,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     ssh_client_address,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status
+from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import FORMATS
 from ansible_collections.pn.website.plugins.module_utils.logs.rule_set import RuleError, build, default_data
 
 
@@ -327,7 +361,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             paths=dict(type="list", elements="path", required=True),
-            format=dict(type="str", default="auto", choices=["auto", "combined", "vcombined", "common"]),
+            format=dict(type="str", default="auto", choices=["auto"] + list(FORMATS)),
             include_rotated=dict(type="bool", default=False),
             read_state=dict(type="dict"),
             state_file=dict(type="path"),

@@ -1,10 +1,11 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The access-log engine (SOP W3): visitor summary ("Log aktivitas pengunjung") and
-suspicious-activity detection for Apache/nginx logs in the common, combined and vhost-combined
-formats. :func:`analyze` reads log files (plain or gzip, whole or incrementally), and
-:func:`analyze_bytes` log content held in memory, with one of two engines that give the same
-result:
+suspicious-activity detection for Apache/nginx logs in the common, combined, vhost-combined and
+nginx main formats, also behind a syslog prefix (``log_formats.FORMATS``; detected per file, and a
+file mixing formats is read line by line). :func:`analyze` reads log files (plain or gzip, whole
+or incrementally), and :func:`analyze_bytes` log content held in memory, with one of two engines
+that give the same result:
 
 - ``python``: the standard library only (Python 3.8+), what court servers run (the module
   ``pn.website.access_log_audit``);

@@ -21,7 +21,6 @@ thresholds, rule state, samples) stays here.
 from __future__ import annotations
 
 import collections
-import html
 from datetime import datetime
 from itertools import compress, count
 
@@ -48,9 +47,12 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
     FIELD_VHOST,
     FORMATS,
     LINE_PATTERNS,
+    SYSLOG,
+    VHOST_FORMATS,
     LogClock,
     hour_iso,
     iso_time,
+    parse_other,
     row_of_columns,
     split_combined,
 )
@@ -88,12 +90,12 @@ def _printable(raw: bytes, limit: int = 300) -> str:
 
 
 def sample_line(raw: bytes) -> str:
-    """A log line as HTML-safe evidence: control bytes escaped, truncated, HTML special characters
-    escaped."""
+    """A log line as evidence: the line as it is, control bytes escaped (``\\x1b``), truncated.
+    Not HTML-escaped: whatever shows it escapes it for its medium (the report's templates do)."""
     text = _printable(raw, MAX_SAMPLE_CHARS)
     if len(raw) > MAX_SAMPLE_CHARS:
         text += "..."
-    return html.escape(text, quote=True)
+    return text
 
 
 def _trim(counter) -> None:
@@ -272,16 +274,46 @@ class Analyzer:
             self.lines += len(parsed)
             columns = tuple(zip(*parsed))  # noqa: B905 - Python 3.8 has no strict=
             bad = columns[FIELD_IP].count(b"")
-            if bad:
+            others = None
+            if bad and self.fmt == "auto":
+                others = self._parse_others(block, fmt, parsed)
+                bad -= len(others)
+            if bad or others:
                 self.malformed += bad
-                parsed = [r for r in parsed if r[FIELD_IP]]
-                if not parsed:
-                    return None
+                if bad:
+                    keep = [i for i, row in enumerate(parsed) if row[FIELD_IP]]
+                    if not keep:
+                        return None
+                    if others:
+                        others = {k: others[i] for k, i in enumerate(keep) if i in others}
+                    parsed = [parsed[i] for i in keep]
                 columns = tuple(zip(*parsed))  # noqa: B905
-            rows = len(parsed)
+            rows = len(parsed) - (len(others) if others else 0)
             row_at = parsed.__getitem__
+            if others:
+
+                def row_at(i):  # the rows of other formats come with their line (evidence)
+                    line = others.get(i)
+                    return parsed[i] if line is None else parsed[i] + (line,)
+
         self.formats_seen[fmt] += rows
         return columns, row_at
+
+    def _parse_others(self, block: bytes, fmt: str, parsed: list) -> dict:
+        """Parse the lines of ``block`` that do not fit ``fmt`` with the other formats (a file
+        that mixes formats), in place in ``parsed``. Returns {row index: line} of those parsed."""
+        lines = block.split(b"\n")
+        others = {}
+        for i, row in enumerate(parsed):
+            if not row[FIELD_IP]:
+                line = lines[i]
+                line = line[:-1] if line[-1:] == b"\r" else line
+                other = parse_other(line, fmt)
+                if other is not None:
+                    self.formats_seen[other[0]] += 1
+                    parsed[i] = other[1]
+                    others[i] = line
+        return others
 
     def _count_columns(self, columns, fmt: str) -> None:
         (vhosts, ips, hours, _rest, methods, targets, _protocol, statuses, sizes, refs, uas) = columns
@@ -289,8 +321,10 @@ class Analyzer:
         self._status_method.update(zip(statuses, methods))  # noqa: B905
         self.targets.update(targets)
         self.referrers.update(refs)
-        if fmt == "vcombined":
+        if fmt in VHOST_FORMATS:
             self.vhosts.update(vhosts)
+        elif vhosts.count(b"") != len(vhosts):  # lines of a vhost format in a file of another
+            self.vhosts.update(filter(None, vhosts))
         self.bytes_sent += sum(map(int, filter(bytes.isdigit, sizes)))
 
     def _rows_for_rules(self, columns):
@@ -397,13 +431,19 @@ class Analyzer:
         referrers,
         error_targets,
         bytes_sent: int,
+        other_formats=(),
+        vhosts=(),
     ) -> None:
         """Add the counts of ``rows`` well-formed lines of format ``fmt`` parsed by another
         reader: each a mapping of value to number of rows, in the order of first occurrence
         (``error_targets``: rows with a status of 400 or more, per target). Their lines are counted
-        with :meth:`add_lines`, their visitors by the reader's :class:`Visitors`."""
+        with :meth:`add_lines`, their visitors by the reader's :class:`Visitors`.
+        ``other_formats``: the format of each of those rows that is of another format
+        (:func:`log_formats.parse_other`), ``vhosts`` their virtual hosts, in log order."""
         self._fold()  # the counts of blocks parsed here before: keeps first-occurrence order
-        self.formats_seen[fmt] += rows
+        self.formats_seen[fmt] += rows - len(other_formats)
+        self.formats_seen.update(other_formats)
+        self.vhosts.update(vhosts)
         for counter, counts in (
             (self.ips, ips),
             (self.hours, hours),
@@ -579,7 +619,9 @@ class Analyzer:
             )
         else:
             needle = b"[" + row[FIELD_HOUR] + row[FIELD_REST_OF_TIME] + b"] "
-        head = row[FIELD_VHOST] if self._block_format == "vcombined" else row[FIELD_IP] + b" "
+        fmt = self._block_format
+        head = row[FIELD_VHOST] if fmt in VHOST_FORMATS else row[FIELD_IP] + b" "
+        syslog = fmt.startswith(SYSLOG)  # the line starts with the syslog prefix, then the head
         address = b" " + row[FIELD_IP] + b" "
         tail = b'" %s %s' % (row[FIELD_STATUS], row[FIELD_SIZE] or b"-")
         pos = self._search_from
@@ -593,7 +635,7 @@ class Analyzer:
                 end = len(block)
             line = block[start:end]
             if (
-                line.startswith(head)
+                (b" " + head in line if syslog else line.startswith(head))
                 and tail in line
                 and row[FIELD_AGENT] in line
                 and row[FIELD_REFERRER] in line
@@ -617,7 +659,7 @@ class Analyzer:
             row[FIELD_STATUS],
             row[FIELD_SIZE] or b"-",
         )
-        if self._block_format != "common":
+        if not self._block_format.endswith("common"):
             line += b' "%s" "%s"' % (row[FIELD_REFERRER], row[FIELD_AGENT])
         return line
 
@@ -795,16 +837,26 @@ class Analyzer:
             referrers[host] += n
         return referrers
 
+    def formats(self) -> dict:
+        """Well-formed lines per format seen, most first (ties in the order of FORMATS)."""
+        order = {f: i for i, f in enumerate(FORMATS)}
+        seen = sorted(
+            (f for f, n in self.formats_seen.items() if n), key=lambda f: (-self.formats_seen[f], order[f])
+        )
+        return {f: self.formats_seen[f] for f in seen}
+
     def result(self, files=()) -> dict:
         """The analysis of what was read (``files``: the files it came from)."""
-        if self.formats_seen:
-            fmt = self.formats_seen.most_common(1)[0][0]
+        formats = self.formats()
+        if formats:
+            fmt = next(iter(formats))
         else:
             fmt = self.fmt if self.fmt != "auto" else "unknown"
         return {
             "lines": self.lines,
             "malformed": self.malformed,
             "format": fmt,
+            "formats": formats,
             "files": list(files),
             "summary": self.summary(),
             "findings": self.findings(),
@@ -852,7 +904,7 @@ def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = M
         for court in courts:
             for sample in entry["courts"][court]:
                 if len(samples) < max_samples:
-                    samples.append("[%s] %s" % (html.escape(court), sample))
+                    samples.append("[%s] %s" % (court, sample))
         values = {"courts": len(courts), "rules": ", ".join(rules)}
         out.append(
             {

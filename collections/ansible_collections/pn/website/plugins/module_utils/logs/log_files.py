@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading access-log files: plain and gzip files (a truncated or corrupt gzip end is read up
-to where it breaks), logrotate's siblings (FILE.1, FILE.2.gz...), blocks of complete lines with
-a bound on line length, and incremental reading: a state remembers how far each file was read,
-and a file keeps its place when logrotate renames or compresses it.
+"""Reading access-log files: plain and gzip files (a truncated or corrupt gzip file is read up
+to where it breaks and reported as an error naming the file and the lines read), logrotate's
+siblings (FILE.1, FILE.2.gz...), blocks of complete lines with a bound on line length, and
+incremental reading: a state remembers how far each file was read, and a file keeps its place
+when logrotate renames or compresses it.
 
 Standard library only, Python 3.8+ (runs on court servers). What reads the lines is a *reader*:
 anything with ``feed_stream(stream, fmt=None, complete_only=False)`` returning the number of
@@ -30,9 +31,22 @@ def is_gzip(path: str) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
+class DamagedLog(Exception):
+    """A gzip log that breaks (truncated or corrupt): what came before the damage was read."""
+
+    def __init__(self, path: str, reason: str, lines: int, offset: int):
+        super().__init__(
+            "%s: %s; %d lines read up to where the file breaks, the rest of it is lost (lines just"
+            " before the break may be garbled: counted as malformed)" % (path, reason, lines)
+        )
+        self.lines = lines
+        self.offset = offset
+
+
 class _SafeGzip:
-    """A streaming gzip reader (multi-member) that returns everything decompressible and stops
-    quietly at a truncated or corrupt end."""
+    """A streaming gzip reader (multi-member) that returns everything decompressible and stops at
+    a truncated or corrupt end, noting it in ``damage`` (None while the data is whole) and counting
+    the line ends it returned in ``newlines``."""
 
     def __init__(self, path):
         self._raw = open(path, "rb")  # noqa: SIM115 - closed in close()
@@ -40,28 +54,47 @@ class _SafeGzip:
         self._buffer = b""
         self._pos = 0
         self._done = False
-        self.truncated = False
+        self.damage = None
+        self.newlines = 0
+        self.ends_line = True  # the data returned so far ends with a line end (or is empty)
+
+    def _decompress(self, data):
+        out = self._zip.decompress(data)
+        while self._zip.eof and self._zip.unused_data:  # the next member
+            rest = self._zip.unused_data
+            self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self._zip.decompress(rest)
+        return out
+
+    def _salvage(self, data):
+        """What ``data`` gives up to the damage: zlib keeps nothing of a call that fails, so the
+        read that failed is decompressed again from before it, a small piece at a time."""
+        pieces = []
+        try:
+            for start in range(0, len(data), 256):
+                pieces.append(self._decompress(data[start : start + 256]))
+        except zlib.error:
+            pass
+        return b"".join(pieces)
 
     def _more(self):
         """Decompress the next piece into the buffer; False at the end."""
         while not self._done:
             data = self._raw.read(64 * 1024)
+            before = self._zip.copy()
             try:
                 if not data:
                     if not self._zip.eof:
-                        self.truncated = True
+                        self.damage = "the gzip data ends before its end (truncated)"
                     out = self._zip.flush()
                     self._done = True
                 else:
-                    out = self._zip.decompress(data)
-                    while self._zip.eof and self._zip.unused_data:
-                        rest = self._zip.unused_data
-                        self._zip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                        out += self._zip.decompress(rest)
-            except zlib.error:
-                self.truncated = True
+                    out = self._decompress(data)
+            except zlib.error as exc:
+                self.damage = "corrupt gzip data (%s)" % exc
                 self._done = True
-                return False
+                self._zip = before
+                out = self._salvage(data)
             if out:
                 self._buffer = self._buffer[self._pos :] + out if self._pos < len(self._buffer) else out
                 self._pos = 0
@@ -83,7 +116,11 @@ class _SafeGzip:
             pieces.append(self._buffer[self._pos : self._pos + take])
             self._pos += take
             wanted -= take
-        return b"".join(pieces)
+        out = b"".join(pieces)
+        if out:
+            self.newlines += out.count(b"\n")
+            self.ends_line = out[-1:] == b"\n"
+        return out
 
     def close(self):
         self._raw.close()
@@ -120,8 +157,11 @@ def fingerprint(path: str) -> str | None:
     with rotations days apart, their first lines differ."""
     with open_log(path) as stream:
         head = stream.read(8192)
+        damage = getattr(stream, "damage", None)
     cut = head.find(b"\n")
     if cut < 0:
+        if damage:
+            raise DamagedLog(path, damage, 0, 0)
         return None
     return hashlib.sha256(head[: cut + 1]).hexdigest()
 
@@ -213,11 +253,18 @@ def read_blocks(stream, sink, fmt=None, complete_only: bool = False) -> int:
 
 def feed_file(reader, path: str, offset: int = 0, complete_only: bool = False) -> int:
     """Read a plain or gzip file into ``reader`` from ``offset`` (decompressed bytes); returns the
-    offset reached."""
+    offset reached. DamagedLog (after reading what is whole) when a gzip file breaks."""
     with open_log(path) as stream:
         if offset:
             _skip(stream, offset)
-        return offset + reader.feed_stream(stream, complete_only=complete_only)
+        lines_before = getattr(stream, "newlines", 0)
+        reached = offset + reader.feed_stream(stream, complete_only=complete_only)
+        damage = getattr(stream, "damage", None)
+        if damage:
+            # a last, unfinished line is read as a line unless only complete lines are
+            lines = stream.newlines - lines_before + (0 if complete_only or stream.ends_line else 1)
+            raise DamagedLog(path, damage, lines, reached)
+        return reached
 
 
 # --- incremental reading ---------------------------------------------------------------------------
@@ -237,6 +284,10 @@ def _resume_offset(saved, packed: bool, size: int):
     if not packed and offset > size:
         return 0  # truncated in place (copytruncate)
     return offset
+
+
+def _damage(path: str, exc: DamagedLog) -> dict:
+    return {"path": path, "error": str(exc), "lines_read": exc.lines}
 
 
 def read_logs(reader, paths, state=None, include_rotated: bool = False):
@@ -259,7 +310,10 @@ def read_logs(reader, paths, state=None, include_rotated: bool = False):
             if not os.path.isfile(path):
                 raise OSError("not a regular file")
             if not incremental:
-                feed_file(reader, path)
+                try:
+                    feed_file(reader, path)
+                except DamagedLog as exc:
+                    errors.append(_damage(path, exc))
                 files.append(path)
                 continue
             fp = fingerprint(path)
@@ -271,7 +325,11 @@ def read_logs(reader, paths, state=None, include_rotated: bool = False):
             if offset is None:  # already read: keep its entry
                 new_files[fp] = dict(saved, path=path, inode=st.st_ino)
                 continue
-            reached = feed_file(reader, path, offset=offset, complete_only=True)
+            try:
+                reached = feed_file(reader, path, offset=offset, complete_only=True)
+            except DamagedLog as exc:
+                reached = exc.offset
+                errors.append(_damage(path, exc))
             files.append(path)
             new_files[fp] = {
                 "path": path,
@@ -280,6 +338,8 @@ def read_logs(reader, paths, state=None, include_rotated: bool = False):
                 "offset": reached,
                 "gzip": packed,
             }
+        except DamagedLog as exc:  # not even one line before the damage
+            errors.append(_damage(path, exc))
         except (OSError, EOFError, ValueError) as exc:
             errors.append({"path": path, "error": str(exc) or exc.__class__.__name__})
     return files, errors, ({"version": 1, "files": new_files} if incremental else None)

@@ -1,7 +1,9 @@
 # Copyright: (c) 2026, pn.website maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Access-log line formats: Apache/nginx's common, combined and vhost-combined lines, format
-detection, parsing a block of lines into rows of fields, and the log's time fields.
+"""Access-log line formats: Apache/nginx's common, combined and vhost-combined lines, nginx's
+``main`` (combined with the X-Forwarded-For header after the agent), each also behind a syslog
+prefix (nginx logging to syslog); format detection, parsing a block of lines into rows of fields,
+parsing one line of another format (a file that mixes formats), and the log's time fields.
 
 Standard library only, Python 3.8+ (runs on court servers).
 
@@ -18,7 +20,15 @@ import calendar
 import re
 from datetime import datetime, timedelta, timezone
 
-FORMATS = ("vcombined", "combined", "common")
+#: The formats, in the order detection prefers them when several fit as many lines: a line of
+#: nginx's main format also fits the combined one (which allows anything after the agent).
+BASE_FORMATS = ("vcombined", "main", "combined", "common")
+#: ``syslog_<format>``: the same line behind a syslog prefix, as rsyslog or syslog-ng write what
+#: nginx sends with ``access_log syslog:server=...``.
+SYSLOG = "syslog_"
+FORMATS = BASE_FORMATS + tuple(SYSLOG + fmt for fmt in BASE_FORMATS)
+#: Formats whose lines start with the virtual host.
+VHOST_FORMATS = frozenset(("vcombined", SYSLOG + "vcombined"))
 
 # --- the line patterns ---------------------------------------------------------------------------
 
@@ -35,11 +45,27 @@ _COMMON_FIELDS = (
     + rb" (\d{3}) (?:(\d+)|-)"
 )
 _VHOST_PREFIX = rb"([^\s:]+)(?::\d+)? "
-_FORMAT_PATTERNS = {
+_X_FORWARDED_FOR = rb' "[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_BASE_PATTERNS = {
     "vcombined": _VHOST_PREFIX + _COMMON_FIELDS + rb" " + _QUOTED + rb" " + _QUOTED + rb"[^\n]*?",
+    "main": rb"()" + _COMMON_FIELDS + rb" " + _QUOTED + rb" " + _QUOTED + _X_FORWARDED_FOR + rb"[^\n]*?",
     "combined": rb"()" + _COMMON_FIELDS + rb" " + _QUOTED + rb" " + _QUOTED + rb"[^\n]*?",
     "common": rb"()" + _COMMON_FIELDS + rb"()()[ \t]*",
 }
+# What a syslog daemon writes before the message: an optional <priority> (and RFC 5424 version),
+# the time (RFC 3164 "Dec  2 10:00:01", or ISO 8601 as rsyslog's file format and RFC 5424 have
+# it), the host, then the tag ("nginx:", "nginx[812]:") or RFC 5424's app, process id, message id
+# and structured data. The access line's own time is the one used.
+_SYSLOG_PREFIX = (
+    rb"(?:<\d{1,3}>(?:\d{1,2} )?)?"
+    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
+    rb"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) "
+    rb"\S{1,255} "
+    rb"(?:[^\s:\[]{1,64}(?:\[\d{1,10}\])?: "
+    rb"|\S{1,48} \S{1,128} \S{1,32} (?:-|(?:\[[^\]\n]*\])+) (?:\xef\xbb\xbf)?)"
+)
+_FORMAT_PATTERNS = dict(_BASE_PATTERNS)
+_FORMAT_PATTERNS.update({SYSLOG + fmt: _SYSLOG_PREFIX + body for fmt, body in _BASE_PATTERNS.items()})
 
 # Field positions in a parsed row. The time is cut in two: the hour ("20/Nov/2026:13", the key of
 # the hourly counts) and the rest of it (":45:07 +0700").
@@ -78,6 +104,17 @@ def detect_format(head: bytes) -> str:
         if hits > best_hits:
             best, best_hits = fmt, hits
     return best
+
+
+def parse_other(line: bytes, fmt: str):
+    """``(format, row)`` of a line (without its line end) that does not fit ``fmt``: the first
+    other format it fits, or None. A file that mixes formats is read line by line this way."""
+    for other in FORMATS:
+        if other != fmt:
+            match = _WHOLE_LINE_PATTERNS[other].match(line)
+            if match is not None:
+                return other, match.groups(b"")
+    return None
 
 
 # --- plain combined blocks without regular expressions -----------------------------------------

@@ -15,8 +15,9 @@ and each read is handed to polars in place, without a copy (the line a read cuts
 through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
 ``"``, no quoting), checks them with a few vectorised patterns and list lookups, and counts them
 with group-bys; a line the vectorised check does not vouch for is parsed by the stdlib regular
-expression (same fields by construction). Other formats (common, vcombined) go through the
-stdlib code block by block.
+expression (same fields by construction), or, failing that (a file mixing formats), by the other
+formats' (``log_formats.parse_other``), as the stdlib engine does. Files of other formats (common,
+vcombined, main, syslog_*) go through the stdlib code block by block.
 
 Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes, as
 in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
@@ -56,8 +57,11 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
     FIELD_IP,
+    FIELD_VHOST,
     LINE_PATTERNS,
+    VHOST_FORMATS,
     detect_format,
+    parse_other,
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import AGENT_GOOGLEBOT, is_crawler
 
@@ -192,6 +196,9 @@ class PolarsReader:
         # Per distinct value (as text): the analyzer's flags of targets and agents.
         self._target_flags = {}
         self._agent_flags = {}
+        # The format of each row of the chunk that is of another format, and their virtual hosts.
+        self._other_formats = []
+        self._other_vhosts = []
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -522,6 +529,16 @@ class PolarsReader:
         rows = odd.select("idx", "line").rows()
         texts = [_bytes(line) for _i, line in rows]
         parsed = LINE_PATTERNS["combined"].findall(b"\n".join(texts) + b"\n")
+        if self.analyzer.fmt == "auto":  # a file mixing formats: as the stdlib engine does
+            for k, row in enumerate(parsed):
+                if not row[FIELD_IP]:
+                    text = texts[k][:-1] if texts[k][-1:] == b"\r" else texts[k]
+                    other = parse_other(text, "combined")
+                    if other is not None:
+                        parsed[k] = other[1]
+                        self._other_formats.append(other[0])
+                        if other[0] in VHOST_FORMATS:
+                            self._other_vhosts.append(other[1][FIELD_VHOST])
         keep = [k for k, row in enumerate(parsed) if row[FIELD_IP]]
         if not keep:
             return None
@@ -596,7 +613,10 @@ class PolarsReader:
             referrers=counts(refs),
             error_targets=counts(errors),
             bytes_sent=bytes_sent,
+            other_formats=self._other_formats,
+            vhosts=self._other_vhosts,
         )
+        self._other_formats, self._other_vhosts = [], []
         self._visitors.add_frame(visitors)
         agents = per_key[_VISIT_KEYS.index("ua")]["ua"].to_list()
         self._classify(targets["target"].to_list(), agents)

@@ -263,3 +263,28 @@ def test_module_without_rules_where_the_rule_file_is_not_shipped(logs, monkeypat
     monkeypatch.setattr(rule_set, "DATA_FILE", str(logs / "no-such-rules.yml"))
     result = fail({"paths": [str(logs / "access.log")]})
     assert result["msg"].startswith("rules: not given, and the collection's rule file cannot be read here")
+
+
+def test_module_reads_the_format_the_inventory_names(tmp_path):
+    """A court logging through syslog: detected (auto) or named (pn_logs_format); a named format
+    counts the lines of other formats as malformed; a cut gzip rotation is named in errors."""
+    traffic = corpus.benign_lines(300, seed=8)
+    lines = corpus.in_format("syslog_main", traffic)
+    corpus.write_log(tmp_path / "access.log", lines + corpus.in_format("common", traffic[:10]))
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    (tmp_path / "access.log.1.gz").write_bytes(packed[: len(packed) // 2])
+    auto = run({"paths": [str(tmp_path / "access.log")]})
+    assert (auto["format"], auto["formats"], auto["malformed"]) == (
+        "syslog_main",
+        {"syslog_main": 300, "common": 10},
+        0,
+    )
+    named = run({"paths": [str(tmp_path / "access.log")], "format": "syslog_main", "include_rotated": True})
+    assert (
+        named["formats"]["syslog_main"] > 300 and named["malformed"] == 10 + 1
+    )  # + the line cut by the damage
+    (error,) = named["errors"]
+    assert error["path"].endswith("access.log.1.gz") and error["lines_read"] == named["lines"] - 310
+    assert fail({"paths": [str(tmp_path / "access.log")], "format": "w3c"})["msg"].startswith(
+        "value of format"
+    )

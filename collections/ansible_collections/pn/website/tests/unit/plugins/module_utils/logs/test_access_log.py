@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+import collections
 import gzip
-import html
 import sys
+import zlib
 
 import pytest
 
@@ -80,6 +81,88 @@ def test_format_detected_and_fields_read(line, fmt):
         assert summary["top_referrers"] == [{"host": "www.google.com", "count": 3}]
 
 
+@pytest.mark.parametrize("fmt", log_formats.FORMATS)
+@pytest.mark.parametrize("given", ["auto", "fixed"])
+def test_every_format_court_servers_write_is_parsed(fmt, given):
+    lines = corpus.in_format(fmt, [COMBINED] * 6)
+    result = al.analyze_bytes(as_bytes(lines), fmt="auto" if given == "auto" else fmt)
+    assert (result["lines"], result["malformed"]) == (6, 0), lines[0]
+    assert result["format"] == fmt
+    assert result["formats"] == {fmt: 6}
+    summary = result["summary"]
+    assert summary["requests"] == 6
+    assert summary["bandwidth_bytes"] == 6 * 2326
+    assert summary["status_codes"] == {"200": 6}
+    assert summary["top_pages"] == [{"path": "/berita/1", "count": 6}]
+    assert summary["daily"][0]["date"] == "2026-11-20"  # the access line's time, not syslog's
+    assert summary["vhosts"] == ([{"host": "pn-contoh.go.id", "count": 6}] if "vcombined" in fmt else [])
+    if not fmt.endswith("common"):
+        assert summary["top_referrers"] == [{"host": "www.google.com", "count": 6}]
+        assert summary["top_user_agents"] == [{"user_agent": "Mozilla/5.0 (Windows NT 10.0)", "count": 6}]
+
+
+@pytest.fixture(scope="module")
+def traffic(benign):
+    return corpus.merged(benign[:6000], [x for rule in RULES for x in corpus.attack_lines(rule)])
+
+
+def _key(finding):
+    return (finding["rule"], finding["severity"], finding["ip"], finding["count"], finding["first_seen"])
+
+
+@pytest.mark.parametrize("fmt", [f for f in log_formats.FORMATS if not f.endswith("common")])
+def test_detection_holds_in_every_format(traffic, fmt):
+    """The same traffic gives the same findings and summary in every format with a user agent, and
+    the evidence is the lines as that format wrote them."""
+    base = al.analyze_bytes(as_bytes(traffic), site_hosts=[corpus.HOST])
+    lines = corpus.in_format(fmt, traffic)
+    result = al.analyze_bytes(as_bytes(lines), site_hosts=[corpus.HOST])
+    assert (result["malformed"], result["formats"]) == (0, {fmt: len(lines)})
+    assert [_key(f) for f in result["findings"]] == [_key(f) for f in base["findings"]]
+    assert {f["rule"] for f in result["findings"]} == set(RULES)
+    written = dict(zip(traffic, lines))  # noqa: B905
+    for finding, expected in zip(result["findings"], base["findings"]):  # noqa: B905
+        assert finding["samples"] == [written[x] for x in expected["samples"]]
+    del result["summary"]["vhosts"], base["summary"]["vhosts"]
+    assert result["summary"] == base["summary"]
+
+
+def test_a_file_mixing_formats_is_read_line_by_line(traffic):
+    """Runs of lines in several formats (a server whose logging changed, logs concatenated): each
+    line is parsed in its own format, counted per format, and its evidence is the line itself."""
+    mix = ("vcombined", "combined", "syslog_combined", "main", "syslog_vcombined", "syslog_main")
+    lines, expected = [], collections.Counter()
+    for i, text in enumerate(traffic):
+        fmt = mix[(i // 7) % len(mix)]
+        lines.append(corpus.FORMAT_WRITERS[fmt](text, i))
+        # the file is taken as combined (the format most of its first lines fit: a main line fits
+        # it too, anything may follow the agent), the other lines as what they are
+        expected["combined" if fmt == "main" else fmt] += 1
+    base = al.analyze_bytes(as_bytes(traffic), site_hosts=[corpus.HOST])
+    result = al.analyze_bytes(as_bytes(lines), site_hosts=[corpus.HOST])
+    assert (result["lines"], result["malformed"]) == (len(lines), 0)
+    assert result["format"] == "combined"
+    assert result["formats"] == dict(expected.most_common())
+    assert [_key(f) for f in result["findings"]] == [_key(f) for f in base["findings"]]
+    written = dict(zip(traffic, lines))  # noqa: B905
+    for finding, expected_finding in zip(result["findings"], base["findings"]):  # noqa: B905
+        assert finding["samples"] == [written[x] for x in expected_finding["samples"]]
+    assert (
+        sum(v["count"] for v in result["summary"]["vhosts"])
+        == expected["vcombined"] + expected["syslog_vcombined"]
+    )
+    del result["summary"]["vhosts"], base["summary"]["vhosts"]
+    assert result["summary"] == base["summary"]
+
+
+def test_common_lines_among_combined_ones_are_not_malformed():
+    lines = [COMBINED, COMMON, COMBINED, "Dec  2 10:00:01 web01 nginx: " + COMMON, "garbage"]
+    result = al.analyze_bytes(as_bytes(lines))
+    assert (result["lines"], result["malformed"]) == (5, 1)
+    assert result["formats"] == {"combined": 2, "common": 1, "syslog_common": 1}
+    assert result["summary"]["bandwidth_bytes"] == 4 * 2326
+
+
 def test_explicit_format_counts_other_lines_as_malformed():
     result = al.analyze_bytes(as_bytes([COMBINED, COMMON]), fmt="combined")
     assert (result["lines"], result["malformed"]) == (2, 1)
@@ -138,13 +221,39 @@ def test_gzip_and_plain_files_give_the_same_summary(tmp_path, benign):
     assert r_plain["summary"] == r_gzip["summary"]
 
 
-def test_truncated_gzip_reads_what_is_there(tmp_path, benign):
+@pytest.mark.parametrize("state", [None, {}])
+def test_truncated_gzip_is_read_up_to_the_break_and_reported(tmp_path, benign, state):
     packed = gzip.compress(as_bytes(benign[:5000]))
     path = tmp_path / "access.log.3.gz"
     path.write_bytes(packed[: len(packed) // 2])
-    result, _unused = al.analyze([str(path)])
+    result, _unused = al.analyze([str(path)], state=state)
     assert 0 < result["lines"] < 5000
-    assert result["errors"] == []
+    (error,) = result["errors"]
+    assert error["path"] == str(path)
+    # every line before the break is read (the last one, cut, is malformed; or left for later)
+    assert error["lines_read"] == result["lines"]
+    assert str(path) in error["error"] and "truncated" in error["error"]
+    assert "%d lines read" % result["lines"] in error["error"]
+    assert result["files"] == [str(path)]
+
+
+@pytest.mark.parametrize("state", [None, {}])
+@pytest.mark.parametrize("where", [0.1, 0.5])
+def test_corrupt_gzip_is_reported_with_the_lines_read(tmp_path, benign, state, where):
+    data = as_bytes(benign[:5000])
+    packed = bytearray(gzip.compress(data))
+    at = int(len(packed) * where)
+    packed[at : at + 64] = bytes(64)  # a damaged disk block, or a tampered file
+    path = tmp_path / "access.log.2.gz"
+    path.write_bytes(bytes(packed))
+    whole = tmp_path / "access.log.1"
+    whole.write_bytes(as_bytes(benign[6000:6010]))  # another first line: another file
+    result, _unused = al.analyze([str(path), str(whole)], state=state)
+    (error,) = result["errors"]
+    assert error["path"] == str(path) and "corrupt gzip data" in error["error"]
+    assert 0 <= error["lines_read"] < 5000
+    assert "%d lines read" % error["lines_read"] in error["error"]
+    assert result["lines"] == error["lines_read"] + 10  # the other file is read all the same
 
 
 def test_missing_file_is_an_error_entry_not_a_crash(tmp_path):
@@ -233,22 +342,26 @@ def test_all_attacks_together_each_rule_once(benign):
     assert analyzer.sop_status(result["findings"]) == "critical"
 
 
-def test_samples_are_html_safe():
+def test_samples_are_the_raw_lines_with_control_characters_escaped():
+    """Evidence is the line as logged (HTML is escaped where a report is rendered, not here), and
+    a terminal escape sequence in a request cannot reach whoever reads the output."""
     evil = corpus.line(
-        "94.156.64.3", corpus.START, "GET", "/?q=<script>alert(1)</script>", 200, 5, ua="<b>x</b>"
-    )
+        "94.156.64.3", corpus.START, "GET", "/?q=<script>alert(1)</script>", 200, 5, ua='<b>x</b>\x1b[2J"'
+    ).replace("\\x1b", "\x1b")
+    assert "\x1b" in evil
     result = al.analyze_bytes(as_bytes([evil, evil]))
     (finding,) = [f for f in result["findings"] if f["rule"] == "xss-probing"]
     sample = finding["samples"][0]
-    assert "<" not in sample and ">" not in sample and '"' not in sample
-    assert "&lt;script&gt;" in sample
+    assert sample == evil.replace("\x1b", "\\x1b")
+    assert "<script>alert(1)</script>" in sample and "&lt;" not in sample and "&quot;" not in sample
+    assert all(ch.isprintable() for ch in sample)
 
 
 def test_samples_are_the_verbatim_lines():
     lines = corpus.attack_lines("sensitive-files")
     result = al.analyze_bytes(as_bytes(lines))
     (finding,) = [f for f in result["findings"] if f["rule"] == "sensitive-files"]
-    assert [html.unescape(s) for s in finding["samples"]] == lines[: analyzer.MAX_SAMPLES]
+    assert finding["samples"] == lines[: analyzer.MAX_SAMPLES]
 
 
 def test_document_harvesting_is_not_probing():
@@ -464,7 +577,7 @@ def test_samples_verbatim_for_vhost_lines_matching_two_rules():
     result = al.analyze_bytes(as_bytes([line]))
     assert {f["rule"] for f in result["findings"]} == {"sensitive-files", "bad-user-agent"}
     for finding in result["findings"]:
-        assert [html.unescape(s) for s in finding["samples"]] == [line]
+        assert finding["samples"] == [line]
 
 
 def test_memory_bounds_keep_fired_evidence(monkeypatch):
@@ -532,3 +645,21 @@ def test_auto_engine_where_the_polars_reader_is_missing(monkeypatch):
     assert al.choose_engine("auto", 1 << 40) == "python"
     with pytest.raises(al.EngineUnavailable, match="polars"):
         al.choose_engine("polars", 0)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.85])
+def test_corrupt_gzip_is_read_up_to_the_damage_itself(tmp_path, benign, where):
+    """zlib returns nothing of a read that fails: without decompressing that read again in small
+    pieces, up to 64 KiB of compressed lines (thousands) before the damage would be lost."""
+    data = as_bytes(benign)
+    packed = bytearray(gzip.compress(data))
+    at = int(len(packed) * where)
+    packed[at : at + 64] = b"\xff" * 64
+    path = tmp_path / "access.log.2.gz"
+    path.write_bytes(bytes(packed))
+    whole_before = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(bytes(packed[:at])).count(b"\n")
+    result, _unused = al.analyze([str(path)])
+    (error,) = result["errors"]
+    assert "corrupt gzip data" in error["error"]
+    assert whole_before - 50 <= error["lines_read"] == result["lines"] < len(benign)
+    assert result["lines"] - result["malformed"] >= whole_before - 50

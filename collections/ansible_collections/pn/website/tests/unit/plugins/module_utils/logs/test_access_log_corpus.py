@@ -599,3 +599,53 @@ def family_twin(rule: str, start: int = START + 3 * 86400 + 7200) -> list:
     if rule == "exploit-edge-device":
         return [get(0, "/layanan/vpn"), get(1, "/remote/"), get(2, "/tmui-panduan")]
     raise KeyError(rule)
+
+
+# --- the same traffic in the other formats court servers write ------------------------------------
+
+# What syslog daemons put before a message nginx sends with `access_log syslog:server=...`:
+# rsyslog's traditional file format (RFC 3164 time, day padded with a space), rsyslog's
+# high-precision file format (ISO 8601), and RFC 5424 (syslog-ng, rsyslog's protocol-23 format).
+SYSLOG_PREFIXES = (
+    "Nov 19 10:00:01 web01 nginx: ",
+    "Dec  2 10:00:01 web01 nginx: ",
+    "2026-11-19T10:00:01.129834+07:00 web01 nginx[812]: ",
+    "<190>1 2026-11-19T10:00:01.003Z web01.pn-contoh.go.id nginx 812 - - ",
+    '<190>1 2026-11-19T10:00:01+07:00 web01 nginx - access [origin ip="10.1.2.3"] ',
+    "<190>Nov 19 10:00:01 web01 nginx: ",
+)
+
+
+def _forwarded_for(i: int) -> str:
+    """nginx's $http_x_forwarded_for: empty ("-"), one address, or a proxy chain."""
+    return ("-", "10.20.30.%d" % (i % 250), "180.252.%d.7, 10.0.0.1" % (i % 250))[i % 3]
+
+
+def _common(text: str) -> str:
+    return text.rsplit(' "', 2)[0]
+
+
+def _main(text: str, i: int) -> str:
+    return '%s "%s"' % (text, _forwarded_for(i))
+
+
+#: A combined line (and its number) as written in each format of log_formats.FORMATS.
+FORMAT_WRITERS = {
+    "combined": lambda text, i: text,
+    # Debian's other_vhosts_access.log (Apache's vhost_combined: %v:%p before the address)
+    "vcombined": lambda text, i: "%s:%d %s" % (HOST, (443, 80)[i % 2], text),
+    # nginx's main format (the nginx.org packages' nginx.conf)
+    "main": _main,
+    # the common log format: no referrer, no user agent
+    "common": lambda text, i: _common(text),
+}
+for _name, _writer in list(FORMAT_WRITERS.items()):
+    FORMAT_WRITERS["syslog_" + _name] = lambda text, i, _writer=_writer: (
+        SYSLOG_PREFIXES[i % len(SYSLOG_PREFIXES)] + _writer(text, i)
+    )
+
+
+def in_format(fmt: str, lines: list) -> list:
+    """Combined-format ``lines`` as written in the format ``fmt``."""
+    writer = FORMAT_WRITERS[fmt]
+    return [writer(text, i) for i, text in enumerate(lines)]

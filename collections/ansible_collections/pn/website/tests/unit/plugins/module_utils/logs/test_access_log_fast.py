@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
-from ansible_collections.pn.website.plugins.module_utils.logs import log_files
+from ansible_collections.pn.website.plugins.module_utils.logs import log_files, log_formats
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -171,16 +171,53 @@ def test_malformed_binary_truncated_and_gigantic_lines(tmp_path, benign):
     assert (both["lines"], both["malformed"]) == (3, 1)
 
 
-@pytest.mark.parametrize("fmt", ["common", "vcombined", "combined"])
+@pytest.mark.parametrize("fmt", log_formats.FORMATS)
 def test_formats(tmp_path, benign, fmt):
-    lines = corpus.merged(benign[:3000], attacks())
-    if fmt == "common":
-        lines = [x.rsplit(' "', 2)[0] for x in lines]
-    elif fmt == "vcombined":
-        lines = ["%s:443 %s" % (corpus.HOST, x) for x in lines]
+    lines = corpus.in_format(fmt, corpus.merged(benign[:3000], attacks()))
     corpus.write_log(tmp_path / "access.log", lines)
-    assert same([str(tmp_path / "access.log")])["format"] == fmt
+    result = same([str(tmp_path / "access.log")])
+    assert (result["format"], result["formats"], result["malformed"]) == (fmt, {fmt: len(lines)}, 0)
     same([str(tmp_path / "access.log")], fmt=fmt)
+
+
+@pytest.mark.parametrize("first", ["combined", "common", "syslog_combined"])
+def test_a_file_mixing_formats(tmp_path, benign, first):
+    """Both engines read a file mixing formats line by line alike, whichever format it starts with
+    (combined: the polars reader's own path; the others: the stdlib code)."""
+    mix = (
+        first,
+        "vcombined",
+        "common",
+        "main",
+        "syslog_main",
+        "syslog_vcombined",
+        "combined",
+        "syslog_common",
+    )
+    lines = corpus.merged(benign[:4000], attacks())
+    lines = [corpus.FORMAT_WRITERS[mix[(i // 300) % len(mix)]](x, i) for i, x in enumerate(lines)]
+    lines[1234] = "garbage between formats"
+    corpus.write_log(tmp_path / "access.log", lines)
+    result = same([str(tmp_path / "access.log")], site_hosts=[corpus.HOST])
+    assert result["malformed"] == 1 and len(result["formats"]) >= 6
+    assert result["summary"]["vhosts"]
+    same([str(tmp_path / "access.log")], chunk_bytes=1 << 30)
+    assert same([str(tmp_path / "access.log")], fmt="combined")["malformed"] > 1000
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_gzip(tmp_path, benign, damage):
+    packed = bytearray(gzip.compress(("\n".join(benign[:6000]) + "\n").encode()))
+    if damage == "truncated":
+        packed = packed[: len(packed) * 2 // 3]
+    else:
+        packed[len(packed) // 2 : len(packed) // 2 + 32] = bytes(32)
+    (tmp_path / "access.log.2.gz").write_bytes(bytes(packed))
+    corpus.write_log(tmp_path / "access.log", benign[6000:7000])
+    result = same([str(tmp_path / "access.log")], include_rotated=True)
+    (error,) = result["errors"]
+    assert error["path"].endswith("access.log.2.gz") and error["lines_read"] > 0
+    same([str(tmp_path / "access.log")], include_rotated=True, state={})
 
 
 def test_gzip_rotated_and_mixed_formats(tmp_path, benign):
