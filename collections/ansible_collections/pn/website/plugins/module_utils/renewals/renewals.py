@@ -62,7 +62,7 @@ CONTACT_ROLES = {
     "tls": ("hosting", "maintenance", "vendor"),
 }
 
-_T = {
+_TEXT = {
     "kind.domain": ("nama domain", "domain name"),
     "kind.hosting": ("hosting", "hosting"),
     "kind.connection": ("koneksi internet", "internet connection"),
@@ -212,7 +212,7 @@ _T = {
 
 
 def text(key: str, lang: str = "id", **values) -> str:
-    pair = _T[key]
+    pair = _TEXT[key]
     return (pair[1] if lang == "en" else pair[0]).format(**values)
 
 
