@@ -122,7 +122,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("domain", "tls", "contracts"),
+        choices=renewals.CHECKS,
         help="jalankan pemeriksaan ini saja",
     )
     parser.add_argument("--rdap-base", action="append", default=[], metavar="TLD=URL", help="RDAP per TLD")
@@ -201,7 +201,7 @@ def check_courts(
     bootstrap = _Bootstrap(
         domain_expiry, args.bootstrap_url or None, args.bootstrap_file, cache, args.timeout
     )
-    only = set(args.only or ("domain", "tls", "contracts"))
+    only = set(args.only or renewals.CHECKS)
 
     def one(host):
         court = dict(hostvars.get(host) or {})
@@ -209,19 +209,17 @@ def check_courts(
         if not court.get("court_name"):
             entry["error"] = _t("no_court_name", args.lang)
             return entry
-        options = {
-            "check_domain": "domain" in only,
-            "check_tls": "tls" in only,
-            "check_contracts": "contracts" in only,
-            "rdap_overrides": dict(court.get("pn_renewal_rdap_base_urls") or {}, **cli_rdap),
-            "whois_servers": dict(court.get("pn_renewal_whois_servers") or {}, **cli_whois),
-            "iana_whois": court.get("pn_renewal_iana_whois", domain_expiry.IANA_WHOIS) or None,
-            "bootstrap_loader": bootstrap,
-            "tls_ca_file": args.ca_file or court.get("pn_renewal_tls_ca_file"),
-            "tls_port": int(court.get("pn_renewal_tls_port") or 443),
-            "timeout": args.timeout,
-            "workflow": (workflow or {}).get(host) or {},
-        }
+        options = renewals.check_options(
+            only,
+            rdap_overrides=dict(court.get("pn_renewal_rdap_base_urls") or {}, **cli_rdap),
+            whois_servers=dict(court.get("pn_renewal_whois_servers") or {}, **cli_whois),
+            iana_whois=court.get("pn_renewal_iana_whois", domain_expiry.IANA_WHOIS) or None,
+            bootstrap_loader=bootstrap,
+            tls_ca_file=args.ca_file or court.get("pn_renewal_tls_ca_file"),
+            tls_port=int(court.get("pn_renewal_tls_port") or 443),
+            timeout=args.timeout,
+            workflow=(workflow or {}).get(host) or {},
+        )
         try:
             result = renewals.check_court(
                 court, state, court_id=host, today=today, lang=args.lang, options=options

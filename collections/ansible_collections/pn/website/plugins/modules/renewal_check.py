@@ -302,19 +302,17 @@ def main():
         )
         return loaded["data"]
 
-    options = {
-        "check_domain": "domain" in p["checks"],
-        "check_tls": "tls" in p["checks"],
-        "check_contracts": "contracts" in p["checks"],
-        "rdap_overrides": p["rdap_base_urls"],
-        "whois_servers": p["whois_servers"],
-        "iana_whois": p["iana_whois"] or None,
-        "bootstrap_loader": bootstrap_loader,
-        "tls_port": p["tls_port"],
-        "tls_ca_file": p["tls_ca_file"],
-        "timeout": p["timeout"],
-        "workflow": p["workflow"],
-    }
+    options = renewals.check_options(
+        p["checks"],
+        rdap_overrides=p["rdap_base_urls"],
+        whois_servers=p["whois_servers"],
+        iana_whois=p["iana_whois"] or None,
+        bootstrap_loader=bootstrap_loader,
+        tls_port=p["tls_port"],
+        tls_ca_file=p["tls_ca_file"],
+        timeout=p["timeout"],
+        workflow=p["workflow"],
+    )
     try:
         result = renewals.check_court(
             court, state=state, court_id=court_id, today=today, lang=p["lang"], options=options

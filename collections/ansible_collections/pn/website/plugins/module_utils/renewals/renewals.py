@@ -52,6 +52,8 @@ from ansible_collections.pn.website.plugins.module_utils.shared import sop_resul
 ACTIVITY = "W4"
 DEFAULT_THRESHOLDS = (90, 60, 30, 14, 7)
 KINDS = ("domain", "hosting", "connection")
+#: The W4 checks a run can choose (``check_options``).
+CHECKS = ("domain", "tls", "contracts")
 TLS_LEVELS = {"warning": 2, "critical": 1, "expired": 0}
 EXPIRED_LEVEL = -1
 # Third-party roles (court_contract.CONTACT_ROLES) to ask, per item kind, in order.
@@ -806,6 +808,17 @@ def _contract_checks(run: _Run) -> list:
 def _worse(a: str, b: str) -> str:
     order = {"ok": 0, "unknown": 1, "warning": 2, "critical": 3}
     return a if order.get(a, 0) >= order.get(b, 0) else b
+
+
+def check_options(checks=CHECKS, **settings) -> dict:
+    """The ``options`` of :func:`check_court` (built here for the module and the CLI alike): the
+    checks to run (names of :data:`CHECKS`), then the lookups' settings, passed as they are."""
+    unknown = sorted(set(checks) - set(CHECKS))
+    if unknown:
+        raise ValueError("unknown check %s; choose from: %s" % (", ".join(unknown), ", ".join(CHECKS)))
+    options = dict(("check_" + name, name in checks) for name in CHECKS)
+    options.update(settings)
+    return options
 
 
 def check_court(
