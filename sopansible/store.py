@@ -569,8 +569,9 @@ class HistoryStore:
         if days <= 0:
             return 0
         now = _dt.datetime.now(_dt.UTC) if now is None else _dt.datetime.fromisoformat(to_iso(now))
-        self.prune_samples(now - _dt.timedelta(days=days))
-        return self.prune(now - _dt.timedelta(days=days))
+        cutoff = now - _dt.timedelta(days=days)
+        self.prune_samples(cutoff)
+        return self.prune(cutoff)
 
     # -- work done by people (SOP W4, W5, W7) -------------------------------------------------------------
     def known_court(self, court: str) -> bool:
