@@ -277,7 +277,9 @@ def test_nginx_main_format_and_a_corrupt_rotation(lg):
         read = len(written)
         (damaged,) = outputs["unreadable_logs"]
         assert damaged["path"] == "/var/log/nginx/main/access.log.1.gz"
-        assert 0 < damaged["lines_read"] < 400 * read
+        # how far past the damage zlib decodes garbage (newlines included) depends on the data,
+        # so the count read from the rotation has no upper bound here
+        assert damaged["lines_read"] > 0
         assert outputs["lines"] == read + damaged["lines_read"]
         # every well-formed line is main; the malformed ones were garbled by the damage (zlib notices
         # a damaged block only some way after it), and the lines before it were read whole
