@@ -25,6 +25,11 @@ class Refused(Exception):
         self.texts = {"id": id_text, "en": en_text}
 
 
+def both(texts: dict[str, dict[str, str]], key: str) -> str:
+    """A help text in both languages, Indonesian first."""
+    return f"{texts['id'][key]} / {texts['en'][key]}"
+
+
 def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", type=Path, help="berkas riwayat SQLite / SQLite history file (default: DATA/history.sqlite)"

@@ -50,7 +50,7 @@ EPILOG = (
 
 
 def _help(key: str) -> str:
-    return f"{TEXT['id'][key]} / {TEXT['en'][key]}"
+    return _records.both(TEXT, key)
 
 
 def register(subparsers) -> None:
