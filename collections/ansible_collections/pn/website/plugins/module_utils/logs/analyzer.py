@@ -201,8 +201,12 @@ class Analyzer:
         self.statuses = collections.Counter()
         self.hours = collections.Counter()
         self.methods = collections.Counter()
-        self.targets = collections.Counter()
-        self.error_targets = collections.Counter()
+        # Requests per path, the query left out: the summary shows pages, and tracking parameters
+        # or search words would otherwise make nearly every request a key of its own, and the
+        # memory cap would then drop the long tail of the most visited pages.
+        self.paths = collections.Counter()
+        self.error_paths = collections.Counter()
+        self._path_of = {}  # request target -> its path (bounded: cleared past MAX_KEYS)
         self.referrers = collections.Counter()
         self.agents = collections.Counter()
         self.vhosts = collections.Counter()
@@ -319,7 +323,7 @@ class Analyzer:
         (vhosts, ips, hours, _rest, methods, targets, _protocol, statuses, sizes, refs, uas) = columns
         self._address_hour_agent.update(zip(ips, hours, uas))  # noqa: B905
         self._status_method.update(zip(statuses, methods))  # noqa: B905
-        self.targets.update(targets)
+        self._count_paths(self.paths, collections.Counter(targets))
         self.referrers.update(refs)
         if fmt in VHOST_FORMATS:
             self.vhosts.update(vhosts)
@@ -346,7 +350,7 @@ class Analyzer:
         error_statuses = {x for x in set(statuses) if x >= b"400"}
         if error_statuses:
             is_error = list(map(error_statuses.__contains__, statuses))
-            self.error_targets.update(compress(targets, is_error))
+            self._count_paths(self.error_paths, collections.Counter(compress(targets, is_error)))
             hot.update(compress(count(), is_error))
         mask = self.hot_agent_mask
         hot_agents = {u for u in distinct_uas if agent_flags[u] & mask}
@@ -397,9 +401,21 @@ class Analyzer:
         _trim(self.agents)
 
     def _trim_counters(self) -> None:
-        _trim(self.targets)
+        _trim(self.paths)
         _trim(self.referrers)
-        _trim(self.error_targets)
+        _trim(self.error_paths)
+
+    def _count_paths(self, counter, targets) -> None:
+        """Add ``targets`` (requests per target, in the order of first occurrence) to ``counter``
+        per path."""
+        path_of = self._path_of
+        if len(path_of) > MAX_KEYS:
+            path_of.clear()
+        for target, n in targets.items():
+            path = path_of.get(target)
+            if path is None:
+                path = path_of[target] = split_target(target)[0]
+            counter[path] += n
 
     def classify_target(self, target: bytes) -> int:
         """The rule set's bits for a request target (whose target conditions hold)."""
@@ -450,11 +466,11 @@ class Analyzer:
             (self.agents, agents),
             (self.statuses, statuses),
             (self.methods, methods),
-            (self.targets, targets),
             (self.referrers, referrers),
-            (self.error_targets, error_targets),
         ):
             counter.update(counts)
+        self._count_paths(self.paths, targets)
+        self._count_paths(self.error_paths, error_targets)
         self.bytes_sent += bytes_sent
         self._trim_counters()
 
@@ -808,11 +824,10 @@ class Analyzer:
         pages = collections.Counter()
         documents = collections.Counter()
         static = 0
-        for target, n in self.targets.items():
-            ok = n - self.error_targets.get(target, 0)
+        for path, n in self.paths.items():
+            ok = n - self.error_paths.get(path, 0)
             if ok <= 0:
                 continue
-            path = split_target(target)[0]
             kind = path_kind(path)
             if kind == "document":
                 documents[path] += ok
@@ -820,10 +835,7 @@ class Analyzer:
                 pages[path] += ok
             else:
                 static += ok
-        not_found = collections.Counter()
-        for target, n in self.error_targets.items():
-            not_found[split_target(target)[0]] += n
-        return pages, documents, static, not_found
+        return pages, documents, static, collections.Counter(self.error_paths)
 
     def _referrer_hosts(self):
         """Requests per referring host, the site's own hosts left out."""

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log as al
-from ansible_collections.pn.website.plugins.module_utils.logs import log_files, log_formats
+from ansible_collections.pn.website.plugins.module_utils.logs import analyzer, log_files, log_formats
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
 )
@@ -457,6 +457,25 @@ def test_one_target_from_several_request_lines():
     ]
     result = same_bytes(b"\n".join(lines + probe) + b"\n")
     assert "http-probing" in {f["rule"] for f in result["findings"]}
+
+
+def test_pages_are_counted_per_path_whatever_their_queries(monkeypatch):
+    """A page shared with a tracking token (or searched with words) is one request line per visit:
+    the page is counted per path, so it stays at the top however many distinct request lines there
+    are, rather than being dropped one request line at a time by the memory cap (lowered here to
+    keep the log small)."""
+    monkeypatch.setattr(analyzer, "MAX_KEYS", 40)
+    rng = random.Random(5)
+    lines = []
+    for i in range(600):
+        if i % 3:
+            request = b"GET /berita/sidang-keliling?fbclid=IwAR%016x HTTP/1.1" % rng.getrandbits(64)
+        else:
+            request = b"GET /berita/%d HTTP/1.1" % (i % 30)
+        lines.append(_plain(i).replace(b"GET /berita/%d HTTP/1.1" % (i % 7), request))
+    result = same_bytes(b"\n".join(lines) + b"\n", top=3)
+    pages = [(x["path"], x["count"]) for x in result["summary"]["top_pages"]]
+    assert pages == [("/berita/sidang-keliling", 400), ("/berita/0", 20), ("/berita/3", 20)]
 
 
 def test_sizes_summed_exactly_whatever_their_length():
