@@ -63,9 +63,13 @@ def measure(*activity_ids: str) -> Callable[[Measurer], Measurer]:
     return add
 
 
+#: the reason shown for these activities while they have no measure function
+REASONS = {"W5": "sop_time_no_delivery"}
+
+
 def measured(activity, history) -> Measure | str:
     func = MEASURES.get(activity.id)
-    return func(activity, history) if func else NOT_MEASURED
+    return func(activity, history) if func else REASONS.get(activity.id, NOT_MEASURED)
 
 
 # -- problems: detection to resolution ---------------------------------------------------------------------
@@ -154,8 +158,9 @@ def availability(activity, history) -> Measure | str:
 
 
 def record_episode(record: Mapping[str, Any], detected: Mapping[str, str]) -> Episode | None:
-    """A troubleshooting record from its problem's detection (the record's start, or the first sighting of
-    its finding while that is still open, when earlier) to its resolution (open unless resolved)."""
+    """A troubleshooting record from its problem's detection (the record's start, or the start of the
+    current episode of its finding while that is still open, when earlier) to its resolution (open
+    unless resolved)."""
     start = _time(record.get("started"))
     if start is None:
         return None
@@ -173,17 +178,30 @@ def record_episode(record: Mapping[str, Any], detected: Mapping[str, str]) -> Ep
     return Episode(start, end, clip(record.get("problem"), 160))
 
 
+def detections(open_findings: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """{rule: when the current episode of its open finding began} (the earliest over activities)."""
+    out: dict[str, str] = {}
+    for finding in open_findings:
+        seen = finding.get("episode_start") or finding.get("started")
+        rule = str(finding.get("rule") or "")
+        if isinstance(seen, str) and (rule not in out or seen < out[rule]):
+            out[rule] = seen
+    return out
+
+
 @measure("W6", "W7")
 def troubleshooting(activity, history) -> Measure | str:
-    """W6 measures the records filed under W6, W7 every other (as the view shows them)."""
-    detected: dict[str, str] = {}
-    for finding in history.open_findings:
-        seen = finding.get("first_seen") or finding.get("started")
-        rule = str(finding.get("rule") or "")
-        if isinstance(seen, str) and (rule not in detected or seen < detected[rule]):
-            detected[rule] = seen
+    """W6 measures the records filed under W6 and the open findings no record is working on (the view
+    lists them as problems still to diagnose), W7 every other record."""
+    detected = detections(history.open_findings)
     records = [t for t in history.troubles if (t.get("activity") == "W6") == (activity.id == "W6")]
     episodes = [e for e in (record_episode(r, detected) for r in records) if e is not None]
+    if activity.id == "W6":
+        worked_on = {t.get("finding_rule") for t in history.troubles if t.get("outcome") != "resolved"}
+        for rule, seen in detected.items():
+            start = _time(seen)
+            if rule not in worked_on and start is not None:
+                episodes.append(Episode(start, None, clip(rule, 120)))
     return longest(episodes, history.now, activity.waktu, "sop_time_problem")
 
 
@@ -243,7 +261,7 @@ def renewal_lead(activity, history) -> Measure | str:
         basis="sop_time_renewal_lead" if days >= 0 else "sop_time_renewal_late",
         subject=clip(item, 120),
         count=len(leads),
-        breaches=late,
+        breaches=late or None,
         within=days >= 0,
     )
 

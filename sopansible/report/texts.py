@@ -73,6 +73,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sop_time_backup_after_fix_open": "belum ada backup sejak masalah selesai {since}, dihitung sampai"
         " laporan dibuat",
         "sop_time_not_measured": "tidak ada ukuran waktu SOP untuk aktivitas ini",
+        "sop_time_no_delivery": "waktu penyampaian laporan belum tercatat",
         "sop_time_no_problem": "tidak ada masalah dalam periode ini",
         "sop_time_no_checks": "belum ada pemeriksaan dalam periode ini",
         "sop_time_no_backup": "belum ada backup yang berhasil",
@@ -230,6 +231,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sop_time_backup_after_fix": "from the fix ({since}) to the next backup",
         "sop_time_backup_after_fix_open": "no backup since the fix at {since}, counted up to the report",
         "sop_time_not_measured": "no SOP time measure for this activity",
+        "sop_time_no_delivery": "the report's delivery is not recorded",
         "sop_time_no_problem": "no problem in this period",
         "sop_time_no_checks": "no check in this period",
         "sop_time_no_backup": "no successful backup yet",

@@ -10,7 +10,10 @@ import json
 
 import pytest
 
+from sopansible import catalogue
 from sopansible.report import render_reports
+from sopansible.report.activities import CourtHistory
+from sopansible.report.activities import timing as activity_timing
 from sopansible.store import HistoryStore
 from tests.unit.test_report import Page
 
@@ -122,6 +125,17 @@ def reports(tmp_path_factory):
                 ],
             )
         )
+        # pn-d: down on 1 November, up again on 10 November, down again since 03:00 today (nobody on it)
+        d = {"pn-d": court("D", {"W6": "2 jam"}, "2027-06-01")}
+        for run_id, started, findings in (
+            ("d0", "2026-11-01T03:00:00Z", [DOWN]),
+            ("d1", "2026-11-10T03:00:00Z", []),
+            ("d2", "2026-11-26T03:00:00Z", [DOWN]),
+        ):
+            status = "critical" if findings else "ok"
+            store.record_run(
+                a_run(run_id, started, d, [result("pn-d", "W1", started, status, findings=findings)])
+            )
         out = root / "reports"
         render_reports(store, out / "id", now=NOW, days=7)
         render_reports(store, out / "en", lang="en", now=NOW, days=7)
@@ -219,3 +233,61 @@ def test_breaches_are_counted_in_the_summary(reports):
     )
     _page, data = report(reports, "pn-c")
     assert data["metrics"]["sop_time_breaches"] == []
+
+
+def test_a_problem_that_came_back_counts_from_its_return_not_its_first_sighting(reports):
+    page, data = report(reports, "pn-d")
+    w6 = details(page, "W6")  # an open finding nobody works on yet: a problem still to solve (W6)
+    assert w6["Waktu aktual"].startswith("6 jam (melebihi waktu baku)")
+    assert "sejak terdeteksi 26 November 2026 03:00 UTC" in w6["Waktu aktual"]
+    assert timing(data, "W6")["ongoing"] is True
+    assert timing(data, "W1")["actual_s"] == 6 * 3600
+
+
+def test_the_store_gives_the_start_of_each_open_findings_current_episode(tmp_path):
+    d = {"pn-d": court("D", {}, "2027-06-01")}
+    with HistoryStore(tmp_path / "history.sqlite") as store:
+        for run_id, started, status, findings in (
+            ("d0", "2026-11-01T03:00:00Z", "critical", [DOWN]),
+            ("d1", "2026-11-10T03:00:00Z", "ok", []),
+            ("d2", "2026-11-20T03:00:00Z", "critical", [DOWN]),
+            ("d3", "2026-11-21T03:00:00Z", "unreachable", []),  # saw nothing either way
+            ("d4", "2026-11-22T03:00:00Z", "critical", [DOWN]),
+        ):
+            store.record_run(
+                a_run(run_id, started, d, [result("pn-d", "W1", started, status, findings=findings)])
+            )
+        starts = store.open_finding_starts()
+        assert starts == {"pn-d": {("W1", "site-down"): "2026-11-20T03:00:00+00:00"}}
+        # the same rule as the store's own lookup of a problem (sopansible problem note)
+        assert store.find_problem("pn-d", "site-down")["started"] == starts["pn-d"][("W1", "site-down")]
+        assert store.open_findings("pn-d")[0]["first_seen"] == "2026-11-01T03:00:00+00:00"
+
+
+def test_malformed_history_rows_give_no_measure_and_never_stop_the_report():
+    cat = catalogue.load()
+    history = CourtHistory(
+        cat,
+        {},
+        [{"rule": "x", "activity": "W1", "episode_start": "not a time"}],
+        [{"activity": "W7", "started": "yesterday", "outcome": "resolved", "finished": 5}],
+        [],
+        [{"t": None}],
+        "id",
+        NOW,
+        {ITEM: [{"stage": "renewed", "date": "32-13-2026", "paid_until": []}, "junk"], "other": "junk"},
+        since=NOW - dt.timedelta(days=7),
+        last_backup="garbage",
+        watch={"incidents": [{"start": "??"}, "junk", {"start": "2026-11-26T08:00:00", "end": 7}]},
+        w1=[{"t": "bad"}, {"t": None, "available": 0}],
+        expiries={ITEM: "soon"},
+    )
+    reasons = {a.id: activity_timing(a, history) for a in cat.activities}
+    assert (
+        reasons["W7"]["actual"] is None and reasons["W7"]["reason"] == "tidak ada masalah dalam periode ini"
+    )
+    assert reasons["W2"]["reason"] == "belum ada backup yang berhasil"
+    assert reasons["W4"]["reason"] == "tidak ada perpanjangan tercatat dalam periode ini"
+    assert reasons["W5"]["reason"] == "waktu penyampaian laporan belum tercatat"
+    # the one readable incident (a time without zone is UTC), still open: counted up to the report
+    assert reasons["W1"]["actual_s"] == 3600 and reasons["W1"]["ongoing"] is True
