@@ -1088,6 +1088,27 @@ class HistoryStore:
             items.sort(key=lambda f: -SEVERITY_RANK.get(f["severity"], 2))
         return out
 
+    def open_finding_starts(self, courts: Iterable[str] | None = None) -> dict[str, dict[tuple, str]]:
+        """{court: {(activity, rule): when the current episode of the open finding began}}, one query for
+        the fleet, by the rule of :meth:`_streak_start`: back to the last result of the activity that
+        checked and did not hold the rule (a finding that came back counts from its return, not from its
+        ``first_seen``)."""
+        rows = self._conn.execute(
+            "WITH latest AS (" + self._LATEST + ")"
+            " SELECT f.court, f.activity, f.rule, (SELECT MIN(r.started) FROM results r"
+            " WHERE r.court = f.court AND r.activity = f.activity AND r.started > COALESCE("
+            "(SELECT MAX(c.started) FROM results c WHERE c.court = f.court AND c.activity = f.activity"
+            " AND c.started < f.started AND c.status NOT IN ('failed', 'unreachable')"
+            " AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.result_id = c.id AND x.rule = f.rule)), '')"
+            " AND EXISTS (SELECT 1 FROM findings y WHERE y.result_id = r.id AND y.rule = f.rule)) AS since"
+            " FROM findings f JOIN latest l ON f.result_id = l.id",
+            {"courts": _courts_param(courts)},
+        ).fetchall()
+        out: dict[str, dict[tuple, str]] = {}
+        for row in rows:
+            out.setdefault(row["court"], {})[(row["activity"], row["rule"])] = row["since"]
+        return out
+
     def known_good_windows(
         self, court: str, activities: Iterable[str], rules: Iterable[str], **options: Any
     ) -> dict:

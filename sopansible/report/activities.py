@@ -17,6 +17,7 @@ from typing import Any
 
 from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow
 from sopansible.catalogue import Catalogue
+from sopansible.report import sop_times
 from sopansible.report.advice import advice, unreachable_advice
 from sopansible.report.data import severity_rank
 from sopansible.report.evidence import evidence_rows, finding_view
@@ -55,6 +56,14 @@ class CourtHistory:
     now: _dt.datetime
     #: the renewal steps people recorded, {item id: [steps]} (SOP W4 workflow)
     renewal_steps: Mapping[str, list] = field(default_factory=dict)
+    # What the SOP times are measured from (see sop_times): the period's start, the last good backup
+    # however old, the watch's summary and the daily W1 checks (outages), and the paid-until date of
+    # each item before any renewal recorded ({item id: date}).
+    since: _dt.datetime | None = None
+    last_backup: str | None = None
+    watch: Mapping[str, Any] | None = None
+    w1: list[dict] = field(default_factory=list)
+    expiries: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def msgs(self) -> dict[str, str]:
@@ -228,8 +237,6 @@ class Troubleshooting(ActivityView):
         pending = [t for t in records if t["outcome"] != "resolved"]
         view["status"] = "warning" if pending else "ok"
         view["last_run"] = records[-1]["started"]
-        longest = max((t["duration_s"] for t in records if t["duration_s"] is not None), default=None)
-        view["timing"] = timing(activity, {"duration_s": longest}, history.lang)
         for record in pending:
             view["problems"].append(clip(record["problem"], 300))
 
@@ -398,17 +405,51 @@ def standard_time_text(waktu, lang: str) -> str:
     return f"{format_seconds(waktu.max_s, lang)} ({waktu.text})"
 
 
-def timing(activity, result: Mapping[str, Any] | None, lang: str) -> dict:
-    actual = result.get("duration_s") if result else None
-    within = activity.waktu.within(actual)
-    return {
+def timing(activity, history: CourtHistory, result: Mapping[str, Any] | None = None) -> dict:
+    """The SOP time of an activity (:mod:`sop_times`) against the court's standard time; the run's own
+    duration is kept apart as the process duration, never as the SOP time."""
+    lang, msgs = history.lang, history.msgs
+    process = number(result.get("duration_s")) if result else None
+    found = sop_times.measured(activity, history)
+    out = {
         "standard": standard_time_text(activity.waktu, lang),
         "standard_s": activity.waktu.max_s,
         "relative": activity.waktu.relative,
-        "actual_s": actual,
-        "actual": format_seconds(actual, lang) if actual is not None else None,
-        "within": within,
+        "actual_s": None,
+        "actual": None,
+        "within": None,
+        "basis": "",
+        "reason": "",
+        "ongoing": False,
+        "breaches": None,
+        "process_s": process,
+        "process": format_seconds(process, lang) if process is not None else None,
     }
+    if isinstance(found, str):
+        out["reason"] = msgs.get(found, found)
+        return out
+    within = found.within if found.within is not None else activity.waktu.within(found.seconds)
+    late = found.seconds < 0  # W4: renewed after expiry
+    shown = format_seconds(abs(found.seconds), lang)
+    values = {
+        "count": found.count,
+        "breaches": found.breaches,
+        "subject": found.subject or "-",
+        "since": format_date(found.since, lang, True) if found.since else "-",
+        "limit": format_seconds(found.limit_s, lang) if found.limit_s is not None else "-",
+    }
+    basis = msgs[found.basis].format(**values)
+    if found.breaches is not None and "{breaches}" not in msgs[found.basis]:
+        basis += "; " + msgs["sop_time_breach_count"].format(**values)
+    out.update(
+        actual_s=found.seconds,
+        actual=msgs["sop_time_late_by"].format(time=shown) if late else shown,
+        within=within,
+        ongoing=found.ongoing,
+        basis=basis,
+        breaches=found.breaches,
+    )
+    return out
 
 
 def trouble_view(record: Mapping[str, Any], lang: str) -> dict:
@@ -458,6 +499,7 @@ def activity_view(activity, history: CourtHistory) -> dict:
         _problems(view, result, findings[:FINDING_LIMIT], view_of.fallback_rule, history.lang)
     else:
         view_of.without_result(view, activity, history)
+    view["timing"] = timing(activity, history, result)
     view["problems"] = list(dict.fromkeys(view["problems"]))
     view["alternatives"] = list(dict.fromkeys(view["alternatives"]))
     view["status_label"] = STATUS_LABELS[history.lang].get(view["status"] or "none")
@@ -490,7 +532,7 @@ def _base_view(activity, result: Mapping[str, Any] | None, history: CourtHistory
         "summary": result.get("summary") if result else None,
         "last_run": result["started"] if result else None,
         "run_id": result["run_id"] if result else None,
-        "timing": timing(activity, result, lang),
+        "timing": None,
         "evidence": [],
         "findings": [],
         "findings_more": 0,

@@ -48,8 +48,23 @@ def court_context(
     watch = data.watch.get(name)
     metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now, steps, watch)
     history = CourtHistory(
-        court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now, steps
+        court_cat,
+        latest,
+        open_findings,
+        troubles,
+        data.attack.get(name, []),
+        backups,
+        lang,
+        now,
+        steps,
+        since=_dt.datetime.fromisoformat(period["from"]),
+        last_backup=metrics["backup_last"],
+        watch=watch,
+        w1=w1,
+        expiries=_expiries(court_data, latest, steps),
     )
+    activities = [activity_view(activity, history) for activity in court_cat.activities]
+    metrics["sop_time_breaches"] = [a["id"] for a in activities if a["timing"]["within"] is False]
     status = max((r["status"] for r in latest.values()), key=lambda s: STATUS_RANK.get(s, 0), default=None)
     return {
         "schema": SCHEMA,
@@ -61,7 +76,7 @@ def court_context(
         "status": status,
         "status_label": STATUS_LABELS[lang].get(status or "none"),
         "metrics": metrics,
-        "activities": [activity_view(activity, history) for activity in court_cat.activities],
+        "activities": activities,
         "open_findings": [finding_view(f, lang) for f in open_findings],
         "troubleshooting": [hide_secret("", t) for t in troubles],
         "incidents": _incidents(watch, lang, now),
@@ -215,6 +230,33 @@ def _acknowledgement(records: list[dict], lang: str) -> dict:
 
     shown = [view(r) for r in reversed(records)]
     return {"latest": shown[0] if shown else None, "earlier": shown[1:10]}
+
+
+def _expiries(court_data: Mapping[str, Any], latest: Mapping[str, dict], steps: Mapping[str, list]) -> dict:
+    """{item id: its paid-until date before the renewals people recorded}: the inventory's (the starting
+    point), else the W4 check's when it is earlier than the first renewal recorded (a check run after a
+    renewal already shows the new date)."""
+    out: dict[str, str] = {}
+    for service in court_data.get("court_services") or []:
+        if isinstance(service, Mapping) and service.get("paid_until"):
+            try:
+                out[contract_item_id(dict(service))] = str(service["paid_until"])[:10]
+            except (KeyError, TypeError, ValueError):
+                continue
+    w4 = latest.get("W4")
+    items = w4["outputs"].get("items") if w4 and isinstance(w4.get("outputs"), Mapping) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or item["id"] in out:
+            continue
+        date = str(item.get("expires") or item.get("date") or "")[:10]
+        renewed = [
+            str(s.get("paid_until"))
+            for s in steps.get(item["id"]) or []
+            if isinstance(s, Mapping) and s.get("stage") == "renewed" and s.get("paid_until")
+        ]
+        if date and (not renewed or date < renewed[0]):
+            out[item["id"]] = date
+    return out
 
 
 def _nearest_renewal(

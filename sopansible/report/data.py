@@ -21,6 +21,11 @@ class FleetData:
         # Rows recorded before the store masked credentials are masked here (the redact engine).
         self.latest = _redact.redact_data(store.latest_all(courts))
         self.open_findings = _redact.redact_data(store.open_findings_all(courts))
+        # when the current episode of each open finding began: the detection of the problem (SOP times)
+        starts = store.open_finding_starts(courts)
+        for court, findings in self.open_findings.items():
+            for finding in findings:
+                finding["episode_start"] = starts.get(court, {}).get((finding["activity"], finding["rule"]))
         self.w1 = store.series("W1", ("available", "reachable", "response_ms"), courts, since)
         for points in self.w1.values():  # the probe engine says "reachable"; both spellings are read
             for point in points:

@@ -256,19 +256,24 @@ def test_activity_tables(rendered):
     page = Page(read(rendered[0] / "pn-uji-1" / "laporan.html"))
     overview = {row[0]: row for row in page.table(id="overview")["rows"][1:]}
     assert overview["W1"][3] == "4 jam"  # the court's own standard time
-    assert overview["W1"][4] == "1.5 detik"
+    # the SOP time is the outage (down since the check of 22 November, still going on), not the 1.5 s check
+    assert overview["W1"][4] == "1 hari (masih berlangsung)"
     assert overview["W1"][6] == "Kritis"
     assert overview["W2"][6] == "Baik"
     assert overview["IT-AUDIT"][6] == "Belum dijalankan"
 
     w1 = page.kv(**{"class": "kv activity-table", "data-activity": "W1"})
     assert w1["Pelaksana"] == "Staf / Operator / Admin Website"
-    assert w1["Waktu aktual"] == "1.5 detik (sesuai waktu baku)"
+    assert w1["Waktu aktual"].startswith("1 hari (melebihi waktu baku)")
+    assert "gangguan masih berlangsung sejak 22 November 2026 09:30 UTC" in w1["Waktu aktual"]
+    assert w1["Durasi proses (otomatis)"] == "1.5 detik"
     assert "HTTP 503" in w1["Permasalahan"]
     assert "web server" in w1["Alternatif pemecahan masalah"]
 
     w2 = page.kv(**{"class": "kv activity-table", "data-activity": "W2"})
-    assert w2["Waktu aktual"] == "2 jam (melebihi waktu baku)"
+    # the age of the last good backup, not the 2 hours the backup job took
+    assert w2["Waktu aktual"].startswith("0 detik (sesuai waktu baku)umur backup baik terakhir")
+    assert w2["Durasi proses (otomatis)"] == "2 jam"
     evidence = page.kv(**{"class": "evidence"})  # first evidence table: W1
     assert evidence["Status HTTP"] == "503" and evidence["Website dapat diakses"] == "Tidak"
     w2_evidence = [t for t in page.tables if t["attrs"].get("class") == "evidence"][1]
@@ -361,7 +366,8 @@ def test_english_uses_the_message_catalogue(rendered):
     assert header["SOP title"] == "SOP for Website Management and Maintenance"
     w1 = page.kv(**{"class": "kv activity-table", "data-activity": "W1"})
     assert w1["Performer (Pelaksana)"] == "Website staff / operator / admin"
-    assert w1["Actual time"] == "1.5 s (within standard time)"
+    assert w1["Actual time"] == "- (no problem in this period)"
+    assert w1["Process duration (automated)"] == "1.5 s"
     assert w1["Standard time (Mutu Baku)"] == "4 h (4 jam)"
     assert "Mengetahui" not in html and "Acknowledged by," in html
     index = Page(read(en / "index.html"))
