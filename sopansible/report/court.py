@@ -30,8 +30,10 @@ def court_context(
     start_day: _dt.date,
     days: int,
     period: dict,
+    schedules: list[dict] | None = None,
 ) -> dict:
-    """The JSON-ready content of one court's report."""
+    """The JSON-ready content of one court's report; ``schedules`` are the maintenance schedules in force
+    (:func:`sopansible.schedule.installed`)."""
     problems_in_catalogue = None
     try:
         court_cat = cat.for_court(court_data, name)
@@ -48,7 +50,18 @@ def court_context(
     watch = data.watch.get(name)
     metrics = _metrics(name, court_data, data, latest, open_findings, w1, backups, now, steps, watch)
     history = CourtHistory(
-        court_cat, latest, open_findings, troubles, data.attack.get(name, []), backups, lang, now, steps
+        court_cat,
+        latest,
+        open_findings,
+        troubles,
+        data.attack.get(name, []),
+        backups,
+        lang,
+        now,
+        steps,
+        court=name,
+        court_data=court_data,
+        deliveries=data.deliveries.get(name, []),
     )
     status = max((r["status"] for r in latest.values()), key=lambda s: STATUS_RANK.get(s, 0), default=None)
     return {
@@ -83,6 +96,7 @@ def court_context(
         },
         "signature": _signature(court_data, now),
         "acknowledgement": _acknowledgement(data.acknowledgements.get(name, []), lang),
+        "maintenance": _maintenance(schedules or [], lang),
         "labels": {"no_data": MESSAGES[lang]["no_data"]},
     }
 
@@ -197,6 +211,25 @@ def _signature(court_data: Mapping[str, Any], now: _dt.datetime) -> dict:
         "secretary": sekretaris.get("name") or "",
         "operator": operator.get("name") or "",
         "date": now.date().isoformat(),
+    }
+
+
+def _maintenance(schedules: list[dict], lang: str) -> dict:
+    """Jadwal Pemeliharaan: the schedules installed on the controller, and the IT SOP's activities only
+    people do, as a checklist."""
+    from sopansible.catalogue import manual_activities
+
+    watch = MESSAGES[lang]["maintenance_watch"]
+    return {
+        "schedules": [
+            {
+                "cycle": clip(s.get("cycle"), 64),
+                "when": clip(s.get("when") or (watch if s.get("cycle") == "watch" else "-"), 120),
+                "how": clip(s.get("how"), 300),
+            }
+            for s in schedules[:50]
+        ],
+        "manual": manual_activities(lang),
     }
 
 
