@@ -5,7 +5,11 @@ Pemeliharaan": the schedules installed, read back, and the IT SOP's activities o
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,7 +19,7 @@ from sopansible import schedule as sched
 from sopansible.catalogue import manual_activities
 from sopansible.report import render_reports, slug
 from sopansible.store import HistoryStore
-from tests.unit.test_notify import config, secrets, smtp, smtp_tls  # noqa: F401
+from tests.unit.test_notify import TOKEN, config, secrets, smtp, smtp_tls  # noqa: F401
 
 NOW = dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.UTC)
 SEKRETARIS = {"name": "Dra. Siti Aminah", "role": "sekretaris", "email": "sekretaris@pn-uji.go.id"}
@@ -225,3 +229,70 @@ def test_the_report_shows_the_installed_schedules_and_the_manual_checklist(store
     render_reports(store, out, now=NOW, schedules=sched.installed(sched.CronTarget(tmp_path / "x"), tmp_path))
     empty = (out / "pn-uji" / "laporan.html").read_text()
     assert "Tidak ada jadwal sopansible yang terpasang" in empty
+
+
+class DocumentBot(ThreadingHTTPServer):
+    """A stand-in for the Telegram Bot API's sendDocument (multipart): keeps (chat, file name, content,
+    caption); chat "-404" does not exist."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _DocumentHandler)
+        self.documents: list[tuple[str, str, bytes, str]] = []
+
+
+class _DocumentHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        form = email.message_from_bytes(head + body, policy=email.policy.default)
+        fields = {p.get_param("name", header="content-disposition"): p for p in form.iter_parts()}
+        chat = fields["chat_id"].get_content().strip()
+        if not self.path.endswith(f"/bot{TOKEN}/sendDocument") or chat == "-404":
+            self._answer(400, {"ok": False, "description": "Bad Request: chat not found"})
+            return
+        document = fields["document"]
+        content = document.get_payload(decode=True)
+        self.server.documents.append(
+            (chat, document.get_filename(), content, fields["caption"].get_content())
+        )
+        self._answer(200, {"ok": True, "result": {"message_id": len(self.server.documents)}})
+
+    def _answer(self, code: int, data: dict) -> None:
+        raw = json.dumps(data).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_telegram_recipients_get_the_report_as_a_document(store, tmp_path):
+    server = DocumentBot()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        courts = {
+            "pn-uji": court("uji", [{"name": "Grup TI", "role": "operator", "telegram": -1001}]),
+            "pn-hilang": court("hilang", [{"name": "Z", "telegram": "-404"}]),
+        }
+        record(store, courts)
+        out = tmp_path / "reports"
+        render_reports(store, out, now=NOW, schedules=[])
+        api = f"http://127.0.0.1:{server.server_address[1]}"
+        cfg = config(telegram={"api_base": api, "chat_ids": ["-1"], "timeout": 10})
+        result = delivery.deliver(store, cfg, out, now=NOW)
+    finally:
+        server.shutdown()
+        server.server_close()
+    names = sorted((chat, name) for chat, name, _, _ in server.documents)
+    assert names == [("-1001", "laporan-pn-uji-2026-12-02.html"), ("-1001", "rekap-pn-uji-2026-11.pdf")]
+    page = next(c for _, n, c, _ in server.documents if n.endswith(".html"))
+    assert page == (out / "pn-uji" / "laporan.html").read_bytes()
+    assert all("Pengadilan Negeri uji" in caption for *_, caption in server.documents)
+    assert {f["court"] for f in result["failed"]} == {"pn-hilang"}
+    assert all(TOKEN not in f["error"] for f in result["failed"])
