@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.pn.website.plugins.module_utils.inventory import court_contract
-from sopansible.store import HistoryStore, StoreError, parse_iso
+from sopansible.store import HistoryStore, parse_iso
 
 REPORTS = ("situasi", "rekap")
 DEFAULT_FREQUENCY = "daily"
@@ -226,17 +226,15 @@ def _deliver_court(
                 "name": person.name,
                 "role": person.role,
             }
-            error = problem
-            if error is None:
-                error = _send(
-                    notify, config, person, court, files, lang, t, report, court_name, period_key, status
-                )
-            try:
-                store.record_delivery(
-                    dict(entry, status="failed" if error else "sent", error=error, generated=generated)
-                )
-            except StoreError as exc:
-                error = error or str(exc)
+            # claimed first, in one transaction: a run started at the same time sends it once
+            claim = store.claim_delivery(dict(entry, generated=generated))
+            if claim is None:
+                result["unchanged"] += 1
+                continue
+            error = problem or _send(
+                notify, config, person, court, files, lang, t, report, court_name, period_key, status
+            )
+            store.finish_delivery(claim, "failed" if error else "sent", error)
             (result["failed"] if error else result["sent"]).append(
                 dict(entry, error=error) if error else entry
             )
@@ -324,6 +322,6 @@ def w5_status(
             return dict(
                 out, status="critical", problem=f"{failed[-1].get('name')}: {failed[-1].get('error')}"
             )
-        if newest:
+        if any(d.get("status") == "sent" for d in newest.values()):
             return dict(out, status="ok")
     return dict(out, status="warning", problem="not_delivered")

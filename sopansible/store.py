@@ -19,7 +19,9 @@ Writing
   problem; a resolved note closes it with its resolution time. ``add_renewal_step(court, item, step) ->
   dict``: one step of a renewal (invoice, requested, paid, renewed; order checked by the
   ``renewal_workflow`` engine).
-  ``record_delivery(record) -> int``: one attempt to send a court's report to one recipient (SOP W5).
+  ``record_delivery(record) -> int``: one attempt to send a court's report to one recipient (SOP W5);
+  ``claim_delivery(record) -> int | None`` / ``finish_delivery(id, status, error)``: the same, claimed
+  before sending so that two runs at once send it once.
   ``record_samples(samples) -> int`` / ``prune_samples(before) -> int``: the rounds of ``sopansible watch``
   (W1 every few minutes), one sample per court and round.
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
@@ -301,7 +303,8 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
 ]
 #: the reports sent to a court's recipients (SOP W5): the situation report and the monthly recap
 DELIVERY_REPORTS = ("situasi", "rekap")
-DELIVERY_STATES = ("sent", "failed")
+#: sending: claimed by a delivery run that has not finished yet (another run leaves it alone for a while)
+DELIVERY_STATES = ("sending", "sent", "failed")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -847,8 +850,12 @@ class HistoryStore:
     # -- report deliveries (SOP W5, sopansible.delivery) ---------------------------------------------------
     def record_delivery(self, record: Mapping[str, Any]) -> int:
         """One attempt to send a court's report to one recipient: court, report (situasi | rekap),
-        period, channel, recipient, name, role, status (sent | failed), error, generated (when the
-        report sent was written), attempted [now]. Returns the record id."""
+        period, channel, recipient, name, role, status (sending | sent | failed), error, generated (when
+        the report sent was written), attempted [now]. Returns the record id."""
+        with self._write() as conn:
+            return self._insert_delivery(conn, record)
+
+    def _insert_delivery(self, conn: sqlite3.Connection, record: Mapping[str, Any]) -> int:
         row = {
             "court": _records.name(record.get("court"), "court"),
             "report": str(record.get("report") or ""),
@@ -866,14 +873,50 @@ class HistoryStore:
             raise StoreError(
                 f"pengiriman laporan: report '{row['report']}' / status '{row['status']}' tidak dikenal"
             )
+        return int(
+            conn.execute(
+                "INSERT INTO deliveries (court, report, period, channel, recipient, name, role, status,"
+                " error, generated, attempted) VALUES (:court, :report, :period, :channel, :recipient,"
+                " :name, :role, :status, :error, :generated, :attempted)",
+                row,
+            ).lastrowid
+        )
+
+    def claim_delivery(self, record: Mapping[str, Any], stale_after_s: float = 3600.0) -> int | None:
+        """Claim the sending of a report to one recipient (the fields of :meth:`record_delivery`, status
+        ``sending``): None when it was sent already, or another run claimed it less than
+        ``stale_after_s`` seconds ago; else the id of the new record, to pass to
+        :meth:`finish_delivery`. Checked and written in one transaction: two runs at once send once."""
+        now = parse_iso(to_iso(record.get("attempted") or now_iso(), "attempted")) or _dt.datetime.now(
+            _dt.UTC
+        )
+        fresh = (now - _dt.timedelta(seconds=stale_after_s)).isoformat()
+        key = {k: record.get(k) for k in ("court", "report", "period", "channel", "recipient")}
         with self._write() as conn:
-            return int(
-                conn.execute(
-                    "INSERT INTO deliveries (court, report, period, channel, recipient, name, role, status,"
-                    " error, generated, attempted) VALUES (:court, :report, :period, :channel, :recipient,"
-                    " :name, :role, :status, :error, :generated, :attempted)",
-                    row,
-                ).lastrowid
+            taken = conn.execute(
+                "SELECT 1 FROM deliveries WHERE court = :court AND report = :report AND period = :period"
+                " AND channel = :channel AND recipient = :recipient"
+                " AND (status = 'sent' OR (status = 'sending' AND attempted >= :fresh))",
+                dict(key, fresh=fresh),
+            ).fetchone()
+            if taken:
+                return None
+            return self._insert_delivery(conn, dict(record, status="sending"))
+
+    def finish_delivery(self, record_id: int, status: str, error: str | None = None) -> None:
+        """The outcome of a claimed delivery: ``sent``, or ``failed`` with the reason."""
+        if status not in ("sent", "failed"):
+            raise StoreError(f"pengiriman laporan: status '{status}' harus sent atau failed")
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET status = :status, error = :error, attempted = :now"
+                " WHERE id = :id AND status = 'sending'",
+                {
+                    "status": status,
+                    "error": _records.free_text(error, "error"),
+                    "now": now_iso(),
+                    "id": record_id,
+                },
             )
 
     def deliveries_all(self, courts: Iterable[str] | None = None, since: Any = None) -> dict[str, list[dict]]:

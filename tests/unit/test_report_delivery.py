@@ -150,6 +150,34 @@ def test_w5_status_comes_from_the_delivery_not_from_the_file(store, smtp, tmp_pa
     assert delay is not None and delay >= 0 and row["generated"] == NOW.isoformat()
 
 
+def test_two_runs_at_once_send_each_report_once(store, smtp, tmp_path):  # noqa: F811
+    """cron and an AWX job (or a cycle and a manual run) delivering at the same moment."""
+    record(store, {"pn-uji": court("uji", [SEKRETARIS, KASUBBAG])})
+    out = tmp_path / "reports"
+    render_reports(store, out, now=NOW, schedules=[])
+    cfg = config(smtp)
+    start = threading.Barrier(2)
+    answers = []
+
+    def run() -> None:
+        with HistoryStore(store.path) as own:
+            start.wait()
+            answers.append(delivery.deliver(own, cfg, out, now=NOW))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2
+    assert sorted((m["Subject"].rsplit(" ", 1)[1], tuple(r)) for r, m in smtp.messages) == sorted(
+        (period, (address,))
+        for period in ("2026-12-02", "2026-11")
+        for address in ("sekretaris@pn-uji.go.id", "kasubbag@pn-uji.go.id")
+    )
+    assert sum(len(a["sent"]) for a in answers) == 4 and sum(a["unchanged"] for a in answers) == 4
+
+
 def test_report_deliver_command_is_idempotent(store, smtp, tmp_path):  # noqa: F811
     record(store, {"pn-uji": court("uji", [SEKRETARIS])}, when=dt.datetime.now(dt.UTC))
     notify_yml = tmp_path / "notify.yml"
