@@ -300,6 +300,35 @@ def _default() -> Catalogue:
     return _load(CATALOGUE_PATH)
 
 
+@functools.lru_cache(maxsize=1)
+def _manual_rows() -> tuple:
+    data = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8")) or {}
+    rows = data.get("manual_activities") or []
+    if not isinstance(rows, list):
+        raise CatalogueError(f"{CATALOGUE_PATH}: 'manual_activities' harus berupa daftar")
+    return tuple(dict(row) for row in rows if isinstance(row, Mapping))
+
+
+def manual_activities(lang: str = "id") -> list[dict]:
+    """The activities of the IT SOP only people do (the packaged catalogue's ``manual_activities``):
+    [{"id", "activity", "performers", "periodicity"}] in LANG, for the report's checklist."""
+    performers = _default().performers
+    out = []
+    for row in _manual_rows():
+        names = [
+            performers.get(p, {}).get("en" if lang == "en" else "id", p) for p in row.get("pelaksana") or []
+        ]
+        out.append(
+            {
+                "id": str(row.get("id")),
+                "activity": str(row.get("activity_en" if lang == "en" else "aktivitas")),
+                "performers": ", ".join(names),
+                "periodicity": str(row.get("periodicity_en" if lang == "en" else "periodicity") or ""),
+            }
+        )
+    return out
+
+
 def cycle(name: str) -> list[Activity]:
     """Activities of a cycle in the packaged catalogue (``catalogue.cycle("harian")``)."""
     return _default().cycle(name)

@@ -796,6 +796,9 @@ class Delivery:
     subject: str = ""
     text: str = ""
     html: str = ""
+    #: files sent with the message: (file name, MIME type, content); e-mail attaches them, Telegram
+    #: sends each as a document (sopansible.delivery: the court's report)
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 def routes(config: Config, court: str, data: Mapping) -> dict[str, list[str]]:
@@ -1087,6 +1090,11 @@ def send_email(config: EmailConfig, delivery: Delivery) -> dict:
         + "</div></body></html>",
         subtype="html",
     )
+    for filename, mime, content in delivery.attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(
+            content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+        )
     where = f"SMTP {config.host}:{config.port}"
     if config.username and not (config.ssl or config.starttls):
         raise NotifyError(
@@ -1172,21 +1180,55 @@ def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
                     f"{where}: chat {chat} tidak terkirim ({detail})",
                     f"{where}: chat {chat} not sent ({detail})",
                 ) from None
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            if not isinstance(answer, dict) or answer.get("ok") is not True:
-                description = answer.get("description") if isinstance(answer, dict) else None
-                detail = _scrub(
-                    f"HTTP {response.status_code}" + (f": {_clip(description, 200)}" if description else ""),
-                    config.token,
-                )
-                raise NotifyError(
-                    f"{where}: chat {chat} ditolak ({detail})", f"{where}: chat {chat} refused ({detail})"
-                )
-            result = answer.get("result")
-            ids.append(result.get("message_id") if isinstance(result, dict) else None)
+            ids.append(_telegram_answer(response, where, chat, config.token))
+    return {"message_ids": ids}
+
+
+def _telegram_answer(response: Any, where: str, chat: str, token: str) -> Any:
+    """The message id of a Bot API answer; raises NotifyError (never holding the token) for a refusal."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or answer.get("ok") is not True:
+        description = answer.get("description") if isinstance(answer, dict) else None
+        detail = _scrub(
+            f"HTTP {response.status_code}" + (f": {_clip(description, 200)}" if description else ""), token
+        )
+        raise NotifyError(
+            f"{where}: chat {chat} ditolak ({detail})", f"{where}: chat {chat} refused ({detail})"
+        )
+    result = answer.get("result")
+    return result.get("message_id") if isinstance(result, dict) else None
+
+
+def send_telegram_documents(config: TelegramConfig, delivery: Delivery) -> dict:
+    """Send each attachment of the delivery to every chat with the Bot API ``sendDocument``, the
+    delivery's text as the caption. Raises NotifyError (never holding the token) when a chat cannot be
+    reached or refuses; returns {"message_ids": [...]}."""
+    import httpx
+
+    if not delivery.recipients:
+        raise NotifyError(
+            f"tidak ada chat tujuan untuk {delivery.court}", f"no chat to send to for {delivery.court}"
+        )
+    _REDACT.secrets.add(config.token)
+    url = f"{config.api_base}/bot{config.token}/sendDocument"
+    where = f"Telegram {httpx.URL(config.api_base).host}"
+    ids = []
+    with httpx.Client(timeout=config.timeout, follow_redirects=False) as client:
+        for chat in delivery.recipients:
+            for filename, mime, content in delivery.attachments:
+                fields = {"chat_id": chat, "caption": _clip(delivery.text, 1000)}
+                try:
+                    response = client.post(url, data=fields, files={"document": (filename, content, mime)})
+                except httpx.HTTPError as exc:
+                    detail = _scrub(f"{type(exc).__name__}: {exc}", config.token)
+                    raise NotifyError(
+                        f"{where}: chat {chat} tidak terkirim ({detail})",
+                        f"{where}: chat {chat} not sent ({detail})",
+                    ) from None
+                ids.append(_telegram_answer(response, where, chat, config.token))
     return {"message_ids": ids}
 
 

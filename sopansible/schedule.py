@@ -279,10 +279,11 @@ class Job:
 
     def script(self, cycle: str) -> str:
         """The shell script run under the lock: the cycle, then the reports (also after a run that
-        found problems: its exit status is not 0 then)."""
+        found problems: its exit status is not 0 then), sent to the recipients each court names when
+        they are due (``--deliver``: once per period, so a second cycle the same day sends nothing)."""
         base = [*self.executable, "--lang", self.lang]
         run = [*base, "run", cycle, "-i", str(self.inventory), "--no-report"]
-        report = [*base, "report"] + (["--pdf"] if self.pdf else [])
+        report = [*base, "report"] + (["--pdf"] if self.pdf else []) + ["--deliver"]
         return f'echo "== $(date -u -Iseconds) sopansible {cycle}"; {shlex.join(run)}; {shlex.join(report)}'
 
     def argv(self, cycle: str) -> list[str]:
@@ -739,4 +740,80 @@ def next_runs(entries: list[Entry], now: _dt.datetime | None = None) -> dict[str
                 break
             moment += _dt.timedelta(days=1)
         out[entry.cycle] = moment.isoformat(timespec="minutes")
+    return out
+
+
+# -- reading back what is installed (the report's "Jadwal Pemeliharaan") ---------------------------------
+_CYCLE_LOG = re.compile(r"schedule-([A-Za-z0-9_-]{1,64})\.log")
+_ON_CALENDAR = re.compile(
+    r"(?:(?P<day>Sun|Mon|Tue|Wed|Thu|Fri|Sat) )?\*-\*-(?P<mday>\*|\d{2}) (?P<h>\d{2}):(?P<m>\d{2}):00"
+)
+
+
+def _cron_entry(fields: list[str], cycle: str) -> Entry | None:
+    """The Entry a cron line's time fields say, when they have a form ``sopansible schedule`` writes."""
+    minute, hour, mday, month, wday = fields
+    if not (minute.isdigit() and hour.isdigit() and month == "*"):
+        return None
+    if mday == "*" and wday == "*":
+        return Entry(cycle, "daily", int(hour), int(minute))
+    if mday == "*" and wday.isdigit():
+        return Entry(cycle, "weekly", int(hour), int(minute), weekday=int(wday) % 7)
+    if mday.isdigit() and wday == "*":
+        return Entry(cycle, "monthly", int(hour), int(minute), monthday=int(mday))
+    return None
+
+
+def installed(cron: CronTarget | None = None, unit_dir: Path | None = None, lang: str = "id") -> list[dict]:
+    """The schedules in force, read back from the cron block and the systemd units ``sopansible schedule
+    install`` wrote: [{"cycle", "when", "how", "expression"}]. A source that cannot be read is left out
+    (the report says what it found, never guesses)."""
+    out: list[dict] = []
+    try:
+        target = cron or CronTarget()
+        for line in show_cron(target)["entries"]:
+            try:
+                parsed = validate_cron_line(line, target.with_user)
+            except ScheduleError:
+                continue
+            match = _CYCLE_LOG.search(parsed["command"])
+            cycle = match.group(1) if match else "?"
+            entry = _cron_entry(parsed["fields"], cycle)
+            expression = " ".join(parsed["fields"])
+            out.append(
+                {
+                    "cycle": cycle,
+                    "when": entry.describe(lang) if entry else expression,
+                    "how": f"cron ({target.name})",
+                    "expression": expression,
+                }
+            )
+    except ScheduleError:
+        pass
+    units = unit_dir if unit_dir is not None else default_unit_dir()
+    try:
+        found = show_systemd(units) if units.is_dir() else {"timers": {}, "watch": False}
+    except OSError:
+        found = {"timers": {}, "watch": False}
+    for cycle, calendar in found["timers"].items():
+        match = _ON_CALENDAR.fullmatch(calendar or "")
+        entry = None
+        if match:
+            hour, minute = int(match.group("h")), int(match.group("m"))
+            if match.group("day"):
+                entry = Entry(cycle, "weekly", hour, minute, weekday=SYSTEMD_DAYS.index(match.group("day")))
+            elif match.group("mday") != "*":
+                entry = Entry(cycle, "monthly", hour, minute, monthday=int(match.group("mday")))
+            else:
+                entry = Entry(cycle, "daily", hour, minute)
+        out.append(
+            {
+                "cycle": cycle,
+                "when": entry.describe(lang) if entry else str(calendar),
+                "how": f"systemd timer ({units}/sopansible-{cycle}.timer)",
+                "expression": str(calendar),
+            }
+        )
+    if found.get("watch"):
+        out.append({"cycle": "watch", "when": "", "how": f"systemd ({units}/{WATCH_UNIT})", "expression": ""})
     return out

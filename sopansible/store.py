@@ -19,6 +19,9 @@ Writing
   problem; a resolved note closes it with its resolution time. ``add_renewal_step(court, item, step) ->
   dict``: one step of a renewal (invoice, requested, paid, renewed; order checked by the
   ``renewal_workflow`` engine).
+  ``record_delivery(record) -> int``: one attempt to send a court's report to one recipient (SOP W5);
+  ``claim_delivery(record) -> int | None`` / ``finish_delivery(id, status, error)``: the same, claimed
+  before sending so that two runs at once send it once.
   ``record_samples(samples) -> int`` / ``prune_samples(before) -> int``: the rounds of ``sopansible watch``
   (W1 every few minutes), one sample per court and round.
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
@@ -50,6 +53,7 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   ``known_court(court)``; ``problems(court, open_only=True)``; ``find_problem(court, key)``: the problem a
   record id or rule id names (an open finding of that rule gets a W7 record), or None.
   ``acknowledgements_all(courts)``: {court: acknowledgements, oldest first}.
+  ``deliveries_all(courts, since)``: {court: report deliveries (SOP W5), oldest first}.
   ``renewal_steps_all(courts)``: {court: {item id: steps, oldest first}}.
   ``close()``; the store is also a context manager.
 
@@ -273,7 +277,34 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX samples_court ON samples (court, at)",
         ),
     ),
+    (
+        "report deliveries",
+        (
+            # One row per attempt to send a court's report (SOP W5: the situation report, the monthly
+            # recap) to one recipient the inventory names: a period is sent once per recipient, and
+            # W5's status and delay come from these rows.
+            """CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY,
+                court TEXT NOT NULL,
+                report TEXT NOT NULL,
+                period TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                name TEXT,
+                role TEXT,
+                status TEXT NOT NULL,
+                error TEXT,
+                generated TEXT,
+                attempted TEXT NOT NULL
+            )""",
+            "CREATE INDEX deliveries_court ON deliveries (court, report, period)",
+        ),
+    ),
 ]
+#: the reports sent to a court's recipients (SOP W5): the situation report and the monthly recap
+DELIVERY_REPORTS = ("situasi", "rekap")
+#: sending: claimed by a delivery run that has not finished yet (another run leaves it alone for a while)
+DELIVERY_STATES = ("sending", "sent", "failed")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -571,6 +602,8 @@ class HistoryStore:
         now = _dt.datetime.now(_dt.UTC) if now is None else _dt.datetime.fromisoformat(to_iso(now))
         cutoff = now - _dt.timedelta(days=days)
         self.prune_samples(cutoff)
+        with self._write() as conn:
+            conn.execute("DELETE FROM deliveries WHERE attempted < ?", (to_iso(cutoff),))
         return self.prune(cutoff)
 
     # -- work done by people (SOP W4, W5, W7) -------------------------------------------------------------
@@ -812,6 +845,91 @@ class HistoryStore:
         out: dict[str, dict[str, list[dict]]] = {}
         for row in rows:
             out.setdefault(row["court"], {}).setdefault(row["item"], []).append(_renewal_step(row))
+        return out
+
+    # -- report deliveries (SOP W5, sopansible.delivery) ---------------------------------------------------
+    def record_delivery(self, record: Mapping[str, Any]) -> int:
+        """One attempt to send a court's report to one recipient: court, report (situasi | rekap),
+        period, channel, recipient, name, role, status (sending | sent | failed), error, generated (when
+        the report sent was written), attempted [now]. Returns the record id."""
+        with self._write() as conn:
+            return self._insert_delivery(conn, record)
+
+    def _insert_delivery(self, conn: sqlite3.Connection, record: Mapping[str, Any]) -> int:
+        row = {
+            "court": _records.name(record.get("court"), "court"),
+            "report": str(record.get("report") or ""),
+            "period": _records.name(record.get("period"), "period"),
+            "channel": _records.name(record.get("channel"), "channel"),
+            "recipient": _records.name(record.get("recipient"), "recipient"),
+            "name": _records.optional_name(record.get("name"), "name"),
+            "role": _records.optional_name(record.get("role"), "role"),
+            "status": str(record.get("status") or ""),
+            "error": _records.free_text(record.get("error"), "error"),
+            "generated": to_iso(record["generated"], "generated") if record.get("generated") else None,
+            "attempted": to_iso(record.get("attempted") or now_iso(), "attempted"),
+        }
+        if row["report"] not in DELIVERY_REPORTS or row["status"] not in DELIVERY_STATES:
+            raise StoreError(
+                f"pengiriman laporan: report '{row['report']}' / status '{row['status']}' tidak dikenal"
+            )
+        return int(
+            conn.execute(
+                "INSERT INTO deliveries (court, report, period, channel, recipient, name, role, status,"
+                " error, generated, attempted) VALUES (:court, :report, :period, :channel, :recipient,"
+                " :name, :role, :status, :error, :generated, :attempted)",
+                row,
+            ).lastrowid
+        )
+
+    def claim_delivery(self, record: Mapping[str, Any], stale_after_s: float = 3600.0) -> int | None:
+        """Claim the sending of a report to one recipient (the fields of :meth:`record_delivery`, status
+        ``sending``): None when it was sent already, or another run claimed it less than
+        ``stale_after_s`` seconds ago; else the id of the new record, to pass to
+        :meth:`finish_delivery`. Checked and written in one transaction: two runs at once send once."""
+        now = parse_iso(to_iso(record.get("attempted") or now_iso(), "attempted")) or _dt.datetime.now(
+            _dt.UTC
+        )
+        fresh = (now - _dt.timedelta(seconds=stale_after_s)).isoformat()
+        key = {k: record.get(k) for k in ("court", "report", "period", "channel", "recipient")}
+        with self._write() as conn:
+            taken = conn.execute(
+                "SELECT 1 FROM deliveries WHERE court = :court AND report = :report AND period = :period"
+                " AND channel = :channel AND recipient = :recipient"
+                " AND (status = 'sent' OR (status = 'sending' AND attempted >= :fresh))",
+                dict(key, fresh=fresh),
+            ).fetchone()
+            if taken:
+                return None
+            return self._insert_delivery(conn, dict(record, status="sending"))
+
+    def finish_delivery(self, record_id: int, status: str, error: str | None = None) -> None:
+        """The outcome of a claimed delivery: ``sent``, or ``failed`` with the reason."""
+        if status not in ("sent", "failed"):
+            raise StoreError(f"pengiriman laporan: status '{status}' harus sent atau failed")
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET status = :status, error = :error, attempted = :now"
+                " WHERE id = :id AND status = 'sending'",
+                {
+                    "status": status,
+                    "error": _records.free_text(error, "error"),
+                    "now": now_iso(),
+                    "id": record_id,
+                },
+            )
+
+    def deliveries_all(self, courts: Iterable[str] | None = None, since: Any = None) -> dict[str, list[dict]]:
+        """{court: delivery attempts, oldest first} (attempted at or after ``since``, if given)."""
+        rows = self._conn.execute(
+            "SELECT * FROM deliveries WHERE "
+            + _COURT_FILTER.format(col="court")
+            + " AND (:since IS NULL OR attempted >= :since) ORDER BY attempted, id",
+            {"courts": _courts_param(courts), "since": to_iso(since, "since") if since else None},
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["court"], []).append(dict(row))
         return out
 
     # -- watch samples (sopansible.watch) ------------------------------------------------------------------

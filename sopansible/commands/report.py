@@ -25,6 +25,11 @@ TEXT = {
         "error": "Kesalahan",
         "days_bad": "--days harus antara 1 dan 366",
         "workers_bad": "--workers harus antara 1 dan 64",
+        "deliver": "kirim laporan yang jatuh tempo kepada penerima di inventori (court_report_recipients), "
+        "sekali per periode",
+        "notify_config": "konfigurasi notifikasi: server SMTP dan bot Telegram (default: DATA/notify.yml)",
+        "delivered": "Laporan terkirim: {sent}, gagal: {failed}, sudah terkirim sebelumnya: {unchanged}",
+        "delivery_failed": "Pengiriman gagal",
     },
     "en": {
         "help": "write the website situation and condition reports (HTML + JSON) and the dashboard",
@@ -42,6 +47,12 @@ TEXT = {
         "error": "Error",
         "days_bad": "--days must be between 1 and 366",
         "workers_bad": "--workers must be between 1 and 64",
+        "deliver": "send the reports that are due to the recipients the inventory names "
+        "(court_report_recipients), once per period",
+        "notify_config": "notification configuration: SMTP server and Telegram bot "
+        "(default: DATA/notify.yml)",
+        "delivered": "Reports delivered: {sent}, failed: {failed}, already delivered: {unchanged}",
+        "delivery_failed": "Delivery failed",
     },
 }
 
@@ -55,6 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--days", type=int, default=30, help=text["days"])
     parser.add_argument("--workers", type=int, default=1, help=text["workers"])
     parser.add_argument("--pdf", action="store_true", help=text["pdf"])
+    parser.add_argument("--deliver", action="store_true", help=text["deliver"])
+    parser.add_argument("--notify-config", type=Path, metavar="PATH", help=text["notify_config"])
     parser.add_argument("--json", action="store_true", help=text["json"])
     # Also accepted after the sub-command; SUPPRESS keeps `sopansible --lang en report` working.
     parser.add_argument("--lang", choices=("id", "en"), default=argparse.SUPPRESS, help="id | en")
@@ -104,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         except ReportError as exc:
             err.print(f"[red]{text['error']}:[/] {escape(exc.message(lang))}")
             status = exitcodes.FAILED
+    delivered = None
+    if args.deliver:
+        delivered, code = _deliver(args, out_dir, lang, err)
+        status = exitcodes.worst([status, code])
     if args.json:
         json.dump(
             {
@@ -111,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 "index_json": str(index.with_suffix(".json")),
                 "courts": {name: str(path) for name, path in zip(names, reports, strict=True)},
                 "pdf": [str(p) for p in pdfs],
+                "delivery": delivered,
             },
             sys.stdout,
             ensure_ascii=False,
@@ -124,4 +142,39 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"{text['dashboard']}: {index}", markup=False)
     if pdfs:
         out.print(text["pdf_done"].format(n=len(pdfs)))
+    if delivered is not None:
+        out.print(
+            text["delivered"].format(
+                sent=len(delivered["sent"]), failed=len(delivered["failed"]), unchanged=delivered["unchanged"]
+            )
+        )
+        for failure in delivered["failed"] + delivered["errors"]:
+            who = (
+                f"{failure['court']} -> {failure['recipient']}"
+                if "recipient" in failure
+                else failure["court"]
+            )
+            err.print(f"{text['delivery_failed']}: {who}: {failure['error']}", markup=False, soft_wrap=True)
     return status
+
+
+def _deliver(args: argparse.Namespace, out_dir: Path, lang: str, err) -> tuple[dict, int]:
+    """Send the reports that are due (sopansible.delivery); (the answer, its exit code)."""
+    from rich.markup import escape
+
+    from sopansible import delivery, exitcodes, notify
+    from sopansible.store import HistoryStore, StoreError
+
+    empty = {"sent": [], "failed": [], "errors": [], "unchanged": 0}
+    try:
+        config = notify.load_config(args.notify_config)
+    except notify.NotifyError as exc:
+        err.print(f"[red]{TEXT[lang]['error']}:[/] {escape(exc.message(lang))}")
+        return empty, exitcodes.USAGE
+    try:
+        with HistoryStore(args.db) as store:
+            answer = delivery.deliver(store, config, out_dir, courts=args.court, lang=lang)
+    except StoreError as exc:
+        err.print(f"[red]{TEXT[lang]['error']}:[/] {escape(str(exc))}")
+        return empty, exitcodes.FAILED
+    return answer, exitcodes.FAILED if answer["failed"] or answer["errors"] else exitcodes.OK

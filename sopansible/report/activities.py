@@ -64,6 +64,10 @@ class CourtHistory:
     watch: Mapping[str, Any] | None = None
     w1: list[dict] = field(default_factory=list)
     expiries: Mapping[str, str] = field(default_factory=dict)
+    #: the court's name, its inventory data and the deliveries of its reports, oldest first (SOP W5)
+    court: str = ""
+    court_data: Mapping[str, Any] = field(default_factory=dict)
+    deliveries: list[dict] = field(default_factory=list)
 
     @property
     def msgs(self) -> dict[str, str]:
@@ -210,9 +214,42 @@ def _renewal(
     }
 
 
-@register("W5", "IT-RECAP")
+@register("W5")
+class ReportDelivery(ActivityView):
+    """The report reaching the people the inventory names (``court_report_recipients``), as its
+    deliveries were recorded (:func:`sopansible.delivery.w5_status`): not the report file existing."""
+
+    def without_result(self, view: dict, activity, history: CourtHistory) -> None:
+        from sopansible import delivery
+
+        msgs, lang = history.msgs, history.lang
+        w5 = delivery.w5_status(history.court, history.court_data, history.deliveries, history.now, lang)
+        last = w5["last_sent"]
+        view["status"] = w5["status"]
+        view["last_run"] = last["attempted"] if last else None
+        freq = msgs[f"delivery_{w5['frequency']}"]
+        view["evidence"] = [
+            {"label": msgs["delivery_recipients"], "value": ", ".join(w5["recipients"]) or "-"},
+            {"label": msgs["delivery_schedule"], "value": freq},
+            {
+                "label": msgs["delivery_last"],
+                "value": msgs["delivery_last_value"].format(
+                    date=format_date(last["attempted"], lang, True), who=clip(last.get("name"), 120)
+                )
+                if last
+                else "-",
+            },
+        ]
+        problem = w5["problem"]
+        if problem:
+            text = msgs.get(f"delivery_{problem}")
+            view["problems"].append(text.format(period=w5["period"]) if text else clip(problem, 300))
+            view["alternatives"].append(msgs["delivery_advice"])
+
+
+@register("IT-RECAP")
 class ThisReport(ActivityView):
-    """The report (W5) and the recap of the period (IT-RECAP) are this very document."""
+    """The recap of the period (IT-RECAP) is this very document."""
 
     def without_result(self, view: dict, activity, history: CourtHistory) -> None:
         view["status"] = "ok"

@@ -30,8 +30,10 @@ def court_context(
     start_day: _dt.date,
     days: int,
     period: dict,
+    schedules: list[dict] | None = None,
 ) -> dict:
-    """The JSON-ready content of one court's report."""
+    """The JSON-ready content of one court's report; ``schedules`` are the maintenance schedules in force
+    (:func:`sopansible.schedule.installed`)."""
     problems_in_catalogue = None
     try:
         court_cat = cat.for_court(court_data, name)
@@ -62,6 +64,9 @@ def court_context(
         watch=watch,
         w1=w1,
         expiries=_expiries(court_data, latest, steps),
+        court=name,
+        court_data=court_data,
+        deliveries=data.deliveries.get(name, []),
     )
     activities = [activity_view(activity, history) for activity in court_cat.activities]
     metrics["sop_time_breaches"] = [a["id"] for a in activities if a["timing"]["within"] is False]
@@ -98,6 +103,7 @@ def court_context(
         },
         "signature": _signature(court_data, now),
         "acknowledgement": _acknowledgement(data.acknowledgements.get(name, []), lang),
+        "maintenance": _maintenance(schedules or [], lang),
         "labels": {"no_data": MESSAGES[lang]["no_data"]},
     }
 
@@ -212,6 +218,25 @@ def _signature(court_data: Mapping[str, Any], now: _dt.datetime) -> dict:
         "secretary": sekretaris.get("name") or "",
         "operator": operator.get("name") or "",
         "date": now.date().isoformat(),
+    }
+
+
+def _maintenance(schedules: list[dict], lang: str) -> dict:
+    """Jadwal Pemeliharaan: the schedules installed on the controller, and the IT SOP's activities only
+    people do, as a checklist."""
+    from sopansible.catalogue import manual_activities
+
+    watch = MESSAGES[lang]["maintenance_watch"]
+    return {
+        "schedules": [
+            {
+                "cycle": clip(s.get("cycle"), 64),
+                "when": clip(s.get("when") or (watch if s.get("cycle") == "watch" else "-"), 120),
+                "how": clip(s.get("how"), 300),
+            }
+            for s in schedules[:50]
+        ],
+        "manual": manual_activities(lang),
     }
 
 

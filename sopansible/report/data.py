@@ -3,6 +3,8 @@ court per day), cleaned of what court servers and older versions may have left i
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from ansible_collections.pn.website.plugins.module_utils.monitoring import uptime
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from sopansible.report.format import number
@@ -51,6 +53,9 @@ class FleetData:
         # What people recorded: acknowledgements of the report (W5) and renewal steps (W4).
         self.acknowledgements = _redact.redact_data(store.acknowledgements_all(courts))
         self.renewal_steps = _redact.redact_data(store.renewal_steps_all(courts))
+        # The deliveries of the reports (W5): this period's and the one before, also for a monthly one.
+        recent = _dt.datetime.fromisoformat(since) - _dt.timedelta(days=62)
+        self.deliveries = store.deliveries_all(courts, recent)
 
 
 def watch_summaries(store: HistoryStore, courts: list[str] | None, since: str) -> dict[str, dict]:

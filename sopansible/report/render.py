@@ -102,12 +102,14 @@ def render_reports(
     now: _dt.datetime | None = None,
     days: int = 30,
     workers: int = 1,
+    schedules: list[dict] | None = None,
 ) -> Path:
     """Write the fleet dashboard and one report per court into ``out_dir`` (default:
     ``sopansible.paths.data_dir() / "reports"``); returns the path of index.html.
 
     The history is read once for the whole fleet; ``workers`` > 1 renders the court reports in that many
-    forked processes (worth it for hundreds of courts)."""
+    forked processes (worth it for hundreds of courts). ``schedules``: the maintenance schedules in force
+    (default: those ``sopansible schedule install`` installed on this controller, read back)."""
     lang = check_lang(lang)
     cat = catalogue or load_catalogue()
     now = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC).replace(microsecond=0)
@@ -126,7 +128,12 @@ def render_reports(
     renderer = _Renderer(lang)
     period = {"from": since, "to": now.isoformat(), "days": days}
 
+    if schedules is None:
+        from sopansible.schedule import installed
+
+        schedules = installed(lang=lang)
     job = _CourtJob(known, data, cat, lang, now, start_day, days, period, out, renderer)
+    job.schedules = schedules
     if workers > 1 and len(names) >= 2 * workers:
         rows = _render_parallel(job, names, workers)
     else:
@@ -160,6 +167,7 @@ class _CourtJob:
         self.known, self.data, self.cat, self.lang = known, data, cat, lang
         self.now, self.start_day, self.days, self.period = now, start_day, days, period
         self.out, self.renderer = out, renderer
+        self.schedules: list[dict] = []
 
     def render(self, name: str) -> dict:
         try:
@@ -191,6 +199,7 @@ class _CourtJob:
             self.start_day,
             self.days,
             self.period,
+            self.schedules,
         )
         court_dir = self.out / slug(name)
         _write(court_dir / "laporan.json", _json(context))

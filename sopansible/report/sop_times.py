@@ -5,6 +5,7 @@ activity. Never the duration of the automated run (that is shown apart, as the p
 - W6/W7: a problem from its detection to its resolution (troubleshooting records);
 - W2: the age of the last good backup at report time, against the backup cycle plus the standard time;
 - W4: how long before expiry a renewal was done (renewed after expiry is a breach);
+- W5: from the writing of the report to its delivery to the people the inventory names;
 - W8: from a problem's resolution to the first good backup after it.
 
 Where a period has several problems, the longest is measured, an open one counting up to the report
@@ -63,13 +64,18 @@ def measure(*activity_ids: str) -> Callable[[Measurer], Measurer]:
     return add
 
 
-#: the reason shown for these activities while they have no measure function
-REASONS = {"W5": "sop_time_no_delivery"}
-
-
 def measured(activity, history) -> Measure | str:
     func = MEASURES.get(activity.id)
-    return func(activity, history) if func else REASONS.get(activity.id, NOT_MEASURED)
+    return func(activity, history) if func else NOT_MEASURED
+
+
+@measure("W5")
+def report_delivery(activity, history) -> Measure | str:
+    """W5: from the writing of the situation report to its delivery (the newest one sent)."""
+    from sopansible import delivery
+
+    seconds = delivery.delivery_delay_s(history.deliveries)
+    return "sop_time_no_delivery" if seconds is None else Measure(seconds=seconds, basis="sop_time_delivery")
 
 
 # -- problems: detection to resolution ---------------------------------------------------------------------

@@ -149,11 +149,11 @@ def test_the_cron_command_really_runs_under_the_lock(tmp_path, inventory, fake_s
     runs = [json.loads(line) for line in calls.read_text().splitlines()]
     assert [r["argv"] for r in runs] == [
         ["--lang", "id", "run", "harian", "-i", str(inventory), "--no-report"],
-        ["--lang", "id", "report", "--pdf"],  # also after a run that exited 2
+        ["--lang", "id", "report", "--pdf", "--deliver"],  # also after a run that exited 2
     ]
     assert {r["data"] for r in runs} == {str(job.data_dir)}
     log = job.log("harian").read_text()
-    assert "sopansible harian" in log and "ran ['--lang', 'id', 'report', '--pdf']" in log
+    assert "sopansible harian" in log and "ran ['--lang', 'id', 'report', '--pdf', '--deliver']" in log
 
     # while another process holds the lock, the job waits (here: gives up after lock_wait=0)
     busy = sched.Job(**{**job.__dict__, "lock_wait": 0})

@@ -28,6 +28,12 @@ DB_ENGINES = ("mariadb", "mysql", "none")
 SERVICE_KINDS = ("domain", "hosting", "connection")
 BACKUP_TYPES = ("local", "sftp", "rest", "s3")
 CONTACT_ROLES = ("isp", "registrar", "hosting", "domain_manager", "maintenance", "vendor", "other")
+#: Who receives a court's report (SOP W5): the Secretary, a Kasubbag, the court's chair, IT staff.
+REPORT_ROLES = ("sekretaris", "kasubbag", "ketua", "operator", "other")
+#: How often the situation report is sent (court_report_delivery); the recap goes monthly.
+REPORT_FREQUENCIES = ("daily", "weekly", "monthly")
+#: Largest number of report recipients of one court.
+MAX_REPORT_RECIPIENTS = 20
 
 #: The documented court variables (inventories/example/README.md); a registry may set only these
 #: and CONNECTION_VARIABLES.
@@ -52,6 +58,8 @@ COURT_VARIABLES = (
     "court_contacts",
     "court_sop_number",
     "court_sop_times",
+    "court_report_recipients",
+    "court_report_delivery",
 )
 #: Connection values checked here (they reach ssh's command line): plain names and numbers only.
 CONNECTION_VARIABLES = ("ansible_host", "ansible_port", "ansible_user")
@@ -71,6 +79,11 @@ _DB_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}")
 _URL = re.compile(r"https?://(?P<host>[^/:?#\s]+)(:(?P<port>\d{1,5}))?(?P<rest>[/?#]\S*)?")
 _RESOLVE = re.compile(r"(?P<host>[^:\s]+):(?P<port>\d{1,5}):(?P<addr>\[[0-9a-fA-F:]+\]|[^:\s]+)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A report recipient's address goes into an SMTP envelope and a To: header: no separators, quotes or
+# angle brackets that would add recipients.
+_RECIPIENT_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
+# A Telegram chat: a numeric id (negative for groups) or a public @channel name.
+_TELEGRAM_CHAT = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}")
 # Newlines, tabs and other control characters (also Unicode line breaks): never in a value.
 _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 #: Keys whose values are secrets: their content is neither checked nor shown.
@@ -106,6 +119,15 @@ MESSAGES = {
         "'{value}' is not a standard time (e.g. '2 jam', '15 menit', '1 hari', 'relatif')",
     ),
     "email": ("'{value}' bukan alamat email yang sah", "'{value}' is not a valid email address"),
+    "telegram_chat": (
+        "'{value}' bukan chat Telegram yang sah (id angka atau @nama)",
+        "'{value}' is not a valid Telegram chat (a numeric id or @name)",
+    ),
+    "recipient_channel": (
+        "penerima laporan perlu email atau telegram",
+        "a report recipient needs an email or a telegram chat",
+    ),
+    "too_many": ("paling banyak {limit} penerima", "at most {limit} recipients"),
     "positive": (
         "harus bilangan bulat positif, bukan '{value}'",
         "must be a positive whole number, not '{value}'",
@@ -496,6 +518,8 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
                 if group == "third_parties" and isinstance(person, dict) and person.get("role") is not None:
                     check.choice(name + ".role", CONTACT_ROLES, value=person["role"])
 
+    _check_report_delivery(check)
+
     times = check.vars.get("court_sop_times")
     if times is not None and check.typed("court_sop_times", times, dict, "dict"):
         for activity, value in times.items():
@@ -508,6 +532,47 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
                 except DurationError:
                     check.add(name, "duration", value=value)
 
+    return check.problems
+
+
+def _check_report_delivery(check):
+    """court_report_recipients (who the report goes to) and court_report_delivery (how often)."""
+    check.choice("court_report_delivery", REPORT_FREQUENCIES)
+    people = check.vars.get("court_report_recipients")
+    if people is None or not check.typed("court_report_recipients", people, list, "list"):
+        return
+    if len(people) > MAX_REPORT_RECIPIENTS:
+        check.add("court_report_recipients", "too_many", limit=MAX_REPORT_RECIPIENTS)
+        return
+    for index, person in enumerate(people):
+        name = "court_report_recipients[%d]" % index
+        if not check.typed(name, person, dict, "dict"):
+            continue
+        if not person.get("name"):
+            check.add(name + ".name", "missing")
+        else:
+            check.typed(name + ".name", person["name"], str, "string")
+        if person.get("role") is not None:
+            check.choice(name + ".role", REPORT_ROLES, value=person["role"])
+        email, chat = person.get("email"), person.get("telegram")
+        if email in (None, "") and chat in (None, ""):
+            check.add(name, "recipient_channel")
+        if email not in (None, "") and not (isinstance(email, str) and _RECIPIENT_EMAIL.fullmatch(email)):
+            check.add(name + ".email", "email", value=email)
+        if chat not in (None, ""):
+            text = str(chat) if isinstance(chat, int) and not isinstance(chat, bool) else chat
+            if not isinstance(text, str) or not _TELEGRAM_CHAT.fullmatch(text):
+                check.add(name + ".telegram", "telegram_chat", value=chat)
+
+
+def report_delivery_problems(host, variables):
+    """The problems of a court's report recipients and delivery frequency only (the controller checks
+    them again before it sends anything)."""
+    check = _Checker(host, variables)
+    for name in ("court_report_recipients", "court_report_delivery"):
+        if name in variables:
+            check.control(name, variables[name])
+    _check_report_delivery(check)
     return check.problems
 
 
