@@ -339,6 +339,10 @@ class Exporter:
         if stamp != self._stamp:
             self._facts, self._stamp = read_history(history, self.courts), stamp
         current = values(self._facts, history.last_samples(self.courts), now or _dt.datetime.now(_dt.UTC))
+        for court, value in current.items():
+            before = self._values.get(court)
+            if value["up"] is None and before is not None:  # not measured this time: the last known stands
+                value.update({key: before[key] for key in ("up", "response_seconds", "checked")})
         with self._lock:
             self._values = current
 
@@ -346,6 +350,15 @@ class Exporter:
         with self._lock:
             current = self._values
         return families(current)
+
+
+def families_text(collector) -> str:
+    """The exposition of one collector (an :class:`Exporter`), as a scrape reads it."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return generate_latest(registry).decode()
 
 
 def serve(host: str, port: int, exporter: Exporter):

@@ -261,3 +261,27 @@ def test_a_failed_textfile_write_does_not_fail_the_run(tmp_path, data, monkeypat
         out.getvalue().split()
     )
     assert blocker.read_text().startswith("a file")
+
+
+def test_a_round_that_could_not_measure_a_site_keeps_its_last_value(tmp_path):
+    """A probe stopped by the round's deadline says nothing about the site: the watch keeps serving the last
+    measured value rather than dropping the series (an alert waiting `for: 10m` would start again)."""
+    with HistoryStore(tmp_path / "history.sqlite") as history:
+        exporter = metrics.Exporter(["pn-a"])
+        history.record_samples([{"court": "pn-a", "at": iso(NOW), "reachable": False, "response_ms": 30.0}])
+        exporter.update(history)
+        history.record_samples(
+            [
+                {
+                    "court": "pn-a",
+                    "at": iso(NOW + dt.timedelta(minutes=5)),
+                    "reachable": None,
+                    "reason": "deadline",
+                }
+            ]
+        )
+        exporter.update(history)
+        found = parse(metrics.families_text(exporter))
+    assert value(found, "site_up", court="pn-a") == 0
+    assert value(found, "site_response_seconds", court="pn-a") == pytest.approx(0.03)
+    assert value(found, "site_checked_timestamp_seconds", court="pn-a") == NOW.timestamp()
