@@ -352,15 +352,6 @@ class Exporter:
         return families(current)
 
 
-def families_text(collector) -> str:
-    """The exposition of one collector (an :class:`Exporter`), as a scrape reads it."""
-    from prometheus_client import CollectorRegistry, generate_latest
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
-    return generate_latest(registry).decode()
-
-
 def serve(host: str, port: int, exporter: Exporter):
     """Serve EXPORTER's metrics over HTTP on HOST:PORT (loopback, see :func:`parse_listen`) in a thread;
     returns the server (``shutdown()`` and ``server_close()`` stop it).

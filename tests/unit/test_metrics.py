@@ -39,6 +39,15 @@ def parse(text: str) -> dict[tuple[str, tuple], float]:
     }
 
 
+def exposition(collector) -> str:
+    """What a scrape of COLLECTOR reads."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return generate_latest(registry).decode()
+
+
 def value(found: dict, name: str, **labels: str) -> float | None:
     return found.get(("sopansible_" + name, tuple(sorted(labels.items()))))
 
@@ -281,7 +290,7 @@ def test_a_round_that_could_not_measure_a_site_keeps_its_last_value(tmp_path):
             ]
         )
         exporter.update(history)
-        found = parse(metrics.families_text(exporter))
+        found = parse(exposition(exporter))
     assert value(found, "site_up", court="pn-a") == 0
     assert value(found, "site_response_seconds", court="pn-a") == pytest.approx(0.03)
     assert value(found, "site_checked_timestamp_seconds", court="pn-a") == NOW.timestamp()
