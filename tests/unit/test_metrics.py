@@ -294,3 +294,42 @@ def test_a_round_that_could_not_measure_a_site_keeps_its_last_value(tmp_path):
     assert value(found, "site_up", court="pn-a") == 0
     assert value(found, "site_response_seconds", court="pn-a") == pytest.approx(0.03)
     assert value(found, "site_checked_timestamp_seconds", court="pn-a") == NOW.timestamp()
+
+
+def test_scheduled_cycles_write_the_textfile(tmp_path):
+    """`schedule install --metrics-textfile PATH`: the cron job and the systemd units of the cycles run with
+    SOPANSIBLE_METRICS_TEXTFILE; a path that would add a line to them is refused."""
+    from sopansible import schedule as sched
+
+    seen = tmp_path / "seen.txt"
+    fake = tmp_path / "sopansible"
+    fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$SOPANSIBLE_METRICS_TEXTFILE\" >> '{seen}'\n")
+    fake.chmod(0o755)
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all: {}\n")
+    path = tmp_path / "textfile" / "sopansible.prom"
+    job = sched.default_job(
+        inventory, data_dir=tmp_path / "data", executable=[str(fake)], metrics_textfile=path
+    )
+    (line,) = [x for x in sched.cron_block(sched.plan_entries(["harian"]), job, None) if x and x[0] != "#"]
+    command = sched.validate_cron_line(line, False)["command"].replace("\\%", "%")
+    done = subprocess.run(
+        ["/bin/sh", "-c", command], env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text().splitlines() == [str(path), str(path)]  # the run and the report after it
+    units = sched.unit_files(sched.plan_entries(["harian"]), job)
+    assert (
+        "Environment=" + sched.systemd_env(f"SOPANSIBLE_METRICS_TEXTFILE={path}")
+        in units["sopansible-harian.service"].splitlines()
+    )
+
+    bad = sched.default_job(
+        inventory, data_dir=tmp_path / "data", metrics_textfile=tmp_path / "x\nExecStartPre=id"
+    )
+    with pytest.raises(sched.ScheduleError, match="--metrics-textfile"):
+        sched.unit_files(sched.plan_entries(["harian"]), bad)
+    cron = tmp_path / "sopansible.cron"
+    argv = ["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), "--user", "root"]
+    assert cli.main([*argv, "--metrics-textfile", "metrics/x.prom", "--dry-run"]) == exitcodes.OK
+    assert not cron.exists()
