@@ -23,6 +23,7 @@ import datetime as _dt
 import ipaddress
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -324,20 +325,27 @@ def write_error(path: str | Path, error: BaseException) -> MetricsError:
 class Exporter:
     """The watch's metrics: :meth:`update` after every round, served by :func:`serve`.
 
-    What comes from the runs (cycles, backups, expiries) is read again only when a run was recorded
-    since (:meth:`HistoryStore.runs_stamp`); the watch's samples every time."""
+    The watch's samples are read every round. What comes from the runs (cycles, backups, expiries) takes
+    a few seconds over a year of a large fleet's history, so it is read again only when a cycle recorded a
+    run since (:meth:`HistoryStore.runs_stamp`, the watch's own runs aside) or after ``refresh`` seconds
+    (the watch's W1 results: a renewed certificate)."""
 
-    def __init__(self, courts: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, courts: Iterable[str] | None = None, refresh: float = 3600.0, clock=time.monotonic
+    ) -> None:
         self.courts = None if courts is None else list(courts)
+        self.refresh = refresh
+        self.clock = clock
         self._values: dict = {}
         self._stamp: str | None = None
+        self._read: float | None = None
         self._facts: dict = {}
         self._lock = threading.Lock()
 
     def update(self, history, now: _dt.datetime | None = None) -> None:
-        stamp = history.runs_stamp()
-        if stamp != self._stamp:
-            self._facts, self._stamp = read_history(history, self.courts), stamp
+        stamp = history.runs_stamp(skip=NOT_CYCLES)
+        if stamp != self._stamp or self._read is None or self.clock() - self._read >= self.refresh:
+            self._facts, self._stamp, self._read = read_history(history, self.courts), stamp, self.clock()
         current = values(self._facts, history.last_samples(self.courts), now or _dt.datetime.now(_dt.UTC))
         for court, value in current.items():
             before = self._values.get(court)

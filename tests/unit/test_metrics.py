@@ -333,3 +333,30 @@ def test_scheduled_cycles_write_the_textfile(tmp_path):
     argv = ["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), "--user", "root"]
     assert cli.main([*argv, "--metrics-textfile", "metrics/x.prom", "--dry-run"]) == exitcodes.OK
     assert not cron.exists()
+
+
+def test_the_watch_sees_a_cycle_recorded_while_it_runs(tmp_path):
+    """A daily run recorded beside a running watch shows at the watch's next round, without waiting for the
+    hourly re-read; the watch's own recorded W1 results do not make it read the cycles again."""
+    ticks = [0.0]
+    with HistoryStore(tmp_path / "history.sqlite") as history:
+        exporter = metrics.Exporter(["pn-a", "pn-b"], clock=lambda: ticks[0])
+        exporter.update(history)
+        assert value(parse(exposition(exporter)), "cycle_status", court="pn-a", cycle="harian") is None
+        pipeline.record(daily(NOW - dt.timedelta(hours=1)), history=history)
+        ticks[0] = 60.0
+        exporter.update(history)
+        found = parse(exposition(exporter))
+        assert value(found, "cycle_status", court="pn-a", cycle="harian") == 1
+        assert 3 * 3600 <= value(found, "backup_age_seconds", court="pn-a") <= 4 * 3600
+        # a renewed certificate the watch's W1 saw is read at the hourly re-read
+        pipeline.record(
+            cycle("watch-1", NOW, [result("pn-a", "W1", "ok", NOW, tls_days_left=90.0)], "watch"),
+            history=history,
+        )
+        ticks[0] = 120.0
+        exporter.update(history)
+        assert 39 <= value(parse(exposition(exporter)), "tls_days_left", court="pn-a") <= 41
+        ticks[0] = 3700.0
+        exporter.update(history)
+        assert 89.9 <= value(parse(exposition(exporter)), "tls_days_left", court="pn-a") <= 90
