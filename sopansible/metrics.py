@@ -131,14 +131,14 @@ def _expiry(result: Mapping[str, Any] | None, kind: str) -> tuple[_dt.datetime |
     return found, taken
 
 
-def read_history(history, courts: Iterable[str] | None = None, *, cycles: bool = True) -> dict[str, dict]:
+def read_history(history, courts: Iterable[str] | None = None) -> dict[str, dict]:
     """What the history says of every court (or of COURTS) that does not depend on the time of reading:
     ``{court: {"tls_expires", "domain_expires", "backup_at", "w1", "cycles"}}`` (datetimes or None).
     A handful of fleet-wide queries, none per court."""
     names = None if courts is None else list(courts)
     latest = history.latest_all(names)
     backups = history.last_success("W2", names)
-    last_cycles = history.last_cycles(names, skip=NOT_CYCLES) if cycles else {}
+    last_cycles = history.last_cycles(names, skip=NOT_CYCLES)
     every = set(latest) | set(backups) | set(last_cycles) | set(history.courts() if names is None else names)
     out: dict[str, dict] = {}
     for court in sorted(every):
