@@ -4,7 +4,7 @@ Every command that runs SOP playbooks (``run``, ``diagnose``, ``remediate``, ``a
 these entry points, in this order::
 
     outcome = pipeline.run("harian.yml", "inventories/mine", name="harian")
-    retry_file = pipeline.record(outcome)    # history store and retry file
+    retry_file = pipeline.record(outcome)    # history store, retry file, metrics textfile
     pipeline.notify(outcome)                  # e-mail, Telegram, webhooks, once per problem
     pipeline.report(outcome)                  # the court reports and the fleet dashboard
 
@@ -13,6 +13,10 @@ Only :func:`run` knows ansible-runner. :func:`record`, :func:`notify` and :func:
 with ``court``, ``started``, ``finished`` and ``error``), so that anything that collects results the
 same way (an Ansible callback plugin watching ``ansible-playbook`` or an AWX job) can hand them in.
 Nothing here prints: progress goes to a callback, and what happened is returned to the caller.
+
+When ``SOPANSIBLE_METRICS_TEXTFILE`` names a file, :func:`record` also writes the Prometheus metrics of
+every court of the history there for node_exporter (:mod:`sopansible.metrics`); a file that cannot be
+written never fails the run: the error is in ``outcome.metrics_error``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class Outcome:
         (no secrets); they are shown in the reports and addressed by the notifications.
     :param Path artifacts: Where ansible-runner kept the run's job events, if it ran the playbook.
     :param int rc: ansible-playbook's exit status, if known.
+    :param metrics_error: Set by :func:`record` when the metrics textfile could not be written
+        (a :class:`sopansible.metrics.MetricsError`, with the file and the reason).
     """
 
     run_id: str
@@ -58,6 +64,7 @@ class Outcome:
     courts: dict[str, dict] = field(default_factory=dict)
     artifacts: Path | None = None
     rc: int | None = None
+    metrics_error: Exception | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -149,7 +156,8 @@ def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | N
     The retry file (``<data>/retry/<name>.retry``, read by ``sopansible run NAME --retry``) keeps the
     courts still to redo: earlier failures this run did not reach again, and this run's failed and
     unreachable courts. A cancelled run is not recorded: its results are incomplete, and the courts
-    it did not reach would look as if they had been left out on purpose.
+    it did not reach would look as if they had been left out on purpose. Then the metrics textfile is
+    written (see the module documentation); if it cannot be, ``outcome.metrics_error`` says why.
 
     :param Outcome outcome: The run, from :func:`run` or built from another source of results.
     :param HistoryStore history: The history store to write to (default: the data folder's).
@@ -164,10 +172,29 @@ def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | N
         with store.HistoryStore() as own:
             own.record_run(outcome.as_record())
             own.prune_expired()
+            outcome.metrics_error = _write_metrics(own)
     else:
         history.record_run(outcome.as_record())
         history.prune_expired()
+        outcome.metrics_error = _write_metrics(history)
     return runner.update_retry(outcome.name, list(outcome.courts), runner.failed_courts(outcome.results))
+
+
+def _write_metrics(history: HistoryStore) -> Exception | None:
+    """Write the metrics textfile when one is configured; the error instead of raising it (a recorded run
+    stays recorded, and the next run writes the file again)."""
+    from sopansible import metrics
+
+    path = metrics.textfile_path()
+    if path is None:
+        return None
+    try:
+        metrics.write_textfile(path, history)
+    except metrics.MetricsError as error:
+        return error
+    except Exception as error:  # noqa: BLE001 (whatever stops the file, the recorded run stands)
+        return metrics.write_error(path, error)
+    return None
 
 
 def notify(

@@ -131,6 +131,8 @@ def check_values(entries: list[Entry], job: Job, user: str | None = None) -> Non
         ("SOPANSIBLE_HOME", str(job.project)),
         ("flock", job.flock),
     ] + [("sopansible", str(word)) for word in job.executable]
+    if job.metrics_textfile is not None:
+        words.append(("--metrics-textfile", str(job.metrics_textfile)))
     for label, value in words:
         if court_contract.has_control(value) or not value:
             shown = court_contract.shown(value)
@@ -144,6 +146,7 @@ def check_values(entries: list[Entry], job: Job, user: str | None = None) -> Non
         ("--inventory", job.inventory),
         ("SOPANSIBLE_DATA", job.data_dir),
         ("SOPANSIBLE_HOME", job.project),
+        *([("--metrics-textfile", job.metrics_textfile)] if job.metrics_textfile is not None else []),
     ):
         if not Path(path).is_absolute():
             raise ScheduleError(
@@ -269,6 +272,8 @@ class Job:
     pdf: bool = False
     lang: str = "id"
     flock: str = "flock"
+    #: The node_exporter textfile every recorded run writes (SOPANSIBLE_METRICS_TEXTFILE), if any.
+    metrics_textfile: Path | None = None
 
     @property
     def lock(self) -> Path:
@@ -304,7 +309,10 @@ class Job:
         ]
 
     def environment(self) -> dict[str, str]:
-        return {"SOPANSIBLE_DATA": str(self.data_dir), "SOPANSIBLE_HOME": str(self.project)}
+        env = {"SOPANSIBLE_DATA": str(self.data_dir), "SOPANSIBLE_HOME": str(self.project)}
+        if self.metrics_textfile is not None:
+            env["SOPANSIBLE_METRICS_TEXTFILE"] = str(self.metrics_textfile)
+        return env
 
     def cron_command(self, cycle: str) -> str:
         """The command part of a cron line: shell-quoted, with ``%`` escaped (cron turns a bare ``%``
@@ -323,9 +331,11 @@ def default_job(inventory: str | Path, **options: Any) -> Job:
     path = Path(inventory).expanduser()
     if not path.exists():
         raise ScheduleError(f"inventori tidak ada: {path}", f"inventory not found: {path}")
+    textfile = options.pop("metrics_textfile", None)
     return Job(
         inventory=path.resolve(),
         data_dir=Path(options.pop("data_dir", None) or data_dir()).resolve(),
+        metrics_textfile=Path(textfile).expanduser().absolute() if textfile else None,
         executable=options.pop("executable", None) or sopansible_command(),
         project=PROJECT_ROOT.resolve(),
         flock=shutil.which("flock") or "/usr/bin/flock",

@@ -34,6 +34,10 @@ Reading (``courts=None`` means every court; every fleet-wide method is one query
   ``court_results(court, since=None, activity=None)``: results of a court, oldest first, with findings.
   ``latest(court)`` / ``latest_all(courts)``: {activity: newest result} / {court: {activity: result}}.
   ``last_success(activity, courts)``: {court: newest ok/warning result of the activity}.
+  ``last_cycles(courts, skip=("watch",), depth=10)``: {court: {run name: {"run_id", "status", "started",
+  "finished"}}}, the newest of the last ``depth`` runs of each name that reached the court, with its
+  worst status there.
+  ``runs_stamp(skip=())``: changes whenever a run is recorded, replaced or pruned (for readers that cache).
   ``open_findings(court)`` / ``open_findings_all(courts)``: findings of the newest result of each
   activity, worst first, with ``first_seen`` and ``occurrences``.
   ``series(activity, fields, courts, since)``: {court: [{"t", "status", "duration_s", <field>...}]},
@@ -1182,6 +1186,46 @@ class HistoryStore:
             {"activity": activity, "courts": _courts_param(courts)},
         ).fetchall()
         return {row["court"]: _result(row, []) for row in rows}
+
+    def last_cycles(
+        self, courts: Iterable[str] | None = None, skip: Iterable[str] = ("watch",), depth: int = 10
+    ) -> dict[str, dict]:
+        """{court: {run name: {"run_id", "status", "started", "finished"}}}: among the newest ``depth`` runs
+        of each name (``harian``, ``mingguan``...), the newest that has results of the court, with the
+        court's worst status in it. Runs named in ``skip`` (the watch's W1 results) are left out. Reads
+        only those runs' results (the runs table is small; a year of results is not)."""
+        rows = self._conn.execute(
+            "WITH recent AS (SELECT run_id, name, started, finished, ROW_NUMBER() OVER (PARTITION BY name"
+            " ORDER BY started DESC, rowid DESC) AS k FROM runs WHERE name NOT IN"
+            " (SELECT value FROM json_each(:skip)))"
+            " SELECT r.court, u.name, u.run_id, u.started, u.finished, r.status FROM recent u"
+            " JOIN results r ON r.run_id = u.run_id WHERE u.k <= :depth AND "
+            + _COURT_FILTER.format(col="r.court")
+            + " ORDER BY u.k",
+            {"skip": _dumps(list(skip)), "courts": _courts_param(courts), "depth": int(depth)},
+        ).fetchall()
+        out: dict[str, dict] = {}
+        statuses: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            runs = out.setdefault(row["court"], {})
+            found = runs.setdefault(
+                row["name"], {"run_id": row["run_id"], "started": row["started"], "finished": row["finished"]}
+            )
+            if found["run_id"] == row["run_id"]:  # the newest run of this name that reached the court
+                statuses.setdefault((row["court"], row["name"]), []).append(row["status"])
+        for (court, name), found in statuses.items():
+            out[court][name]["status"] = _sop.worst(found)
+        return out
+
+    def runs_stamp(self, skip: Iterable[str] = ()) -> str:
+        """A stamp that changes whenever a run (not named in ``skip``) is recorded, replaced or pruned: what
+        readers that cache what the runs say compare (one query over the small runs table)."""
+        row = self._conn.execute(
+            "SELECT COUNT(*), MAX(rowid), MAX(recorded) FROM runs WHERE name NOT IN"
+            " (SELECT value FROM json_each(?))",
+            (_dumps(list(skip)),),
+        ).fetchone()
+        return "|".join(str(value) for value in row)
 
     def open_findings(self, court: str) -> list[dict]:
         return self.open_findings_all([court]).get(court, [])

@@ -139,6 +139,8 @@ def record_notify_report(
     try:
         with store.HistoryStore() as history:
             done.retry_file = pipeline.record(outcome, history=history)
+            if outcome.metrics_error is not None:  # the run is recorded: a warning, not a failure
+                console.print(Text(outcome.metrics_error.message(lang), style="yellow"))
             if notify and not outcome.cancelled:
                 done.notified = pipeline.notify(outcome, lang=lang, history=history)
             if report and not outcome.cancelled:

@@ -20,6 +20,8 @@ TEXT = {
         "monthday": "tanggal siklus bulanan: 1-28 (default: 1)",
         "pdf": "cetak juga laporan PDF setelah setiap run",
         "lock_wait": "berapa detik menunggu run sebelumnya selesai (default: 10800)",
+        "metrics_textfile": "setiap run menulis metrik Prometheus ke berkas .prom ini untuk node_exporter "
+        "(SOPANSIBLE_METRICS_TEXTFILE; docs/metrics.md)",
         "systemd": "pakai timer systemd, bukan cron",
         "cron_file": "berkas cron.d (default: /etc/cron.d/sopansible sebagai root, selain itu crontab "
         "pengguna)",
@@ -54,6 +56,8 @@ TEXT = {
         "monthday": "day of the monthly cycle: 1-28 (default: 1)",
         "pdf": "also print the PDF reports after each run",
         "lock_wait": "seconds to wait for the previous run to finish (default: 10800)",
+        "metrics_textfile": "every run writes the Prometheus metrics to this .prom file for node_exporter "
+        "(SOPANSIBLE_METRICS_TEXTFILE; docs/metrics.md)",
         "systemd": "use systemd timers instead of cron",
         "cron_file": "cron.d file (default: /etc/cron.d/sopansible as root, else the user's crontab)",
         "unit_dir": "systemd unit directory (default: /etc/systemd/system as root, else "
@@ -91,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument("--pdf", action="store_true", help=text["pdf"])
     install.add_argument("--lock-wait", type=int, default=3 * 3600, metavar="SECONDS", help=text["lock_wait"])
     install.add_argument("--user", help=text["user"])
+    install.add_argument("--metrics-textfile", type=Path, metavar="PATH", help=text["metrics_textfile"])
     install.add_argument("--watch", action="store_true", help=text["watch"])
     install.add_argument("--watch-interval", default="5m", metavar="DURATION", help=text["watch_interval"])
     install.add_argument("--dry-run", action="store_true", help=text["dry"])
@@ -145,7 +150,13 @@ def _carry_out(args: argparse.Namespace, sched, lang: str) -> dict:
     if watch is not None and not use_systemd:
         raise sched.ScheduleError(TEXT["id"]["watch_cron"], TEXT["en"]["watch_cron"])
     entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
-    job = sched.default_job(args.inventory, pdf=args.pdf, lock_wait=args.lock_wait, lang=lang)
+    job = sched.default_job(
+        args.inventory,
+        pdf=args.pdf,
+        lock_wait=args.lock_wait,
+        lang=lang,
+        metrics_textfile=args.metrics_textfile,
+    )
     if args.dry_run:
         if use_systemd:
             result = {"target": str(unit_dir), "files": sched.unit_files(entries, job, watch)}

@@ -6,6 +6,9 @@ Runs until stopped (SIGTERM ends it cleanly: the systemd service of `sopansible 
 notification could not be delivered, 4 for bad options, an unreadable inventory or a court whose data
 cannot be probed (named on stderr; the other courts are watched all the same); 0 when stopped by
 SIGTERM, 130 on Ctrl-C.
+
+``--metrics 127.0.0.1:9464`` serves the Prometheus metrics of the watched courts (sopansible/metrics.py),
+updated after every round; only a loopback address is accepted.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ TEXT = {
         "no_notify": "jangan kirim notifikasi",
         "keep_days": "simpan sampel selama N hari [35]",
         "json": "satu baris JSON per putaran",
+        "metrics": "layani metrik Prometheus di HOST:PORT loopback (mis. 127.0.0.1:9464), diperbarui "
+        "setiap putaran",
         "error": "Kesalahan",
         "skipped": "Tidak dipantau",
         "no_courts": "Tidak ada pengadilan yang dapat dipantau (grup courts).",
@@ -65,6 +70,8 @@ TEXT = {
         "no_notify": "send no notifications",
         "keep_days": "keep samples for N days [35]",
         "json": "one JSON line per round",
+        "metrics": "serve Prometheus metrics on a loopback HOST:PORT (e.g. 127.0.0.1:9464), updated "
+        "after every round",
         "error": "Error",
         "skipped": "Not watched",
         "no_courts": "No court can be watched (group courts).",
@@ -96,6 +103,7 @@ def register(subparsers) -> None:
     parser.add_argument("--no-notify", action="store_true", help=text["no_notify"])
     parser.add_argument("--keep-days", type=int, default=35, metavar="DAYS", help=text["keep_days"])
     parser.add_argument("--json", action="store_true", help=text["json"])
+    parser.add_argument("--metrics", metavar="HOST:PORT", help=text["metrics"])
     parser.set_defaults(handler=run)
 
 
@@ -105,7 +113,7 @@ def _error(text: dict, message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sopansible import inventory, store
+    from sopansible import inventory, metrics, store
     from sopansible import watch as watching
 
     lang = getattr(args, "lang", "id") or "id"
@@ -113,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         interval = watching.parse_interval(args.interval)
         round_timeout = watching.parse_interval(args.round_timeout) if args.round_timeout else None
-    except watching.WatchError as exc:
+        listen = metrics.parse_listen(args.metrics) if args.metrics else None
+    except (watching.WatchError, metrics.MetricsError) as exc:
         return _error(text, exc.message(lang))
     if args.rounds is not None and args.rounds < 1:
         return _error(text, "--rounds >= 1")
@@ -159,8 +168,18 @@ def run(args: argparse.Namespace) -> int:
             keep_days=args.keep_days,
         )
         failed = []
+        exporter = server = None
+        if listen is not None:
+            exporter = metrics.Exporter(list(watch.courts))
+            exporter.update(history)  # what the history already says, before the first round
+            try:
+                server = metrics.serve(*listen, exporter)
+            except metrics.MetricsError as exc:
+                return _error(text, exc.message(lang))
 
         def show(one) -> None:
+            if exporter is not None:  # before the round is shown: a scrape after it sees the round
+                exporter.update(history)
             summary = one.summary()
             failed.extend(summary["errors"])
             if args.json:
@@ -196,6 +215,9 @@ def run(args: argparse.Namespace) -> int:
                 raise
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if server is not None:
+                server.shutdown()
+                server.server_close()
     if stop.is_set():
         return exitcodes.OK
     return exitcodes.worst(
