@@ -215,7 +215,8 @@ class CallbackModule(CallbackBase):
         events = self._sopansible[0]
         try:
             self._collector.handle({"event": kind, "created": events.now(), "event_data": data})
-        except Exception as error:  # pylint: disable=broad-except - a bad event must not fail the play
+        except Exception as error:  # pylint: disable=broad-except
+            # a bad event must not fail the play
             self._off = True
             self._display.warning("pn.website.sop_history: run not recorded: %s" % _warning_text(error))
 
@@ -261,7 +262,8 @@ class CallbackModule(CallbackBase):
             return  # nothing an SOP play gave (or a run recorded elsewhere)
         try:
             self._record()
-        except Exception as error:  # pylint: disable=broad-except - recording must never fail the play
+        except Exception as error:  # pylint: disable=broad-except
+            # recording must never fail the play
             self._display.warning(
                 "pn.website.sop_history: hasil SOP tidak tercatat / SOP results not recorded: %s"
                 % _warning_text(error)
