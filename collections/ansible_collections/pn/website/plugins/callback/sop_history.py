@@ -310,17 +310,26 @@ class CallbackModule(CallbackBase):
 
         with store.HistoryStore() as history:
             pipeline.record(outcome, history=history)
+            where = _redact.redact_text(str(getattr(history, "path", "")))
             self._display.display(
                 "pn.website.sop_history: %d hasil SOP dicatat / SOP results recorded: %s (%s)"
-                % (len(outcome.results), outcome.run_id, history.path)
+                % (len(outcome.results), outcome.run_id, where)
             )
             if self.get_option("notify"):
-                notified = pipeline.notify(outcome, lang=lang, history=history)
+                notified = pipeline.notify(outcome, lang=lang, history=history)  # never raises
                 for problem in notified.get("errors") or []:
                     self._display.warning(
                         "pn.website.sop_history: notifikasi gagal / notification failed: %s"
                         % _redact.redact_text(str(problem.get("error")))[:_MAX_WARNING]
                     )
             if self.get_option("report"):
-                index = pipeline.report(outcome, lang=lang, history=history)
-                self._display.display("pn.website.sop_history: laporan / reports: %s" % index)
+                try:
+                    index = pipeline.report(outcome, lang=lang, history=history)
+                except Exception as error:  # pylint: disable=broad-except
+                    # the run is recorded; `sopansible report` can write the reports later
+                    self._display.warning(
+                        "pn.website.sop_history: laporan tidak ditulis / reports not written: %s"
+                        % _warning_text(error)
+                    )
+                else:
+                    self._display.display("pn.website.sop_history: laporan / reports: %s" % index)
