@@ -10,8 +10,10 @@ these entry points, in this order::
 
 Only :func:`run` knows ansible-runner. :func:`record`, :func:`notify` and :func:`report` take an
 :class:`Outcome`: plain run metadata and per-court results (the ``pn_sop_result`` of CONTRIBUTING.md
-with ``court``, ``started``, ``finished`` and ``error``), so that anything that collects results the
-same way (an Ansible callback plugin watching ``ansible-playbook`` or an AWX job) can hand them in.
+with ``court``, ``started``, ``finished`` and ``error``). A run that ansible-playbook drives itself
+(cron, AWX, ansible-runner) is collected by the ``pn.website.sop_history`` callback plugin with the
+same event reader (:class:`sopansible.events.EventCollector`); :func:`collected` turns that into the
+:class:`Outcome` the other entry points take.
 Nothing here prints: progress goes to a callback, and what happened is returned to the caller.
 
 When ``SOPANSIBLE_METRICS_TEXTFILE`` names a file, :func:`record` also writes the Prometheus metrics of
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sopansible.events import EventCollector
     from sopansible.inventory import Inventory
     from sopansible.store import HistoryStore
 
@@ -146,6 +149,42 @@ def run(
         courts={court: inventory.public_court_vars(court) for court in inventory.courts},
         artifacts=done.artifacts,
         rc=done.rc,
+    )
+
+
+def collected(
+    collector: EventCollector,
+    *,
+    name: str,
+    started: str,
+    finished: str,
+    inventory: str | None = None,
+    courts: dict[str, dict] | None = None,
+    run_id: str | None = None,
+) -> Outcome:
+    """The :class:`Outcome` of a run whose job events went through COLLECTOR while ansible-playbook
+    ran it (the callback plugin's case: no ansible-runner here, so no artifacts and no exit code).
+
+    :param EventCollector collector: The events of the whole run, already handed to it.
+    :param str name: What the run is filed under (the playbook's name); it also names the retry file.
+    :param str started: Start of the run, ISO 8601 with a time zone.
+    :param str finished: End of the run, ISO 8601 with a time zone.
+    :param str inventory: The inventory sources, comma-separated.
+    :param dict courts: The courts the run was aimed at, each with its public inventory variables
+        (already without secrets: :meth:`sopansible.inventory.Inventory.public_court_vars`).
+    :param str run_id: The run's id (default: a new one, as ``sopansible run`` makes).
+    """
+    from sopansible import events
+
+    return Outcome(
+        run_id=run_id or events.new_run_id(name),
+        name=name,
+        status=collector.status,
+        started=started,
+        finished=finished,
+        results=collector.results,
+        inventory=inventory,
+        courts=dict(courts or {}),
     )
 
 

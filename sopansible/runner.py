@@ -1,182 +1,31 @@
-"""Run SOP playbooks through ansible-runner and turn the event stream into per-court results.
+"""Run SOP playbooks through ansible-runner and collect per-court results from its job events.
 
-One private data dir and ident per run (``<data>/runs/<run_id>``). Results come from the
-``pn_sop_result`` fact each SOP play sets per court (see CONTRIBUTING.md); failed and unreachable
-courts are results too, with the reason taken from the runner's events.
+One private data dir and ident per run (``<data>/runs/<run_id>``). The events are read by
+:class:`sopansible.events.EventCollector`, the same reader the ``pn.website.sop_history`` callback
+plugin uses for runs that sopansible does not drive. The ansible-playbook started here gets
+``SOPANSIBLE_RUN_ID``: the plugin then leaves the recording to sopansible, so a run is recorded once.
 """
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
-import secrets
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import ansible_runner
-
-from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 from sopansible import exitcodes
+from sopansible.events import ACTIVITY_IN_PLAY, EventCollector, new_run_id, now  # noqa: F401 - re-exported
 from sopansible.paths import PROJECT_ROOT, data_dir
 
 #: The run's status and exit code follow the worst result (``_sop.worst``).
 #: The exit code of each run status (the scheme is in sopansible/exitcodes.py).
 EXIT_CODES = exitcodes.BY_STATUS
-ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
-def new_run_id(name: str) -> str:
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{secrets.token_hex(3)}"
-
-
-def _error_text(res: dict) -> str:
-    """The reason a task failed, without dumping the whole result (which may hold secrets)."""
-    if res.get("_ansible_no_log"):
-        return "tugas gagal (keluaran disembunyikan karena no_log) / task failed (output hidden by no_log)"
-    message = res.get("msg") or res.get("reason") or res.get("stderr") or res.get("module_stderr") or ""
-    if isinstance(message, list):
-        message = "; ".join(str(m) for m in message)
-    return str(message).strip()[:2000]
-
-
-@dataclass
-class _CourtActivity:
-    court: str
-    activity: str
-    started: str
-    started_at: datetime.datetime
-    result: dict | None = None
-
-
-@dataclass
-class EventCollector:
-    """Builds per-court per-activity results from ansible-runner events (thread-safe)."""
-
-    on_progress: Callable[[str, str, str], None] | None = None
-    results: list[dict] = field(default_factory=list)
-    _open: dict = field(default_factory=dict)
-    _recorded: dict = field(default_factory=dict)
-    _failed: set = field(default_factory=set)
-    _play: str = ""
-    _activity: str | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _progress(self, court: str, state: str, text: str) -> None:
-        if self.on_progress:
-            self.on_progress(court, state, text)
-
-    def handle(self, event: dict) -> bool:
-        kind = event.get("event", "")
-        data = event.get("event_data", {}) or {}
-        created = event.get("created") or now()
-        with self._lock:
-            if kind == "playbook_on_play_start":
-                self._play = data.get("play", "")
-                match = ACTIVITY_IN_PLAY.match(self._play)
-                self._activity = match.group(1) if match else None
-            host = data.get("host")
-            if not host or not kind.startswith("runner_on_"):
-                return True
-            self._touch(host, created)
-            if kind == "runner_on_start":
-                self._progress(host, "running", data.get("task", ""))
-            elif kind == "runner_on_ok":
-                facts = (data.get("res") or {}).get("ansible_facts") or {}
-                if "pn_sop_result" in facts:
-                    self._record(host, created, facts["pn_sop_result"])
-            elif kind == "runner_on_failed" and not data.get("ignore_errors"):
-                self._fail(host, created, "failed", data)
-            elif kind == "runner_on_unreachable":
-                self._fail(host, created, "unreachable", data)
-        return True
-
-    def _touch(self, host: str, created: str) -> None:
-        key = (host, self._activity or self._play)
-        if key not in self._open:
-            stamp = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
-            self._open[key] = _CourtActivity(host, self._activity or self._play, created, stamp)
-
-    def _close(self, host: str, created: str, result: dict) -> None:
-        key = (host, self._activity or self._play)
-        entry = self._open.pop(key)
-        self._recorded[key] = result
-        finished = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
-        result.setdefault("activity", entry.activity or "?")
-        result.update(
-            court=host,
-            started=entry.started,
-            finished=created,
-            duration_s=round((finished - entry.started_at).total_seconds(), 3),
-        )
-        result.setdefault("outputs", {})
-        result.setdefault("findings", [])
-        result.setdefault("error", None)
-        self.results.append(result)
-        self._progress(host, result["status"], result.get("summary") or result.get("error") or "")
-
-    def _record(self, host: str, created: str, sop_result: dict) -> None:
-        result = dict(sop_result)
-        if result.get("status") not in _sop.RUN_STATUSES:
-            result["status"] = "failed"
-            result["error"] = f"status tidak dikenal / unknown status: {sop_result.get('status')!r}"
-        key = (host, self._activity or self._play)
-        if key in self._failed:
-            # A failed task the play rescued, then the court's result (e.g. a failed restore drill, so
-            # that the next court is still drilled): one row, the play's result with the failure's reason.
-            self._failed.discard(key)
-            self._open.pop(key, None)
-            earlier = self._recorded[key]
-            result["error"] = result.get("error") or earlier.get("error")
-            started = datetime.datetime.fromisoformat(earlier["started"].replace("Z", "+00:00"))
-            finished = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
-            result.update(
-                court=host,
-                started=earlier["started"],
-                finished=created,
-                duration_s=round((finished - started).total_seconds(), 3),
-            )
-            result.setdefault("activity", earlier.get("activity"))
-            result.setdefault("outputs", {})
-            result.setdefault("findings", [])
-            earlier.clear()
-            earlier.update(result)
-            self._progress(host, earlier["status"], earlier.get("summary") or "")
-            return
-        self._close(host, created, result)
-
-    def _fail(self, host: str, created: str, status: str, data: dict) -> None:
-        task = data.get("task", "")
-        reason = _error_text(data.get("res") or {})
-        key = (host, self._activity or self._play)
-        earlier = self._recorded.get(key)
-        if earlier is not None:
-            # The court already gave its result for this activity (e.g. a failed backup, then the
-            # task that fails the play on it): keep that result, with the failure, as one row.
-            self._open.pop(key, None)
-            earlier["status"] = _sop.worst([earlier["status"], status])
-            earlier["error"] = earlier.get("error") or reason
-            self._progress(host, earlier["status"], earlier.get("summary") or reason)
-            return
-        self._close(
-            host,
-            created,
-            {
-                "status": status,
-                "summary": f"{task}: {reason}" if task else reason,
-                "error": reason,
-                "outputs": {"task": task, "play": self._play},
-            },
-        )
-        self._failed.add(key)
+#: Environment variable set for the ansible-playbook that sopansible drives (the run's id): the
+#: ``pn.website.sop_history`` callback plugin does not record such a run, sopansible does.
+RUN_ID_ENV = "SOPANSIBLE_RUN_ID"
 
 
 @dataclass
@@ -218,6 +67,8 @@ def run_playbook(
     run_id = new_run_id(name)
     private = data_dir() / "runs" / run_id
     private.mkdir(parents=True, exist_ok=True)
+    import ansible_runner  # here: importing sopansible.runner needs no ansible-runner
+
     collector = EventCollector(on_progress=on_progress)
     cancel = cancel or threading.Event()
     started = now()
@@ -241,6 +92,7 @@ def run_playbook(
             **({"ANSIBLE_TIMEOUT": str(timeout)} if timeout is not None else {}),
             **({"ANSIBLE_TASK_TIMEOUT": str(task_timeout)} if task_timeout is not None else {}),
             **(envvars or {}),
+            RUN_ID_ENV: run_id,
         },
         # Facts cached across runs (ansible.cfg's fact cache, kept in the data dir).
         fact_cache_type="jsonfile",
@@ -252,7 +104,7 @@ def run_playbook(
     )
     finished = now()
     cancelled = runner.status == "canceled"
-    status = "cancelled" if cancelled else _sop.worst(r["status"] for r in collector.results)
+    status = "cancelled" if cancelled else collector.status
     # Exit codes 2 and 4 mean a court failed or was unreachable: the court's own result says so.
     explained = runner.rc in (2, 4) and any(
         r["status"] in ("failed", "unreachable") for r in collector.results

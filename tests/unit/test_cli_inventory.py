@@ -190,6 +190,7 @@ def test_the_preflight_role_stops_a_court_whose_address_is_an_ssh_option(tmp_pat
     playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n")
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
+    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")  # the history callback records the run there
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), str(playbook)]
     command += ["-e", "pn_preflight_lang=en"]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
