@@ -49,6 +49,11 @@ options:
     description: Compare the software versions with their end-of-life dates.
     type: bool
     default: true
+  eol_data:
+    description:
+      - End-of-life data to use instead of the table shipped in the collection, in its format (C(compiled),
+        C(source), C(products) with their cycles), e.g. written by C(scripts/refresh_eol.py --format json).
+    type: dict
   eol_warn_days:
     description: A version whose end of life is at most this many days away is a C(software-eol-soon) finding.
     type: int
@@ -150,6 +155,7 @@ def main():
             webroot=dict(type="path", default="/var/www/html"),
             cms=dict(type="str", default="custom"),
             eol=dict(type="bool", default=True),
+            eol_data=dict(type="dict"),
             eol_warn_days=dict(type="int", default=90),
             scan=dict(type="bool", default=True),
             upload_dirs=dict(
@@ -178,7 +184,12 @@ def main():
     result = {"changed": False, "findings": []}
     if p["eol"]:
         versions, cms = installed_versions(p["webroot"], p["cms"])
-        judged = eol.check(versions, datetime.date.today(), p["eol_warn_days"], lang=p["lang"])
+        try:
+            judged = eol.check(
+                versions, datetime.date.today(), p["eol_warn_days"], data=p["eol_data"], lang=p["lang"]
+            )
+        except eol.EolDataError as exc:
+            module.fail_json(msg="eol_data: %s" % exc)
         result["software"] = judged["software"]
         result["cms"] = cms
         result["findings"] += judged["findings"]

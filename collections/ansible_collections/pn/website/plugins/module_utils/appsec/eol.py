@@ -22,6 +22,8 @@ import re
 from ansible_collections.pn.website.plugins.module_utils.appsec import eol_data
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
+#: The rule ids of this engine's findings.
+RULES = ("software-eol", "software-eol-soon")
 #: Product key in the data -> the name shown.
 PRODUCTS = {"php": "PHP", "mariadb": "MariaDB", "wordpress": "WordPress", "joomla": "Joomla"}
 DEFAULT_WARN_DAYS = 90

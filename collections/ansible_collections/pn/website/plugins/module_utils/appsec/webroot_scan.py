@@ -35,6 +35,8 @@ from ansible_collections.pn.website.plugins.module_utils.backup import manifest 
 from ansible_collections.pn.website.plugins.module_utils.backup.repository import ResticError
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
+#: The rule ids of this engine's findings.
+RULES = ("webroot-webshell", "upload-php-file", "webroot-changed", "webroot-scan-incomplete")
 DEFAULTS = {
     "webroot": "/var/www/html",
     "upload_dirs": ["uploads", "wp-content/uploads", "images"],
