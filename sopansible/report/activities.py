@@ -365,7 +365,14 @@ def health_table(health: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
         units_text = msgs["not_checked"]
     rows.append([msgs["health_units"], units_text])
     updates = number(health.get("security_updates"))
-    rows.append([msgs["health_updates"], msgs["not_checked"] if updates is None else f"{updates:g}"])
+    packages = health.get("security_packages") if isinstance(health.get("security_packages"), list) else []
+    names = ", ".join(clip(p, 60) for p in packages[:10] if isinstance(p, str))
+    rows.append(
+        [
+            msgs["health_updates"],
+            msgs["not_checked"] if updates is None else f"{updates:g}" + (f" ({names})" if names else ""),
+        ]
+    )
     return {"title": msgs["health"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
 
 
@@ -385,8 +392,12 @@ def _paths(items: Any, count: Any, limit: int = 5) -> str:
         else:
             shown.append(_text(item, 120))
     total = number(count)
-    more = int(total) - len(shown) if total is not None and total > len(shown) else 0
-    return "; ".join(shown) + (f" (+{more})" if more else "") if shown or more else "0"
+    # the count comes from the court: an absurd one is shown as a large number, never computed with
+    more = min(int(total), 10**9) - len(shown) if total is not None and total > len(shown) else 0
+    text = "; ".join(shown)
+    if more:
+        text = (text + " " if text else "") + f"(+{more})"
+    return text or "0"
 
 
 def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
