@@ -102,7 +102,8 @@ def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS):
 
 
 def _message(row, lang):
-    when = row["eol"] or ("-" if lang == "en" else "-")
+    # a cycle that ended without a published date has no date to show
+    when = row["eol"] or ("date not published" if lang == "en" else "tanggal tidak diumumkan")
     if row["status"] == "eol":
         if lang == "en":
             return "%s %s has passed its end of life (%s): it gets no security fixes." % (

@@ -14,6 +14,13 @@ import pytest
 from ansible_collections.pn.website.plugins.module_utils.appsec import webroot_scan
 from ansible_collections.pn.website.plugins.module_utils.backup.manifest import file_manifest
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
+from ansible_collections.pn.website.plugins.modules import appsec_audit as appsec_module
+from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
+    AnsibleExitJson,
+    AnsibleFailJson,
+    patch_exits,
+    set_module_args,
+)
 
 WEBSHELL = b"<?php @eval(base64_decode($_POST['x'])); ?>"
 
@@ -191,3 +198,37 @@ def test_names_from_the_server_are_shown_printable(site):
     shells = webroot_scan.scan(options(tmp, root))["scan"]["webshells"]
     assert [w["path"] for w in shells] == ["uploads-evil?[2J\ufffd.php"]
     json.dumps(shells)
+
+
+def run_module(args, check_mode=False):
+    args = dict({"eol": False}, **args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with set_module_args(args), patch_exits(), pytest.raises((AnsibleExitJson, AnsibleFailJson)) as exc:
+        appsec_module.main()
+    return exc.value.result
+
+
+def test_the_module_writes_the_baseline_only_outside_check_mode(site):
+    root, tmp = site
+    args = {
+        "webroot": str(root),
+        "manifest": str(tmp / "staging" / "manifest.json"),
+        "baseline_file": str(tmp / "state" / "baseline.json"),
+    }
+    dry = run_module(args, check_mode=True)
+    assert dry["changed"] is False and dry["scan"]["reference"]["made"] is False
+    assert not (tmp / "state").exists()
+    made = run_module(args)
+    assert made["changed"] is True and (tmp / "state" / "baseline.json").exists()
+    again = run_module(args)
+    assert again["changed"] is False and again["findings"] == []
+    assert "software" not in again  # eol off
+
+
+def test_the_module_refuses_bad_bounds_and_a_malformed_table(site):
+    root, tmp = site
+    failed = run_module({"webroot": str(root), "max_files": 0})
+    assert failed["failed"] and "max_files must be greater than 0" in failed["msg"]
+    bad_table = run_module({"webroot": str(root), "scan": False, "eol": True, "eol_data": {"products": {}}})
+    assert bad_table["failed"] and bad_table["msg"].startswith("eol_data: end-of-life data: 'compiled'")
