@@ -168,9 +168,10 @@ def walk(root, bounds, symlinks_out):
                 yield entry.path, relative, info
 
 
-def load_reference(options, webroot):
+def load_reference(options, webroots):
     """The reference to compare with: (kind, path, created, files) from the backup's manifest or the
-    baseline, or (None, None, None, None)."""
+    baseline of one of ``webroots`` (the web root as configured and where it points), or (None, None,
+    None, None)."""
     for kind, path in (("backup-manifest", options["manifest"]), ("baseline", options["baseline_file"])):
         if not path or not backup_manifest.regular_file(path):
             continue
@@ -179,7 +180,7 @@ def load_reference(options, webroot):
         except ResticError:
             continue
         # a manifest of another web root (a court moved its site) is no reference for this one
-        if data.get("webroot") and os.path.normpath(str(data["webroot"])) != os.path.normpath(webroot):
+        if data.get("webroot") and os.path.normpath(str(data["webroot"])) not in webroots:
             continue
         return kind, path, str(data.get("created") or "")[:40], data["files"]
     return None, None, None, None
@@ -221,6 +222,9 @@ def scan(options=None, lang="id", clock=time.monotonic):
     opts = dict(DEFAULTS)
     opts.update(dict((k, v) for k, v in (options or {}).items() if v is not None))
     webroot = os.path.normpath(opts["webroot"])
+    # the inventory's web root may itself be a link (/var/www/html -> /srv/site): the scan starts where it
+    # points and follows no link below it
+    real_webroot = os.path.realpath(webroot)
     limit = int(opts["list_limit"])
     uploads = [d.strip("/") for d in opts["upload_dirs"] if d.strip("/")]
     excludes = [d.strip("/") for d in opts["change_excludes"] if d.strip("/")]
@@ -237,16 +241,16 @@ def scan(options=None, lang="id", clock=time.monotonic):
         "php_in_uploads": [],
         "reference": None,
     }
-    if not os.path.isdir(webroot) or os.path.islink(webroot):
+    if not os.path.isdir(real_webroot):
         evidence["error"] = "web root %s is not a folder" % printable(webroot)
         return {"scan": evidence, "findings": []}
 
-    kind, ref_path, ref_created, reference = load_reference(opts, webroot)
+    kind, ref_path, ref_created, reference = load_reference(opts, (webroot, real_webroot))
     bounds = Bounds(int(opts["max_files"]), float(opts["time_budget"]), clock)
     symlinks_out = []
     current = {}
     added, changed = [], []
-    for path, relative, info in walk(webroot, bounds, symlinks_out):
+    for path, relative, info in walk(real_webroot, bounds, symlinks_out):
         shown = printable(relative)
         php_name = bool(PHP_NAME.search(os.path.basename(relative)))
         in_uploads = _under(relative, uploads)

@@ -478,9 +478,8 @@ def db_version(system):
     """{"product": "mariadb", "version": "10.11.6"} of the installed MariaDB server (or its client), or
     None when none answers; a MySQL server is not MariaDB and is left out (its dates differ)."""
     for argv in DB_VERSION_COMMANDS:
-        binary = system.which(argv[0]) or next(
-            (p for p in ("/usr/sbin/" + argv[0],) if system.exists(p)), None
-        )
+        sbin = "/usr/sbin/" + argv[0]  # the server binaries, outside PATH for some accounts
+        binary = system.which(argv[0]) or (sbin if system.exists(sbin) else None)
         if not binary:
             continue
         rc, out, err = system.run([binary] + argv[1:], timeout=15)

@@ -232,3 +232,13 @@ def test_the_module_refuses_bad_bounds_and_a_malformed_table(site):
     assert failed["failed"] and "max_files must be greater than 0" in failed["msg"]
     bad_table = run_module({"webroot": str(root), "scan": False, "eol": True, "eol_data": {"products": {}}})
     assert bad_table["failed"] and bad_table["msg"].startswith("eol_data: end-of-life data: 'compiled'")
+
+
+def test_a_web_root_that_is_itself_a_link_is_scanned_where_it_points(site):
+    root, tmp = site
+    os.symlink(root, tmp / "html")
+    (root / "uploads").mkdir()
+    (root / "uploads" / "a.php").write_bytes(WEBSHELL)
+    result = webroot_scan.scan(options(tmp, tmp / "html"))
+    assert result["scan"]["complete"] and result["scan"]["files_scanned"] == 5
+    assert sorted(f["rule"] for f in result["findings"]) == ["upload-php-file", "webroot-webshell"]
