@@ -210,6 +210,13 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     "db-anonymous-users": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
     "db-test-database": (LOW_ONLY, ACTIVITY, "IT-AUDIT"),
     "db-local-infile": (MEDIUM_ONLY, ACTIVITY, "IT-AUDIT"),
+    # IT-AUDIT application security (pn.website.appsec_audit)
+    "software-eol": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
+    "software-eol-soon": (MEDIUM_ONLY, ACTIVITY, "IT-AUDIT"),
+    "webroot-webshell": (CRITICAL_ONLY, ACTIVITY, "IT-AUDIT"),
+    "upload-php-file": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
+    "webroot-changed": (MEDIUM_ONLY, ACTIVITY, "IT-AUDIT"),
+    "webroot-scan-incomplete": (LOW_ONLY, REPORT, "IT-AUDIT"),
     # the history store: a result that did not follow the SOP result format
     "result-invalid": (LOW_ONLY, REPORT, "store"),
     # the notifier's own alerts for a whole activity

@@ -2,7 +2,8 @@
 
 Runs playbooks/sop_audit.yml through the pipeline (its play runs in check mode: the audit never changes a
 server) and records the results in the history store like `sopansible run`. Prints the per-court
-compliance table, the failed controls and the server's health problems, or JSON with --json.
+compliance table, the failed controls, the server's health problems and the application security problems
+(software past its end of life, webshells, changed files), or JSON with --json.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ansible_collections.pn.website.plugins.module_utils.appsec import eol, webroot_scan
 from sopansible import exitcodes, inventory, pipeline
 from sopansible.commands import _playbook
 from sopansible.paths import PLAYBOOKS_DIR
 
 AREAS = ("ssh", "web", "php", "db", "os", "firewall", "cms")
+#: The rule ids of the application security findings (pn.website.appsec_audit).
+APPSEC_RULES = frozenset(eol.RULES + webroot_scan.RULES)
 TEXT = {
     "id": {
         "help": "audit konfigurasi keamanan server pengadilan (IT-AUDIT, mode periksa)",
@@ -33,6 +37,7 @@ TEXT = {
         "failed_controls": "Kontrol gagal / masalah kesehatan",
         "details": "Kontrol yang gagal: {court}",
         "health": "Kesehatan server: {court}",
+        "appsec": "Keamanan aplikasi: {court}",
         "problem": "Masalah",
         "severity": "Tingkat",
         "message": "Keterangan",
@@ -56,6 +61,7 @@ TEXT = {
         "failed_controls": "Failed controls / health problems",
         "details": "Failed controls: {court}",
         "health": "Server health: {court}",
+        "appsec": "Application security: {court}",
         "problem": "Problem",
         "severity": "Severity",
         "message": "Message",
@@ -123,9 +129,16 @@ def court_rows(results: list[dict]) -> list[dict]:
                 "failed": [c for c in controls if c.get("status") == "fail"],
                 "controls": controls,
                 "findings": findings,
-                # the server's health problems: the findings that are not failed controls
-                "health_findings": [f for f in findings if f.get("rule") not in control_ids],
+                # the server's health problems: the findings that are neither failed controls nor
+                # application security problems
+                "health_findings": [
+                    f
+                    for f in findings
+                    if f.get("rule") not in control_ids and f.get("rule") not in APPSEC_RULES
+                ],
                 "health": outputs.get("health"),
+                "appsec_findings": [f for f in findings if f.get("rule") in APPSEC_RULES],
+                "appsec": outputs.get("appsec"),
                 "error": result.get("error"),
                 "summary": result.get("summary", ""),
             }
@@ -145,7 +158,10 @@ def _table(rows: list[dict], text: dict) -> Table:
     for row in rows:
         score = "-" if row["score"] is None else f"{float(row['score']):.1f}%"
         detail = (
-            ", ".join([c["id"] for c in row["failed"]] + [str(f.get("rule")) for f in row["health_findings"]])
+            ", ".join(
+                [c["id"] for c in row["failed"]]
+                + [str(f.get("rule")) for f in row["health_findings"] + row["appsec_findings"]]
+            )
             if row["score"] is not None
             else (row["error"] or "")
         )
@@ -176,13 +192,19 @@ def _details(row: dict, text: dict, lang: str) -> Table:
     return table
 
 
-def _health(row: dict, text: dict) -> Table:
-    table = Table(title=text["health"].format(court=row["court"]), show_lines=False)
+def _health(row: dict, text: dict, part: str = "health") -> Table:
+    """The findings of one part (``health``, ``appsec``) of a court's audit."""
+    table = Table(title=text[part].format(court=row["court"]), show_lines=False)
     table.add_column(text["problem"], no_wrap=True)
     table.add_column(text["severity"], no_wrap=True)
     table.add_column(text["message"], overflow="fold")
-    for found in row["health_findings"]:
-        table.add_row(str(found.get("rule")), str(found.get("severity")), str(found.get("message") or ""))
+    for found in row[part + "_findings"]:
+        # Text, not markup: a message may quote a file name chosen by whoever wrote it on the server
+        table.add_row(
+            Text(str(found.get("rule"))),
+            Text(str(found.get("severity"))),
+            Text(str(found.get("message") or "")),
+        )
     return table
 
 
@@ -258,4 +280,6 @@ def _show(args, outcome: pipeline.Outcome, rows: list[dict], text: dict, console
                 out.print(_details(row, text, args.lang))
             if row["health_findings"]:
                 out.print(_health(row, text))
+            if row["appsec_findings"]:
+                out.print(_health(row, text, "appsec"))
     console.print(Text(f"{text['run']} {outcome.run_id}: {outcome.status}"))

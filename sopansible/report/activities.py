@@ -355,13 +355,16 @@ class Audit(ActivityView):
     """The security audit: the failed controls and the server's health problems are its findings; the
     server's health (outputs.health) is shown as a table of its own."""
 
-    skip = ("health",)
+    skip = ("health", "appsec")
 
     def evidence(self, view: dict, outputs: Any, history: CourtHistory) -> None:
         super().evidence(view, outputs, history)
         health = outputs.get("health") if isinstance(outputs, Mapping) else None
         if isinstance(health, Mapping):
             view["table"] = health_table(health, history.msgs)
+        appsec = outputs.get("appsec") if isinstance(outputs, Mapping) else None
+        if isinstance(appsec, Mapping):
+            view["tables"].append(appsec_table(appsec, history.msgs))
 
 
 def _pct(value: Any) -> str:
@@ -406,8 +409,114 @@ def health_table(health: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
         units_text = msgs["not_checked"]
     rows.append([msgs["health_units"], units_text])
     updates = number(health.get("security_updates"))
-    rows.append([msgs["health_updates"], msgs["not_checked"] if updates is None else f"{updates:g}"])
+    packages = health.get("security_packages") if isinstance(health.get("security_packages"), list) else []
+    names = ", ".join(clip(p, 60) for p in packages[:10] if isinstance(p, str))
+    rows.append(
+        [
+            msgs["health_updates"],
+            msgs["not_checked"] if updates is None else f"{updates:g}" + (f" ({names})" if names else ""),
+        ]
+    )
     return {"title": msgs["health"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
+
+
+def _text(value: Any, limit: int = 80) -> str:
+    return clip(value if isinstance(value, str) else "-" if value is None else str(value), limit)
+
+
+def _paths(items: Any, count: Any, limit: int = 5) -> str:
+    """Up to ``limit`` paths (or {path, markers} items) of a list recorded from a court, and how many more."""
+    items = items if isinstance(items, list) else []
+    shown = []
+    for item in items[:limit]:
+        if isinstance(item, Mapping):
+            markers = item.get("markers") if isinstance(item.get("markers"), list) else []
+            names = ", ".join(_text(m, 40) for m in markers[:4])
+            shown.append(_text(item.get("path"), 120) + (f" ({names})" if names else ""))
+        else:
+            shown.append(_text(item, 120))
+    total = number(count)
+    # the count comes from the court: an absurd one is shown as a large number, never computed with
+    more = min(int(total), 10**9) - len(shown) if total is not None and total > len(shown) else 0
+    text = "; ".join(shown)
+    if more:
+        text = (text + " " if text else "") + f"(+{more})"
+    return text or "0"
+
+
+def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
+    """The application security of an audit (as recorded: any value may be missing or malformed): the
+    software against its end of life, then the web root scan."""
+    rows: list[list[str]] = []
+    software = appsec.get("software") if isinstance(appsec.get("software"), list) else []
+    for item in [s for s in software if isinstance(s, Mapping)][:6]:
+        status, days = item.get("status"), number(item.get("days_left"))
+        state = (
+            msgs["appsec_state_eol"]
+            if status == "eol"
+            else msgs["appsec_state_soon"].format(days=f"{days:g}")
+            if status == "eol-soon" and days is not None
+            else msgs["appsec_state_supported"]
+        )
+        compiled = _text(item.get("data_compiled"), 20)
+        rows.append(
+            [
+                msgs["appsec_software"].format(
+                    name=_text(item.get("name"), 30), version=_text(item.get("version"), 40)
+                ),
+                msgs["appsec_eol"].format(
+                    eol=_text(item.get("eol") or "-", 20), state=state, compiled=compiled
+                )
+                if status in ("eol", "eol-soon", "supported")
+                else msgs["appsec_eol_unknown"].format(compiled=compiled),
+            ]
+        )
+    scan = appsec.get("scan") if isinstance(appsec.get("scan"), Mapping) else None
+    if scan is None:
+        return {"title": msgs["appsec"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
+    files = number(scan.get("files_scanned"))
+    stopped = scan.get("stopped_by")
+    rows.append(
+        [
+            msgs["appsec_scan"],
+            msgs["appsec_scan_value"].format(
+                files=f"{files:g}" if files is not None else "-",
+                stopped=msgs["appsec_scan_stopped"].format(bound=_text(stopped, 20)) if stopped else "",
+            ),
+        ]
+    )
+    ref = scan.get("reference") if isinstance(scan.get("reference"), Mapping) else {}
+    if ref.get("made"):
+        ref_text = msgs["appsec_baseline_made"]
+    elif ref.get("kind"):
+        changed, added = number(ref.get("changed_count")), number(ref.get("added_count"))
+        ref_text = msgs["appsec_reference_value"].format(
+            kind=_text(ref.get("kind"), 30),
+            created=_text(ref.get("created"), 30),
+            changed=f"{changed:g}" if changed is not None else "-",
+            added=f"{added:g}" if added is not None else "-",
+        )
+        listed = _paths(
+            (ref.get("changed") or []) + (ref.get("added") or [])
+            if isinstance(ref.get("changed"), list) and isinstance(ref.get("added"), list)
+            else [],
+            None,
+        )
+        if listed != "0":
+            ref_text += f" ({listed})"
+    else:
+        ref_text = msgs["appsec_no_reference"]
+    rows.append([msgs["appsec_reference"], ref_text])
+    rows.append([msgs["appsec_webshells"], _paths(scan.get("webshells"), scan.get("webshells_count"))])
+    rows.append(
+        [msgs["appsec_uploads"], _paths(scan.get("php_in_uploads"), scan.get("php_in_uploads_count"))]
+    )
+    oversized = scan.get("oversized") if isinstance(scan.get("oversized"), list) else []
+    rows.append([msgs["appsec_oversized"], _paths(oversized, scan.get("oversized_count"), limit=3)])
+    rows.append(
+        [msgs["appsec_symlinks"], _paths(scan.get("symlinks_out"), scan.get("symlinks_out_count"), limit=3)]
+    )
+    return {"title": msgs["appsec"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
 
 
 @register("IT-DRILL")
@@ -549,6 +658,7 @@ def activity_view(activity, history: CourtHistory) -> dict:
         or view["workflow"]
         or view["troubleshooting"]
         or view["table"]
+        or view["tables"]
         or view["problems"]
     )
     return view
@@ -577,6 +687,8 @@ def _base_view(activity, result: Mapping[str, Any] | None, history: CourtHistory
         "workflow": [],
         "troubleshooting": [],
         "table": None,
+        # further tables of the same shape, after "table" (the audit's application security)
+        "tables": [],
         "problems": [],
         "alternatives": [],
     }

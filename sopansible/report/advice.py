@@ -27,7 +27,10 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
     ),
     "webshell": (
         "backdoor-access",
+        "upload-php-file",
         "web-php-in-uploads",
+        "webroot-changed",
+        "webroot-webshell",
         "webshell-post",
     ),
     "login": (
@@ -139,6 +142,8 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
         "php-session-samesite",
         "php-session-secure",
         "php-session-strict-mode",
+        "software-eol",
+        "software-eol-soon",
         "updates-pending",
     ),
     "hardening": (

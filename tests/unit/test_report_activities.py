@@ -134,3 +134,99 @@ def test_a_malformed_health_record_still_gives_a_report(tmp_path):
         ["Failed systemd units", "not checked"],
         ["Pending security updates", "not checked"],
     ]
+
+
+def test_the_audit_shows_application_security_with_the_package_names(tmp_path):
+    """The application security of an audit is a table of its own after the server's health: software with
+    its end of life and the table's date, the web root scan with the reference, webshells with their
+    markers; the health table names the pending security updates."""
+    health = {"disks": [], "security_updates": 2, "security_packages": ["libssl3", "php8.2-fpm"]}
+    appsec = {
+        "software": [
+            {
+                "name": "PHP",
+                "version": "7.4.33",
+                "eol": "2022-11-28",
+                "status": "eol",
+                "data_compiled": "2026-12-02",
+            },
+            {
+                "name": "MariaDB",
+                "version": "10.11.6",
+                "eol": "2027-02-16",
+                "days_left": 76,
+                "status": "eol-soon",
+                "data_compiled": "2026-12-02",
+            },
+            {"name": "WordPress", "version": "6.8.1", "status": "unknown", "data_compiled": "2026-12-02"},
+        ],
+        "scan": {
+            "files_scanned": 812,
+            "stopped_by": None,
+            "reference": {
+                "kind": "backup-manifest",
+                "created": "2026-12-01T01:00:00+00:00",
+                "changed_count": 1,
+                "added_count": 1,
+                "changed": ["index.php"],
+                "added": ["uploads/x.php"],
+            },
+            "webshells": [{"path": "uploads/x.php", "markers": ["eval-decoded"]}],
+            "webshells_count": 1,
+            "php_in_uploads": ["uploads/x.php"],
+            "php_in_uploads_count": 1,
+            "oversized": [{"path": "video.mp4", "size_bytes": 9 << 20}],
+            "oversized_count": 4,
+            "symlinks_out": [],
+            "symlinks_out_count": 0,
+        },
+    }
+    run = _audit_run(health)
+    run["results"][-1]["outputs"]["appsec"] = appsec
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW, lang="en")
+    shown = _view(tmp_path / "out", "IT-AUDIT")
+    assert ["Pending security updates", "2 (libssl3, php8.2-fpm)"] in shown["table"]["rows"]
+    (table,) = shown["tables"]
+    assert table["title"] == "Application security"
+    assert table["rows"] == [
+        ["PHP 7.4.33", "end of life 2022-11-28 (passed); data of 2026-12-02"],
+        ["MariaDB 10.11.6", "end of life 2027-02-16 (in 76 days); data of 2026-12-02"],
+        ["WordPress 6.8.1", "not in the end-of-life data (data of 2026-12-02)"],
+        ["Web root scan", "812 files scanned"],
+        [
+            "Changes since the reference",
+            "backup-manifest 2026-12-01T01:00:00+00:00: 1 changed, 1 added (index.php; uploads/x.php)",
+        ],
+        ["Webshell markers", "uploads/x.php (eval-decoded)"],
+        ["PHP in upload folders", "uploads/x.php"],
+        ["Files too large (not read)", "video.mp4 (+3)"],
+        ["Links leaving the web root (not followed)", "0"],
+    ]
+    assert "appsec" not in {row["label"] for row in shown["evidence"]}
+
+
+def test_a_malformed_application_security_record_still_gives_a_report(tmp_path):
+    appsec = {
+        "software": ["php", {"name": ["x"], "status": "eol", "days_left": "soon"}],
+        "scan": {
+            "files_scanned": "many",
+            "stopped_by": "time_budget",
+            "reference": "made",
+            "webshells": "uploads/x.php",
+            "webshells_count": 10**30,
+            "oversized": None,
+        },
+    }
+    run = _audit_run({})
+    run["results"][-1]["outputs"]["appsec"] = appsec
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW, lang="en")
+    (table,) = _view(tmp_path / "out", "IT-AUDIT")["tables"]
+    rows = dict((part, value) for part, value in table["rows"])
+    assert rows["Web root scan"] == "- files scanned, stopped at its time_budget limit"
+    assert rows["Changes since the reference"] == "no reference"
+    assert rows["Webshell markers"] == "(+1000000000)"
+    assert rows["Files too large (not read)"] == "0"

@@ -26,6 +26,7 @@ GENERIC = {
     "sitemap-new-entries",
     "time-unsynced",
     "unknown-links",
+    "webroot-scan-incomplete",
 }
 # What an activity that is not ok without a finding of its own, or W8 without a backup after a fix,
 # falls back to (sopansible.report.activities); no engine emits these.

@@ -151,7 +151,8 @@ health:
   description:
     - The server's health in a few values read from C(evidence.server), checked and bounded; C(disks) (per
       mount C(used_pct), C(free_bytes), C(inodes_used_pct)), C(memory_available_pct), C(load5), C(cpus),
-      C(failed_units), C(failed_units_count), C(security_updates); a part not gathered is null.
+      C(failed_units), C(failed_units_count), C(security_updates), C(security_packages) (their names, at most
+      20); a part not gathered is null.
   returned: always
   type: dict
   sample:
@@ -162,6 +163,7 @@ health:
     failed_units: []
     failed_units_count: 0
     security_updates: 0
+    security_packages: []
 site:
   description:
     - What the controller's probe in the evidence says of the site (how a restored site is checked),

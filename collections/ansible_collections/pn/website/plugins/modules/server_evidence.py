@@ -18,9 +18,9 @@ description:
     running), the web server configuration test (C(nginx -t) or C(apachectl -t)), C(php-fpm -t), the last
     lines of the error logs, disk and inode usage, memory, load, the systemd units in the failed state
     (C(systemctl list-units --state=failed), at most 20 listed, with their count), pending security
-    updates (C(apt-get -s upgrade)), PHP and CMS versions, time synchronisation, the age of the newest
-    backup (status file of the C(pn.website.backup) role), the biggest log files, recently changed files
-    in the web root and the homepage as served on 127.0.0.1 with the court's Host header.
+    updates (C(apt-get -s upgrade)), PHP, MariaDB and CMS versions, time synchronisation, the age of the
+    newest backup (status file of the C(pn.website.backup) role), the biggest log files, recently changed
+    files in the web root and the homepage as served on 127.0.0.1 with the court's Host header.
   - Never changes anything on the server.
 author:
   - pn.website maintainers (@pn-website)
@@ -96,7 +96,8 @@ options:
     type: list
     elements: str
     choices: [services, config_test, php_fpm_config_test, error_logs, disk, memory, load, failed_units,
-              updates, php_version, cms, time, backup, biggest_logs, recent_webroot_changes, local_http]
+              updates, php_version, db_version, cms, time, backup, biggest_logs, recent_webroot_changes,
+              local_http]
 """
 
 EXAMPLES = r"""
@@ -119,7 +120,7 @@ evidence:
   description:
     - The evidence; keys C(collected_at), C(webserver) and the parts asked for in O(sections) (all by default)
       C(services), C(config_test), C(php_fpm_config_test), C(error_logs), C(disk), C(memory), C(load),
-      C(failed_units), C(updates), C(php_version), C(cms), C(time), C(backup), C(biggest_logs),
+      C(failed_units), C(updates), C(php_version), C(db_version), C(cms), C(time), C(backup), C(biggest_logs),
       C(recent_webroot_changes), C(local_http).
   returned: always
   type: dict

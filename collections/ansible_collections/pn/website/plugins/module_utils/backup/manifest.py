@@ -99,6 +99,15 @@ def regular_file(path: str) -> bool:
         return False
 
 
+def _file_entry(value: dict) -> dict:
+    """One file of a manifest: its hash, and its size when recorded (a whole number)."""
+    entry = {"sha256": str(value["sha256"])}
+    size = value.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        entry["size"] = size
+    return entry
+
+
 def read_manifest(path: str) -> dict:
     """manifest.json of a snapshot, bounded and checked for shape (it is evidence, never trusted)."""
     if not regular_file(path):
@@ -115,7 +124,7 @@ def read_manifest(path: str) -> dict:
         tables = database.get("tables") or {} if isinstance(database, dict) else None
         if not isinstance(files, dict) or not isinstance(tables, dict):
             raise ValueError("files or tables are not objects")
-        manifest["files"] = {str(k): {"sha256": str(v["sha256"])} for k, v in files.items()}
+        manifest["files"] = {str(k): _file_entry(v) for k, v in files.items()}
         manifest["database"] = {
             "name": database.get("name"),
             "tables": {

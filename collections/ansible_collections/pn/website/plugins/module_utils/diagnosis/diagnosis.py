@@ -504,6 +504,10 @@ def _number(value):
     return value if abs(value) < 1e18 else None
 
 
+#: A Debian package name (with an architecture qualifier).
+_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,100}(:[a-z0-9-]{1,20})?$")
+
+
 def health(server, disks_limit=10):
     """The server's health in a few values, for a report: disk and inode use per mount, memory
     available, load, the failed units and the pending security updates. Read from the evidence of
@@ -540,6 +544,18 @@ def health(server, disks_limit=10):
         ),
         "security_updates": (
             _number(updates.get("security")) if updates and updates.get("checked") is True else None
+        ),
+        # their names (Debian package names only: anything else from the server is dropped)
+        "security_packages": (
+            [
+                name
+                for name in (updates.get("security_packages") or [])[:20]
+                if isinstance(name, str) and _PACKAGE.match(name)
+            ]
+            if updates
+            and updates.get("checked") is True
+            and isinstance(updates.get("security_packages"), list)
+            else None
         ),
     }
 

@@ -59,6 +59,7 @@ SECTIONS = (
     "failed_units",
     "updates",
     "php_version",
+    "db_version",
     "cms",
     "time",
     "backup",
@@ -461,6 +462,33 @@ def php_version(system):
     return match.group(1) if match else None
 
 
+#: The database server's version in ``mariadbd --version``, ``mariadb --version`` (client) and the
+#: older ``mysqld``/``mysql`` names: "Ver 10.11.6-MariaDB-0+deb12u1", "Distrib 10.5.23-MariaDB",
+#: "from 11.4.2-MariaDB".
+DB_VERSION_COMMANDS = (
+    ["mariadbd", "--version"],
+    ["mysqld", "--version"],
+    ["mariadb", "--version"],
+    ["mysql", "--version"],
+)
+_DB_VERSION = re.compile(r"(\d+\.\d+\.\d+)-MariaDB")
+
+
+def db_version(system):
+    """{"product": "mariadb", "version": "10.11.6"} of the installed MariaDB server (or its client), or
+    None when none answers; a MySQL server is not MariaDB and is left out (its dates differ)."""
+    for argv in DB_VERSION_COMMANDS:
+        sbin = "/usr/sbin/" + argv[0]  # the server binaries, outside PATH for some accounts
+        binary = system.which(argv[0]) or (sbin if system.exists(sbin) else None)
+        if not binary:
+            continue
+        rc, out, err = system.run([binary] + argv[1:], timeout=15)
+        match = _DB_VERSION.search(out or "")
+        if rc == 0 and match:
+            return {"product": "mariadb", "version": match.group(1)}
+    return None
+
+
 CMS_VERSION_FILES = [
     ("wordpress", "wp-includes/version.php", r"\$wp_version\s*=\s*'([^']+)'"),
     ("joomla", "administrator/manifests/files/joomla.xml", r"<version>([^<]+)</version>"),
@@ -631,6 +659,7 @@ def gather(options=None, system=None):
         "failed_units": lambda: failed_units(system),
         "updates": lambda: pending_updates(system, int(opts["updates_timeout"])) if opts["updates"] else None,
         "php_version": lambda: php_version(system),
+        "db_version": lambda: db_version(system),
         "cms": lambda: cms_version(system, opts["webroot"], opts["cms"]),
         "time": lambda: time_sync(system),
         "backup": lambda: backup_status(system, opts["backup_status_file"], now),

@@ -406,6 +406,7 @@ def test_health_of_a_server_in_a_few_checked_values():
         "failed_units": ["logrotate.service"],
         "failed_units_count": 2,
         "security_updates": 0,
+        "security_packages": [],
     }
     hostile = {
         "disk": [{"mount": "/" * 5000, "used_pct": "99"}] + [{"mount": "/m", "used_pct": 1.0}] * 50,
@@ -418,8 +419,23 @@ def test_health_of_a_server_in_a_few_checked_values():
     assert len(shown["disks"]) == 10 and shown["disks"][0]["mount"] == "/m"
     assert shown["memory_available_pct"] is None and shown["load5"] is None
     assert shown["failed_units"] == [] and shown["failed_units_count"] == 0
-    assert shown["security_updates"] is None
+    assert shown["security_updates"] is None and shown["security_packages"] is None
     assert dg.health(None)["disks"] == [] and dg.health(None)["failed_units"] is None
+
+
+def test_health_names_the_pending_security_updates():
+    """The names of the pending security updates reach the audit's health (Debian package names only, at
+    most 20: the list comes from the server)."""
+    server = health_only(healthy_server())
+    server["updates"] = {
+        "checked": True,
+        "total": 3,
+        "security": 3,
+        "security_packages": ["libssl3", "php8.2-fpm", "<script>alert(1)</script>", "x" * 500] + ["a"] * 30,
+    }
+    shown = dg.health(server)
+    assert shown["security_updates"] == 3
+    assert shown["security_packages"] == ["libssl3", "php8.2-fpm"] + ["a"] * 16
 
 
 def test_thresholds_can_be_overridden():

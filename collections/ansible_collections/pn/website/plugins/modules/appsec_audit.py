@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pn.website maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: appsec_audit
+short_description: Application security of a court website - end-of-life software and a web root scan
+version_added: "0.1.0"
+description:
+  - Reads the PHP, MariaDB and CMS core versions on the court server (the same readers as
+    M(pn.website.server_evidence)) and compares them with the end-of-life dates shipped in the collection
+    (C(plugins/module_utils/appsec/eol_data.py), compiled from endoflife.date, refreshed with
+    C(scripts/refresh_eol.py)). A version past its end of life is a C(software-eol) finding (high), one
+    that ends within O(eol_warn_days) a C(software-eol-soon) finding (medium).
+  - Scans the web root for files added or changed since the last backup's manifest (the C(manifest.json)
+    the C(pn.website.backup) role leaves in its staging folder) or, without one, since the scan's own
+    baseline (C(webroot-changed), medium); PHP files in upload folders (C(upload-php-file), high); known
+    webshell markers in PHP files and in upload folders (C(webroot-webshell), critical). A scan cut short by
+    its bounds is a C(webroot-scan-incomplete) finding (low).
+  - The web root is untrusted. Symbolic links are never followed (those leaving the web root are listed),
+    only regular files are opened, at most O(max_file_bytes) of a file and O(max_files) files are read
+    within O(time_budget) seconds, and nothing read is run or interpreted.
+  - Without a backup manifest or baseline, a complete scan writes the baseline (O(baseline_file), mode
+    0600); that is the only thing the module writes.
+author:
+  - pn.website maintainers (@pn-website)
+extends_documentation_fragment:
+  - pn.website.attributes
+  - pn.website.attributes.SERVER
+attributes:
+  check_mode:
+    support: full
+    details: Everything is read-only; in check mode O(baseline_file) is not written.
+options:
+  webroot:
+    description: Document root of the court website.
+    type: path
+    default: /var/www/html
+  cms:
+    description: CMS of the website, shown when its version cannot be read.
+    type: str
+    default: custom
+  eol:
+    description: Compare the software versions with their end-of-life dates.
+    type: bool
+    default: true
+  eol_data:
+    description:
+      - End-of-life data to use instead of the table shipped in the collection, in its format (C(compiled),
+        C(source), C(products) with their cycles), e.g. written by C(scripts/refresh_eol.py --format json).
+    type: dict
+  eol_warn_days:
+    description: A version whose end of life is at most this many days away is a C(software-eol-soon) finding.
+    type: int
+    default: 90
+  scan:
+    description: Scan the web root.
+    type: bool
+    default: true
+  upload_dirs:
+    description: Upload folders below O(webroot) where no PHP file belongs.
+    type: list
+    elements: str
+    default: [uploads, wp-content/uploads, images]
+  change_excludes:
+    description: Folders below O(webroot) whose changes are not reported (caches); markers are still searched.
+    type: list
+    elements: str
+    default: [wp-content/cache, administrator/cache, cache, tmp]
+  manifest:
+    description: The manifest of the last backup (C(pn_backup_staging_dir)/manifest.json).
+    type: path
+    default: /var/lib/pn-website/backup-staging/manifest.json
+  baseline_file:
+    description: The scan's own reference, written when there is no backup manifest.
+    type: path
+    default: /var/lib/pn-website/audit-webroot-baseline.json
+  max_files:
+    description: Files scanned at most.
+    type: int
+    default: 100000
+  max_file_bytes:
+    description: A larger file is not read (it is listed and compared by size only).
+    type: int
+    default: 2097152
+  time_budget:
+    description: Seconds the scan may take; it stops (and says so) when they are spent.
+    type: int
+    default: 300
+  lang:
+    description: Language of the findings.
+    type: str
+    choices: [id, en]
+    default: id
+"""
+
+EXAMPLES = r"""
+- name: Application security of the court website
+  pn.website.appsec_audit:
+    webroot: "{{ court_webroot }}"
+    cms: "{{ court_cms }}"
+  register: appsec
+"""
+
+RETURN = r"""
+software:
+  description: Per product found (C(php), C(mariadb), C(wordpress), C(joomla)) its version, cycle,
+    end-of-life date, days left, status (C(eol), C(eol-soon), C(supported), C(unknown)) and the date the
+    data was compiled.
+  returned: when O(eol) is true
+  type: list
+  elements: dict
+  sample: [{product: php, name: PHP, version: 8.2.26, cycle: "8.2", eol: "2026-12-31", days_left: 29,
+            status: eol-soon, data_compiled: "2026-12-02"}]
+scan:
+  description: The web root scan's evidence (files scanned, complete or stopped by which bound, oversized
+    files, links leaving the web root, webshells with their markers, PHP files in upload folders, the
+    reference and the files added and changed since it).
+  returned: when O(scan) is true
+  type: dict
+findings:
+  description: SOP findings (rule, severity, message, evidence).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pn.website.plugins.module_utils.appsec import eol, webroot_scan
+from ansible_collections.pn.website.plugins.module_utils.diagnosis import server_evidence
+
+
+def installed_versions(webroot, cms):
+    """{product: version} read on the server by the diagnosis' own readers."""
+    system = server_evidence.System()
+    database = server_evidence.db_version(system) or {}
+    found = server_evidence.cms_version(system, webroot, cms)
+    versions = {"php": server_evidence.php_version(system), "mariadb": database.get("version")}
+    if found.get("cms") in ("wordpress", "joomla"):
+        versions[found["cms"]] = found.get("version")
+    return versions, found
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            webroot=dict(type="path", default="/var/www/html"),
+            cms=dict(type="str", default="custom"),
+            eol=dict(type="bool", default=True),
+            eol_data=dict(type="dict"),
+            eol_warn_days=dict(type="int", default=90),
+            scan=dict(type="bool", default=True),
+            upload_dirs=dict(
+                type="list", elements="str", default=["uploads", "wp-content/uploads", "images"]
+            ),
+            change_excludes=dict(
+                type="list",
+                elements="str",
+                default=["wp-content/cache", "administrator/cache", "cache", "tmp"],
+            ),
+            manifest=dict(type="path", default="/var/lib/pn-website/backup-staging/manifest.json"),
+            baseline_file=dict(type="path", default="/var/lib/pn-website/audit-webroot-baseline.json"),
+            max_files=dict(type="int", default=100000),
+            max_file_bytes=dict(type="int", default=2097152),
+            time_budget=dict(type="int", default=300),
+            lang=dict(type="str", choices=["id", "en"], default="id"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    for key in ("max_files", "max_file_bytes", "time_budget"):
+        if p[key] <= 0:
+            module.fail_json(msg="%s must be greater than 0, got %s" % (key, p[key]))
+    if p["eol_warn_days"] < 0:
+        module.fail_json(msg="eol_warn_days must be 0 or more, got %s" % p["eol_warn_days"])
+    result = {"changed": False, "findings": []}
+    if p["eol"]:
+        versions, cms = installed_versions(p["webroot"], p["cms"])
+        try:
+            judged = eol.check(
+                versions, datetime.date.today(), p["eol_warn_days"], data=p["eol_data"], lang=p["lang"]
+            )
+        except eol.EolDataError as exc:
+            module.fail_json(msg="eol_data: %s" % exc)
+        result["software"] = judged["software"]
+        result["cms"] = cms
+        result["findings"] += judged["findings"]
+    if p["scan"]:
+        options = dict((k, p[k]) for k in webroot_scan.DEFAULTS if k in p)
+        options["write_baseline"] = not module.check_mode
+        scanned = webroot_scan.scan(options, lang=p["lang"])
+        result["scan"] = scanned["scan"]
+        result["findings"] += scanned["findings"]
+        result["changed"] = bool((scanned["scan"]["reference"] or {}).get("made"))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
