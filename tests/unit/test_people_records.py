@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +65,7 @@ DOWN = {"rule": "site-down", "severity": "critical", "message": "Website tidak d
 @pytest.fixture
 def store(history_db):
     with HistoryStore(history_db) as s:
+        assert s.backend == ("sqlite" if isinstance(history_db, Path) else "postgresql")
         yield s
 
 
@@ -312,6 +314,7 @@ def _pay(path, barrier, results):
 def test_two_people_recording_the_same_step_at_once_record_it_once(history_db):
     path = history_db
     with HistoryStore(path) as s:
+        assert s.backend == ("sqlite" if isinstance(path, Path) else "postgresql")
         s.add_renewal_step("pn-tais", HOSTING_ID, {"stage": "invoice", "date": "2026-11-01", "who": "Budi"})
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(4), ctx.Queue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,7 @@ DOWN = {"rule": "site-down", "severity": "critical", "message": "Website tidak d
 @pytest.fixture
 def store(history_db):
     with HistoryStore(history_db) as s:
+        assert s.backend == ("sqlite" if isinstance(history_db, Path) else "postgresql")
         yield s
 
 
@@ -337,6 +339,7 @@ def test_concurrent_writers(history_db):
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * workers
     with HistoryStore(path) as s:
+        assert s.backend == ("sqlite" if isinstance(path, Path) else "postgresql")
         if s.backend == "sqlite":
             assert s._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert s.schema_version == SCHEMA_VERSION

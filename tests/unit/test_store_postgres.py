@@ -3,6 +3,8 @@ clear errors that never show the password. Against a real server (tests/pgserver
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sopansible import store as store_module
@@ -94,6 +96,7 @@ def test_a_newer_postgresql_schema_is_refused(pg_url):
 
 def test_a_new_migration_in_the_existing_style_runs_on_both(history_db, monkeypatch):
     with HistoryStore(history_db) as s:
+        assert s.backend == ("postgresql" if isinstance(history_db, str) else "sqlite")
         s.record_run(make_run("r1", "2026-11-20T09:30:00Z"))
     monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, DELIVERIES])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
@@ -125,8 +128,9 @@ def test_a_new_migration_in_the_existing_style_runs_on_both(history_db, monkeypa
 def test_both_backends_give_the_same_answers(tmp_path, pg_url):
     """The whole reading surface, fed the same runs, answers the same on SQLite and PostgreSQL."""
     answers = []
-    for target in (tmp_path / "h.sqlite", pg_url):
+    for target, backend in ((tmp_path / "h.sqlite", "sqlite"), (pg_url, "postgresql")):
         with HistoryStore(target) as s:
+            assert s.backend == backend
             s.record_run(
                 make_run("r1", "2026-11-01T09:30:00Z", courts=("pn-b", "PN-a", "pn_a"), findings=[STALE])
             )
@@ -233,6 +237,7 @@ def test_the_password_may_come_from_the_environment(pg_server, monkeypatch):
     url = pg_server.url(password=False, options="-csearch_path=from_env")
     assert pg_server.password not in url and schema
     with HistoryStore(url) as s:
+        assert s.backend == "postgresql"
         assert s.record_run(make_run("r1", "2026-11-20T09:30:00Z")) is True
 
 
@@ -253,3 +258,23 @@ def test_a_connection_lost_mid_run_is_a_store_error_without_the_password(pg_serv
         with pytest.raises(StoreError) as caught:
             s.record_run(make_run("r2", "2026-11-21T09:30:00Z"))
     assert pg_server.password not in str(caught.value) and "***@127.0.0.1" in str(caught.value)
+
+
+def test_the_pipeline_records_notifies_and_reports_from_postgresql(pg_url, tmp_path, monkeypatch):
+    """The one record -> notify -> report sequence, with only the setting pointing at the server."""
+    from sopansible import pipeline, runner
+    from tests.unit.test_pipeline import plain_outcome
+
+    monkeypatch.setenv("SOPANSIBLE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("SOPANSIBLE_DB", pg_url)
+    outcome = plain_outcome()
+    pipeline.record(outcome)
+    assert runner.read_retry("harian") == ["pn-bangil"]
+    assert pipeline.notify(outcome)["errors"] == []
+    index = pipeline.report(outcome, out_dir=tmp_path / "reports", lang="en")
+    assert "Pengadilan Negeri Bangil" in index.read_text()
+    report = json.loads((tmp_path / "reports" / "pn-tais" / "laporan.json").read_text())
+    assert "site-down" in json.dumps(report)
+    assert not (tmp_path / "data" / "history.sqlite").exists()
+    with HistoryStore(pg_url) as s:
+        assert s.run(outcome.run_id)["status"] == "unreachable"
