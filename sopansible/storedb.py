@@ -53,7 +53,18 @@ def target(value: Any = None, environ: Mapping[str, str] | None = None) -> Any:
 
 
 def is_postgres(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().lower().startswith(PG_SCHEMES)
+    """Whether ``value`` names a PostgreSQL server; a URL of any other kind is refused (not a file name)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if text.lower().startswith(PG_SCHEMES):
+        return True
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        raise StoreError(
+            f"{SETTING}: {mask(text)}: hanya URL postgresql://... atau berkas SQLite"
+            " / only a postgresql://... URL or an SQLite file"
+        )
+    return False
 
 
 def mask(url: str) -> str:

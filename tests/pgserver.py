@@ -58,8 +58,18 @@ def _run(command: list[str], directory: Path) -> None:
         raise ServerError(f"{' '.join(command[:2])} failed: {done.stderr.strip()[-2000:]} {tail}")
 
 
+def _tool(name: str) -> str | None:
+    """A server program: on PATH, else in Debian's versioned folder (the package does not link them)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    found_all = [p for p in Path("/usr/lib/postgresql").glob(f"*/bin/{name}") if p.parts[-3].isdigit()]
+    versions = sorted(found_all, key=lambda p: int(p.parts[-3]))
+    return str(versions[-1]) if versions else None
+
+
 def missing_tools() -> list[str]:
-    return [tool for tool in TOOLS if shutil.which(tool) is None]
+    return [tool for tool in TOOLS if _tool(tool) is None]
 
 
 def start() -> Server:
@@ -80,7 +90,7 @@ def start() -> Server:
     pwfile.chmod(0o600)
     _run(
         [
-            shutil.which("initdb"),
+            _tool("initdb"),
             "-D",
             str(directory / "data"),
             "-U",
@@ -98,7 +108,7 @@ def start() -> Server:
     options = f"-p {server.port} -k {directory / 'sock'} -c listen_addresses=127.0.0.1 -c fsync=off"
     _run(
         [
-            shutil.which("pg_ctl"),
+            _tool("pg_ctl"),
             "-D",
             str(directory / "data"),
             "-l",
@@ -117,7 +127,7 @@ def start() -> Server:
 
 def stop(server: Server) -> None:
     subprocess.run(
-        _as_owner([shutil.which("pg_ctl"), "-D", str(server.directory / "data"), "-m", "fast", "-w", "stop"]),
+        _as_owner([_tool("pg_ctl"), "-D", str(server.directory / "data"), "-m", "fast", "-w", "stop"]),
         capture_output=True,
         timeout=120,
         cwd=server.directory,

@@ -278,3 +278,16 @@ def test_the_pipeline_records_notifies_and_reports_from_postgresql(pg_url, tmp_p
     assert not (tmp_path / "data" / "history.sqlite").exists()
     with HistoryStore(pg_url) as s:
         assert s.run(outcome.run_id)["status"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://u:rahasia@127.0.0.1/db", "postgresql://u:rahasia@127.0.0.1:notaport/db", "postgresql://[::1"],
+)
+def test_a_url_that_is_not_a_usable_postgresql_address_is_refused(url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOPANSIBLE_DB", url)
+    with pytest.raises(StoreError) as caught:
+        HistoryStore(timeout=3)
+    assert "rahasia" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []  # not taken for a file name
