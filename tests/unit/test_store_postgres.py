@@ -291,3 +291,21 @@ def test_a_url_that_is_not_a_usable_postgresql_address_is_refused(url, tmp_path,
         HistoryStore(timeout=3)
     assert "rahasia" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []  # not taken for a file name
+
+
+def test_the_report_command_reads_postgresql_with_forked_workers(pg_url, tmp_path, capsys):
+    from sopansible import cli
+
+    courts = [f"pn-{n}" for n in range(4)]
+    with HistoryStore(pg_url) as s:
+        s.record_run(make_run("r1", "2026-11-20T09:30:00Z", courts=courts, findings=[STALE]))
+    out = tmp_path / "reports"
+    assert cli.main(["report", "--db", pg_url, "--out", str(out), "--workers", "2", "--lang", "en"]) == 0
+    assert all((out / court / "laporan.html").is_file() for court in courts)
+    with HistoryStore(pg_url) as s:  # the server is still fine after the workers exited
+        assert sorted(s.courts()) == courts
+    capsys.readouterr()
+    down = f"postgresql://sopansible:rahasia@127.0.0.1:{pgserver._free_port()}/riwayat"
+    assert cli.main(["report", "--db", down, "--out", str(tmp_path / "x")]) == 4
+    shown = capsys.readouterr()
+    assert "rahasia" not in shown.out + shown.err and "sopansible:***@127.0.0.1" in shown.err
