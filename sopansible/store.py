@@ -1196,7 +1196,7 @@ class HistoryStore:
                 "activities": json.dumps(list(activities)),
                 "rules": json.dumps(list(rules)),
                 "unclear": json.dumps(list(unclear)),
-                "seen": json.dumps(list(seen)),
+                "seen": json.dumps([self._sql.path(path) for path in seen]),
                 "limit": int(limit),
             },
         ).fetchall()
@@ -1220,7 +1220,7 @@ class HistoryStore:
         columns = "".join(
             f", {self._sql.json_path('outputs_json', f':f{i}')} AS f{i}" for i in range(len(fields))
         )
-        params: dict[str, Any] = {f"f{i}": "$." + name for i, name in enumerate(fields)}
+        params: dict[str, Any] = {f"f{i}": self._sql.path("$." + name) for i, name in enumerate(fields)}
         params.update(
             activity=activity, courts=_courts_param(courts), since=to_iso(since, "since") if since else None
         )

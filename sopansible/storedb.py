@@ -170,6 +170,10 @@ class Dialect:
     def json_value(self, value: Any) -> Any:
         return value
 
+    def path(self, path: str) -> str:
+        """A JSON path ``$.a.b`` (SQLite's syntax, the store's parameters) as this database reads it."""
+        return path
+
     #: ties between runs started at the same second: the one recorded last first
     run_order = "r.started DESC, r.rowid DESC"
 
@@ -201,6 +205,14 @@ class PostgresDialect(Dialect):
         return (
             f"EXISTS (SELECT 1 FROM ({items}) AS items WHERE jsonb_typeof(p) = 'object'"
             f" AND p ->> '{key}' IN (SELECT value FROM json_each({values_param})))"
+        )
+
+    def path(self, path: str) -> str:
+        # jsonpath reads `$.tls-days` as a subtraction: every key is quoted, as SQLite takes it literally.
+        if not path.startswith("$."):
+            return path
+        return "$" + "".join(
+            '."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in path[2:].split(".")
         )
 
     def json_value(self, value: Any) -> Any:

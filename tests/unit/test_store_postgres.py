@@ -141,11 +141,21 @@ def test_both_backends_give_the_same_answers(tmp_path, pg_url):
                 "problems": [{"id": "site-down"}, "x"],
                 "nested": {"a": [1, {"b": False}]},
                 "response_ms": 99.5,
+                "tls-days": 5,
             }
             s.record_run(run)
-            s.add_troubleshooting({"court": "pn-a", "problem": "lambat", "finding_rule": "site-down"})
+            # times given, not "now": the two stores are filled a moment apart
+            s.add_troubleshooting(
+                {
+                    "court": "pn-a",
+                    "problem": "lambat",
+                    "finding_rule": "site-down",
+                    "started": "2026-11-03T10:00Z",
+                }
+            )
             s.add_troubleshooting_note(
-                s.find_problem("pn-a", "site-down"), {"who": "Budi", "action": "cek", "party": "ISP"}
+                s.find_problem("pn-a", "site-down"),
+                {"who": "Budi", "action": "cek", "party": "ISP", "at": "2026-11-03T11:00Z"},
             )
             s.mark_notified(
                 [
@@ -184,7 +194,9 @@ def test_both_backends_give_the_same_answers(tmp_path, pg_url):
                     "latest_some": s.latest_all(["pn-a", "nope"]),
                     "last_success": s.last_success("W1"),
                     "open": s.open_findings_all(),
-                    "series": s.series("W1", ["response_ms", "reachable", "nested", "nested.a", "missing"]),
+                    "series": s.series(
+                        "W1", ["response_ms", "reachable", "nested", "nested.a", "missing", "tls-days"]
+                    ),
                     "per_day": s.findings_per_day(since="2026-11-01"),
                     "counts": s.finding_counts(),
                     "status": s.status_counts(),
@@ -205,6 +217,7 @@ def test_both_backends_give_the_same_answers(tmp_path, pg_url):
         assert pg_answers[key] == sqlite_answers[key], key
     assert sqlite_answers["courts"] == sorted(sqlite_answers["courts"])  # byte order on both
     assert sqlite_answers["series"]["pn-a"][-1]["reachable"] == 1
+    assert sqlite_answers["series"]["pn-a"][-1]["tls-days"] == 5
     assert sqlite_answers["notified"][0]["fingerprint"] == "f2"  # the second record replaced the first
 
 
