@@ -409,10 +409,7 @@ class HistoryStore:
         self._sql = _storedb.POSTGRES
         self.path = None
         self.where = _storedb.mask(url)
-        try:
-            self._conn = _storedb.PostgresConnection(url, timeout)
-        except _storedb.DatabaseError as exc:
-            raise StoreError(str(exc)) from None
+        self._conn = _storedb.PostgresConnection(url, timeout)  # a StoreError naming it when it cannot
         try:
             self._migrate()
         except StoreError:
@@ -468,9 +465,8 @@ class HistoryStore:
     def _migrate(self) -> None:
         if self.schema_version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.where}: versi skema {self.schema_version} lebih baru dari yang dikenal sopansible ini"
-                " "
-                f"({SCHEMA_VERSION}); perbarui sopansible"
+                f"{self.where}: versi skema {self.schema_version} lebih baru dari yang dikenal"
+                f" sopansible ini ({SCHEMA_VERSION}); perbarui sopansible"
             )
         if self.schema_version == SCHEMA_VERSION:
             return

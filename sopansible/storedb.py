@@ -41,9 +41,6 @@ class StoreError(Exception):
     """A run or record that cannot be stored, or a database this version cannot use (``store.StoreError``)."""
 
 
-DatabaseError = StoreError
-
-
 def target(value: Any = None, environ: Mapping[str, str] | None = None) -> Any:
     """The database to open: ``value`` when given, else ``SOPANSIBLE_DB``, else None (the default file)."""
     if value is not None and str(value).strip():
@@ -121,7 +118,7 @@ def to_postgres(sql: str) -> str:
             continue
         piece = _JSON_LIST.sub(r"json_array_elements_text(CAST(\1 AS json))", piece)
         if _LEFT.search(piece):
-            raise DatabaseError(
+            raise StoreError(
                 "json_each() hanya untuk parameter daftar / only a list parameter is portable: "
                 "use a Dialect method for JSON paths: " + sql[:120]
             )
@@ -268,7 +265,7 @@ class PostgresConnection:
         try:
             import psycopg
         except ImportError:
-            raise DatabaseError(
+            raise StoreError(
                 f"{self.shown}: paket Python 'psycopg' tidak terpasang (pip install 'psycopg[binary]')"
                 " / the Python package psycopg is not installed"
             ) from None
@@ -290,7 +287,7 @@ class PostgresConnection:
             )
             self._conn.execute(f"SET lock_timeout = {int(timeout * 1000)}")
         except (psycopg.Error, ValueError) as exc:
-            raise DatabaseError(self.explain(exc)) from None
+            raise StoreError(self.explain(exc)) from None
 
     def explain(self, exc: BaseException) -> str:
         """A message about ``exc`` that names the database without its password."""
