@@ -18,7 +18,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 PYTHON ?= /usr/bin/python3
 COLLECTION := collections/ansible_collections/pn/website
 SYSTEM_PACKAGES := podman runc debootstrap restic rclone goaccess uidmap openssh-client curl python3-venv ca-certificates \
-  chromium fonts-dejavu-core fonts-liberation
+  chromium fonts-dejavu-core fonts-liberation postgresql
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf

@@ -1,10 +1,13 @@
 """The history store: every SOP run, every per-court per-activity result, and troubleshooting records.
 
 Embedded SQLite by default (``sopansible.paths.data_dir() / "history.sqlite"``), in WAL mode with a busy
-timeout so that several ``sopansible run`` processes (cron, parallel cycles) can write at once.
+timeout so that several ``sopansible run`` processes (cron, parallel cycles) can write at once; or a
+PostgreSQL server when ``SOPANSIBLE_DB=postgresql://...`` (a central team on AWX: every job container
+writes to it). Both have one schema (:data:`MIGRATIONS`) and run the same SQL, written in SQLite's
+dialect and translated for PostgreSQL by :mod:`sopansible.storedb` (read it before adding a method or
+a migration: placeholders, list parameters and DDL translate; JSON paths are ``self._sql`` methods).
 
-The public surface is the :class:`HistoryStore` class. A second backend (e.g. PostgreSQL for a central
-team) implements the same methods with the same arguments and return shapes:
+The public surface is the :class:`HistoryStore` class:
 
 Writing
   ``record_run(run) -> bool``: store a run record (shape below). Idempotent on ``run_id``: recording
@@ -89,6 +92,7 @@ from ansible_collections.pn.website.plugins.module_utils.renewals import renewal
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 from sopansible import records as _records
+from sopansible import storedb as _storedb
 
 # The scales of the SOP result format (defined once, in the shared module), unreachable included.
 STATUSES = _sop.RUN_STATUSES
@@ -104,12 +108,14 @@ HISTORY_DAYS_DEFAULT = 400
 HISTORY_DAYS_SETTING = "SOPANSIBLE_HISTORY_DAYS"
 
 
-class StoreError(Exception):
-    """A run or record that cannot be stored, or a database this version cannot use."""
+#: A run or record that cannot be stored, or a database this version cannot use (also a PostgreSQL
+#: server that cannot be reached or went away: the message names it without its password).
+StoreError = _storedb.StoreError
 
 
-# Schema migrations, applied in order; the database's PRAGMA user_version is the number applied.
-# Never edit a released migration: append a new one.
+# Schema migrations, applied in order; the database's PRAGMA user_version (the table schema_version on
+# PostgreSQL) is the number applied. Never edit a released migration: append a new one, in SQLite's
+# types (INTEGER PRIMARY KEY, INTEGER, REAL, TEXT), which sopansible.storedb translates for PostgreSQL.
 MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     (
         "runs, results, findings, courts",
@@ -395,15 +401,24 @@ _COURT_FILTER = "(:courts IS NULL OR {col} IN (SELECT value FROM json_each(:cour
 
 
 class HistoryStore:
-    """History of SOP runs in SQLite. See the module documentation for the interface."""
+    """History of SOP runs in SQLite or PostgreSQL. See the module documentation for the interface."""
 
     backend = "sqlite"
 
     def __init__(self, path: str | Path | None = None, timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        """Open (and migrate) the history: ``path`` (a file, or a ``postgresql://`` URL), else the
+        ``SOPANSIBLE_DB`` setting, else ``$SOPANSIBLE_DATA/history.sqlite``."""
+        self.timeout = timeout
+        chosen = _storedb.target(path)
+        if _storedb.is_postgres(chosen):
+            self._open_postgres(str(chosen).strip(), timeout)
+            return
+        self.backend = "sqlite"
+        self._sql = _storedb.SQLITE
+        self.path = Path(chosen) if chosen is not None else default_path()
+        self.where = str(self.path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.timeout = timeout
         try:
             self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -424,6 +439,22 @@ class HistoryStore:
                 f"{self.path} bukan basis data riwayat sopansible yang dapat dipakai: {exc}"
             ) from None
 
+    def _open_postgres(self, url: str, timeout: float) -> None:
+        self.backend = "postgresql"
+        self._sql = _storedb.POSTGRES
+        self.path = None
+        self.where = _storedb.mask(url)
+        self._conn = _storedb.PostgresConnection(url, timeout)  # a StoreError naming it when it cannot
+        try:
+            self._migrate()
+        except StoreError:
+            self._conn.close()
+            raise
+        except self._conn.error as exc:
+            message = self._conn.explain(exc)
+            self._conn.close()
+            raise StoreError(message) from None
+
     # -- plumbing ----------------------------------------------------------------------------------------
     def _retry(self, func):
         """Run ``func``, retrying while another process holds a lock the busy handler cannot wait for
@@ -440,7 +471,11 @@ class HistoryStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        self._retry(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+        """A transaction holding the database's one write lock (read-check-write is safe in it)."""
+        if self.backend == "postgresql":
+            self._conn.begin_write()
+        else:
+            self._retry(lambda: self._conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self._conn
         except BaseException:
@@ -452,13 +487,21 @@ class HistoryStore:
 
     @property
     def schema_version(self) -> int:
+        if self.backend == "postgresql":
+            return self._conn.user_version()
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _set_schema_version(self, version: int) -> None:
+        if self.backend == "postgresql":
+            self._conn.set_user_version(version)
+        else:
+            self._conn.execute(f"PRAGMA user_version = {int(version)}")
 
     def _migrate(self) -> None:
         if self.schema_version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: versi skema {self.schema_version} lebih baru dari yang dikenal sopansible ini "
-                f"({SCHEMA_VERSION}); perbarui sopansible"
+                f"{self.where}: versi skema {self.schema_version} lebih baru dari yang dikenal"
+                f" sopansible ini ({SCHEMA_VERSION}); perbarui sopansible"
             )
         if self.schema_version == SCHEMA_VERSION:
             return
@@ -467,7 +510,7 @@ class HistoryStore:
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[version - 1][1]:
                     conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version}")
+                self._set_schema_version(version)
 
     def close(self) -> None:
         self._conn.close()
@@ -663,7 +706,7 @@ class HistoryStore:
     def problems(self, court: str, open_only: bool = True) -> list[dict]:
         """The court's troubleshooting records (not resolved ones with ``open_only``), oldest first."""
         rows = self._conn.execute(
-            "SELECT * FROM troubleshooting WHERE court = :court AND (:all OR outcome != 'resolved')"
+            "SELECT * FROM troubleshooting WHERE court = :court AND (:all = 1 OR outcome != 'resolved')"
             " ORDER BY started, id",
             {"court": court, "all": 0 if open_only else 1},
         ).fetchall()
@@ -1043,9 +1086,14 @@ class HistoryStore:
             return 0
         with self._write() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO notifications (key, channel, court, activity, rule, target,"
+                "INSERT INTO notifications (key, channel, court, activity, rule, target,"
                 " fingerprint, state, message, run_id, sent, first_seen) VALUES (:key, :channel, :court,"
-                " :activity, :rule, :target, :fingerprint, :state, :message, :run_id, :sent, :first_seen)",
+                " :activity, :rule, :target, :fingerprint, :state, :message, :run_id, :sent, :first_seen)"
+                " ON CONFLICT (key, channel) DO UPDATE SET court = excluded.court,"
+                " activity = excluded.activity, rule = excluded.rule, target = excluded.target,"
+                " fingerprint = excluded.fingerprint,"
+                " state = excluded.state, message = excluded.message, run_id = excluded.run_id,"
+                " sent = excluded.sent, first_seen = excluded.first_seen",
                 rows,
             )
         return len(rows)
@@ -1112,9 +1160,10 @@ class HistoryStore:
         rows = self._conn.execute(
             "SELECT r.run_id, r.name, r.inventory, r.started, r.finished, r.status, r.courts_json,"
             " (SELECT COUNT(*) FROM results x WHERE x.run_id = r.run_id) AS results"
-            " FROM runs r WHERE (:name IS NULL OR r.name = :name) ORDER BY r.started DESC, r.rowid DESC"
-            " LIMIT :limit",
-            {"name": name, "limit": -1 if limit is None else int(limit)},
+            " FROM runs r WHERE (:name IS NULL OR r.name = :name) ORDER BY "
+            + self._sql.run_order
+            + " LIMIT :limit",
+            {"name": name, "limit": 2**62 if limit is None else max(0, int(limit))},
         ).fetchall()
         out = []
         for row in rows:
@@ -1150,14 +1199,14 @@ class HistoryStore:
     def latest(self, court: str) -> dict[str, dict]:
         return self.latest_all([court]).get(court, {})
 
-    # The newest result per court and activity. SQLite takes the bare column ``id`` from the row
-    # holding MAX(started), and answers from the (court, activity, started) index alone; a PostgreSQL
-    # backend would use DISTINCT ON (court, activity) ... ORDER BY started DESC.
-    _LATEST = (
-        "SELECT * FROM results WHERE id IN (SELECT id FROM (SELECT MAX(started), id FROM results WHERE "
-        + _COURT_FILTER.format(col="court")
-        + " GROUP BY court, activity))"
-    )
+    @property
+    def _LATEST(self) -> str:  # noqa: N802 - reads as the SQL constant it was
+        """The newest result per court and activity (of ``:courts``)."""
+        return (
+            "SELECT * FROM results WHERE id IN ("
+            + self._sql.newest_ids(_COURT_FILTER.format(col="court"), "court, activity")
+            + ")"
+        )
 
     def latest_all(self, courts: Iterable[str] | None = None) -> dict[str, dict[str, dict]]:
         """The newest result of every activity of every court (or of ``courts``), with findings."""
@@ -1179,10 +1228,13 @@ class HistoryStore:
         """{court: newest result of ``activity`` that ended ok or warning} (e.g. the last good backup,
         however old), without findings."""
         rows = self._conn.execute(
-            "SELECT * FROM results WHERE id IN (SELECT id FROM (SELECT MAX(started), id FROM results"
-            " WHERE activity = :activity AND status IN ('ok', 'warning') AND "
-            + _COURT_FILTER.format(col="court")
-            + " GROUP BY court))",
+            "SELECT * FROM results WHERE id IN ("
+            + self._sql.newest_ids(
+                "activity = :activity AND status IN ('ok', 'warning') AND "
+                + _COURT_FILTER.format(col="court"),
+                "court",
+            )
+            + ")",
             {"activity": activity, "courts": _courts_param(courts)},
         ).fetchall()
         return {row["court"]: _result(row, []) for row in rows}
@@ -1308,21 +1360,22 @@ class HistoryStore:
             " ROW_NUMBER() OVER (PARTITION BY r.court ORDER BY r.started DESC, r.id DESC) AS n,"
             " EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
             "  AND f.rule IN (SELECT value FROM json_each(:rules))) AS dirty,"
-            " EXISTS (SELECT 1 FROM json_each(r.outputs_json, '$.problems') p WHERE p.type = 'object'"
-            "  AND json_extract(p.value, '$.id') IN (SELECT value FROM json_each(:rules))) AS dirty_before,"
+            " "
+            + self._sql.json_list_ids("r.outputs_json", "$.problems", "id", ":rules")
+            + " AS dirty_before,"
             " EXISTS (SELECT 1 FROM findings f WHERE f.result_id = r.id"
             "  AND f.rule IN (SELECT value FROM json_each(:unclear))) AS unclear,"
-            " EXISTS (SELECT 1 FROM json_each(:seen) s"
-            "  WHERE json_extract(r.outputs_json, s.value) IS 1) AS seen"
+            " EXISTS (SELECT 1 FROM (SELECT value FROM json_each(:seen)) AS s"
+            "  WHERE " + self._sql.json_path_true("r.outputs_json", "s.value") + ") AS seen"
             " FROM results r WHERE r.activity IN (SELECT value FROM json_each(:activities)) AND "
             + _COURT_FILTER.format(col="r.court")
-            + ") WHERE n <= :limit ORDER BY court, n DESC",
+            + ") AS checks WHERE n <= :limit ORDER BY court, n DESC",
             {
                 "courts": _courts_param(courts),
                 "activities": json.dumps(list(activities)),
                 "rules": json.dumps(list(rules)),
                 "unclear": json.dumps(list(unclear)),
-                "seen": json.dumps(list(seen)),
+                "seen": json.dumps([self._sql.path(path) for path in seen]),
                 "limit": int(limit),
             },
         ).fetchall()
@@ -1344,10 +1397,9 @@ class HistoryStore:
         # A row written before values were checked may hold NaN, which SQLite's JSON functions reject:
         # such a row gives nulls instead of failing the whole query (every court's report).
         columns = "".join(
-            f", CASE WHEN json_valid(outputs_json) THEN json_extract(outputs_json, :f{i}) END AS f{i}"
-            for i in range(len(fields))
+            f", {self._sql.json_path('outputs_json', f':f{i}')} AS f{i}" for i in range(len(fields))
         )
-        params: dict[str, Any] = {f"f{i}": "$." + name for i, name in enumerate(fields)}
+        params: dict[str, Any] = {f"f{i}": self._sql.path("$." + name) for i, name in enumerate(fields)}
         params.update(
             activity=activity, courts=_courts_param(courts), since=to_iso(since, "since") if since else None
         )
@@ -1363,7 +1415,7 @@ class HistoryStore:
         for row in rows:
             point = {"t": row["started"], "status": row["status"], "duration_s": row["duration_s"]}
             for i, name in enumerate(fields):
-                point[name] = row[f"f{i}"]
+                point[name] = self._sql.json_value(row[f"f{i}"])
             out.setdefault(row["court"], []).append(point)
         return out
 
@@ -1454,7 +1506,8 @@ class HistoryStore:
         if not records:
             return records
         notes = self._conn.execute(
-            "SELECT * FROM troubleshooting_notes WHERE troubleshooting_id IN (SELECT value FROM json_each(?))"
+            "SELECT * FROM troubleshooting_notes WHERE troubleshooting_id IN"
+            " (SELECT CAST(value AS INTEGER) FROM json_each(?))"
             " ORDER BY at, id",
             (json.dumps([r["id"] for r in records]),),
         ).fetchall()
@@ -1480,7 +1533,8 @@ class HistoryStore:
         if findings is None and rows:
             ids = json.dumps([row["id"] for row in rows])
             findings = self._conn.execute(
-                "SELECT * FROM findings WHERE result_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                "SELECT * FROM findings WHERE result_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
+                " ORDER BY id",
                 (ids,),
             ).fetchall()
         by_result: dict[int, list[dict]] = {}

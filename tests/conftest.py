@@ -1,13 +1,15 @@
-"""Shared fixtures: the court container fleet for integration tests."""
+"""Shared fixtures: the court container fleet for integration tests, a PostgreSQL server for the history."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 
 import pytest
 
 from tests import fleet as fleet_lib
+from tests import pgserver
 
 
 def _podman_usable() -> bool:
@@ -28,3 +30,29 @@ def fleet():
     yield running
     fleet_lib.remove(name)
     shutil.rmtree(running.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server (Debian's postgresql) on a loopback port, for the whole session.
+    Missing server programs fail the tests that need it: CI must not pass them by skipping."""
+    try:
+        server = pgserver.start()
+    except pgserver.ServerError as error:
+        pytest.fail(f"PostgreSQL for the history tests: {error}")
+    yield server
+    pgserver.stop(server)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A URL of an empty schema of the test server (its own history for each test)."""
+    return pgserver.create_schema(pg_server, f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_db(request, tmp_path):
+    """Where a test's history lives, once in an SQLite file and once on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return tmp_path / "history.sqlite"
+    return request.getfixturevalue("pg_url")

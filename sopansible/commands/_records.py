@@ -8,7 +8,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from ansible_collections.pn.website.plugins.module_utils.renewals.renewal_workflow import WorkflowError
@@ -32,7 +31,10 @@ def both(texts: dict[str, dict[str, str]], key: str) -> str:
 
 def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, help="berkas riwayat SQLite / SQLite history file (default: DATA/history.sqlite)"
+        "--db",
+        type=str,
+        help="berkas riwayat SQLite atau URL postgresql:// / SQLite history file or postgresql:// URL"
+        " (default: SOPANSIBLE_DB, then DATA/history.sqlite)",
     )
     parser.add_argument("--json", action="store_true", help="keluaran JSON / JSON output")
 

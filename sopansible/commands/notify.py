@@ -14,7 +14,8 @@ TEXT = {
         "latest": "run terbaru (default)",
         "dry": "tampilkan apa yang akan dikirim tanpa mengirim atau mencatatnya",
         "config": "berkas konfigurasi notifikasi (default: DATA/notify.yml)",
-        "db": "berkas riwayat SQLite (default: DATA/history.sqlite)",
+        "db": "berkas riwayat SQLite atau URL postgresql://"
+        " (default: SOPANSIBLE_DB, lalu DATA/history.sqlite)",
         "json": "cetak hasil sebagai JSON",
         "error": "Kesalahan",
         "no_config": "Belum ada konfigurasi notifikasi: {path} (lihat docs/notifications.md).",
@@ -35,7 +36,7 @@ TEXT = {
         "latest": "the latest run (default)",
         "dry": "show what would be sent without sending or recording it",
         "config": "notification configuration file (default: DATA/notify.yml)",
-        "db": "SQLite history file (default: DATA/history.sqlite)",
+        "db": "SQLite history file or postgresql:// URL (default: SOPANSIBLE_DB, then DATA/history.sqlite)",
         "json": "print the result as JSON",
         "error": "Error",
         "no_config": "No notification configuration yet: {path} (see docs/notifications.md).",
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--latest", action="store_true", help=text["latest"])
     parser.add_argument("--dry-run", action="store_true", help=text["dry"])
     parser.add_argument("--notify-config", type=Path, metavar="PATH", help=text["config"])
-    parser.add_argument("--db", type=Path, help=text["db"])
+    parser.add_argument("--db", type=str, help=text["db"])
     parser.add_argument("--json", action="store_true", help=text["json"])
     parser.add_argument("--lang", choices=("id", "en"), default=argparse.SUPPRESS, help="id | en")
     parser.set_defaults(handler=run)

@@ -18,7 +18,6 @@ import json
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from ansible_collections.pn.website.plugins.module_utils.renewals import (
     domain_expiry,
@@ -114,8 +113,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--db",
-        type=Path,
-        help="berkas riwayat: tahap perpanjangan yang dicatat (bawaan: DATA/history.sqlite) / history file",
+        type=str,
+        help="riwayat (berkas SQLite atau URL postgresql://): tahap perpanjangan yang dicatat"
+        " (bawaan: SOPANSIBLE_DB, lalu DATA/history.sqlite) / history file or URL",
     )
     parser.add_argument("--json", action="store_true", help="cetak JSON untuk mesin")
     parser.add_argument("-l", "--limit", metavar="PATTERN", help="pola host/grup seperti ansible --limit")

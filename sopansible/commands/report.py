@@ -13,7 +13,8 @@ TEXT = {
         "help": "tulis laporan situasi dan kondisi website (HTML + JSON) dan dasbor",
         "out": "direktori keluaran (default: DATA/reports)",
         "court": "hanya pengadilan ini (boleh diulang)",
-        "db": "berkas riwayat SQLite (default: DATA/history.sqlite)",
+        "db": "berkas riwayat SQLite atau URL postgresql://"
+        " (default: SOPANSIBLE_DB, lalu DATA/history.sqlite)",
         "days": "panjang periode laporan dalam hari (default: 30)",
         "pdf": "cetak juga laporan per pengadilan ke PDF dengan Chromium headless",
         "workers": "jumlah proses untuk menulis laporan (default: 1; berguna untuk ratusan pengadilan)",
@@ -35,7 +36,7 @@ TEXT = {
         "help": "write the website situation and condition reports (HTML + JSON) and the dashboard",
         "out": "output directory (default: DATA/reports)",
         "court": "only this court (repeatable)",
-        "db": "SQLite history file (default: DATA/history.sqlite)",
+        "db": "SQLite history file or postgresql:// URL (default: SOPANSIBLE_DB, then DATA/history.sqlite)",
         "days": "length of the report period in days (default: 30)",
         "pdf": "also print each court report to PDF with headless Chromium",
         "workers": "processes writing the reports (default: 1; useful for hundreds of courts)",
@@ -62,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("report", help=text["help"], description=text["help"])
     parser.add_argument("--out", type=Path, help=text["out"])
     parser.add_argument("--court", action="append", metavar="NAME", help=text["court"])
-    parser.add_argument("--db", type=Path, help=text["db"])
+    parser.add_argument("--db", type=str, help=text["db"])
     parser.add_argument("--days", type=int, default=30, help=text["days"])
     parser.add_argument("--workers", type=int, default=1, help=text["workers"])
     parser.add_argument("--pdf", action="store_true", help=text["pdf"])

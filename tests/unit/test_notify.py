@@ -241,8 +241,9 @@ def make_run(
 
 
 @pytest.fixture
-def store(tmp_path):
-    with HistoryStore(tmp_path / "history.sqlite") as history:
+def store(history_db):
+    """The notification state on an SQLite file and on a real PostgreSQL server."""
+    with HistoryStore(history_db) as history:
         yield history
 
 
@@ -509,8 +510,8 @@ def test_secrets_from_files_and_disabled_channels(tmp_path, monkeypatch):
     assert load_config(tmp_path / "absent.yml") is None
 
 
-def test_cli_never_prints_secrets(store, smtp, bot, tmp_path, capsys, caplog):
-    db = store.path
+def test_cli_never_prints_secrets(store, history_db, smtp, bot, tmp_path, capsys, caplog):
+    db = history_db
     record(store, make_run(0))
     cfg = tmp_path / "notify.yml"
     cfg.write_text(

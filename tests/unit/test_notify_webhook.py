@@ -170,13 +170,13 @@ def test_payload_once_per_problem_changed_and_resolved(store, hook, caplog):  # 
     assert_no_secret(everything_said(store, json.dumps(first), caplog.text))
 
 
-def test_cli_shows_the_endpoint_by_name_only(store, hook, tmp_path, capsys, caplog):  # noqa: F811
+def test_cli_shows_the_endpoint_by_name_only(store, history_db, hook, tmp_path, capsys, caplog):  # noqa: F811
     caplog.set_level(logging.DEBUG)
     record(store, make_run(0))
     path = tmp_path / "notify.yml"
     path.write_text(json.dumps({"webhooks": [endpoint(), endpoint("down", url=f"{hook.url}/fail/x")]}))
     hook.answers["/fail"] = [500]
-    argv = ["notify", "--notify-config", str(path), "--db", str(store.path)]
+    argv = ["notify", "--notify-config", str(path), "--db", str(history_db)]
     assert cli.main([*argv, "--dry-run"]) == 0
     assert cli.main(argv) == 3  # one endpoint failed
     assert cli.main(["--lang", "en", *argv, "--json"]) == 3

@@ -1,10 +1,12 @@
 """Work done by people (SOP W4, W5, W7) in the history store: acknowledgements of the report, notes on a
-problem by staff or a third party, the renewal workflow. A real SQLite store throughout."""
+problem by staff or a third party, the renewal workflow. A real store throughout: each test taking
+``store`` or ``history_db`` runs on an SQLite file and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -61,8 +63,9 @@ DOWN = {"rule": "site-down", "severity": "critical", "message": "Website tidak d
 
 
 @pytest.fixture
-def store(tmp_path):
-    with HistoryStore(tmp_path / "history.sqlite") as s:
+def store(history_db):
+    with HistoryStore(history_db) as s:
+        assert s.backend == ("sqlite" if isinstance(history_db, Path) else "postgresql")
         yield s
 
 
@@ -308,9 +311,10 @@ def _pay(path, barrier, results):
             results.put(exc.key)
 
 
-def test_two_people_recording_the_same_step_at_once_record_it_once(tmp_path):
-    path = tmp_path / "shared.sqlite"
+def test_two_people_recording_the_same_step_at_once_record_it_once(history_db):
+    path = history_db
     with HistoryStore(path) as s:
+        assert s.backend == ("sqlite" if isinstance(path, Path) else "postgresql")
         s.add_renewal_step("pn-tais", HOSTING_ID, {"stage": "invoice", "date": "2026-11-01", "who": "Budi"})
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(4), ctx.Queue()

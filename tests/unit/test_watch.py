@@ -377,14 +377,14 @@ def test_a_failed_delivery_is_tried_again_next_round(tmp_path, data, smtp):
         site.stop()
 
 
-def test_a_restart_resumes_only_recent_outages(tmp_path):
+def test_a_restart_resumes_only_recent_outages(tmp_path, history_db):
     site = CourtSite()
     try:
         inv = write_inventory(tmp_path, {"pn-a": (site.port, {}), "pn-b": (site.port, {})})
         courts, _problems = watch.courts_of(inventory.load(inv), 300.0)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         outage = {"https://x/": {"since": "2026-11-01T00:00:00+00:00", "rounds": 4, "reason": "connect"}}
-        with HistoryStore(tmp_path / "h.sqlite") as history:
+        with HistoryStore(history_db) as history:
             history.record_samples(
                 [
                     {
@@ -427,7 +427,7 @@ def test_notifier_rules_for_the_watch():
     assert keys(differs) == [] and keys(redirect) == ["pn-a|cloaking|page"]
 
 
-def test_report_availability_and_incidents_come_from_the_samples(tmp_path):
+def test_report_availability_and_incidents_come_from_the_samples(tmp_path, history_db):
     """One daily W1 result saw the site up; the watch saw an outage: the report says what the watch saw."""
     from sopansible.report import render_reports
 
@@ -464,7 +464,7 @@ def test_report_availability_and_incidents_come_from_the_samples(tmp_path):
                 "error": None if up or state is None else f"{state} failed",
             }
         )
-    with HistoryStore(tmp_path / "h.sqlite") as history:
+    with HistoryStore(history_db) as history:
         history.record_run(daily)
         history.record_samples(rows)
         render_reports(history, tmp_path / "out", now=now, days=7)
