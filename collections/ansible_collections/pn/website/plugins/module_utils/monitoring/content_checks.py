@@ -801,17 +801,20 @@ def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "bro
                 {"variant": variant, "blocks": suspicious[:10]},
             )
         )
-    if keyword and not keyword_ok and variant == "browser":
-        findings.append(
-            finding(
-                "keyword-missing",
-                "high",
-                "Kata kunci '%s' tidak ditemukan di halaman utama." % keyword,
-                "Keyword '%s' not found on the homepage." % keyword,
-                {"keyword": keyword, "title": page["title"], "excerpt": page["text"][:EXCERPT_WIDTH]},
-            )
-        )
+    if not keyword_ok and variant == "browser":
+        findings.append(keyword_missing(page, keyword))
     return findings
+
+
+def keyword_missing(page: dict, keyword: str) -> dict:
+    """The keyword-missing finding of a homepage (parsed) that lacks the court's KEYWORD."""
+    return finding(
+        "keyword-missing",
+        "high",
+        "Kata kunci '%s' tidak ditemukan di halaman utama." % keyword,
+        "Keyword '%s' not found on the homepage." % keyword,
+        {"keyword": keyword, "title": page["title"], "excerpt": page["text"][:EXCERPT_WIDTH]},
+    )
 
 
 # --------------------------------------------------------------------------------------------------
