@@ -352,6 +352,21 @@ def test_samples_are_a_migration_and_bounded(tmp_path):
         assert [s["at"] for s in history.samples()["pn-a"]] == ["2026-11-20T00:00:00+00:00"]
         with pytest.raises(Exception, match="reachable"):
             history.record_samples([{"court": "pn-a", "at": "2026-11-20T00:00:00Z", "reachable": "yes"}])
+        # the probe's depth rides with the rules (no migration); older samples have none
+        history.record_samples(
+            [
+                {
+                    "court": "pn-a",
+                    "at": "2026-11-21T00:00:00Z",
+                    "reachable": True,
+                    "rules": ["x"],
+                    "depth": "light",
+                }
+            ]
+        )
+        assert [(s["rules"], s["depth"]) for s in history.samples()["pn-a"]] == [([], None), (["x"], "light")]
+        with pytest.raises(Exception, match="depth"):
+            history.record_samples([{"court": "pn-a", "at": "2026-11-22T00:00:00Z", "depth": "deep"}])
 
 
 def test_a_failed_delivery_is_tried_again_next_round(tmp_path, data, smtp):
