@@ -297,11 +297,18 @@ def test_a_light_probe_makes_one_request_and_no_content_check(fleet):
     content rules are not looked for, and the result says which rules were."""
     options = {"ca_file": fleet.ca_file, "read_timeout": 1.0, "total_timeout": 10.0, "depth": "light"}
     labels = ("good", "cloaked", "defaced", "hidden", "spam", "error", "expired")
-    found = sp.probe(
-        [fleet.site(label) for label in labels] + [fleet.site("defaced", name="full", depth="full")], options
-    )
+    extra = [
+        fleet.site("good", name="in-body", keyword="jadwal sidang"),  # not in the title: the page is read
+        fleet.site("good", name="nowhere", keyword="Pengadilan Agama Lain"),
+        fleet.site("defaced", name="full", depth="full"),
+    ]
+    found = sp.probe([fleet.site(label) for label in labels] + extra, options)
     light = {r["name"]: r for r in found}
     full = light.pop("full")
+    assert light["in-body"]["keyword"]["found"] is True and rules(light["in-body"]) == {}
+    assert light["nowhere"]["keyword"]["found"] is False and set(rules(light["nowhere"])) == {
+        "keyword-missing"
+    }
     for label, result in light.items():
         assert result["depth"] == "light" and result["checked_rules"] == list(sp.LIGHT_RULES), label
         assert result["requests"] == 1 and result["cloaking"] is None and result["content"] is None, label
