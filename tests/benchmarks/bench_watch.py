@@ -46,6 +46,8 @@ SOPANSIBLE = str(Path(sys.executable).with_name("sopansible"))
 #: The simulated half hour of a 1-minute watch with a full round every 15 minutes: (seconds, label).
 ROUNDS = ((0, "first"), (60, "light"), (120, "light"), (180, "light"), (900, "full"), (960, "light"))
 CADENCE_S = 900  # 14 light rounds and one full round
+INTERVAL_S = 60
+ROUND_TIMEOUT_S = 600.0
 TARGET_SHARE = 0.15
 TARGET_MB = 300
 
@@ -94,6 +96,9 @@ def measure(inventory_path: str, ca_file: str, concurrency: int, timeout: float,
             options={"ca_file": ca_file, "concurrency": concurrency, "total_timeout": timeout},
             notify=False,
             full_every=CADENCE_S,
+            # every site measured, however loaded the machine: a round's cost is what is measured here
+            # (the wall time says whether it fits the 1-minute interval)
+            round_timeout=ROUND_TIMEOUT_S,
             clock=lambda: now[0],
         )
         for at, label in ROUNDS:
@@ -203,8 +208,15 @@ def report(shape: str, result: dict, baseline: dict | None) -> dict:
             f"{one['unmeasured']} not measured, run recorded {one['recorded']}: wall {one['wall_s']:.2f} s, "
             f"CPU {one['cpu_s']:.2f} s, peak RSS so far {one['peak_mib']:.0f} MiB"
         )
-    light = max((one for one in rounds if one["label"] == "light"), key=lambda one: one["cpu_s"])
+    light = max(
+        (one for one in rounds if one["label"] == "light" and not one["full"]), key=lambda one: one["cpu_s"]
+    )
     full = next(one for one in rounds if one["label"] == "full")
+    slowest = max(one["wall_s"] for one in rounds)
+    print(
+        f"  every round within the {INTERVAL_S}-second interval: {'yes' if slowest < INTERVAL_S else 'NO'} "
+        f"(slowest {slowest:.1f} s)"
+    )
     share = (14 * light["cpu_s"] + full["cpu_s"]) / CADENCE_S
     peak = max(one["peak_mib"] for one in rounds) * 1.048576  # MiB -> MB
     print(
