@@ -734,7 +734,7 @@ def _finding_problem(
             court,
             activity,
             rule,
-            f"{match.group(1)}-renewal",
+            group_of(rule),
             str(target),
             _digest([rule, date]),
             severity,
@@ -751,21 +751,38 @@ def _finding_problem(
     return Problem(court, activity, rule, rule, target, fingerprint, severity, message, None, channels)
 
 
+def group_of(rule: str) -> str:
+    """The rule part of a problem's dedupe key: the rule, or ``<kind>-renewal`` for a renewal rule."""
+    match = RENEWAL_RULE.match(rule)
+    return f"{match.group(1)}-renewal" if match else rule
+
+
+def looked_for(outputs: Mapping[str, Any], group: str) -> bool:
+    """Whether a result (its ``outputs``) looked for problems of GROUP, so that not finding one means it
+    is gone: a site that could not be read was not checked for its content (CONTENT_RULES), and a light
+    W1 probe only for the rules it lists (``checked_rules``; absent or None: every rule)."""
+    if outputs.get("reachable") is False and group in CONTENT_RULES:
+        return False
+    rules = outputs.get("checked_rules")
+    if isinstance(rules, list):
+        return group in {group_of(str(rule)) for rule in rules}
+    return True
+
+
 def _cleared_scope(
     run: Mapping[str, Any],
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]], set[tuple[str, str]]]:
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]], dict[tuple[str, str], list[Mapping]]]:
     """(court, activity) pairs that were checked by the run, those whose W2 / IT-AUDIT succeeded, and
-    those whose site could not be read (its page content was not checked)."""
-    checked, activity_ok, unread = set(), set(), set()
+    the outputs of each pair's results (what they looked for: :func:`looked_for`)."""
+    checked, activity_ok, outputs_of = set(), set(), {}
     for result in run.get("results") or []:
         if result["status"] in CHECKED:
             checked.add((result["court"], result["activity"]))
         outputs = result.get("outputs") if isinstance(result.get("outputs"), Mapping) else {}
-        if outputs.get("reachable") is False:
-            unread.add((result["court"], result["activity"]))
+        outputs_of.setdefault((result["court"], result["activity"]), []).append(outputs)
         if result["activity"] in routing.ACTIVITY_PROBLEMS and result["status"] in ("ok", "warning"):
             activity_ok.add((result["court"], result["activity"]))
-    return checked, activity_ok, unread
+    return checked, activity_ok, outputs_of
 
 
 # -- planning --------------------------------------------------------------------------------------------
@@ -828,7 +845,7 @@ def plan(
     """What to send for a run: (deliveries, silent state changes, number of unchanged problems)."""
     problems = problems_of(run, config.renewal_days, config.routing)
     current = {p.key for p in problems}
-    checked, activity_ok, unread = _cleared_scope(run)
+    checked, activity_ok, outputs_of = _cleared_scope(run)
     started = str(run.get("started") or now_iso())
     courts = run.get("courts") or {}
     court_routes: dict[str, dict[str, list[str]]] = {}
@@ -882,9 +899,8 @@ def plan(
             # backup-failed / audit-failed end with the next W2 / IT-AUDIT that succeeds
             cleared = (rec["court"], rec["activity"]) in activity_ok
         else:
-            cleared = (rec["court"], rec["activity"]) in checked
-            if rec["rule"] in CONTENT_RULES and (rec["court"], rec["activity"]) in unread:
-                cleared = False
+            pair = (rec["court"], rec["activity"])
+            cleared = pair in checked and all(looked_for(o, rec["rule"]) for o in outputs_of.get(pair, []))
         if not cleared:
             continue
         item = Item(

@@ -983,7 +983,8 @@ class HistoryStore:
     def record_samples(self, samples: Iterable[Mapping[str, Any]]) -> int:
         """Store the samples of one watch round in one transaction: court, at (ISO), reachable (True,
         False or None for "not measured"), http_status, response_ms, reason, error, rules (finding rules
-        seen), outages ({target: {"since", "rounds", "reason"}} still open). Returns the number stored."""
+        seen), outages ({target: {"since", "rounds", "reason"}} still open), depth (light or full probe;
+        optional, kept with the rules). Returns the number stored."""
         rows = [_normalise_sample(sample, index) for index, sample in enumerate(samples)]
         if not rows:
             return 0
@@ -1577,9 +1578,13 @@ def _finding(row: sqlite3.Row, extra: Sequence[str] = ()) -> dict:
 
 
 MAX_SAMPLE_TEXT = 300
+SAMPLE_DEPTHS = ("light", "full")  # of the watch's probe (site_probe.DEPTHS)
 
 
 def _sample(row: sqlite3.Row) -> dict:
+    # rules_json: the rules seen, or {"rules", "depth"} when the sample says how deep the probe looked
+    rules = _loads(row["rules_json"], [])
+    depth = rules.get("depth") if isinstance(rules, dict) else None
     return {
         "court": row["court"],
         "at": row["at"],
@@ -1588,8 +1593,9 @@ def _sample(row: sqlite3.Row) -> dict:
         "response_ms": row["response_ms"],
         "reason": row["reason"],
         "error": row["error"],
-        "rules": _loads(row["rules_json"], []),
+        "rules": rules.get("rules", []) if isinstance(rules, dict) else rules,
         "outages": _loads(row["outages_json"], {}),
+        "depth": depth,
     }
 
 
@@ -1606,7 +1612,14 @@ def _normalise_sample(sample: Any, index: int) -> dict:
     for name in ("http_status", "response_ms"):
         numbers[name], _ok = _clean_number(sample.get(name))
     outages = _clean_json(sample.get("outages") or {}, f"{where}.outages", problems)
-    rules = [str(rule)[:64] for rule in (sample.get("rules") or [])][:50]
+    rules: Any = [str(rule)[:64] for rule in (sample.get("rules") or [])][:50]
+    depth = sample.get("depth")
+    if depth is not None:
+        if depth not in SAMPLE_DEPTHS:
+            raise StoreError(
+                f"{where}: depth harus salah satu dari {', '.join(SAMPLE_DEPTHS)}, bukan {depth!r}"
+            )
+        rules = {"rules": rules, "depth": depth}
     return {
         "court": sample["court"],
         "at": to_iso(sample.get("at"), f"{where}: at"),

@@ -16,6 +16,13 @@ outages still open). Alerts go through the project's one notification path (``so
 * when it answers again the ``resolved`` note says how long the outage lasted (``outputs.ended``);
 * defacement, gambling spam and cloaking are announced on the first round that sees them.
 
+Rounds are light or full, per court: a court gets a full probe (every check of the site-probe engine)
+in its first round and then once every ``full_every`` seconds (``--full-every``, 15 minutes by default),
+and a light one in between (one request per served name: availability, HTTP status, response time,
+certificate, keyword; the engine's ``depth: light``). A light round confirms and resolves outages as a
+full one does, but what it did not look for (defacement, gambling spam, cloaking, hidden links...) is
+"not measured": a problem a full round found stays open until a full round no longer finds it.
+
 A W1 result is recorded as a run (name ``watch``) only for the courts whose announceable problems
 changed in a round (and for every court in the first round), then notified: each problem once, as
 after a daily run. A restarted watch resumes the open outages from the newest sample of each court, when
@@ -37,12 +44,13 @@ from ansible_collections.pn.website.plugins.module_utils.monitoring import site_
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
 
 DEFAULT_INTERVAL = 300.0
+#: Seconds between two full probes of a court (light probes in between).
+DEFAULT_FULL_EVERY = 900.0
 #: Failed rounds in a row before a site is announced as down (the reports' incidents use the same rule).
 CONFIRM_ROUNDS = uptime.CONFIRM_ROUNDS
 #: Samples older than this many days are deleted (the report period is 30 days).
 DEFAULT_KEEP_DAYS = 35
 INTERVAL_VARIABLE = "court_watch_interval_minutes"
-CONTENT_RULES = ("defacement", "gambling-spam", "cloaking")
 PRUNE_EVERY = 6 * 3600.0
 #: A restarted watch resumes the open outages of a court whose newest sample is at most this many
 #: intervals old; after a longer stop it starts afresh.
@@ -165,6 +173,7 @@ class CourtState:
     outages: dict = field(default_factory=dict)  # target -> {"since", "rounds", "reason"}
     keys: frozenset | None = None  # announceable problems last recorded; None: record the next round
     due: float = 0.0  # time.monotonic() of its next probe
+    full_due: float = 0.0  # time.monotonic() from which its next probe is a full one
     status: str | None = None  # W1 status of its last measured round
 
 
@@ -195,6 +204,8 @@ def assess(
 ) -> tuple[dict, dict, bool]:
     """The W1 result and the sample of one court's round, and whether the result must be recorded
     (its announceable problems changed). Updates STATE (outages, keys, status)."""
+    from sopansible import notify
+
     sop = site_probe.sop_result(result, lang)
     current: dict[str, dict] = {}
     for finding in sop["findings"]:
@@ -224,9 +235,10 @@ def assess(
         sop["outputs"]["ended"] = ended
     state.outages = current
     keys = problem_keys(sop, court, renewal_days)
-    if not result.get("reachable") and state.keys is not None:
-        # the page was not read: what it showed last time still stands
-        keys |= {key for key in state.keys if key.split("|")[1] in CONTENT_RULES}
+    if state.keys is not None:
+        # what this round did not look for (the page of a site that could not be read; every content
+        # check in a light round) is not measured: what an earlier round found still stands
+        keys |= {key for key in state.keys if not notify.looked_for(sop["outputs"], key.split("|")[1])}
     changed = state.keys is None or keys != state.keys or bool(ended)
     state.keys = keys
     state.status = sop["status"]
@@ -240,6 +252,7 @@ def assess(
         "error": result.get("error"),
         "rules": sorted({f["rule"] for f in sop["findings"]}),
         "outages": current,
+        "depth": sop["outputs"]["depth"],
     }
     return sop, sample, changed
 
@@ -293,6 +306,7 @@ class Round:
     up: int = 0
     down: int = 0
     unmeasured: int = 0
+    full: int = 0  # courts probed with every check (the others: a light probe)
     run_id: str | None = None
     notified: dict | None = None
     statuses: dict = field(default_factory=dict)
@@ -309,6 +323,7 @@ class Round:
             "up": self.up,
             "down": self.down,
             "unmeasured": self.unmeasured,
+            "full": self.full,
             "run_id": self.run_id,
             "sent": [
                 {
@@ -337,6 +352,7 @@ class Watch:
         notify: bool = True,
         notify_config=None,
         keep_days: int = DEFAULT_KEEP_DAYS,
+        full_every: float = DEFAULT_FULL_EVERY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.courts = {court.name: court for court in courts}
@@ -350,6 +366,7 @@ class Watch:
         self.notify = notify
         self.notify_config = notify_config
         self.keep_days = keep_days
+        self.full_every = full_every
         self.clock = clock
         self.states = {name: CourtState() for name in self.courts}
         self.renewal_days = _renewal_days(notify_config) if notify else None
@@ -384,25 +401,32 @@ class Watch:
 
         start = self.clock()
         courts = self.due(start)
+        sites = []
         for court in courts:
-            self.states[court.name].due = start + court.interval
+            state = self.states[court.name]
+            state.due = start + court.interval
+            depth = "full" if state.full_due <= start else "light"
+            if depth == "full":
+                state.full_due = start + self.full_every
+            sites.append(dict(court.site, state={}, depth=depth))
         self.rounds += 1
         at = _iso(_dt.datetime.now(_dt.UTC))
         deadline = self.round_timeout
         if deadline is None and courts:  # the interval, but never shorter than one site may take
             deadline = max(min(court.interval for court in courts), self.options["total_timeout"] + 1.0)
-        results = site_probe.probe(
-            [dict(c.site, state={}) for c in courts], dict(self.options), deadline=deadline
-        )
+        results = site_probe.probe(sites, dict(self.options), deadline=deadline)
         samples, recorded = [], []
         done = Round(self.rounds, at, at)
-        for court, result in zip(courts, results, strict=True):
+        for court, site, result in zip(courts, sites, results, strict=True):
             state = self.states[court.name]
             done.probed += 1
             if result is None:
                 samples.append(unmeasured(court.name, state, at))
                 done.unmeasured += 1
+                if site["depth"] == "full":
+                    state.full_due = 0.0  # its full probe did not happen: the next round is full
                 continue
+            done.full += 1 if site["depth"] == "full" else 0
             sop, sample, changed = assess(court.name, result, state, at, self.lang, self.renewal_days)
             samples.append(sample)
             done.up += 1 if result.get("reachable") else 0
@@ -438,11 +462,13 @@ class Watch:
                     outcome, lang=self.lang, config=self.notify_config, history=self.history
                 )
                 # A delivery that failed is tried again with the next recorded result: record the
-                # court's result again next round rather than at its next change.
+                # court's result again next round rather than at its next change, from a full probe
+                # (a light one would not show a content problem whose message was lost).
                 for error in done.notified.get("errors") or []:
                     for name in [error.get("court")] if error.get("court") else outcome.courts:
                         if name in self.states:
                             self.states[name].keys = None
+                            self.states[name].full_due = 0.0
         self._prune()
         done.duration_s = self.clock() - start
         return done

@@ -29,6 +29,8 @@ TEXT = {
         "limit": "pola host/grup seperti ansible --limit",
         "interval": "selang antar-putaran: 5m, 30s, 1h (angka saja = menit) [5m]; "
         "court_watch_interval_minutes per pengadilan menimpanya",
+        "full_every": "selang pemeriksaan lengkap per pengadilan (semua pemeriksaan konten) [15m]; "
+        "di antaranya pemeriksaan ringan: ketersediaan, status HTTP, waktu respons, kata kunci",
         "rounds": "berhenti setelah N putaran (default: terus berjalan)",
         "round_timeout": "batas waktu satu putaran (default: selangnya, minimal batas waktu per website); "
         "website yang belum selesai dicatat 'tidak terukur'",
@@ -58,6 +60,8 @@ TEXT = {
         "limit": "host/group pattern as ansible --limit",
         "interval": "time between rounds: 5m, 30s, 1h (a bare number is minutes) [5m]; "
         "court_watch_interval_minutes overrides it per court",
+        "full_every": "time between two full probes of a court (every content check) [15m]; light probes in "
+        "between: availability, HTTP status, response time, keyword",
         "rounds": "stop after N rounds (default: run until stopped)",
         "round_timeout": "deadline of one round (default: its interval, at least the time limit per "
         "website); a site not finished by then is recorded as not measured",
@@ -90,6 +94,7 @@ def register(subparsers) -> None:
     parser.add_argument("-i", "--inventory", required=True, metavar="INV", help=text["inventory"])
     parser.add_argument("-l", "--limit", metavar="PATTERN", help=text["limit"])
     parser.add_argument("--interval", default="5m", metavar="DURATION", help=text["interval"])
+    parser.add_argument("--full-every", default="15m", metavar="DURATION", help=text["full_every"])
     parser.add_argument("--rounds", type=int, metavar="N", help=text["rounds"])
     parser.add_argument("--round-timeout", metavar="DURATION", help=text["round_timeout"])
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help=text["timeout"])
@@ -120,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     text = TEXT[lang]
     try:
         interval = watching.parse_interval(args.interval)
+        full_every = watching.parse_interval(args.full_every)
         round_timeout = watching.parse_interval(args.round_timeout) if args.round_timeout else None
         listen = metrics.parse_listen(args.metrics) if args.metrics else None
     except (watching.WatchError, metrics.MetricsError) as exc:
@@ -166,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
             notify=not args.no_notify,
             notify_config=args.notify_config,
             keep_days=args.keep_days,
+            full_every=full_every,
         )
         failed = []
         exporter = server = None

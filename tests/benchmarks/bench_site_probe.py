@@ -174,25 +174,79 @@ def site_pages(i: int) -> dict:
 
 NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n\r\nNot found"
 
+#: Shapes of the fleet: every site healthy, or a share of them slow, down or hostile (``--shape``).
+SHAPES = ("healthy", "mixed")
+# mixed: one site in 20 of each kind (a quarter of the fleet), the rest healthy
+MIXED_KINDS = {0: "down", 1: "slow", 2: "spam", 3: "huge", 4: "stall"}
+SLOW_SECONDS = 2.0
+HUGE_BYTES = 3 * 1024 * 1024  # over the engine's 2 MiB body cap
+GAMBLING = (
+    "<div style='display:none'><a href='https://slot-gacor-maxwin.example/'>slot gacor maxwin</a> "
+    "<a href='https://togel88.example/'>bandar togel terpercaya</a></div>"
+)
 
-def serve(directory: str, port: int, count: int) -> None:
+
+def site_kind(i: int, shape: str) -> str:
+    """healthy; or in the mixed shape: down (nothing listens), slow (2 s per answer), spam (hidden
+    gambling links, and a gambling page for Googlebot only), huge (a 3 MiB homepage), stall (a status
+    line, then one header byte a second, forever)."""
+    return MIXED_KINDS.get(i % 20, "healthy") if shape == "mixed" else "healthy"
+
+
+def _page(body: bytes, ctype: str = "text/html; charset=utf-8") -> bytes:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ctype.encode(), len(body))
+    return head + body
+
+
+def serve(directory: str, port: int, count: int, shape: str = "healthy") -> None:
     """Server process: one TLS listener per site address, all in one event loop."""
+    huge = _page(b"<html><body>" + b"x" * HUGE_BYTES + b"</body></html>")
 
     async def main():
         servers = []
         for i in range(count):
+            kind = site_kind(i, shape)
+            if kind == "down":
+                continue
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(
                 os.path.join(directory, f"site{i:04d}.crt"), os.path.join(directory, "site.key")
             )
             pages = site_pages(i)
+            googlebot = None
+            if kind == "spam":
+                home = (
+                    pages["/"]
+                    .split(b"\r\n\r\n", 1)[1]
+                    .replace(b"</footer>", GAMBLING.encode() + b"</footer>")
+                )
+                pages["/"] = _page(home)
+                googlebot = _page(
+                    b"<html><head><title>SLOT GACOR MAXWIN hari ini</title></head><body><h1>Situs slot "
+                    b"gacor gampang maxwin</h1><p>Daftar di situs judi online terpercaya, deposit pulsa.</p>"
+                    b"</body></html>"
+                )
+            elif kind == "huge":
+                pages["/"] = huge
 
-            async def handle(reader, writer, pages=pages):
+            async def handle(reader, writer, pages=pages, kind=kind, googlebot=googlebot):
                 try:
                     while True:  # HTTP/1.1 keep-alive until the client closes or says close
                         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
                         path = head.split(b" ", 2)[1].decode("latin-1").split("?", 1)[0]
-                        writer.write(pages.get(path, NOT_FOUND))
+                        if kind == "stall":
+                            writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                            for _unused in range(120):
+                                await writer.drain()
+                                await asyncio.sleep(1)
+                                writer.write(b"a")
+                            break
+                        if kind == "slow":
+                            await asyncio.sleep(SLOW_SECONDS)
+                        if googlebot is not None and path == "/" and b"googlebot" in head.lower():
+                            writer.write(googlebot)
+                        else:
+                            writer.write(pages.get(path, NOT_FOUND))
                         await writer.drain()
                         if b"connection: close" in head.lower():
                             break
@@ -326,9 +380,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--serve", nargs=3, metavar=("DIR", "PORT", "COUNT"), help=argparse.SUPPRESS)
+    parser.add_argument("--shape", choices=SHAPES, default="healthy", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]), args.shape)
         return 0
     if not 1 <= args.sites <= 62500:
         parser.error("--sites must be between 1 and 62500")

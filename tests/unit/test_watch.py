@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.probe_servers import (
     DEFACED_PAGE,
+    GAMBLING_PAGE,
     KEYWORD,
     court_page,
 )
@@ -60,6 +61,8 @@ class _CourtHandler(BaseHTTPRequestHandler):
             status, body = 503, "<h1>Service Unavailable</h1>"
         elif mode == "defaced":
             body = DEFACED_PAGE
+        elif mode == "gambling":
+            body = GAMBLING_PAGE
         elif mode == "cloaked" and "google." in (self.headers.get("Referer") or ""):
             # visitors coming from Google search are sent elsewhere; everyone else sees the court
             status, headers, body = 302, {"Location": "/amp/promo/"}, ""
@@ -349,6 +352,21 @@ def test_samples_are_a_migration_and_bounded(tmp_path):
         assert [s["at"] for s in history.samples()["pn-a"]] == ["2026-11-20T00:00:00+00:00"]
         with pytest.raises(Exception, match="reachable"):
             history.record_samples([{"court": "pn-a", "at": "2026-11-20T00:00:00Z", "reachable": "yes"}])
+        # the probe's depth rides with the rules (no migration); older samples have none
+        history.record_samples(
+            [
+                {
+                    "court": "pn-a",
+                    "at": "2026-11-21T00:00:00Z",
+                    "reachable": True,
+                    "rules": ["x"],
+                    "depth": "light",
+                }
+            ]
+        )
+        assert [(s["rules"], s["depth"]) for s in history.samples()["pn-a"]] == [([], None), (["x"], "light")]
+        with pytest.raises(Exception, match="depth"):
+            history.record_samples([{"court": "pn-a", "at": "2026-11-22T00:00:00Z", "depth": "deep"}])
 
 
 def test_a_failed_delivery_is_tried_again_next_round(tmp_path, data, smtp):
@@ -519,3 +537,98 @@ def test_sigterm_ends_the_service_cleanly(tmp_path, data):
     finally:
         site.stop()
         stalling.stop()
+
+
+def test_a_light_round_makes_one_request_and_leaves_content_problems_open(tmp_path, data, smtp):
+    """Gambling spam found by a full round is neither found nor resolved by the light rounds between
+    (they do not look), even when a light round records a run for an outage; the next full round
+    resolves it."""
+    site = CourtSite()
+    site.mode = "gambling"
+    try:
+        inv = write_inventory(tmp_path, {"pn-g": (site.port, {"court_watch_interval_minutes": 1})})
+        courts, _problems = watch.courts_of(inventory.load(inv), 300.0)
+        now = [1000.0]
+        with HistoryStore(data / "history.sqlite") as history:
+            watcher = watch.Watch(
+                courts, history, options={"total_timeout": 5}, full_every=900, clock=lambda: now[0]
+            )
+
+            def round_at(moment: float) -> watch.Round:
+                now[0] = moment
+                site.requests = 0
+                return watcher.run_round()
+
+            first = round_at(1000)
+            assert first.full == 1 and site.requests > 1  # homepage, Googlebot, Google visitor, robots.txt
+            (spam,) = smtp.bodies()
+            assert "[MASALAH] Konten judi online" in spam
+
+            light = round_at(1060)  # still spam: a light round does not look for it
+            assert light.full == 0 and site.requests == 1
+            sample = history.samples(["pn-g"])["pn-g"][-1]
+            assert sample["depth"] == "light" and sample["reachable"] is True
+            assert "gambling-spam" not in sample["rules"]
+            assert light.run_id is None and len(smtp.messages) == 1  # nothing changed, nothing resolved
+
+            site.mode = "down"
+            round_at(1120)
+            round_at(1180)  # confirmed: announced
+            site.mode = "up"  # back, and the spam cleaned meanwhile
+            back = round_at(1240)
+            assert back.full == 0 and site.requests == 1
+            assert back.run_id is not None  # the outage ended: the result is recorded and notified
+            bodies = smtp.bodies()
+            assert len(bodies) == 3 and "[MASALAH] Website tidak dapat diakses" in bodies[1]
+            assert "[SELESAI] Website tidak dapat diakses" in bodies[2] and "judi" not in bodies[2]
+
+            full = round_at(1900)  # 15 minutes after the first full probe
+            assert full.full == 1 and site.requests > 1
+            assert "[SELESAI] Konten judi online" in smtp.bodies()[3]
+            depths = [s["depth"] for s in history.samples(["pn-g"])["pn-g"]]
+        assert depths == ["full", "light", "light", "light", "light", "full"]
+    finally:
+        site.stop()
+
+
+def test_full_rounds_every_full_every(tmp_path, data, capsys):
+    site = CourtSite()
+    try:
+        inv = write_inventory(
+            tmp_path,
+            {
+                "pn-minute": (site.port, {"court_watch_interval_minutes": 1}),
+                "pn-five": (site.port, {"court_watch_interval_minutes": 5}),
+            },
+        )
+        courts, _problems = watch.courts_of(inventory.load(inv), 300.0)
+        now = [0.0]
+        with HistoryStore(data / "history.sqlite") as history:
+            watcher = watch.Watch(
+                courts, history, notify=False, full_every=watch.parse_interval("15m"), clock=lambda: now[0]
+            )
+
+            def sleep(seconds):
+                now[0] += seconds
+
+            rounds = watch.run(watcher, rounds=31, sleep=sleep)  # 30 minutes of a 1-minute watch
+            assert now[0] == 1800
+            assert [r.number for r in rounds if r.full] == [1, 16, 31]
+            kept = history.samples()
+        minute = [s["depth"] for s in kept["pn-minute"]]
+        assert len(minute) == 31 and [i for i, d in enumerate(minute) if d == "full"] == [0, 15, 30]
+        assert [s["depth"] for s in kept["pn-five"]] == [
+            "full",
+            "light",
+            "light",
+            "full",
+            "light",
+            "light",
+            "full",
+        ]
+
+        argv = ["watch", "-i", inv, "--rounds", "1", "--full-every", "often"]
+        assert cli.main(argv) == 4
+        assert "often" in capsys.readouterr().err
+    finally:
+        site.stop()

@@ -529,6 +529,12 @@ def _hide_reason(tag, raw, hidden_classes, hidden_ids):
     return reason
 
 
+def page_title(html: str) -> str:
+    """The text of a page's title, as :func:`parse_html` reads it."""
+    title_match = _TITLE_RE.search(html, 0, _last_close(html, "</title"))
+    return _text(title_match.group(1)) if title_match else ""
+
+
 def parse_html(html: str, base_url: str = "") -> dict:
     """Parse a page: title, visible and hidden text, links, feed links and hidden blocks.
 
@@ -536,8 +542,7 @@ def parse_html(html: str, base_url: str = "") -> dict:
     ``hidden``, or a class / id that the page's own stylesheet hides) with everything inside it.
     """
     classes, ids = _hidden_selectors(html) if "<style" in html or "<STYLE" in html else ({}, {})
-    title_match = _TITLE_RE.search(html, 0, _last_close(html, "</title"))
-    title = _text(title_match.group(1)) if title_match else ""
+    title = page_title(html)
     doc = _SKIP_BLOCK_RE.sub(" ", html)
     parts = urlsplit(base_url)
     origin = "%s://%s" % (parts.scheme, parts.netloc) if parts.scheme and parts.netloc else None
@@ -801,17 +806,20 @@ def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "bro
                 {"variant": variant, "blocks": suspicious[:10]},
             )
         )
-    if keyword and not keyword_ok and variant == "browser":
-        findings.append(
-            finding(
-                "keyword-missing",
-                "high",
-                "Kata kunci '%s' tidak ditemukan di halaman utama." % keyword,
-                "Keyword '%s' not found on the homepage." % keyword,
-                {"keyword": keyword, "title": page["title"], "excerpt": page["text"][:EXCERPT_WIDTH]},
-            )
-        )
+    if not keyword_ok and variant == "browser":
+        findings.append(keyword_missing(page, keyword))
     return findings
+
+
+def keyword_missing(page: dict, keyword: str) -> dict:
+    """The keyword-missing finding of a homepage (parsed) that lacks the court's KEYWORD."""
+    return finding(
+        "keyword-missing",
+        "high",
+        "Kata kunci '%s' tidak ditemukan di halaman utama." % keyword,
+        "Keyword '%s' not found on the homepage." % keyword,
+        {"keyword": keyword, "title": page["title"], "excerpt": page["text"][:EXCERPT_WIDTH]},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,6 +10,12 @@ Last-Modified or a content fingerprint), gambling spam, defacement, hidden links
 (browser vs Googlebot vs a visitor arriving from Google search), new outbound link domains and
 sitemap / robots.txt changes.
 
+Two depths (option ``depth``, or a site's own ``depth``): ``full`` (the default) runs every check
+above; ``light`` makes one request per served name and measures only what that request shows
+(:data:`LIGHT_RULES`: availability, HTTP status, response time, the certificate it was served with,
+the keyword), for a watch that looks every minute. A light result lists the rules it measured
+(``checked_rules``): a problem of any other rule was not looked for, so it is neither found nor gone.
+
 Standard library only (asyncio streams + ssl). ``cryptography`` is used, when installed, to read
 certificates that failed verification.
 
@@ -74,7 +80,12 @@ DEFAULTS = {
     "baselines": True,
     "ca_file": None,
     "history_size": 30,
+    "depth": "full",
 }
+DEPTHS = ("full", "light")
+#: The rules a light probe measures (its one request per served name shows them); every other rule
+#: needs a full probe.
+LIGHT_RULES = ("unavailable", "tls-invalid", "tls-expiring", "keyword-missing")
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # tls-expiring severity of each level of the renewals engine's rule (as W4 reports it).
@@ -613,6 +624,7 @@ class _SiteProbe:
         self.fetcher = Fetcher(options, self.resolve_map, resolver)
         self.state = dict(site.get("state") or {})
         self.now = _now()
+        self.depth = site.get("depth") if site.get("depth") in DEPTHS else options["depth"]
         url = site.get("url") or ""
         self.result = {
             "name": site.get("name") or url,
@@ -635,6 +647,8 @@ class _SiteProbe:
             "hostnames": [],
             "findings": [],
             "complete": False,
+            "depth": self.depth,
+            "checked_rules": list(LIGHT_RULES) if self.depth == "light" else None,
         }
         self.pages = {}
 
@@ -655,9 +669,20 @@ class _SiteProbe:
             return False
         self._record_home(home)
         html = decode_body(home)
+        keyword = self.site.get("keyword") or ""
+        if self.depth == "light":
+            # What the one request shows, no content check. A keyword in the title is in the page: the
+            # whole page is parsed (most of a light probe's cost) only when the title lacks it.
+            if cc.keyword_present(cc.page_title(html), keyword):
+                res["keyword"]["found"] = True
+                return True
+            page = cc.parse_html(html, home["final_url"])
+            res["keyword"]["found"] = cc.keyword_present(page["title"] + " " + page["text"], keyword)
+            if not res["keyword"]["found"] and home["status"] < 400:  # an error page is unavailable
+                self._add(cc.keyword_missing(page, keyword))
+            return True
         page = cc.parse_html(html, home["final_url"])
         self.pages["browser"] = (home, page)
-        keyword = self.site.get("keyword") or ""
         res["keyword"]["found"] = cc.keyword_present(page["title"] + " " + page["text"], keyword)
         res["content"] = {
             "title": page["title"],
@@ -1154,6 +1179,8 @@ def normalize_options(options=None) -> dict:
         if opts[key] <= 0:
             raise ValueError("%s must be positive" % key)
     opts["concurrency"] = max(1, int(opts["concurrency"]))
+    if opts["depth"] not in DEPTHS:
+        raise ValueError("depth must be one of %s, not %r" % (", ".join(DEPTHS), opts["depth"]))
     if opts.get("ca_file") and not os.path.isfile(opts["ca_file"]):
         raise ValueError("CA file %s not found" % opts["ca_file"])
     return opts
@@ -1173,6 +1200,8 @@ def validate_site(site) -> str | None:
         parse_resolve(site.get("resolve"))
     except ValueError as exc:
         return "site %r: %s" % (site.get("name") or url, exc)
+    if site.get("depth") is not None and site["depth"] not in DEPTHS:
+        return "site %r: depth must be one of %s" % (site.get("name") or url, ", ".join(DEPTHS))
     return None
 
 
@@ -1277,6 +1306,9 @@ def sop_result(result, lang="id") -> dict:
             "content_age_days": fresh.get("age_days"),
             "content_source": fresh.get("source"),
             "checked_at": result.get("checked_at"),
+            "depth": result.get("depth") or "full",
+            # a light probe's rules; any other rule's problem was not looked for (None: every rule)
+            "checked_rules": result.get("checked_rules"),
             "hostnames": [
                 {
                     "host": entry["host"],

@@ -292,6 +292,41 @@ def test_options_disable_checks(fleet):
     assert "cloaking" not in rules(result)
 
 
+def test_a_light_probe_makes_one_request_and_no_content_check(fleet):
+    """depth light: the homepage request only (availability, status, time, certificate, keyword); the
+    content rules are not looked for, and the result says which rules were."""
+    options = {"ca_file": fleet.ca_file, "read_timeout": 1.0, "total_timeout": 10.0, "depth": "light"}
+    labels = ("good", "cloaked", "defaced", "hidden", "spam", "error", "expired")
+    extra = [
+        fleet.site("good", name="in-body", keyword="jadwal sidang"),  # not in the title: the page is read
+        fleet.site("good", name="nowhere", keyword="Pengadilan Agama Lain"),
+        fleet.site("defaced", name="full", depth="full"),
+    ]
+    found = sp.probe([fleet.site(label) for label in labels] + extra, options)
+    light = {r["name"]: r for r in found}
+    full = light.pop("full")
+    assert light["in-body"]["keyword"]["found"] is True and rules(light["in-body"]) == {}
+    assert light["nowhere"]["keyword"]["found"] is False and set(rules(light["nowhere"])) == {
+        "keyword-missing"
+    }
+    for label, result in light.items():
+        assert result["depth"] == "light" and result["checked_rules"] == list(sp.LIGHT_RULES), label
+        assert result["requests"] == 1 and result["cloaking"] is None and result["content"] is None, label
+        assert set(rules(result)) <= set(sp.LIGHT_RULES), label
+    assert rules(light["good"]) == {} and light["good"]["response_ms"] > 0
+    assert set(rules(light["defaced"])) == {"keyword-missing"}  # its keyword is gone; defacement unmeasured
+    assert rules(light["cloaked"]) == {} and rules(light["hidden"]) == {} and rules(light["spam"]) == {}
+    assert set(rules(light["error"])) == {"unavailable"} and light["error"]["status"] == 500
+    assert set(rules(light["expired"])) == {"tls-invalid"}
+    assert full["depth"] == "full" and full["requests"] > 1 and "defacement" in rules(full)
+    outputs = sp.sop_result(light["defaced"])["outputs"]
+    assert outputs["depth"] == "light" and outputs["checked_rules"] == list(sp.LIGHT_RULES)
+    assert sp.sop_result(full)["outputs"]["checked_rules"] is None
+    with pytest.raises(ValueError, match="depth"):
+        sp.normalize_options({"depth": "deep"})
+    assert "depth" in sp.validate_site(fleet.site("good", depth="deep"))
+
+
 def test_sop_result(results):
     ok = sp.sop_result(results["good"])
     assert ok["activity"] == "W1" and ok["status"] == "ok"
