@@ -1248,8 +1248,8 @@ class HistoryStore:
         court's worst status in it. Runs named in ``skip`` (the watch's W1 results) are left out. Reads
         only those runs' results (the runs table is small; a year of results is not)."""
         rows = self._conn.execute(
-            "WITH recent AS (SELECT run_id, name, started, finished, ROW_NUMBER() OVER (PARTITION BY name"
-            " ORDER BY started DESC, rowid DESC) AS k FROM runs WHERE name NOT IN"
+            "WITH recent AS (SELECT r.run_id, r.name, r.started, r.finished, ROW_NUMBER() OVER"
+            f" (PARTITION BY r.name ORDER BY {self._sql.run_order}) AS k FROM runs r WHERE r.name NOT IN"
             " (SELECT value FROM json_each(:skip)))"
             " SELECT r.court, u.name, u.run_id, u.started, u.finished, r.status FROM recent u"
             " JOIN results r ON r.run_id = u.run_id WHERE u.k <= :depth AND "
@@ -1273,9 +1273,10 @@ class HistoryStore:
     def runs_stamp(self, skip: Iterable[str] = ()) -> str:
         """A stamp that changes whenever a run (not named in ``skip``) is recorded, replaced or pruned: what
         readers that cache what the runs say compare (one query over the small runs table)."""
+        # portable (no rowid): the count and the newest recording time; only a run replaced within the
+        # second it was recorded goes unseen (readers re-read hourly anyway)
         row = self._conn.execute(
-            "SELECT COUNT(*), MAX(rowid), MAX(recorded) FROM runs WHERE name NOT IN"
-            " (SELECT value FROM json_each(?))",
+            "SELECT COUNT(*), MAX(recorded) FROM runs WHERE name NOT IN (SELECT value FROM json_each(?))",
             (_dumps(list(skip)),),
         ).fetchone()
         return "|".join(str(value) for value in row)

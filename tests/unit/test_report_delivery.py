@@ -34,8 +34,10 @@ def court(name: str, recipients=None, **extra) -> dict:
 
 
 @pytest.fixture
-def store(tmp_path):
-    with HistoryStore(tmp_path / "history.sqlite") as history:
+def store(history_db):
+    """The history, once in an SQLite file and once on the test PostgreSQL server."""
+    with HistoryStore(history_db) as history:
+        history.location = history_db  # to open it again, as another process would
         yield history
 
 
@@ -164,7 +166,7 @@ def test_two_runs_at_once_send_each_report_once(store, smtp, tmp_path):  # noqa:
     answers = []
 
     def run() -> None:
-        with HistoryStore(store.path) as own:
+        with HistoryStore(store.location) as own:
             start.wait()
             answers.append(delivery.deliver(own, cfg, out, now=NOW))
 
@@ -196,7 +198,7 @@ def test_report_deliver_command_is_idempotent(store, smtp, tmp_path):  # noqa: F
         }
     }
     notify_yml.write_text(json.dumps(cfg))
-    args = ["report", "--db", str(store.path), "--out", str(tmp_path / "r"), "--deliver"]
+    args = ["report", "--db", str(store.location), "--out", str(tmp_path / "r"), "--deliver"]
     args += ["--notify-config", str(notify_yml)]
     assert cli.main(args) == 0
     first = len(smtp.messages)

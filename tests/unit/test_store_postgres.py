@@ -15,10 +15,10 @@ from tests.unit.test_store import DOWN, STALE, make_run
 
 # A migration as another change would add it, in the existing style: a row id, a reference, a real
 # number, text with a default, an index, and a later ALTER TABLE.
-DELIVERIES = (
-    "deliveries of notifications",
+NEW_MIGRATION = (
+    "attempts of a hypothetical channel",
     (
-        """CREATE TABLE deliveries (
+        """CREATE TABLE attempts_log (
             id INTEGER PRIMARY KEY,
             run_id TEXT REFERENCES runs (run_id) ON DELETE CASCADE,
             channel TEXT NOT NULL,
@@ -27,8 +27,8 @@ DELIVERIES = (
             body_json TEXT NOT NULL DEFAULT '{}',
             sent TEXT NOT NULL
         )""",
-        "CREATE INDEX deliveries_channel ON deliveries (channel, sent)",
-        "ALTER TABLE deliveries ADD COLUMN error TEXT",
+        "CREATE INDEX attempts_log_channel ON attempts_log (channel, sent)",
+        "ALTER TABLE attempts_log ADD COLUMN error TEXT",
     ),
 )
 
@@ -98,17 +98,17 @@ def test_a_new_migration_in_the_existing_style_runs_on_both(history_db, monkeypa
     with HistoryStore(history_db) as s:
         assert s.backend == ("postgresql" if isinstance(history_db, str) else "sqlite")
         s.record_run(make_run("r1", "2026-11-20T09:30:00Z"))
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, DELIVERIES])
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, NEW_MIGRATION])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with HistoryStore(history_db) as s:
         assert s.schema_version == SCHEMA_VERSION + 1
         with s._write() as conn:
             first = conn.execute(
-                "INSERT INTO deliveries (run_id, channel, seconds, sent) VALUES (?, 'email', 0.25, ?)",
+                "INSERT INTO attempts_log (run_id, channel, seconds, sent) VALUES (?, 'email', 0.25, ?)",
                 ("r1", "2026-11-20T09:31:00+00:00"),
             ).lastrowid
             second = conn.execute(
-                "INSERT INTO deliveries (run_id, channel, sent, error)"
+                "INSERT INTO attempts_log (run_id, channel, sent, error)"
                 " VALUES (:run, :channel, :sent, :error)",
                 {
                     "run": "r1",
@@ -117,12 +117,12 @@ def test_a_new_migration_in_the_existing_style_runs_on_both(history_db, monkeypa
                     "error": "50% gagal",
                 },
             ).lastrowid
-        rows = s._conn.execute("SELECT * FROM deliveries ORDER BY id").fetchall()
+        rows = s._conn.execute("SELECT * FROM attempts_log ORDER BY id").fetchall()
         assert [row["id"] for row in rows] == [first, second] and first < second
         assert rows[0]["seconds"] == 0.25 and rows[0]["body_json"] == "{}" and rows[0]["attempts"] == 0
         assert rows[1]["error"] == "50% gagal"
         s.prune("2027-01-01")  # the reference cascades on both
-        assert s._conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+        assert s._conn.execute("SELECT COUNT(*) FROM attempts_log").fetchone()[0] == 0
 
 
 def test_both_backends_give_the_same_answers(tmp_path, pg_url):
@@ -185,8 +185,24 @@ def test_both_backends_give_the_same_answers(tmp_path, pg_url):
                     for c in ("pn-a", "pn-b")
                 ]
             )
+            s.record_delivery(
+                {
+                    "court": "pn-a",
+                    "report": "situasi",
+                    "period": "2026-11-03",
+                    "channel": "email",
+                    "recipient": "sekretaris@pn-a.go.id",
+                    "status": "sent",
+                    "generated": "2026-11-03T09:40:00Z",
+                    "attempted": "2026-11-03T09:45:00Z",
+                }
+            )
             answers.append(
                 {
+                    "deliveries": s.deliveries_all(),
+                    "cycles": s.last_cycles(),
+                    "stamp": s.runs_stamp() != "",
+                    "episodes": s.open_finding_starts(),
                     "runs": s.runs(limit=None),
                     "run": s.run("r2"),
                     "courts": list(s.courts()),
