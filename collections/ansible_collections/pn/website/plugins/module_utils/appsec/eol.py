@@ -90,7 +90,7 @@ def distribution_support(package, os_release, data):
     os_release = os_release if isinstance(os_release, dict) else {}
     dist, release = str(os_release.get("id") or ""), str(os_release.get("version_id") or "")
     match = _DEBIAN_BUILD.search(str(package or ""))
-    if dist != "debian" or not match or match.group(1) != release.split(".")[0]:
+    if dist != "debian" or not match or match.group(1) != release.split(".", 1)[0]:
         return None
     item = find_cycle(data.get("distributions", {}).get(dist) or [], release)
     if item is None:
