@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.pn.website.plugins.module_utils.appsec import eol_data
 from ansible_collections.pn.website.plugins.module_utils.hardening.hardening_audit_data import CONTROLS
 from sopansible.commands.audit import APPSEC_RULES
 from sopansible.report import render_reports
@@ -38,31 +38,12 @@ def court_fleet():
     # A container reads the machine's own load and memory (/proc/loadavg, /proc/meminfo), driven by whatever
     # else runs here: the audit's health rules for those two would judge this machine, not the court.
     (running.directory / "group_vars").mkdir(exist_ok=True)
-    # The shipped end-of-life table judges the court's PHP and MariaDB by today's date; these tests use a
-    # table where both are supported with no end announced, so that their results do not change with the
-    # calendar.
-    (running.directory / "eol-supported.json").write_text(json.dumps(eol_table({})))
     (running.directory / "group_vars" / "court_servers.yml").write_text(
         "pn_audit_health_thresholds: {load_per_cpu: 1000000, memory_available_pct: 0}\n"
-        f"pn_audit_eol_data: {running.directory / 'eol-supported.json'}\n"
     )
     yield running
     fleet_lib.remove(name)
     shutil.rmtree(running.directory, ignore_errors=True)
-
-
-def eol_table(ends: dict) -> dict:
-    """An end-of-life table in the shipped format: the court image's PHP and MariaDB cycles (Debian's) end on
-    the date given for them in ENDS (product -> date), else they have no end announced."""
-    cycles = {"php": ["8.2", "8.4", "7.4"], "mariadb": ["10.11", "11.8", "10.5"]}
-    return {
-        "compiled": "2026-11-30",
-        "source": "endoflife.date",
-        "products": {
-            product: [{"cycle": cycle, "eol": ends.get((product, cycle), False)} for cycle in names]
-            for product, names in cycles.items()
-        },
-    }
 
 
 def playbook(fleet, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -432,42 +413,34 @@ def test_audit_reports_the_servers_health_with_a_failed_unit_as_a_finding(court_
 WEBSHELL = '<?php @eval(base64_decode($_POST["k"])); ?>'
 
 
-def court_cycle(fleet, court: str, command: str, pattern: str = r"(\d+)\.(\d+)") -> str:
-    """major.minor of a version the court prints."""
-    out = fleet.exec(court, command).stdout
-    return ".".join(re.search(pattern, out).groups())
-
-
-def test_audit_reports_end_of_life_software_a_webshell_and_changed_files(court_fleet, tmp_path):
-    """Application security in the weekly audit, on the court's real PHP, MariaDB and web root: a MariaDB past
-    its end of life and a PHP close to it are findings with their dates and the table's date; the first scan
-    records the web root as its baseline; a webshell dropped in the uploads folder and a page changed after it
-    are found with their paths and markers, and the report shows the evidence (names escaped)."""
+def test_audit_judges_debian_packaged_software_by_the_release_and_reports_a_webshell_and_changed_files(
+    court_fleet, tmp_path
+):
+    """Application security in the weekly audit, on the court's real PHP, MariaDB and web root, with the
+    shipped end-of-life table: PHP and MariaDB come from Debian 12's packages, which Debian patches until the
+    release's LTS ends, so they are judged by that date (no finding, both ends shown); the first scan records
+    the web root as its baseline; a webshell dropped in the uploads folder and a page changed after it are
+    found with their paths and markers, and the report shows the evidence (names escaped)."""
     court = court_fleet.courts[0].name
     data = tmp_path / "data"
-    php = court_cycle(court_fleet, court, "php -r 'echo PHP_VERSION;'")
-    mariadb = court_cycle(court_fleet, court, "mariadb --version", r"(\d+)\.(\d+)\.\d+-MariaDB")
-    soon = (dt.date.today() + dt.timedelta(days=10)).isoformat()
-    table = eol_table({("php", php): soon, ("mariadb", mariadb): "2024-01-01"})
-    (tmp_path / "eol.json").write_text(json.dumps(table))
-    host_vars = court_fleet.directory / "host_vars"
-    host_vars.mkdir(exist_ok=True)
-    (host_vars / f"{court}.yml").write_text(f"pn_audit_eol_data: {tmp_path / 'eol.json'}\n")
+    debian = dict((item["cycle"], item["eol"]) for item in eol_data.DATA["distributions"]["debian"])["12"]
     baseline = "/var/lib/pn-website/audit-webroot-baseline.json"
     had_uploads = court_fleet.exec(court, "test -d /var/www/court/uploads", check=False).returncode == 0
     court_fleet.exec(court, f"rm -f {baseline}; cp -p /var/www/court/berita.php /root/berita.php.orig")
     try:
         first = audit_fleet(court_fleet, data, "--areas", "cms")
-        assert first.returncode == 2, first.stdout[-2000:] + first.stderr[-2000:]
+        assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
         (row,) = json.loads(first.stdout)["courts"]
-        found = {f["rule"]: f for f in row["appsec_findings"]}
-        assert sorted(found) == ["software-eol", "software-eol-soon"]
-        assert found["software-eol"]["severity"] == "high"
-        assert found["software-eol"]["evidence"]["product"] == "mariadb"
-        assert found["software-eol"]["evidence"]["eol"] == "2024-01-01"
-        assert found["software-eol"]["evidence"]["data_compiled"] == "2026-11-30"
-        assert found["software-eol-soon"]["evidence"]["product"] == "php"
-        assert found["software-eol-soon"]["evidence"]["days_left"] == 10
+        assert row["appsec_findings"] == []
+        software = {item["product"]: item for item in row["appsec"]["software"]}
+        assert sorted(software) == ["mariadb", "php"]
+        for item in software.values():
+            assert re.search(r"[+~]deb12u\d+", item["package"]), item
+            assert item["basis"] == "distribution" and item["distribution"] == "debian 12"
+            assert item["eol"] == item["distribution_eol"] == debian and item["status"] == "supported"
+            upstream = dict((c["cycle"], c["eol"]) for c in eol_data.DATA["products"][item["product"]])
+            assert item["upstream_eol"] == upstream[item["cycle"]]
+            assert item["data_compiled"] == eol_data.DATA["compiled"]
         assert row["appsec"]["scan"]["reference"]["made"] is True and row["appsec"]["scan"]["complete"]
         assert court_fleet.exec(court, f"stat -c %a {baseline}").stdout.strip() == "600"
 
@@ -484,8 +457,6 @@ def test_audit_reports_end_of_life_software_a_webshell_and_changed_files(court_f
         (row,) = out["courts"]
         found = {f["rule"]: f for f in row["appsec_findings"]}
         assert sorted(found) == [
-            "software-eol",
-            "software-eol-soon",
             "upload-php-file",
             "webroot-changed",
             "webroot-webshell",
@@ -513,8 +484,8 @@ def test_audit_reports_end_of_life_software_a_webshell_and_changed_files(court_f
         assert appsec["title"] == "Keamanan aplikasi"
         assert rows["Tanda webshell"] == "uploads/<i>thumb.php (eval-decoded)"
         assert rows["PHP di folder unggahan"] == "uploads/<i>thumb.php"
-        assert rows[f"MariaDB {found['software-eol']['evidence']['version']}"].startswith(
-            "akhir dukungan 2024-01-01 (sudah lewat); data per 2026-11-30"
+        assert rows[f"MariaDB {software['mariadb']['version']}"] == (
+            f"akhir dukungan {debian} (masih didukung); data per {eol_data.DATA['compiled']}"
         )
         assert rows["Perubahan sejak acuan"].startswith("baseline ")
         assert {"webroot-webshell", "upload-php-file", "webroot-changed"} <= {
@@ -530,4 +501,3 @@ def test_audit_reports_end_of_life_software_a_webshell_and_changed_files(court_f
             + f"; cp -p /root/berita.php.orig /var/www/court/berita.php; rm -f {baseline}",
             check=False,
         )
-        (host_vars / f"{court}.yml").unlink()

@@ -3,6 +3,7 @@ network) into the end-of-life table the audit ships, and refuses an answer of th
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import sys
@@ -100,3 +101,34 @@ def test_the_shipped_table_is_the_scripts_own_output():
     same file."""
     shipped = Path(eol_data.__file__).read_text(encoding="utf-8")
     assert refresh_eol.python_module(eol_data.DATA) == shipped
+
+
+# endoflife.date's debian answer: ``eol`` is the end of regular security support, ``extendedSupport`` the LTS
+DEBIAN = [
+    {"cycle": "12", "codename": "Bookworm", "eol": "2026-06-10", "extendedSupport": "2028-06-30"},
+    {"cycle": "11", "codename": "Bullseye", "eol": "2024-08-14", "extendedSupport": "2026-08-31"},
+    {"cycle": "14", "codename": "Forky", "eol": False, "extendedSupport": False},
+]
+
+
+def test_a_distribution_answer_becomes_the_release_lts_end(tmp_path):
+    out = tmp_path / "eol_data.py"
+    args = answers(tmp_path, php=PHP, debian=DEBIAN)
+    source = "vendors' published schedules, compiled by hand"
+    assert refresh_eol.main([*args, "--compiled", "2027-01-15", "--source", source, "--out", str(out)]) == 0
+    table = load(out)
+    assert table["source"] == source
+    assert table["distributions"] == {
+        "debian": [
+            {"cycle": "12", "eol": "2028-06-30"},
+            {"cycle": "11", "eol": "2026-08-31"},
+            {"cycle": "14", "eol": False},
+        ]
+    }
+    assert "debian" not in table["products"]
+    eol.check_data(table)
+    packaged = {"php": {"version": "7.4.33", "package": "7.4.33-1+deb11u8"}}
+    (row,) = eol.check(
+        packaged, dt.date(2026, 1, 5), data=table, os_release={"id": "debian", "version_id": "11"}
+    )["software"]
+    assert row["basis"] == "distribution" and row["eol"] == "2026-08-31"

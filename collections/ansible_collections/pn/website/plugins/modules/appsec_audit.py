@@ -14,9 +14,14 @@ version_added: "0.1.0"
 description:
   - Reads the PHP, MariaDB and CMS core versions on the court server (the same readers as
     M(pn.website.server_evidence)) and compares them with the end-of-life dates shipped in the collection
-    (C(plugins/module_utils/appsec/eol_data.py), compiled from endoflife.date, refreshed with
-    C(scripts/refresh_eol.py)). A version past its end of life is a C(software-eol) finding (high), one
+    (C(plugins/module_utils/appsec/eol_data.py), compiled from the vendors' published schedules, refreshed
+    with C(scripts/refresh_eol.py)). A version past its end of life is a C(software-eol) finding (high), one
     that ends within O(eol_warn_days) a C(software-eol-soon) finding (medium).
+  - PHP or MariaDB installed from Debian's own package for the running release (its version, read with
+    C(dpkg-query), carries that release's C(+debNuM) suffix; the release is C(/etc/os-release)'s
+    C(VERSION_ID)) is patched by Debian until the release's support (LTS included) ends, so that date is
+    its end of life when the data lists the release; the finding's evidence shows both dates and which
+    one was used (C(basis)).
   - Scans the web root for files added or changed since the last backup's manifest (the C(manifest.json)
     the C(pn.website.backup) role leaves in its staging folder) or, without one, since the scan's own
     baseline (C(webroot-changed), medium); PHP files in upload folders (C(upload-php-file), high); known
@@ -52,7 +57,8 @@ options:
   eol_data:
     description:
       - End-of-life data to use instead of the table shipped in the collection, in its format (C(compiled),
-        C(source), C(products) with their cycles), e.g. written by C(scripts/refresh_eol.py --format json).
+        C(source), C(products) and C(distributions) with their cycles), e.g. written by
+        C(scripts/refresh_eol.py --format json).
     type: dict
   eol_warn_days:
     description: A version whose end of life is at most this many days away is a C(software-eol-soon) finding.
@@ -110,13 +116,17 @@ EXAMPLES = r"""
 RETURN = r"""
 software:
   description: Per product found (C(php), C(mariadb), C(wordpress), C(joomla)) its version, cycle,
-    end-of-life date, days left, status (C(eol), C(eol-soon), C(supported), C(unknown)) and the date the
-    data was compiled.
+    end-of-life date used, days left, status (C(eol), C(eol-soon), C(supported), C(unknown)), the date the
+    data was compiled, the Debian package's version (C(package)), upstream's end (C(upstream_eol)), the
+    distribution release and its end (C(distribution), C(distribution_eol)) and which end was used
+    (C(basis), C(upstream) or C(distribution)).
   returned: when O(eol) is true
   type: list
   elements: dict
-  sample: [{product: php, name: PHP, version: 8.2.26, cycle: "8.2", eol: "2026-12-31", days_left: 29,
-            status: eol-soon, data_compiled: "2026-12-02"}]
+  sample: [{product: php, name: PHP, version: 8.2.29, cycle: "8.2", eol: "2028-06-30", days_left: 576,
+            status: supported, data_compiled: "2026-12-02", package: 8.2.29-1~deb12u1,
+            upstream_eol: "2026-12-31", distribution: debian 12, distribution_eol: "2028-06-30",
+            basis: distribution}]
 scan:
   description: The web root scan's evidence (files scanned, complete or stopped by which bound, oversized
     files, links leaving the web root, webshells with their markers, PHP files in upload folders, the
@@ -139,14 +149,23 @@ from ansible_collections.pn.website.plugins.module_utils.diagnosis import server
 
 
 def installed_versions(webroot, cms):
-    """{product: version} read on the server by the diagnosis' own readers."""
+    """({product: version, or {version, package}}, the CMS found, the OS release) read on the server by
+    the diagnosis' own readers; the package is the version of the Debian package that installed the
+    binary which answered (none for a build from source)."""
     system = server_evidence.System()
-    database = server_evidence.db_version(system) or {}
+    database = server_evidence.db_server(system) or {}
     found = server_evidence.cms_version(system, webroot, cms)
-    versions = {"php": server_evidence.php_version(system), "mariadb": database.get("version")}
+    php = server_evidence.php_binary(system)
+    versions = {}
+    for product, binary, version in (
+        ("php", php, server_evidence.php_version(system)),
+        ("mariadb", database.get("binary"), database.get("version")),
+    ):
+        package = server_evidence.package_of(system, binary) if version else None
+        versions[product] = {"version": version, "package": (package or {}).get("version")}
     if found.get("cms") in ("wordpress", "joomla"):
         versions[found["cms"]] = found.get("version")
-    return versions, found
+    return versions, found, server_evidence.os_release(system)
 
 
 def main():
@@ -183,10 +202,15 @@ def main():
         module.fail_json(msg="eol_warn_days must be 0 or more, got %s" % p["eol_warn_days"])
     result = {"changed": False, "findings": []}
     if p["eol"]:
-        versions, cms = installed_versions(p["webroot"], p["cms"])
+        versions, cms, release = installed_versions(p["webroot"], p["cms"])
         try:
             judged = eol.check(
-                versions, datetime.date.today(), p["eol_warn_days"], data=p["eol_data"], lang=p["lang"]
+                versions,
+                datetime.date.today(),
+                p["eol_warn_days"],
+                data=p["eol_data"],
+                lang=p["lang"],
+                os_release=release,
             )
         except eol.EolDataError as exc:
             module.fail_json(msg="eol_data: %s" % exc)

@@ -3,11 +3,17 @@
 """The software of a court website against its end-of-life dates (the weekly audit, SOP IT-AUDIT).
 
 The versions are read on the court server by :mod:`..diagnosis.server_evidence` (PHP, MariaDB, the CMS
-core); the dates come from :mod:`.eol_data` (compiled from endoflife.date, refreshed with
+core); the dates come from :mod:`.eol_data` (the vendors' published schedules, refreshed with
 ``scripts/refresh_eol.py``). A version past its end of life is a ``software-eol`` finding, one whose end
 is at most ``warn_days`` away a ``software-eol-soon`` finding; each carries the version, the cycle, the
 end-of-life date and the day the data was compiled. A version the data does not know is shown, never
 judged.
+
+A product installed from the distribution's own package (Debian's ``php8.2-cli`` ``8.2.29-1~deb12u1``)
+is patched by the distribution for as long as the release is supported, whatever upstream's date: when
+the package's version carries the running release's stable/security suffix (``+deb12u1``, ``~deb12u1``)
+and the data knows that release's end, that end is the product's end (``basis: distribution``). A
+package built elsewhere (a backport, a third-party repository, a build from source) keeps upstream's date.
 
 Standard library only, Python 3.8+ (it runs on court servers).
 """
@@ -29,6 +35,8 @@ PRODUCTS = {"php": "PHP", "mariadb": "MariaDB", "wordpress": "WordPress", "jooml
 DEFAULT_WARN_DAYS = 90
 _VERSION = re.compile(r"^(\d{1,4})(?:\.(\d{1,4}))?")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Debian's stable and security updates of release N carry "+debNuM" or "~debNuM" in their version.
+_DEBIAN_BUILD = re.compile(r"[+~]deb(\d{1,3})u\d+")
 
 
 class EolDataError(ValueError):
@@ -36,12 +44,16 @@ class EolDataError(ValueError):
 
 
 def check_data(data):
-    """The data checked for shape: {compiled, source, products: {product: [{cycle, eol}]}}."""
+    """The data checked for shape: {compiled, source, products: {product: [{cycle, eol}]}, distributions:
+    {distribution: [{cycle, eol}]} (optional)}."""
     if not isinstance(data, dict) or not isinstance(data.get("products"), dict):
         raise EolDataError("end-of-life data: 'products' must be a mapping")
     if not isinstance(data.get("compiled"), str) or not _DATE.match(data["compiled"]):
         raise EolDataError("end-of-life data: 'compiled' must be a date YYYY-MM-DD")
-    for product, cycles in data["products"].items():
+    if not isinstance(data.get("distributions", {}), dict):
+        raise EolDataError("end-of-life data: 'distributions' must be a mapping")
+    parts = list(data["products"].items()) + list(data.get("distributions", {}).items())
+    for product, cycles in parts:
         if not isinstance(cycles, list):
             raise EolDataError("end-of-life data: %s must be a list of cycles" % product)
         for item in cycles:
@@ -71,9 +83,26 @@ def find_cycle(cycles, version):
     return None
 
 
-def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS):
-    """One software row: {product, name, version, cycle, eol, days_left, status, data_compiled}; status
-    is ``eol``, ``eol-soon``, ``supported`` or ``unknown`` (a version or product the data lacks)."""
+def distribution_support(package, os_release, data):
+    """{"distribution": "debian 12", "eol": date or bool} when PACKAGE (the installed package's version)
+    is the distribution's own build for the running release OS_RELEASE ({"id", "version_id"}) and the
+    data knows that release, else None."""
+    os_release = os_release if isinstance(os_release, dict) else {}
+    dist, release = str(os_release.get("id") or ""), str(os_release.get("version_id") or "")
+    match = _DEBIAN_BUILD.search(str(package or ""))
+    if dist != "debian" or not match or match.group(1) != release.split(".", 1)[0]:
+        return None
+    item = find_cycle(data.get("distributions", {}).get(dist) or [], release)
+    if item is None:
+        return None
+    return {"distribution": "%s %s" % (dist, item["cycle"]), "eol": item["eol"]}
+
+
+def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS, package=None, os_release=None):
+    """One software row: {product, name, version, cycle, eol, days_left, status, data_compiled, package,
+    upstream_eol, distribution, distribution_eol, basis}; status is ``eol``, ``eol-soon``, ``supported``
+    or ``unknown`` (a version or product the data lacks); ``eol`` is the end used, upstream's or (basis
+    ``distribution``) the distribution release's."""
     row = {
         "product": product,
         "name": PRODUCTS.get(product, product),
@@ -83,12 +112,22 @@ def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS):
         "days_left": None,
         "status": "unknown",
         "data_compiled": data["compiled"],
+        "package": str(package)[:80] if package else None,
+        "upstream_eol": None,
+        "distribution": None,
+        "distribution_eol": None,
+        "basis": None,
     }
     item = find_cycle(data["products"].get(product) or [], version) if version else None
     if item is None:
         return row
     row["cycle"] = item["cycle"]
-    eol = item["eol"]
+    row["upstream_eol"] = eol = item["eol"]
+    row["basis"] = "upstream"
+    support = distribution_support(package, os_release, data)
+    if support is not None:
+        row["distribution"], row["distribution_eol"] = support["distribution"], support["eol"]
+        row["basis"], eol = "distribution", support["eol"]
     if eol is True:
         row["status"] = "eol"
     elif eol is False:
@@ -104,6 +143,8 @@ def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS):
 def _message(row, lang):
     # a cycle that ended without a published date has no date to show
     when = row["eol"] or ("date not published" if lang == "en" else "tanggal tidak diumumkan")
+    if row["basis"] == "distribution":  # the package's end is its release's support, named
+        when = "%s, %s %s" % (when, "support of" if lang == "en" else "dukungan", row["distribution"])
     if row["status"] == "eol":
         if lang == "en":
             return "%s %s has passed its end of life (%s): it gets no security fixes." % (
@@ -131,21 +172,27 @@ def _message(row, lang):
     )
 
 
-def check(versions, today=None, warn_days=DEFAULT_WARN_DAYS, data=None, lang="id"):
-    """{"software": [rows], "findings": [...]} for ``versions`` ({product: version or None}); a product
-    without a version (not installed, not detected) is left out."""
+def check(versions, today=None, warn_days=DEFAULT_WARN_DAYS, data=None, lang="id", os_release=None):
+    """{"software": [rows], "findings": [...]} for ``versions`` ({product: version, or {"version",
+    "package"} with the installed package's version, or None}) on a server running OS_RELEASE
+    ({"id", "version_id"} of /etc/os-release); a product without a version (not installed, not
+    detected) is left out."""
     data = check_data(data if data is not None else eol_data.DATA)
     today = today or datetime.date.today()
     software, findings = [], []
-    for product, version in versions.items():
+    for product, found in versions.items():
+        version, package = (
+            (found.get("version"), found.get("package")) if isinstance(found, dict) else (found, None)
+        )
         if not version:
             continue
-        row = judge(product, version, data, today, warn_days)
+        row = judge(product, version, data, today, warn_days, package, os_release)
         software.append(row)
         if row["status"] in ("eol", "eol-soon"):
             rule = "software-eol" if row["status"] == "eol" else "software-eol-soon"
             severity = "high" if row["status"] == "eol" else "medium"
-            evidence = dict((k, row[k]) for k in ("product", "version", "cycle", "eol", "days_left"))
+            keys = ("product", "version", "cycle", "eol", "days_left", "package", "upstream_eol")
+            evidence = dict((k, row[k]) for k in keys + ("distribution", "distribution_eol", "basis"))
             evidence["data_compiled"] = data["compiled"]
             evidence["data_source"] = str(data.get("source") or "")
             findings.append(sop_result.finding(rule, severity, _message(row, lang), evidence))

@@ -2,13 +2,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """End-of-life dates of the software a court website runs on (the weekly audit compares with them).
 
-Written by ``scripts/refresh_eol.py`` from endoflife.date's public API answers (one JSON file per
-product, e.g. ``https://endoflife.date/api/php.json``); do not edit by hand, refresh it (CONTRIBUTING.md
-"End-of-life data"). ``compiled`` is the day the answers were read: the audit shows it beside every
+Written by ``scripts/refresh_eol.py``, from endoflife.date's public API answers (one JSON file per
+product, e.g. ``https://endoflife.date/api/php.json``) or, for the table shipped here, from the dates the
+vendors publish (``source`` says which); do not edit by hand, refresh it (CONTRIBUTING.md "End-of-life
+data"). ``compiled`` is the day the dates were read: the audit shows it and ``source`` beside every
 end-of-life finding, so a stale table is visible in the report.
 
 Each product is a list of release cycles: ``cycle`` (``"8.2"``), ``eol`` (a date ``YYYY-MM-DD``, ``True``
-when support has ended without a published date, ``False`` when no end is announced).
+when support has ended without a published date, ``False`` when no end is announced). Where the dates are
+published: PHP https://www.php.net/supported-versions.php (end of security support), MariaDB
+https://mariadb.org/about/#maintenance-policy, WordPress (security fixes of older branches)
+https://make.wordpress.org/core/handbook/about/release-cycle/, Joomla
+https://docs.joomla.org/Joomla!_CMS_versions.
+
+``distributions`` lists the releases of a distribution the same way; ``eol`` is the end of the release's
+last security support, its LTS when it has one: the package of a product built by the distribution for
+that release (PHP, MariaDB) is patched until then. Debian: https://www.debian.org/security/faq (regular
+security support) and https://wiki.debian.org/LTS (LTS ends: Debian 10 2024-06-30, Debian 11 2026-08-31,
+Debian 12 2028-06-30, Debian 13 2030-06-30).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -17,7 +28,7 @@ __metaclass__ = type
 
 DATA = {
     "compiled": "2026-12-02",
-    "source": "endoflife.date",
+    "source": "vendors' published schedules, compiled by hand (not the endoflife.date API)",
     "products": {
         "joomla": [
             {"cycle": "5.4", "eol": "2027-10-13"},
@@ -70,6 +81,14 @@ DATA = {
             {"cycle": "3.7", "eol": "2022-12-01"},
             {"cycle": "3.6", "eol": True},
             {"cycle": "3.5", "eol": True},
+        ],
+    },
+    "distributions": {
+        "debian": [
+            {"cycle": "13", "eol": "2030-06-30"},
+            {"cycle": "12", "eol": "2028-06-30"},
+            {"cycle": "11", "eol": "2026-08-31"},
+            {"cycle": "10", "eol": "2024-06-30"},
         ],
     },
 }

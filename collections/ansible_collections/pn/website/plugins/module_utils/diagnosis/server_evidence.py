@@ -134,6 +134,9 @@ class System:
     def exists(self, path):
         return os.path.exists(path)
 
+    def realpath(self, path):
+        return os.path.realpath(path)
+
     def glob(self, pattern):
         return sorted(glob.glob(pattern))
 
@@ -450,16 +453,64 @@ def pending_updates(system, timeout):
     }
 
 
-def php_version(system):
+def php_binary(system):
+    """The PHP binary whose version is read: ``php`` on PATH, else the newest ``/usr/sbin/php-fpmX.Y``."""
     binary = system.which("php")
     if not binary:
         candidates = [p for p in system.glob("/usr/sbin/php-fpm*") if re.search(r"php-fpm[0-9.]+$", p)]
         binary = candidates[-1] if candidates else None
+    return binary
+
+
+def php_version(system):
+    binary = php_binary(system)
     if not binary:
         return None
     rc, out, err = system.run([binary, "-v"], timeout=15)
     match = re.search(r"PHP (\d+\.\d+\.\d+)", out)
     return match.group(1) if match else None
+
+
+_PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,99}(:[a-z0-9]{1,20})?$")
+
+
+def package_of(system, path):
+    """{"name", "version"} of the installed Debian package that owns the file PATH (links resolved, as
+    the alternatives system links ``/usr/bin/php`` to ``php8.2``), or None: no dpkg, a file no package owns
+    (a build from source), a package not installed."""
+    if not path:
+        return None
+    real = system.realpath(path)
+    rc, out, err = system.run(["dpkg-query", "-S", real], timeout=15)
+    owner = None
+    for line in (out or "").splitlines() if rc == 0 else []:
+        name, sep, rest = line.partition(
+            ": "
+        )  # "php8.2-cli: /usr/bin/php8.2"; "diversion by ..." lines differ
+        if sep and rest.strip() == real and _PACKAGE_NAME.match(name):
+            owner = name
+            break
+    if owner is None:
+        return None
+    rc, out, err = system.run(["dpkg-query", "-W", "-f=${Status}\t${Version}", owner], timeout=15)
+    status, _sep, version = (out or "").partition("\t")
+    if rc != 0 or not status.endswith(" installed") or not version.strip():
+        return None
+    return {"name": owner, "version": version.strip()[:80]}
+
+
+def os_release(system):
+    """{"id": "debian", "version_id": "12"} from /etc/os-release (the fields empty when absent)."""
+    fields = {"id": "", "version_id": ""}
+    try:
+        text = system.read("/etc/os-release", 16 * 1024)
+    except OSError:
+        return fields
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip().lower() in fields:
+            fields[key.strip().lower()] = value.strip().strip("\"'")[:40]
+    return fields
 
 
 #: The database server's version in ``mariadbd --version``, ``mariadb --version`` (client) and the
@@ -477,6 +528,12 @@ _DB_VERSION = re.compile(r"(\d+\.\d+\.\d+)-MariaDB")
 def db_version(system):
     """{"product": "mariadb", "version": "10.11.6"} of the installed MariaDB server (or its client), or
     None when none answers; a MySQL server is not MariaDB and is left out (its dates differ)."""
+    found = db_server(system)
+    return {"product": "mariadb", "version": found["version"]} if found else None
+
+
+def db_server(system):
+    """{"binary", "version"} of the MariaDB binary that answered (see db_version), or None."""
     for argv in DB_VERSION_COMMANDS:
         sbin = "/usr/sbin/" + argv[0]  # the server binaries, outside PATH for some accounts
         binary = system.which(argv[0]) or (sbin if system.exists(sbin) else None)
@@ -485,7 +542,7 @@ def db_version(system):
         rc, out, err = system.run([binary] + argv[1:], timeout=15)
         match = _DB_VERSION.search(out or "")
         if rc == 0 and match:
-            return {"product": "mariadb", "version": match.group(1)}
+            return {"binary": binary, "version": match.group(1)}
     return None
 
 

@@ -98,3 +98,84 @@ def test_the_shipped_data_has_its_date_and_the_products_the_audit_reads():
     eol.check_data(eol_data.DATA)
     assert set(eol_data.DATA["products"]) == set(eol.PRODUCTS)
     datetime.date.fromisoformat(eol_data.DATA["compiled"])
+
+
+# What the audit reads on a Debian court: the running release and, for PHP and MariaDB, the version of the
+# Debian package that installed the binary which answered (none for a build from source).
+BOOKWORM = {"id": "debian", "version_id": "12"}
+BULLSEYE = {"id": "debian", "version_id": "11"}
+
+
+def test_debian_packaged_php_is_judged_by_the_release_support_in_the_shipped_data():
+    """PHP 8.2 from Debian 12's package is patched by Debian after upstream's end (2026-12-31): no finding
+    while Debian 12 is supported (LTS until 2028-06-30); the row says both ends and which one was used."""
+    packaged = {"php": {"version": "8.2.29", "package": "8.2.29-1~deb12u1"}}
+    result = eol.check(packaged, datetime.date(2027, 3, 1), os_release=BOOKWORM)
+    assert result["findings"] == []
+    (row,) = result["software"]
+    assert row["status"] == "supported" and row["basis"] == "distribution"
+    assert row["eol"] == "2028-06-30" and row["upstream_eol"] == "2026-12-31"
+    assert row["distribution"] == "debian 12" and row["distribution_eol"] == "2028-06-30"
+    assert row["package"] == "8.2.29-1~deb12u1"
+    # a MariaDB package (its version has an epoch) is read the same way
+    mariadb = {"mariadb": {"version": "10.11.14", "package": "1:10.11.14-0+deb12u2"}}
+    (row,) = eol.check(mariadb, datetime.date(2028, 3, 1), os_release=BOOKWORM)["software"]
+    assert row["basis"] == "distribution" and row["eol"] == "2028-06-30"
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        None,  # built from source: no package owns the binary
+        "8.2.29-1+0~20250703.103+debian12~1.gbp2c1c9c",  # a third-party repository's build, not Debian's
+        "8.2.20-1~deb11u1",  # a package left over from Debian 11 on Debian 12: no longer patched
+    ],
+)
+def test_php_not_from_the_release_package_keeps_the_upstream_end(package):
+    result = eol.check(
+        {"php": {"version": "8.2.29", "package": package}},
+        datetime.date(2027, 3, 1),
+        os_release=BOOKWORM,
+        lang="en",
+    )
+    (finding,) = result["findings"]
+    assert finding["rule"] == "software-eol" and finding["severity"] == "high"
+    evidence = finding["evidence"]
+    assert evidence["basis"] == "upstream" and evidence["eol"] == "2026-12-31"
+    assert evidence["upstream_eol"] == "2026-12-31" and evidence["distribution"] is None
+    assert evidence["data_source"] == eol_data.DATA["source"]
+    sop_result.check_finding(finding)
+
+
+def test_debian_packaged_php_ends_with_the_release_lts():
+    """Debian 11's PHP 7.4 package was patched until Debian 11 LTS ended (2026-08-31), long after upstream
+    (2022-11-28); past that it is end of life, and the finding names both ends and the release."""
+    packaged = {"php": {"version": "7.4.33", "package": "7.4.33-1+deb11u8"}}
+    result = eol.check(packaged, datetime.date(2026, 9, 15), os_release=BULLSEYE, lang="en")
+    (finding,) = result["findings"]
+    assert finding["rule"] == "software-eol" and finding["severity"] == "high"
+    evidence = finding["evidence"]
+    assert evidence["basis"] == "distribution" and evidence["eol"] == "2026-08-31"
+    assert evidence["upstream_eol"] == "2022-11-28"
+    assert evidence["distribution"] == "debian 11" and evidence["distribution_eol"] == "2026-08-31"
+    assert evidence["package"] == "7.4.33-1+deb11u8" and evidence["days_left"] == -15
+    assert "2026-08-31" in finding["message"] and "debian 11" in finding["message"]
+    # still supported the day before Debian 11 LTS ended: a warning, not an end
+    before = eol.check(packaged, datetime.date(2026, 8, 1), os_release=BULLSEYE)["findings"]
+    assert [f["rule"] for f in before] == ["software-eol-soon"]
+
+
+def test_a_release_the_data_does_not_list_keeps_the_upstream_end():
+    packaged = {"php": {"version": "8.2.29", "package": "8.2.29-1~deb12u1"}}
+    without = dict(eol_data.DATA, distributions={"debian": [{"cycle": "13", "eol": "2030-06-30"}]})
+    (finding,) = eol.check(packaged, datetime.date(2027, 3, 1), data=without, os_release=BOOKWORM)["findings"]
+    assert finding["evidence"]["basis"] == "upstream" and finding["rule"] == "software-eol"
+    # a table without distributions (an older refreshed one in the inventory) is still accepted
+    older = dict((k, v) for k, v in eol_data.DATA.items() if k != "distributions")
+    assert eol.check(packaged, datetime.date(2027, 3, 1), data=older, os_release=BOOKWORM)["findings"]
+
+
+def test_the_shipped_data_lists_the_debian_releases_with_their_support_ends():
+    ends = {item["cycle"]: item["eol"] for item in eol_data.DATA["distributions"]["debian"]}
+    assert ends == {"10": "2024-06-30", "11": "2026-08-31", "12": "2028-06-30", "13": "2030-06-30"}
+    assert "endoflife.date API" in eol_data.DATA["source"] and "by hand" in eol_data.DATA["source"]

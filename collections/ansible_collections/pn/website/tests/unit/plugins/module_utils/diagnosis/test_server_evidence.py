@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +84,9 @@ class FakeSystem(se.System):
 
     def statvfs(self, path):
         return os.statvfs(self._p(path))
+
+    def realpath(self, path):
+        return getattr(self, "links", {}).get(path, path)
 
     def stat(self, path):
         return os.stat(self._p(path) if not path.startswith(self.root) else path)
@@ -365,3 +369,38 @@ def test_server_evidence_module_gathers_the_sections_asked_for(monkeypatch, serv
     assert result["evidence"]["failed_units"]["units"][0]["unit"] == "pn-test-fail.service"
     bad = run_module(module, {"sections": ["logs"]})
     assert bad["failed"] and "sections" in bad["msg"]
+
+
+def test_package_of_a_binary_and_the_os_release(server):
+    """The Debian package that installed the PHP binary (through the alternatives link) and its version,
+    as dpkg-query prints them; a binary no package owns (built from source) has none."""
+    server.links = {"/usr/bin/php": "/usr/bin/php8.2"}
+    server.commands.update(
+        {
+            "dpkg-query -S /usr/bin/php8.2": (0, "php8.2-cli: /usr/bin/php8.2\n", ""),
+            "dpkg-query -W -f=${Status}\t${Version} php8.2-cli": (
+                0,
+                "install ok installed\t8.2.29-1~deb12u1",
+                "",
+            ),
+            "dpkg-query -S /usr/local/bin/php": (1, "", "dpkg-query: no path found matching pattern\n"),
+            "dpkg-query -S /usr/sbin/mariadbd": (0, "mariadb-server: /usr/sbin/mariadbd\n", ""),
+            "dpkg-query -W -f=${Status}\t${Version} mariadb-server": (
+                0,
+                "deinstall ok config-files\t1:10.11.6-0+deb12u1",
+                "",
+            ),
+        }
+    )
+    assert se.package_of(server, se.php_binary(server)) == {
+        "name": "php8.2-cli",
+        "version": "8.2.29-1~deb12u1",
+    }
+    assert se.package_of(server, "/usr/local/bin/php") is None
+    assert se.package_of(server, "/usr/sbin/mariadbd") is None  # removed, only its configuration left
+    assert se.package_of(server, None) is None
+    (Path(server.root) / "etc").mkdir()
+    (Path(server.root) / "etc/os-release").write_text(
+        'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n'
+    )
+    assert se.os_release(server) == {"id": "debian", "version_id": "12"}
