@@ -1167,9 +1167,10 @@ def _decode(value: Any) -> str:
     return str(value)
 
 
-def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
-    """Send the delivery's HTML text to every chat with the Bot API ``sendMessage``. Raises NotifyError
-    (never holding the token) when a chat cannot be reached; returns {"message_ids": [...]}."""
+def _telegram_post_each(config: TelegramConfig, delivery: Delivery, method: str, requests) -> dict:
+    """POST to the Bot API ``method`` for every chat of the delivery, once per request options that
+    ``requests(chat)`` gives (httpx ``json``/``data``/``files``). Raises NotifyError (never holding the
+    token) when a chat cannot be reached or refuses; returns {"message_ids": [...]}."""
     import httpx
 
     if not delivery.recipients:
@@ -1177,27 +1178,38 @@ def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
             f"tidak ada chat tujuan untuk {delivery.court}", f"no chat to send to for {delivery.court}"
         )
     _REDACT.secrets.add(config.token)
-    url = f"{config.api_base}/bot{config.token}/sendMessage"
+    url = f"{config.api_base}/bot{config.token}/{method}"
     where = f"Telegram {httpx.URL(config.api_base).host}"
     ids = []
     with httpx.Client(timeout=config.timeout, follow_redirects=False) as client:
         for chat in delivery.recipients:
-            body = {
-                "chat_id": chat,
-                "text": delivery.html,
-                "parse_mode": "HTML",
-                "disable_web_page_preview": True,
-            }
-            try:
-                response = client.post(url, json=body)
-            except httpx.HTTPError as exc:
-                detail = _scrub(f"{type(exc).__name__}: {exc}", config.token)
-                raise NotifyError(
-                    f"{where}: chat {chat} tidak terkirim ({detail})",
-                    f"{where}: chat {chat} not sent ({detail})",
-                ) from None
-            ids.append(_telegram_answer(response, where, chat, config.token))
+            for request in requests(chat):
+                try:
+                    response = client.post(url, **request)
+                except httpx.HTTPError as exc:
+                    detail = _scrub(f"{type(exc).__name__}: {exc}", config.token)
+                    raise NotifyError(
+                        f"{where}: chat {chat} tidak terkirim ({detail})",
+                        f"{where}: chat {chat} not sent ({detail})",
+                    ) from None
+                ids.append(_telegram_answer(response, where, chat, config.token))
     return {"message_ids": ids}
+
+
+def send_telegram(config: TelegramConfig, delivery: Delivery) -> dict:
+    """Send the delivery's HTML text to every chat with the Bot API ``sendMessage``. Raises NotifyError
+    (never holding the token) when a chat cannot be reached; returns {"message_ids": [...]}."""
+
+    def message(chat):
+        body = {
+            "chat_id": chat,
+            "text": delivery.html,
+            "parse_mode": "HTML",
+            "disable_web_page_preview": True,
+        }
+        return [{"json": body}]
+
+    return _telegram_post_each(config, delivery, "sendMessage", message)
 
 
 def _telegram_answer(response: Any, where: str, chat: str, token: str) -> Any:
@@ -1222,30 +1234,15 @@ def send_telegram_documents(config: TelegramConfig, delivery: Delivery) -> dict:
     """Send each attachment of the delivery to every chat with the Bot API ``sendDocument``, the
     delivery's text as the caption. Raises NotifyError (never holding the token) when a chat cannot be
     reached or refuses; returns {"message_ids": [...]}."""
-    import httpx
+    caption = _clip(delivery.text, 1000)
 
-    if not delivery.recipients:
-        raise NotifyError(
-            f"tidak ada chat tujuan untuk {delivery.court}", f"no chat to send to for {delivery.court}"
-        )
-    _REDACT.secrets.add(config.token)
-    url = f"{config.api_base}/bot{config.token}/sendDocument"
-    where = f"Telegram {httpx.URL(config.api_base).host}"
-    ids = []
-    with httpx.Client(timeout=config.timeout, follow_redirects=False) as client:
-        for chat in delivery.recipients:
-            for filename, mime, content in delivery.attachments:
-                fields = {"chat_id": chat, "caption": _clip(delivery.text, 1000)}
-                try:
-                    response = client.post(url, data=fields, files={"document": (filename, content, mime)})
-                except httpx.HTTPError as exc:
-                    detail = _scrub(f"{type(exc).__name__}: {exc}", config.token)
-                    raise NotifyError(
-                        f"{where}: chat {chat} tidak terkirim ({detail})",
-                        f"{where}: chat {chat} not sent ({detail})",
-                    ) from None
-                ids.append(_telegram_answer(response, where, chat, config.token))
-    return {"message_ids": ids}
+    def documents(chat):
+        return [
+            {"data": {"chat_id": chat, "caption": caption}, "files": {"document": (filename, content, mime)}}
+            for filename, mime, content in delivery.attachments
+        ]
+
+    return _telegram_post_each(config, delivery, "sendDocument", documents)
 
 
 def send_webhook(config: Config, delivery: Delivery, run: Mapping[str, Any], lang: str = "id") -> dict:
