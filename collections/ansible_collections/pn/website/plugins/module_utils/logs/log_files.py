@@ -56,7 +56,7 @@ class _SafeGzip:
         self._done = False
         self.damage = None
         self.newlines = 0
-        self.ends_line = True  # the data returned so far ends with a line end (or is empty)
+        self.unfinished = 0  # bytes returned after the last line end (a line not ended yet)
 
     def _decompress(self, data):
         out = self._zip.decompress(data)
@@ -118,8 +118,9 @@ class _SafeGzip:
             wanted -= take
         out = b"".join(pieces)
         if out:
-            self.newlines += out.count(b"\n")
-            self.ends_line = out[-1:] == b"\n"
+            ends = out.count(b"\n")
+            self.newlines += ends
+            self.unfinished = len(out) - out.rfind(b"\n") - 1 if ends else self.unfinished + len(out)
         return out
 
     def close(self):
@@ -261,8 +262,11 @@ def feed_file(reader, path: str, offset: int = 0, complete_only: bool = False) -
         reached = offset + reader.feed_stream(stream, complete_only=complete_only)
         damage = getattr(stream, "damage", None)
         if damage:
-            # a last, unfinished line is read as a line unless only complete lines are
-            lines = stream.newlines - lines_before + (0 if complete_only or stream.ends_line else 1)
+            # a last, unfinished line is read as a line unless only complete lines are; one too
+            # long to be a line is counted (malformed) either way, as read_blocks counts it
+            unfinished = stream.unfinished
+            counted = unfinished > MAX_LINE_BYTES or (unfinished and not complete_only)
+            lines = stream.newlines - lines_before + (1 if counted else 0)
             raise DamagedLog(path, damage, lines, reached)
         return reached
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import gzip
+import importlib.util
 import sys
 import zlib
 
@@ -235,6 +236,20 @@ def test_truncated_gzip_is_read_up_to_the_break_and_reported(tmp_path, benign, s
     assert str(path) in error["error"] and "truncated" in error["error"]
     assert "%d lines read" % result["lines"] in error["error"]
     assert result["files"] == [str(path)]
+
+
+@pytest.mark.parametrize("state", [None, {}])
+@pytest.mark.parametrize("engine", ["python"] + (["polars"] if importlib.util.find_spec("polars") else []))
+def test_a_break_after_a_line_too_long_counts_that_line_once(tmp_path, benign, state, engine):
+    """Damage often leaves garbage without line ends: the unfinished stretch past MAX_LINE_BYTES
+    is one malformed line to the reader, so the damaged file's lines read count it too."""
+    packed = gzip.compress(as_bytes(benign[:300]) + b"x" * (3 * log_files.MAX_LINE_BYTES))
+    path = tmp_path / "access.log.3.gz"
+    path.write_bytes(packed[:-12])
+    result, _unused = al.analyze([str(path)], state=state, engine=engine)
+    (error,) = result["errors"]
+    assert result["lines"] == 301 and result["malformed"] == 1
+    assert error["lines_read"] == result["lines"]
 
 
 @pytest.mark.parametrize("state", [None, {}])
