@@ -274,6 +274,8 @@ class Job:
     flock: str = "flock"
     #: The node_exporter textfile every recorded run writes (SOPANSIBLE_METRICS_TEXTFILE), if any.
     metrics_textfile: Path | None = None
+    #: Where the watch service serves its Prometheus metrics (a loopback HOST:PORT), if anywhere.
+    watch_metrics: str | None = None
 
     @property
     def lock(self) -> Path:
@@ -306,6 +308,7 @@ class Job:
             str(self.inventory),
             "--interval",
             interval,
+            *(["--metrics", self.watch_metrics] if self.watch_metrics else []),
         ]
 
     def environment(self) -> dict[str, str]:
@@ -332,10 +335,20 @@ def default_job(inventory: str | Path, **options: Any) -> Job:
     if not path.exists():
         raise ScheduleError(f"inventori tidak ada: {path}", f"inventory not found: {path}")
     textfile = options.pop("metrics_textfile", None)
+    listen = options.pop("watch_metrics", None)
+    if listen:
+        from sopansible import metrics
+
+        try:  # refused here, not in a service that would fail and restart every 30 s
+            host, port = metrics.parse_listen(listen)
+        except metrics.MetricsError as exc:
+            raise ScheduleError(str(exc), exc.message("en")) from None
+        listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return Job(
         inventory=path.resolve(),
         data_dir=Path(options.pop("data_dir", None) or data_dir()).resolve(),
         metrics_textfile=Path(textfile).expanduser().absolute() if textfile else None,
+        watch_metrics=listen or None,
         executable=options.pop("executable", None) or sopansible_command(),
         project=PROJECT_ROOT.resolve(),
         flock=shutil.which("flock") or "/usr/bin/flock",

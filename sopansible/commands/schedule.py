@@ -31,6 +31,9 @@ TEXT = {
         "watch": "pasang juga layanan systemd `sopansible watch` (W1 setiap beberapa menit; hanya --systemd)",
         "watch_interval": "selang layanan watch: 5m, 30s, 1h (default: 5m)",
         "watch_cron": "--watch memerlukan --systemd (layanan yang terus berjalan)",
+        "watch_metrics": "layanan watch juga melayani metrik Prometheus di HOST:PORT loopback "
+        "(mis. 127.0.0.1:9464; docs/metrics.md)",
+        "watch_metrics_alone": "--watch-metrics hanya berlaku bersama --watch",
         "dry": "tampilkan saja apa yang akan dipasang",
         "json": "cetak hasil sebagai JSON",
         "error": "Kesalahan",
@@ -66,6 +69,9 @@ TEXT = {
         "watch": "also install the `sopansible watch` systemd service (W1 every few minutes; --systemd only)",
         "watch_interval": "interval of the watch service: 5m, 30s, 1h (default: 5m)",
         "watch_cron": "--watch needs --systemd (a service that keeps running)",
+        "watch_metrics": "the watch service also serves Prometheus metrics on a loopback HOST:PORT "
+        "(e.g. 127.0.0.1:9464; docs/metrics.md)",
+        "watch_metrics_alone": "--watch-metrics applies only with --watch",
         "dry": "only show what would be installed",
         "json": "print the result as JSON",
         "error": "Error",
@@ -98,6 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument("--metrics-textfile", type=Path, metavar="PATH", help=text["metrics_textfile"])
     install.add_argument("--watch", action="store_true", help=text["watch"])
     install.add_argument("--watch-interval", default="5m", metavar="DURATION", help=text["watch_interval"])
+    install.add_argument("--watch-metrics", metavar="HOST:PORT", help=text["watch_metrics"])
     install.add_argument("--dry-run", action="store_true", help=text["dry"])
     show = actions.add_parser("show", help=text["show"], description=text["show"])
     remove = actions.add_parser("remove", help=text["remove"], description=text["remove"])
@@ -149,6 +156,8 @@ def _carry_out(args: argparse.Namespace, sched, lang: str) -> dict:
     watch = args.watch_interval if args.watch else None
     if watch is not None and not use_systemd:
         raise sched.ScheduleError(TEXT["id"]["watch_cron"], TEXT["en"]["watch_cron"])
+    if args.watch_metrics and watch is None:
+        raise sched.ScheduleError(TEXT["id"]["watch_metrics_alone"], TEXT["en"]["watch_metrics_alone"])
     entries = sched.plan_entries(args.cycle, args.at, args.weekday, args.monthday)
     job = sched.default_job(
         args.inventory,
@@ -156,6 +165,7 @@ def _carry_out(args: argparse.Namespace, sched, lang: str) -> dict:
         lock_wait=args.lock_wait,
         lang=lang,
         metrics_textfile=args.metrics_textfile,
+        watch_metrics=args.watch_metrics,
     )
     if args.dry_run:
         if use_systemd:

@@ -454,3 +454,23 @@ def test_the_watch_service(tmp_path, inventory, fake_sopansible, capsys):
     cron = tmp_path / "sopansible.cron"
     assert cli.main(["schedule", "install", "-i", str(inventory), "--cron-file", str(cron), "--watch"]) == 4
     assert "--watch memerlukan --systemd" in capsys.readouterr().err and not cron.exists()
+
+
+def test_the_watch_service_serves_metrics_on_loopback_only(tmp_path, inventory, capsys):
+    """`--watch-metrics` passes a loopback listener to the watch service; any other address, or the
+    option without --watch, is refused at install time (not by a service restarting every 30 s)."""
+    units = tmp_path / "units"
+    argv = ["schedule", "install", "-i", str(inventory), "--unit-dir", str(units), "--cycle", "harian"]
+    assert cli.main([*argv, "--watch", "--watch-metrics", "localhost:9464", "--json"]) == 0
+    capsys.readouterr()
+    service = (units / "sopansible-watch.service").read_text()
+    (start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    assert start.endswith(" --interval 5m --metrics 127.0.0.1:9464")
+    job = sched.default_job(inventory, data_dir=tmp_path / "data", watch_metrics="[::1]:9100")
+    assert job.watch_argv("5m")[-2:] == ["--metrics", "[::1]:9100"]
+    for bad in ("0.0.0.0:9464", "10.0.0.5:9464", "127.0.0.1:0", "127.0.0.1:9464\nExecStartPre=/bin/id"):
+        assert cli.main([*argv, "--watch", "--watch-metrics", bad]) == 4
+        assert "--metrics" in capsys.readouterr().err
+    assert cli.main([*argv, "--watch-metrics", "127.0.0.1:9464"]) == 4
+    assert "--watch-metrics hanya berlaku bersama --watch" in capsys.readouterr().err
+    assert "--metrics" in (units / "sopansible-watch.service").read_text()  # left as it was
