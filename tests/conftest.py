@@ -12,6 +12,18 @@ from tests import fleet as fleet_lib
 from tests import pgserver
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _run_data_outside_the_checkout(tmp_path_factory):
+    """Runs that tests start (ansible-playbook records through the history callback, sopansible without
+    --data) keep their history and run folders in a session folder, not in the checkout's var/."""
+    if os.environ.get("SOPANSIBLE_DATA"):
+        yield
+        return
+    os.environ["SOPANSIBLE_DATA"] = str(tmp_path_factory.mktemp("sopansible-data"))
+    yield
+    os.environ.pop("SOPANSIBLE_DATA", None)
+
+
 def _podman_usable() -> bool:
     return shutil.which("podman") is not None and shutil.which("debootstrap") is not None
 
