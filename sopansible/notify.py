@@ -473,8 +473,6 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 
 
 def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.WebhookConfig:
-    from urllib.parse import urlsplit
-
     if not isinstance(data, Mapping):
         raise _err(where, "harus berupa mapping", "must be a mapping")
     allowed = (
@@ -503,6 +501,26 @@ def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.Webhook
             "is required: lower-case letters, digits, - or _ (at most 32)",
         )
     where = f"{where} ({name})"
+    url, parts, host = _webhook_url(data, where, base)
+    headers, secret_headers = _webhook_headers(data, where, base)
+    hmac_key = _webhook_hmac_key(data, where, base)
+    courts = data.get("courts")
+    return webhook.WebhookConfig(
+        name=name,
+        url=url,
+        host=host if parts.port is None else f"{host}:{parts.port}",
+        headers=headers,
+        secret_headers=secret_headers,
+        hmac_key=hmac_key,
+        courts=None if courts is None else _string_list(courts, f"{where}.courts"),
+        timeout=_number(data.get("timeout"), f"{where}.timeout", 10.0, 1, 60),
+    )
+
+
+def _webhook_url(data: Mapping, where: str, base: Path | None):
+    """(url, its parts, host) of a webhook: written, or a secret from url_env/url_file."""
+    from urllib.parse import urlsplit
+
     if data.get("url") is not None:
         url = data["url"]
         if not isinstance(url, str):
@@ -545,6 +563,11 @@ def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.Webhook
             "nama pengguna/kata sandi di URL adalah rahasia: pakai url_env atau url_file, atau auth_header",
             "a user name/password in the URL is a secret: use url_env or url_file, or auth_header",
         )
+    return url, parts, host
+
+
+def _webhook_headers(data: Mapping, where: str, base: Path | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The plain headers and the one secret header (auth_header, its value from auth_env/auth_file)."""
     headers: dict[str, str] = {}
     plain = data.get("headers") or {}
     if not isinstance(plain, Mapping):
@@ -589,6 +612,11 @@ def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.Webhook
             "wajib diisi bersama auth_env/auth_file",
             "is required with auth_env/auth_file",
         )
+    return headers, secret_headers
+
+
+def _webhook_hmac_key(data: Mapping, where: str, base: Path | None) -> bytes | None:
+    """The key that signs every message, when one is configured (at least 16 characters)."""
     hmac_key = None
     if data.get("hmac") is not None or data.get("hmac_env") is not None or data.get("hmac_file") is not None:
         key = read_secret(data, "hmac", str(data.get("hmac_env") or ""), where, base)
@@ -599,17 +627,7 @@ def _webhook_config(data: Any, where: str, base: Path | None) -> webhook.Webhook
                 "the HMAC key is missing or too short (at least 16 characters)",
             )
         hmac_key = key.encode("utf-8")
-    courts = data.get("courts")
-    return webhook.WebhookConfig(
-        name=name,
-        url=url,
-        host=host if parts.port is None else f"{host}:{parts.port}",
-        headers=headers,
-        secret_headers=secret_headers,
-        hmac_key=hmac_key,
-        courts=None if courts is None else _string_list(courts, f"{where}.courts"),
-        timeout=_number(data.get("timeout"), f"{where}.timeout", 10.0, 1, 60),
-    )
+    return hmac_key
 
 
 # -- problems -------------------------------------------------------------------------------------------
