@@ -1928,6 +1928,11 @@ def _state_name(kind: str, name: Any) -> str:
     return name
 
 
+def check_state(kind: str, name: Any, value: Any) -> None:
+    """Raise StoreError (naming the kind and the name) when the value cannot be kept as state."""
+    _state_row(kind, name, value, "")
+
+
 def _state_row(kind: str, name: Any, value: Any, updated: str) -> tuple[str, str, str, str]:
     """The row of one state value, checked: a known kind, a valid name, a value of the kind's JSON type
     (a retry list: court host names) within the kind's size."""
