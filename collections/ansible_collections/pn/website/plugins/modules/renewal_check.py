@@ -145,7 +145,7 @@ options:
         C(history.sqlite) in C(SOPANSIBLE_DATA)) instead of O(state_file), so that a job in a fresh
         container (AWX) announces each threshold once, as the last job left it.
       - The module's action plugin reads the state there and writes it back (not in check mode), one
-        transaction per court, on the controller. A store that cannot be reached is a warning: the court
+        transaction per court, on the controller. A store that cannot be reached is a warning; the court
         is checked without the stored state, which is left as it is.
       - Without sopansible on the controller, O(state_file) is used as with V(false), with a warning.
     type: bool

@@ -85,7 +85,7 @@ options:
         container (AWX) continues from the state the last job left.
       - The module's action plugin reads the state there before the probe and writes it back after
         (not in check mode), on the controller; neither the state nor the store goes through the
-        job's output. A store that cannot be reached is a warning: the sites are probed without their
+        job's output. A store that cannot be reached is a warning; the sites are probed without their
         stored state, which is left as it is.
       - Without sopansible on the controller, O(state_dir) is used as with V(false), with a warning.
     type: bool
