@@ -230,8 +230,13 @@ def update_retry(name: str, attempted: list[str], failed: list[str], history=Non
 
     :raises sopansible.store.StoreError: The history cannot be written, or a court name is not valid.
     """
+    from ansible_collections.pn.website.plugins.module_utils.inventory.court_contract import is_host_name
+
     key = _retry_key(name)
     reached = set(attempted)
+    # A court whose inventory name is not a valid host name fails its preflight with the name given;
+    # it cannot go into a --limit, and must not stop the run's record.
+    failed = [court for court in failed if is_host_name(court)]
 
     def change(current: list[str] | None) -> list[str]:
         earlier = _legacy_retry(name) if current is None else current

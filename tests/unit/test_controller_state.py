@@ -121,3 +121,15 @@ def test_a_store_that_is_a_file_path_is_the_same_for_every_data_folder(tmp_path,
     monkeypatch.setenv("SOPANSIBLE_DATA", str(tmp_path / "second"))
     assert runner.read_retry("W3") == ["pn-b"]
     assert not Path(tmp_path / "second" / "history.sqlite").exists()
+
+
+def test_a_failed_court_with_a_name_no_limit_can_take_is_left_out_of_the_retry_list(
+    history_db, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SOPANSIBLE_DATA", str(tmp_path / "data"))
+    with HistoryStore(history_db) as history:
+        path = runner.update_retry(
+            "harian", ["pn-a", "pn a;x", "-e@x"], ["pn-a", "pn a;x", "-e@x"], history=history
+        )
+        assert runner.read_retry("harian", history=history) == ["pn-a"]
+    assert path.read_text() == "pn-a\n"
