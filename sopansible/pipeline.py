@@ -192,11 +192,12 @@ def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | N
     """Record a run in the history store, apply the history's retention (``SOPANSIBLE_HISTORY_DAYS``,
     default 400 days) and keep the retry file up to date.
 
-    The retry file (``<data>/retry/<name>.retry``, read by ``sopansible run NAME --retry``) keeps the
-    courts still to redo: earlier failures this run did not reach again, and this run's failed and
-    unreachable courts. A cancelled run is not recorded: its results are incomplete, and the courts
-    it did not reach would look as if they had been left out on purpose. Then the metrics textfile is
-    written (see the module documentation); if it cannot be, ``outcome.metrics_error`` says why.
+    The retry list (in the history store, read by ``sopansible run NAME --retry``; written out as
+    ``<data>/retry/<name>.retry`` for ``--limit @FILE``) keeps the courts still to redo: earlier
+    failures this run did not reach again, and this run's failed and unreachable courts. A cancelled
+    run is not recorded: its results are incomplete, and the courts it did not reach would look as if
+    they had been left out on purpose. Then the metrics textfile is written (see the module
+    documentation); if it cannot be, ``outcome.metrics_error`` says why.
 
     :param Outcome outcome: The run, from :func:`run` or built from another source of results.
     :param HistoryStore history: The history store to write to (default: the data folder's).
@@ -209,14 +210,14 @@ def record(outcome: Outcome, *, history: HistoryStore | None = None) -> Path | N
         return None
     if history is None:
         with store.HistoryStore() as own:
-            own.record_run(outcome.as_record())
-            own.prune_expired()
-            outcome.metrics_error = _write_metrics(own)
-    else:
-        history.record_run(outcome.as_record())
-        history.prune_expired()
-        outcome.metrics_error = _write_metrics(history)
-    return runner.update_retry(outcome.name, list(outcome.courts), runner.failed_courts(outcome.results))
+            return record(outcome, history=own)
+    history.record_run(outcome.as_record())
+    history.prune_expired()
+    retry = runner.update_retry(
+        outcome.name, list(outcome.courts), runner.failed_courts(outcome.results), history=history
+    )
+    outcome.metrics_error = _write_metrics(history)
+    return retry
 
 
 def _write_metrics(history: HistoryStore) -> Exception | None:

@@ -149,34 +149,103 @@ def failed_courts(results: list[dict]) -> list[str]:
     return list(courts)
 
 
+#: Bytes read, at most, from the retry file of an earlier version (a court a line).
+_LEGACY_RETRY_BYTES = 1024 * 1024
+
+
+def _retry_key(name: str) -> str:
+    """The name a cycle's or activity's retry list is kept under: ``harian``, ``w3``, ``sop-probe``."""
+    return (re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "run")[:100].strip("-")
+
+
 def retry_path(name: str) -> Path:
-    """The retry file of a cycle or activity: ``<data>/retry/<name>.retry``, one court per line."""
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "run"
-    return data_dir() / "retry" / f"{slug}.retry"
+    """The retry file of a cycle or activity: ``<data>/retry/<name>.retry``, one court per line, written
+    from the history store for ``--limit @FILE`` (the list itself lives in the store)."""
+    return data_dir() / "retry" / f"{_retry_key(name)}.retry"
 
 
-def read_retry(name: str) -> list[str]:
+def _legacy_retry(name: str) -> list[str]:
+    """The courts of a retry file an earlier version kept (the list lived only in that file): read
+    once, when the history store has no list for NAME yet, so that an upgrade loses none."""
+    from ansible_collections.pn.website.plugins.module_utils.inventory.court_contract import is_host_name
+
     path = retry_path(name)
-    if not path.is_file():
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle.read(_LEGACY_RETRY_BYTES).splitlines()]
+    except OSError:
         return []
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    courts: list[str] = []
+    for line in lines:
+        if is_host_name(line) and line not in courts:
+            courts.append(line)
+    return courts
 
 
-def update_retry(name: str, attempted: list[str], failed: list[str]) -> Path | None:
-    """Keep the courts still to redo: earlier failures not attempted in this run, plus this run's.
+def _with_history(history, func):
+    from sopansible.store import HistoryStore
 
-    A run limited to some courts (``--retry``, ``--limit``) removes only the courts it reached
-    again. Returns the retry file, or None (file removed) when nothing is left to redo.
+    if history is not None:
+        return func(history)
+    with HistoryStore() as own:
+        return func(own)
+
+
+def read_retry(name: str, history=None) -> list[str]:
+    """The courts still to redo after the runs of NAME, from the history store (``history``, default
+    the data folder's, or ``SOPANSIBLE_DB``), so that a job in a fresh container finds them.
+
+    :raises sopansible.store.StoreError: The history cannot be read.
     """
+    key = _retry_key(name)
+
+    def read(store) -> list[str]:
+        kept = store.state("retry", [key])
+        if key in kept:
+            return list(kept[key])
+        legacy = _legacy_retry(name)
+        return store.update_state("retry", key, lambda current: legacy if current is None else current)
+
+    return _with_history(history, read)
+
+
+def export_retry(name: str, courts: list[str]) -> Path | None:
+    """Write the retry file (``--limit @FILE``) of COURTS, or remove it when there are none."""
     path = retry_path(name)
-    remaining = [court for court in read_retry(name) if court not in set(attempted)]
-    remaining += [court for court in failed if court not in remaining]
-    if not remaining:
+    if not courts:
         path.unlink(missing_ok=True)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(remaining) + "\n", encoding="utf-8")
+    path.write_text("\n".join(courts) + "\n", encoding="utf-8")
     return path
+
+
+def update_retry(name: str, attempted: list[str], failed: list[str], history=None) -> Path | None:
+    """Keep the courts still to redo: earlier failures not attempted in this run, plus this run's.
+
+    A run limited to some courts (``--retry``, ``--limit``) removes only the courts it reached
+    again. The list is changed in one transaction of the history store, so that jobs at once (AWX job
+    slices of one cycle) each keep the other's failures. Returns the retry file written from it, or
+    None (file removed) when nothing is left to redo.
+
+    :raises sopansible.store.StoreError: The history cannot be written, or a court name is not valid.
+    """
+    from ansible_collections.pn.website.plugins.module_utils.inventory.court_contract import is_host_name
+
+    key = _retry_key(name)
+    reached = set(attempted)
+    # A court whose inventory name is not a valid host name fails its preflight with the name given;
+    # it cannot go into a --limit, and must not stop the run's record.
+    failed = [court for court in failed if is_host_name(court)]
+
+    def change(current: list[str] | None) -> list[str]:
+        earlier = _legacy_retry(name) if current is None else current
+        remaining = [court for court in earlier if court not in reached]
+        remaining += [court for court in failed if court not in remaining]
+        return remaining
+
+    remaining = _with_history(history, lambda store: store.update_state("retry", key, change))
+    return export_retry(name, remaining)
 
 
 def _tail(runner, lines: int = 15) -> str:

@@ -29,6 +29,10 @@ Writing
   (W1 every few minutes), one sample per court and round.
   ``mark_notified(records) -> int`` / ``notification_state(channel, state)``: what ``sopansible.notify``
   last sent per problem and channel (announce once until the problem changes or clears).
+  ``put_state(kind, {name: value}) -> int`` / ``update_state(kind, name, change) -> value`` /
+  ``state(kind, names=None) -> {name: value}``: what a job leaves for the next one (:data:`STATE_KINDS`:
+  W1's probe baselines, W4's announced renewal thresholds, the courts to retry), so that a job in a
+  fresh container (AWX) continues where the last one stopped.
 
 Reading (``courts=None`` means every court; every fleet-wide method is one query, never one per court)
   ``runs(limit=20, name=None)``: newest first: run_id, name, inventory, started, finished, status,
@@ -81,6 +85,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -88,6 +93,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.pn.website.plugins.module_utils.inventory import court_contract as _contract
 from ansible_collections.pn.website.plugins.module_utils.renewals import renewal_workflow as _workflow
 from ansible_collections.pn.website.plugins.module_utils.shared import redact as _redact
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result as _sop
@@ -310,12 +316,38 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX deliveries_court ON deliveries (court, report, period)",
         ),
     ),
+    (
+        "controller state",
+        (
+            # What a job leaves for the next one (STATE_KINDS): one JSON value per kind and court (or
+            # run name), so that a job in a fresh container continues where the last one stopped.
+            """CREATE TABLE controller_state (
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value_json TEXT NOT NULL,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (kind, name)
+            )""",
+        ),
+    ),
 ]
 #: the reports sent to a court's recipients (SOP W5): the situation report and the monthly recap
 DELIVERY_REPORTS = ("situasi", "rekap")
 #: sending: claimed by a delivery run that has not finished yet (another run leaves it alone for a while)
 DELIVERY_STATES = ("sending", "sent", "failed")
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: What the controller keeps between jobs (table controller_state): kind -> (the JSON type of a value,
+#: the largest value kept, in bytes of JSON text). ``monitor``: W1's probe state of a court (content
+#: fingerprint, link / sitemap / robots.txt baselines, probe history); ``renewals``: the W4 renewal
+#: thresholds already announced for a court; ``retry``: the courts still to redo after a run, by run name.
+STATE_KINDS: dict[str, tuple[type, int]] = {
+    "monitor": (dict, 4 * 1024 * 1024),
+    "renewals": (dict, 256 * 1024),
+    "retry": (list, 1024 * 1024),
+}
+#: the name a retry list is kept under: the run's name as a slug (``harian``, ``sop-monitor``)
+_RUN_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 
 
 def default_path() -> Path:
@@ -1099,6 +1131,60 @@ class HistoryStore:
             )
         return len(rows)
 
+    # -- controller state: what a job leaves for the next one (STATE_KINDS) -----------------------------
+    def state(self, kind: str, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """{name: value} of the state of ``kind`` kept for ``names`` (None: every name); a name with no
+        state kept is left out. A value that does not read back as the kind's JSON type is left out too
+        (it is written again by the next job)."""
+        expected, _cap = _state_kind(kind)
+        rows = self._conn.execute(
+            "SELECT name, value_json FROM controller_state WHERE kind = :kind AND "
+            + _COURT_FILTER.format(col="name"),
+            {"kind": kind, "courts": _courts_param(names)},
+        ).fetchall()
+        found = {}
+        for row in rows:
+            try:
+                value = json.loads(row["value_json"])
+            except ValueError:
+                continue
+            if isinstance(value, expected):
+                found[row["name"]] = value
+        return found
+
+    def put_state(self, kind: str, values: Mapping[str, Any]) -> int:
+        """Keep ``{name: value}`` as the state of ``kind``, replacing what each name had, in one
+        transaction. Every name and value is checked first (:func:`_state_row`): one that cannot be kept
+        raises StoreError naming the kind and the name, and nothing is written. Returns the count."""
+        updated = now_iso()
+        rows = [_state_row(kind, name, value, updated) for name, value in values.items()]
+        if rows:
+            with self._write() as conn:
+                conn.executemany(_UPSERT_STATE, rows)
+        return len(rows)
+
+    def update_state(self, kind: str, name: str, change: Any) -> Any:
+        """Read, change and write one state value in one transaction (several jobs at once, e.g. AWX
+        job slices, each see the other's change): ``change(current)`` gets the value kept (None when
+        there is none) and returns the new one. Returns the new value."""
+        expected, _cap = _state_kind(kind)
+        _state_name(kind, name)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT value_json FROM controller_state WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
+            current = None
+            if row is not None:
+                try:
+                    current = json.loads(row["value_json"])
+                except ValueError:
+                    current = None
+                if not isinstance(current, expected):
+                    current = None
+            value = change(current)
+            conn.execute(_UPSERT_STATE, _state_row(kind, name, value, now_iso()))
+        return value
+
     def _normalise_troubleshooting(self, record: Mapping[str, Any]) -> dict:
         if not isinstance(record, Mapping):
             raise StoreError("catatan troubleshooting harus berupa dict")
@@ -1812,6 +1898,63 @@ def _invalid_finding(activity: str, problems: dict[str, str]) -> dict:
         f"biasa): {listed}.",
         "evidence_json": _dumps({"fields": dict(list(problems.items())[:50])}),
     }
+
+
+_UPSERT_STATE = (
+    "INSERT INTO controller_state (kind, name, value_json, updated) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (kind, name) DO UPDATE SET value_json = excluded.value_json, updated = excluded.updated"
+)
+
+
+def _state_kind(kind: Any) -> tuple[type, int]:
+    if kind not in STATE_KINDS:
+        raise StoreError(
+            f"status pengendali: jenis {str(kind)[:40]!r} tidak dikenal / controller state: unknown kind"
+            f" (known: {', '.join(STATE_KINDS)})"
+        )
+    return STATE_KINDS[kind]
+
+
+def _state_name(kind: str, name: Any) -> str:
+    """A court's inventory host name (a retry list: its run's name as a slug, ``harian``)."""
+    valid = _RUN_SLUG.fullmatch(name) if kind == "retry" and isinstance(name, str) else None
+    if kind != "retry":
+        valid = _contract.is_host_name(name)
+    if not valid:
+        raise StoreError(
+            f"status pengendali {kind}: nama {str(name)[:80]!r} tidak sah / controller state {kind}:"
+            f" {str(name)[:80]!r} is not a valid {'run name' if kind == 'retry' else 'court host name'}"
+        )
+    return name
+
+
+def check_state(kind: str, name: Any, value: Any) -> None:
+    """Raise StoreError (naming the kind and the name) when the value cannot be kept as state."""
+    _state_row(kind, name, value, "")
+
+
+def _state_row(kind: str, name: Any, value: Any, updated: str) -> tuple[str, str, str, str]:
+    """The row of one state value, checked: a known kind, a valid name, a value of the kind's JSON type
+    (a retry list: court host names) within the kind's size."""
+    expected, cap = _state_kind(kind)
+    _state_name(kind, name)
+    where = f"status pengendali / controller state {kind} {name}"
+    if not isinstance(value, expected):
+        raise StoreError(f"{where}: {expected.__name__} diperlukan / a {expected.__name__} is needed")
+    if kind == "retry":
+        bad = [court for court in value if not _contract.is_host_name(court)]
+        if bad:
+            raise StoreError(f"{where}: {str(bad[0])[:80]!r} bukan nama host / is not a court host name")
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise StoreError(f"{where}: bukan JSON / not JSON: {str(error)[:200]}") from None
+    size = len(text.encode("utf-8"))
+    if size > cap:
+        raise StoreError(
+            f"{where}: {size} byte, lebih dari batas {cap} / {size} bytes, more than the limit of {cap}"
+        )
+    return (kind, name, text, updated)
 
 
 def _normalise_run(run: Mapping[str, Any]) -> tuple[dict, list[dict]]:

@@ -3,8 +3,9 @@
 Reads the courts and their variables (group_vars applied) with ``ansible-inventory --list``,
 then, for each court, checks the domain registration (RDAP / WHOIS), the TLS certificates of
 its host names and the contracts in ``court_services`` with the ``renewals`` engine, the same
-code the ``pn.website.renewal_check`` module runs. Thresholds already notified are kept in
-``<data dir>/state/renewals.json`` so each one is announced once.
+code the ``pn.website.renewal_check`` module runs. Thresholds already notified are kept in the
+history store (``--db``, ``SOPANSIBLE_DB``, else ``<data dir>/history.sqlite``; ``--state-file`` for a
+file instead) so each one is announced once, wherever the next check runs.
 
 Exit code (sopansible/exitcodes.py): 0 all courts ok, 1 a warning, 2 a critical item, 3 a court whose
 data cannot be checked, 4 bad options, an inventory that cannot be read or no court that matches.
@@ -82,6 +83,12 @@ _L = {
         "Peringatan: riwayat tidak dapat dibaca ({error}); tanggal berlaku diambil dari inventori saja.",
         "Warning: the history cannot be read ({error}); paid-until dates come from the inventory only.",
     ),
+    "no_state": (
+        "Peringatan: riwayat tidak dapat dibaca ({error}); ambang yang sudah diberitahukan tidak diketahui"
+        " dan tidak disimpan.",
+        "Warning: the history cannot be read ({error}); the thresholds already announced are not known"
+        " and are not saved.",
+    ),
 }
 
 
@@ -145,7 +152,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--today", help="tanggal acuan YYYY-MM-DD (bawaan: hari ini)")
     parser.add_argument(
-        "--state-file", help="berkas status pemberitahuan (bawaan: <data>/state/renewals.json)"
+        "--state-file",
+        help="berkas status pemberitahuan, bukan riwayat (bawaan: riwayat --db) / notification state file"
+        " instead of the history store",
     )
     parser.add_argument("--no-state-update", action="store_true", help="jangan simpan status pemberitahuan")
     parser.add_argument("--vault-password-file", help="diteruskan ke ansible-inventory")
@@ -301,6 +310,46 @@ def _workflow(args, hosts: list, lang: str) -> dict:
         return {}
 
 
+def _state(args, hosts: list, lang: str):
+    """``(state, where, save)``: the announced thresholds of HOSTS, where they are kept, and how to keep
+    the new ones (None with --no-state-update, or when the history cannot be read: it is then left as
+    it is, with a warning). The history store keeps them (so that a job elsewhere announces each
+    threshold once); ``--state-file`` names a file instead. An earlier version's
+    ``<data>/state/renewals.json`` is taken over once per court."""
+    from sopansible import state as controller_state
+    from sopansible.store import HistoryStore, StoreError
+
+    if args.state_file:
+        state = renewals.load_state(args.state_file)
+
+        def save_file(values):
+            for host, court_state in values.items():
+                renewals.save_court_state(args.state_file, host, court_state)
+
+        return state, args.state_file, None if args.no_state_update else save_file
+    legacy_file = paths.data_dir() / "state" / "renewals.json"
+    legacy = None
+    if legacy_file.is_file():
+        whole = controller_state.read_json_file(legacy_file)
+        legacy = (whole if isinstance(whole, dict) else {}).get
+    try:
+        history = HistoryStore(args.db)
+    except StoreError as exc:
+        print(_t("no_state", lang, error=exc), file=sys.stderr)
+        found = {host: legacy(host) for host in hosts} if legacy else {}
+        return {host: value for host, value in found.items() if isinstance(value, dict)}, None, None
+    with history:
+        state, _problem = controller_state.load("renewals", hosts, legacy, history=history)
+        where = history.where
+
+    def save_store(values):
+        with HistoryStore(args.db) as own:
+            for problem in controller_state.save("renewals", values, history=own):
+                print(problem, file=sys.stderr)
+
+    return state, where, None if args.no_state_update else save_store
+
+
 def run(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", "id")
     if not args.inventory:
@@ -328,24 +377,24 @@ def run(args: argparse.Namespace) -> int:
     if not hosts:
         print(_t("no_hosts", lang, limit=args.limit or "all"), file=sys.stderr)
         return exitcodes.USAGE
-    state_file = args.state_file or str(paths.data_dir() / "state" / "renewals.json")
-    state = renewals.load_state(state_file)
+    state, kept_in, save = _state(args, hosts, lang)
     try:
         results = check_courts(args, inv.hostvars, hosts, state, today, _workflow(args, hosts, lang))
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return exitcodes.USAGE
     notifications = sum(len(r.get("notifications") or []) for r in results)
-    if not args.no_state_update:
-        for entry in results:
-            if not entry.get("error"):
-                renewals.save_court_state(state_file, entry["host"], entry.get("state") or {})
+    if save is not None:
+        save({entry["host"]: entry.get("state") or {} for entry in results if not entry.get("error")})
+    else:
+        kept_in = None
     worst = exitcodes.for_statuses(r["status"] for r in results)
     if args.json:
         payload = {
             "activity": "W4",
             "checked_on": today.isoformat(),
-            "state_file": None if args.no_state_update else state_file,
+            "state_file": kept_in if args.state_file else None,
+            "state": kept_in,
             "courts": [{k: v for k, v in r.items() if k != "state"} for r in results],
         }
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False, default=str)
@@ -353,8 +402,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         footer = (
             _t("not_saved", lang, count=notifications)
-            if args.no_state_update
-            else _t("notified", lang, count=notifications, path=state_file)
+            if kept_in is None
+            else _t("notified", lang, count=notifications, path=kept_in)
         )
         _render(results, lang, footer)
     return worst

@@ -123,15 +123,19 @@ def run_command(args) -> int:
     options = _options(args, console)
     if options is None:
         return exitcodes.USAGE
-    if args.retry and not runner.read_retry(args.name):
-        console.print(
-            Text(
-                f"Tidak ada pengadilan yang perlu diulang untuk {args.name} "
-                f"/ nothing to retry for {args.name} ({runner.retry_path(args.name)})",
-                style="green",
+    if args.retry:
+        courts = _retry_file(args.name, console)
+        if courts is None:
+            return exitcodes.USAGE
+        if not courts:
+            console.print(
+                Text(
+                    f"Tidak ada pengadilan yang perlu diulang untuk {args.name}"
+                    f" / nothing to retry for {args.name}",
+                    style="green",
+                )
             )
-        )
-        return exitcodes.OK
+            return exitcodes.OK
     try:
         inv = inventory.load(args.inventory, limit=options["limit"])
     except inventory.InventoryError as error:
@@ -163,6 +167,21 @@ def run_command(args) -> int:
     else:
         print_failures(console, args, outcome.results, done.retry_file)
     return exitcodes.worst([done.problem, exitcodes.for_status(outcome.status)])
+
+
+def _retry_file(name: str, console: Console) -> list[str] | None:
+    """The courts still to redo after the runs of NAME (the history store keeps them, so a job in a
+    fresh container finds them), written to the retry file the run is limited to; None when the
+    history cannot be read (said on the console)."""
+    from sopansible.store import StoreError
+
+    try:
+        courts = runner.read_retry(name)
+    except StoreError as error:
+        console.print(Text(f"--retry: {error}", style="red"))
+        return None
+    runner.export_retry(name, courts)
+    return courts
 
 
 def renewal_workflow(courts: list[str], console: Console, lang: str) -> dict:

@@ -15,6 +15,7 @@ from ansible_collections.pn.website.tests.unit.plugins.module_utils.renewal_serv
     rdap_domain,
 )
 from sopansible import cli
+from sopansible.store import HistoryStore
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +141,11 @@ def test_json_run_uses_group_vars_and_notifies_once(fleet, data_dir, capsys):
     assert {"domain-on-hold", "tls-hostname-mismatch"} <= rules
     assert "/rdap/domain/pn-tais.go.id" in fleet["rdap"].requests
 
-    state = json.loads((data_dir / "state" / "renewals.json").read_text())
+    with HistoryStore(data_dir / "history.sqlite") as history:
+        state = history.state("renewals")
     assert state["pn-bangil"]["domain:pn-bangil.go.id"]["label"] == "30"
-    assert out["state_file"] == str(data_dir / "state" / "renewals.json")
+    assert out["state"] == str(data_dir / "history.sqlite") and out["state_file"] is None
+    assert not (data_dir / "state" / "renewals.json").exists()
 
     again = _run(fleet, "--json")
     second = json.loads(capsys.readouterr().out)
@@ -150,13 +153,36 @@ def test_json_run_uses_group_vars_and_notifies_once(fleet, data_dir, capsys):
     assert all(c["notifications"] == [] for c in second["courts"])
 
 
+def test_an_earlier_state_file_is_taken_over_and_a_state_file_named_is_used(
+    fleet, data_dir, tmp_path, capsys
+):
+    assert _run(fleet, "--json", "--limit", "pn-bangil") == 1
+    first = json.loads(capsys.readouterr().out)
+    assert first["courts"][0]["notifications"]
+    with HistoryStore(data_dir / "history.sqlite") as history:
+        announced = history.state("renewals")
+    # an upgrade: the thresholds an earlier version announced are in its file, not in a new history
+    (data_dir / "history.sqlite").unlink()
+    (data_dir / "state").mkdir()
+    (data_dir / "state" / "renewals.json").write_text(json.dumps(announced))
+    assert _run(fleet, "--json", "--limit", "pn-bangil") == 1
+    assert json.loads(capsys.readouterr().out)["courts"][0]["notifications"] == []
+    # --state-file: that file, not the history
+    own = tmp_path / "own.json"
+    assert _run(fleet, "--json", "--limit", "pn-bangil", "--state-file", str(own)) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["courts"][0]["notifications"] and out["state_file"] == str(own)
+    assert json.loads(own.read_text())["pn-bangil"]["domain:pn-bangil.go.id"]["label"] == "30"
+
+
 def test_limit_and_no_state_update(fleet, data_dir, capsys):
     code = _run(fleet, "--json", "--limit", "courts:!pn-tais", "--no-state-update")
     out = json.loads(capsys.readouterr().out)
     assert [c["host"] for c in out["courts"]] == ["pn-bangil"]
     assert code == 1
-    assert out["state_file"] is None
-    assert not (data_dir / "state" / "renewals.json").exists()
+    assert out["state_file"] is None and out["state"] is None
+    with HistoryStore(data_dir / "history.sqlite") as history:
+        assert history.state("renewals") == {}
 
 
 def test_human_output_in_english(fleet, data_dir, capsys):

@@ -197,8 +197,13 @@ def test_both_backends_give_the_same_answers(tmp_path, pg_url):
                     "attempted": "2026-11-03T09:45:00Z",
                 }
             )
+            s.put_state("monitor", {"pn-b": {"robots": ["b"]}, "PN-a": {"robots": ["a"]}, "pn_a": {}})
+            s.update_state("retry", "harian", lambda current: ["pn-b"] if current is None else current)
             answers.append(
                 {
+                    "state": s.state("monitor"),
+                    "state_some": s.state("monitor", ["PN-a", "nope"]),
+                    "retry": s.state("retry"),
                     "deliveries": s.deliveries_all(),
                     "cycles": s.last_cycles(),
                     "stamp": s.runs_stamp() != "",

@@ -32,7 +32,8 @@ description:
   - Collects the SOP result (C(pn_sop_result)) of every court and activity of the playbook, and the
     failed and unreachable courts with their reason, exactly as C(sopansible run) does.
   - At the end of the playbook it records the run in the history store of the sopansible data
-    folder (C(history.sqlite) and the retry file C(retry/<playbook>.retry)), sends the notifications
+    folder (C(history.sqlite), or C(SOPANSIBLE_DB)) with the courts left to redo (also written as the
+    retry file C(retry/<playbook>.retry)), sends the notifications
     of C(<data>/notify.yml) (each problem once) and, if asked, writes the court reports and the
     fleet dashboard (C(<data>/reports)).
   - So a run is recorded whatever starts the playbook, C(ansible-playbook), cron, ansible-runner or

@@ -133,9 +133,23 @@ options:
     type: dict
     default: {}
   state_file:
-    description: JSON file on the controller holding the notification state; read, and written unless in
-      check mode. Several courts may share one file.
+    description:
+      - JSON file on the controller holding the notification state; read, and written unless in check
+        mode. Several courts may share one file.
+      - With O(state_store=true) and sopansible installed, only read for a court the history store has no
+        state of yet, to take over the file of earlier versions.
     type: path
+  state_store:
+    description:
+      - Keep the court's notification state in the sopansible history store (C(SOPANSIBLE_DB), or
+        C(history.sqlite) in C(SOPANSIBLE_DATA)) instead of O(state_file), so that a job in a fresh
+        container (AWX) announces each threshold once, as the last job left it.
+      - The module's action plugin reads the state there and writes it back (not in check mode), one
+        transaction per court, on the controller. A store that cannot be reached is a warning; the court
+        is checked without the stored state, which is left as it is.
+      - Without sopansible on the controller, O(state_file) is used as with V(false), with a warning.
+    type: bool
+    default: false
   today:
     description: The date to compute days left from (YYYY-MM-DD); defaults to today.
     type: str
@@ -210,7 +224,7 @@ state:
   returned: always
   type: dict
 state_written:
-  description: Whether O(state_file) was updated.
+  description: Whether O(state_file) (or, with O(state_store), the history store) was updated.
   returned: always
   type: bool
 sop_result:
@@ -262,6 +276,7 @@ def main():
             workflow=dict(type="dict", default={}),
             state=dict(type="dict", default={}),
             state_file=dict(type="path"),
+            state_store=dict(type="bool", default=False),
             today=dict(type="str"),
             lang=dict(type="str", choices=["id", "en"], default="id"),
         ),
@@ -289,8 +304,10 @@ def main():
     }
     court_id = p["court_id"] or p["court_name"]
     state = p["state"] or {}
-    if p["state_file"]:
-        state = renewals.load_state(p["state_file"])
+    # With state_store the action plugin hands the court's state in and keeps the one returned.
+    state_file = None if p["state_store"] else p["state_file"]
+    if state_file:
+        state = renewals.load_state(state_file)
 
     def bootstrap_loader():
         loaded = domain_expiry.load_bootstrap(
@@ -321,14 +338,12 @@ def main():
         module.fail_json(msg="%s: %s" % (court_id, exc))
 
     written = False
-    if p["state_file"] and not module.check_mode:
+    if state_file and not module.check_mode:
         try:
-            renewals.save_court_state(
-                p["state_file"], result["court"], result["state"].get(result["court"], {})
-            )
+            renewals.save_court_state(state_file, result["court"], result["state"].get(result["court"], {}))
             written = True
         except OSError as exc:
-            module.fail_json(msg="state_file %s: %s" % (p["state_file"], exc))
+            module.fail_json(msg="state_file %s: %s" % (state_file, exc))
 
     module.exit_json(
         changed=False,

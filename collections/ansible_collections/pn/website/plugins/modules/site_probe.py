@@ -75,7 +75,21 @@ options:
     description:
       - Directory on the controller holding one C(<name>.json) state file per site. The state is read
         before and written after the probe (not in check mode).
+      - With O(state_store=true) and sopansible installed, only read, once per site, to take over the
+        files of earlier versions.
     type: path
+  state_store:
+    description:
+      - Keep the probe state of every site in the sopansible history store (C(SOPANSIBLE_DB), or
+        C(history.sqlite) in C(SOPANSIBLE_DATA)) instead of O(state_dir), so that a job in a fresh
+        container (AWX) continues from the state the last job left.
+      - The module's action plugin reads the state there before the probe and writes it back after
+        (not in check mode), on the controller; neither the state nor the store goes through the
+        job's output. A store that cannot be reached is a warning; the sites are probed without their
+        stored state, which is left as it is.
+      - Without sopansible on the controller, O(state_dir) is used as with V(false), with a warning.
+    type: bool
+    default: false
   connect_timeout:
     description: Seconds allowed for name resolution, TCP connect and TLS handshake.
     type: float
@@ -155,7 +169,7 @@ RETURN = r"""
 probes:
   description:
     - Per-site results keyed by site name (the full measurement).
-    - Without the C(state) when I(state_dir) is set (the state is in the files).
+    - Without the C(state) when O(state_dir) or O(state_store) is set (the state is kept there).
   returned: when I(details=true)
   type: dict
   sample:
@@ -244,6 +258,7 @@ def main():
             cloaking=dict(type="bool", default=True),
             freshness=dict(type="bool", default=True),
             baselines=dict(type="bool", default=True),
+            state_store=dict(type="bool", default=False),
             details=dict(type="bool", default=True),
             lang=dict(type="str", choices=["id", "en"], default="id"),
         ),
@@ -261,7 +276,8 @@ def main():
     if params["ca_file"] and not os.path.isfile(params["ca_file"]):
         module.fail_json(msg="ca_file %s does not exist" % params["ca_file"])
 
-    state_dir = params["state_dir"]
+    # With state_store the action plugin hands each site its state and keeps what comes back.
+    state_dir = None if params["state_store"] else params["state_dir"]
     if state_dir:
         if not os.path.isdir(state_dir):
             if module.check_mode:
@@ -296,10 +312,12 @@ def main():
     duration = time.monotonic() - started
 
     changed = False
-    results, sop_results = {}, {}
+    results, sop_results, states = {}, {}, {}
     for result in found:
         name = result["name"]
-        if state_dir:
+        if params["state_store"]:
+            states[name] = result.pop("state")
+        elif state_dir:
             state = result.pop("state")
             if not module.check_mode:
                 try:
@@ -319,6 +337,8 @@ def main():
         "duration_s": round(duration, 2),
     }
     output = dict(changed=changed, sop_results=sop_results, summary=summary)
+    if params["state_store"]:
+        output["states"] = states  # for the action plugin, which keeps them and takes them out
     if params["details"]:
         output["probes"] = results
     module.exit_json(**output)
