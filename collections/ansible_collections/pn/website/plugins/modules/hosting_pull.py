@@ -12,9 +12,9 @@ module: hosting_pull
 short_description: Copy a shared-hosting court's web root and visitor logs to the controller (SFTP or FTPS)
 version_added: "0.2.0"
 description:
-  - For a court on commercial shared hosting (no SSH shell): copies the web root and the visitor logs the
+  - For a court on commercial shared hosting (no SSH shell), copies the web root and the visitor logs the
     host offers into a staging folder on the controller over SFTP or FTP over TLS, for the backup (SOP W2)
-    and the visitor-log analysis (W3). Run it on the controller (C(delegate_to: localhost)).
+    and the visitor-log analysis (W3). Run it on the controller (C(delegate_to) C(localhost)).
   - The hosting server is untrusted. A listed name that is not one plain path component (C(../x), C(a/b),
     control characters), a symbolic link, a file over O(max_file_bytes), more than O(max_bytes) in all,
     more than O(max_files) entries or folders deeper than 32 stop the pull with a clear error; nothing is
@@ -145,7 +145,8 @@ def main():
             port=dict(type="int"),
             user=dict(type="str", required=True),
             password=dict(type="str", required=True, no_log=True),
-            host_key=dict(type="str"),
+            # a public key: nothing secret in it
+            host_key=dict(type="str", no_log=False),
             cacert=dict(type="path"),
             webroot=dict(type="str", default=""),
             log_paths=dict(type="list", elements="str", default=[]),

@@ -139,7 +139,7 @@ def ftps(tmp_path):
 
 
 def test_ftps_copies_the_web_root_and_the_logs(ftps):
-    options, served, _ = ftps
+    options, served = ftps[0], ftps[1]
     result = hosting_pull.pull(options)
     assert tree(result["webroot"]) == tree(str(served / "public_html"))
     assert result["files"] == 3 and result["bytes"] == sum(len(v) for v in tree(str(served)).values())
@@ -149,7 +149,7 @@ def test_ftps_copies_the_web_root_and_the_logs(ftps):
 
 
 def test_ftps_refuses_a_name_that_climbs_out_of_the_staging_folder(ftps, tmp_path):
-    options, _, use_fs = ftps
+    options, use_fs = ftps[0], ftps[2]
     use_fs(HostileFS)
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(options)
@@ -169,7 +169,7 @@ def test_ftps_refuses_a_symbolic_link(ftps, tmp_path):
 
 
 def test_ftps_stops_an_oversized_file_while_it_arrives(ftps, tmp_path):
-    options, _, _ = ftps
+    options = ftps[0]
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(dict(options, max_file_bytes=65536))
     assert caught.value.kind == "too-large" and "putusan.pdf" in str(caught.value)
@@ -178,7 +178,7 @@ def test_ftps_stops_an_oversized_file_while_it_arrives(ftps, tmp_path):
 
 
 def test_ftps_refuses_a_certificate_it_cannot_verify(ftps, tmp_path):
-    options, _, _ = ftps
+    options = ftps[0]
     other = certs.make_ca("another CA")
     (tmp_path / "other.pem").write_bytes(certs.cert_pem(other[1]))
     with pytest.raises(hosting_pull.PullError) as caught:
@@ -263,7 +263,7 @@ def sftp(tmp_path):
 
 
 def test_sftp_copies_the_web_root_and_the_logs(sftp):
-    options, served, _ = sftp
+    options, served = sftp[0], sftp[1]
     result = hosting_pull.pull(options)
     assert tree(result["webroot"]) == tree(str(served / "public_html"))
     with open(result["logs"][0]) as handle:
@@ -271,7 +271,7 @@ def test_sftp_copies_the_web_root_and_the_logs(sftp):
 
 
 def test_sftp_refuses_a_name_that_climbs_out_of_the_staging_folder(sftp, tmp_path):
-    options, _, site = sftp
+    options, site = sftp[0], sftp[2]
     site.hostile = True
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(options)
@@ -281,7 +281,7 @@ def test_sftp_refuses_a_name_that_climbs_out_of_the_staging_folder(sftp, tmp_pat
 
 
 def test_sftp_refuses_a_symbolic_link_and_does_not_follow_it(sftp, tmp_path):
-    options, served, _ = sftp
+    options, served = sftp[0], sftp[1]
     os.symlink("../logs", str(served / "public_html" / "logs"))
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(options)
@@ -289,14 +289,14 @@ def test_sftp_refuses_a_symbolic_link_and_does_not_follow_it(sftp, tmp_path):
 
 
 def test_sftp_stops_when_the_pull_exceeds_its_total_cap(sftp):
-    options, _, _ = sftp
+    options = sftp[0]
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(dict(options, max_bytes=50000))
     assert caught.value.kind == "too-large"
 
 
 def test_sftp_sends_no_password_to_a_server_with_another_host_key(sftp):
-    options, _, site = sftp
+    options, site = sftp[0], sftp[2]
     impostor = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
     with pytest.raises(hosting_pull.PullError) as caught:
         hosting_pull.pull(dict(options, host_key=impostor))
