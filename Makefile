@@ -17,7 +17,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # optimisation, it runs Ansible and the log engine faster than a self-compiled python3 on PATH.
 PYTHON ?= /usr/bin/python3
 COLLECTION := collections/ansible_collections/pn/website
-SYSTEM_PACKAGES := podman runc debootstrap restic rclone goaccess uidmap openssh-client curl python3-venv ca-certificates \
+SYSTEM_PACKAGES := podman runc debootstrap restic rclone goaccess uidmap openssh-client mariadb-client curl python3-venv ca-certificates \
   chromium fonts-dejavu-core fonts-liberation postgresql
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 

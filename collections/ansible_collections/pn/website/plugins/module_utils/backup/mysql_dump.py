@@ -52,6 +52,10 @@ def _defaults_file(database: dict, directory: str | None = None) -> str | None:
     fd, path = tempfile.mkstemp(prefix=".pn-db-", suffix=".cnf", dir=directory)
     with os.fdopen(fd, "w") as handle:
         handle.write("[client]\n" + "\n".join(lines) + "\n")
+        if database.get("host") not in (None, "", "localhost"):
+            # a server over the network (a shared host's remote MySQL) is not trusted: it must not be
+            # able to ask the mysql client for a local file (LOAD DATA LOCAL); mysqldump never sends one
+            handle.write("[mysql]\nlocal-infile=0\n")
     os.chmod(path, 0o600)
     return path
 

@@ -27,6 +27,7 @@ CMS_NAMES = ("wordpress", "joomla", "codeigniter", "laravel", "custom", "static"
 DB_ENGINES = ("mariadb", "mysql", "none")
 SERVICE_KINDS = ("domain", "hosting", "connection")
 BACKUP_TYPES = ("local", "sftp", "rest", "s3")
+HOSTING_TRANSFERS = ("sftp", "ftps")
 CONTACT_ROLES = ("isp", "registrar", "hosting", "domain_manager", "maintenance", "vendor", "other")
 #: Who receives a court's report (SOP W5): the Secretary, a Kasubbag, the court's chair, IT staff.
 REPORT_ROLES = ("sekretaris", "kasubbag", "ketua", "operator", "other")
@@ -60,6 +61,7 @@ COURT_VARIABLES = (
     "court_sop_times",
     "court_report_recipients",
     "court_report_delivery",
+    "court_hosting",
 )
 #: Connection values checked here (they reach ssh's command line): plain names and numbers only.
 CONNECTION_VARIABLES = ("ansible_host", "ansible_port", "ansible_user")
@@ -183,6 +185,20 @@ MESSAGES = {
     "on_mount": (
         "'{value}' tidak berada pada disk di mount_point '{mount}'",
         "'{value}' is not on the disk at mount_point '{mount}'",
+    ),
+    "remote_path": (
+        "'{value}' bukan path yang sah di akun hosting (huruf, angka, '.', '_', '-', '+', '@', '~' dan '/'; "
+        "ternormalisasi, tanpa '..')",
+        "'{value}' is not a valid path in the hosting account (letters, digits, '.', '_', '-', '+', '@', '~' "
+        "and '/'; normalised, no '..')",
+    ),
+    "host_key": (
+        "harus kunci publik host SSH server hosting (mis. 'ssh-ed25519 AAAA...'), wajib untuk sftp",
+        "must be the hosting server's public SSH host key (e.g. 'ssh-ed25519 AAAA...'), required for sftp",
+    ),
+    "hosting_only": (
+        "hanya untuk pengadilan di grup shared_hosting (server pengadilan dibackup lewat SSH)",
+        "only for courts in the shared_hosting group (court servers are backed up over SSH)",
     ),
     "url_domain": (
         "host '{value}' tidak termasuk court_hostnames/court_domain",
@@ -519,6 +535,7 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
                     check.choice(name + ".role", CONTACT_ROLES, value=person["role"])
 
     _check_report_delivery(check)
+    _check_hosting(check, shared_hosting)
 
     times = check.vars.get("court_sop_times")
     if times is not None and check.typed("court_sop_times", times, dict, "dict"):
@@ -574,6 +591,83 @@ def report_delivery_problems(host, variables):
             check.control(name, variables[name])
     _check_report_delivery(check)
     return check.problems
+
+
+_REMOTE_PATH = re.compile(r"/?[A-Za-z0-9._+@~-]+(?:/[A-Za-z0-9._+@~-]+)*|/")
+_HOST_KEY = re.compile(r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}")
+_HOSTING_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,127}")
+_HOSTING_LIMITS = ("max_files", "max_bytes", "max_file_bytes")
+
+
+def _remote_path(check: _Checker, name: str, value: object) -> None:
+    if not check.typed(name, value, str, "string"):
+        return
+    if (
+        not _REMOTE_PATH.fullmatch(value)
+        or (value != "/" and posixpath.normpath(value) != value)
+        or ".." in value.split("/")
+    ):
+        check.add(name, "remote_path", value=value)
+
+
+def _check_hosting(check: _Checker, shared_hosting: bool) -> None:
+    """court_hosting: how the controller reaches a shared-hosting court's files (SFTP/FTPS) and database.
+    Its values reach a file-transfer client and a database client as data (never a shell or Ansible's
+    connection options); they are checked all the same, as the server's answers are."""
+    hosting = check.vars.get("court_hosting")
+    if hosting is None or not check.typed("court_hosting", hosting, dict, "dict"):
+        return
+    if not shared_hosting:
+        check.add("court_hosting", "hosting_only")
+        return
+    transfer = hosting.get("transfer")
+    if transfer is None:
+        check.add("court_hosting.transfer", "missing")
+    else:
+        check.choice("court_hosting.transfer", HOSTING_TRANSFERS, value=transfer)
+    for key in ("host", "user", "password"):
+        if hosting.get(key) in (None, ""):
+            check.add("court_hosting." + key, "missing")
+    host = hosting.get("host")
+    if host not in (None, "") and not _templated(host) and not is_host_name(host):
+        check.add("court_hosting.host", "address", value=host)
+    user = hosting.get("user")
+    if (
+        user not in (None, "")
+        and not _templated(user)
+        and (not isinstance(user, str) or not _HOSTING_USER.fullmatch(user))
+    ):
+        check.add("court_hosting.user", "user", value=user)
+    if hosting.get("port") is not None:
+        check.port("court_hosting.port", hosting["port"])
+    key = hosting.get("host_key")
+    if transfer == "sftp" and (not isinstance(key, str) or not _HOST_KEY.fullmatch(key.strip())):
+        check.add("court_hosting.host_key", "host_key")
+    cacert = hosting.get("cacert")
+    if cacert is not None and check.typed("court_hosting.cacert", cacert, str, "string"):
+        # a file the controller reads: any plain, absolute path (system folders included)
+        problem = path_problem(cacert)
+        if problem is not None and problem[0] in ("path", "path_chars", "path_normal"):
+            check.add("court_hosting.cacert", problem[0], **problem[1])
+    if hosting.get("webroot") is not None:
+        _remote_path(check, "court_hosting.webroot", hosting["webroot"])
+    logs = hosting.get("log_paths")
+    if logs is not None and check.typed("court_hosting.log_paths", logs, list, "list"):
+        for index, path in enumerate(logs):
+            _remote_path(check, "court_hosting.log_paths[%d]" % index, path)
+    for limit in _HOSTING_LIMITS:
+        value = hosting.get(limit)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            check.add("court_hosting." + limit, "positive", value=value)
+    database = hosting.get("database")
+    if database is not None and check.typed("court_hosting.database", database, dict, "dict"):
+        db_host = database.get("host")
+        if db_host in (None, ""):
+            check.add("court_hosting.database.host", "missing")
+        elif not _templated(db_host) and not is_host_name(db_host):
+            check.add("court_hosting.database.host", "address", value=db_host)
+        if database.get("port") is not None:
+            check.port("court_hosting.database.port", database["port"])
 
 
 def _templated(value: object) -> bool:

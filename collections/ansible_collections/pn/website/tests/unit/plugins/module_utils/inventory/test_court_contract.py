@@ -311,3 +311,59 @@ def test_a_bad_rest_location_is_named_without_its_credentials():
     (problem,) = validate_court("pn-tais", {**GOOD, "court_backup_targets": [target]})
     assert problem.variable == "court_backup_targets[0].location" and problem.code == "location"
     assert "Rahasia-8231" not in problem.message("en") and "//***@backup host:8000/" in problem.message("en")
+
+
+HOSTING = {
+    "transfer": "sftp",
+    "host": "sftp.hosting.example.co.id",
+    "port": 2222,
+    "user": "pnmanna@hosting",
+    "password": "{{ vault_pn_manna_hosting_password }}",
+    "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vdCBhIHJlYWwga2V5IGJ1dCB3ZWxsIGZvcm1lZA==",
+    "webroot": "/public_html",
+    "log_paths": ["/logs/access.log", "logs/access.log.1.gz"],
+    "database": {"host": "mysql.hosting.example.co.id", "port": 3306},
+}
+
+
+def hosting_problems(**changes):
+    hosting = {k: v for k, v in {**HOSTING, **changes}.items() if v is not None}
+    variables = {"court_name": "PN Manna", "court_type": "PN", "court_domain": "pn-manna.go.id"}
+    variables["court_hosting"] = hosting
+    return {(p.variable, p.code) for p in validate_court("pn-manna", variables, shared_hosting=True)}
+
+
+def test_a_shared_hosting_court_with_its_file_transfer_access_is_valid():
+    assert hosting_problems() == set()
+    assert hosting_problems(transfer="ftps", host_key=None, cacert="/etc/pn-website/hosting-ca.pem") == set()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"transfer": "ftp"}, ("court_hosting.transfer", "choice")),
+        ({"transfer": None}, ("court_hosting.transfer", "missing")),
+        ({"host": "-oProxyCommand=sh"}, ("court_hosting.host", "address")),
+        ({"host": "sftp.example.co.id;id"}, ("court_hosting.host", "address")),
+        ({"port": 70000}, ("court_hosting.port", "port")),
+        ({"user": "-oProxyCommand"}, ("court_hosting.user", "user")),
+        ({"password": None}, ("court_hosting.password", "missing")),
+        ({"host_key": None}, ("court_hosting.host_key", "host_key")),
+        ({"host_key": "ssh-ed25519 AAAA\nevil"}, ("court_hosting.host_key", "host_key")),
+        ({"webroot": "/public_html/../../etc"}, ("court_hosting.webroot", "remote_path")),
+        ({"webroot": "/public html"}, ("court_hosting.webroot", "remote_path")),
+        ({"log_paths": ["/logs/$(id)"]}, ("court_hosting.log_paths[0]", "remote_path")),
+        ({"max_bytes": -1}, ("court_hosting.max_bytes", "positive")),
+        ({"database": {"port": 3306}}, ("court_hosting.database.host", "missing")),
+        ({"database": {"host": "db host"}}, ("court_hosting.database.host", "address")),
+        ({"cacert": "relative.pem"}, ("court_hosting.cacert", "path")),
+    ],
+)
+def test_bad_hosting_access_is_named(changes, expected):
+    assert expected in hosting_problems(**changes)
+
+
+def test_hosting_access_is_only_for_shared_hosting_courts():
+    variables = {**GOOD, "court_hosting": HOSTING}
+    found = {(p.variable, p.code) for p in validate_court("pn-tais", variables)}
+    assert found == {("court_hosting", "hosting_only")}
