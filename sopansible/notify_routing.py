@@ -83,6 +83,11 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     "backup-target-failed": (HIGH_ONLY, ACTIVITY, "W2"),
     "backup-stale": (("medium", "high"), ACTIVITY, "W2, W6"),
     "backup-missing": (MEDIUM_ONLY, ACTIVITY, "W6"),
+    # W2 of a court on shared hosting (copied over SFTP/FTPS by the controller)
+    "backup-hosting-pull-failed": (CRITICAL_ONLY, ACTIVITY, "W2"),
+    "backup-hosting-no-access": (HIGH_ONLY, ACTIVITY, "W2"),
+    "backup-hosting-no-database": (HIGH_ONLY, ACTIVITY, "W2"),
+    "hosting-limits": (INFO_ONLY, REPORT, "W2"),
     # W3 access logs
     "webshell-post": (CRITICAL_ONLY, CRITICAL, "W3"),
     "gambling-doorway": (CRITICAL_ONLY, CRITICAL, "W3"),
@@ -106,6 +111,8 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     "wordpress-xmlrpc-abuse": (HIGH_ONLY, REPORT, "W3"),
     "garbage-request": (LOW_ONLY, REPORT, "W3"),
     "spam-bot": (LOW_ONLY, REPORT, "W3"),
+    "logs-hosting-pull-failed": (HIGH_ONLY, REPORT, "W3"),
+    "logs-hosting-unavailable": (INFO_ONLY, REPORT, "W2, W3"),
     # one request is enough; critical (alerted) when the site answered it with 2xx
     "remote-file-inclusion": (("medium", "critical"), CRITICAL, "W3"),
     "exploit-log4shell": (("medium", "critical"), CRITICAL, "W3"),
