@@ -605,6 +605,8 @@ class RuleSet:
             joined is not None or not k
             for joined, k in zip((self._any_path, self._any_query, self._any_target), keys)  # noqa: B905
         )
+        # Most targets have no query: the answer for an empty one, once.
+        self._empty_query_hit = bool(self._any_query is not None and self._any_query.search(b""))
         self._any_agent = _any_of([p[2] for p in agent_parts if p[2] is not None], re.I)
         self._class_masks = {}
         self._candidates = {}
@@ -642,7 +644,11 @@ class RuleSet:
         path, query = classes.split_target(decoded)
         if self._joined and not (
             (self._any_path is not None and self._any_path.search(path))
-            or (self._any_query is not None and self._any_query.search(query))
+            or (
+                self._empty_query_hit
+                if not query
+                else self._any_query is not None and self._any_query.search(query)
+            )
             or (self._any_target is not None and self._any_target.search(decoded))
         ):
             return bits

@@ -195,7 +195,7 @@ def classify_target(target: bytes) -> int:
     if (
         not _ANY_RULE_HINT_RE.search(lowered)
         and not _GAMBLING_RE.search(lowered)
-        and not _DOORWAY_RE.search(lowered)
+        and not ((b"?" in lowered or b"&" in lowered) and _DOORWAY_RE.search(lowered))  # [?&] first
     ):
         return 0  # cheap pre-filter: nothing any rule looks for
     return classify_target_full(target)
