@@ -595,6 +595,11 @@ class PolarsReader:
             .group_by("target", maintain_order=True)
             .agg(c("n").sum())
         )
+        # Counts per path, when every target is in origin form (from "/"): its path is what comes
+        # before the first "?" (rules.split_target); grouped in the order of the targets, so the
+        # paths come in the order of their first target, as when the analyzer sums the targets.
+        origin_form = requests.select(c("target").str.starts_with("/").all()).item()
+        by_path = c("target").str.extract(r"\A([^?]*)", 1).alias("path")
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
         queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _VISIT_KEYS]
         queries += [
@@ -606,9 +611,17 @@ class PolarsReader:
             lf.filter(~short).select("size"),
             groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
         ]
+        if origin_form:
+            queries += [
+                query.with_columns(by_path).group_by("path", maintain_order=True).agg(c("n").sum())
+                for query in (by_request.group_by("target", maintain_order=True).agg(c("n").sum()), errors)
+            ]
         results = pl.collect_all(queries, engine=_IN_MEMORY)
         per_key = results[: len(_VISIT_KEYS)]
-        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_VISIT_KEYS) :]
+        methods, targets, refs, errors, sizes, big_sizes, visitors = results[
+            len(_VISIT_KEYS) : len(_VISIT_KEYS) + 7
+        ]
+        paths, error_paths = results[len(_VISIT_KEYS) + 7 :] or (None, None)
 
         def counts(table):
             keys = table[table.columns[0]]
@@ -625,10 +638,12 @@ class PolarsReader:
             agents=uas,
             statuses=statuses,
             methods=counts(methods),
-            targets=counts(targets),
+            targets=counts(targets) if paths is None else {},
             referrers=counts(refs),
             error_targets=counts(errors),
             bytes_sent=bytes_sent,
+            paths=None if paths is None else counts(paths),
+            error_paths=None if error_paths is None else counts(error_paths),
             other_formats=self._other_formats,
             vhosts=self._other_vhosts,
         )
