@@ -28,7 +28,9 @@ and status (polars' streaming engine), then one query plan for all counts (group
 row order, so values come out in first-occurrence order without sorting; the per-field counts are
 summed from those groups, methods and targets from the counts per request line); two small queries
 for the rows the rule code needs. Classification of paths and user agents runs once per distinct
-value as well.
+value as well; the many targets no rule can match (a read with hundreds of thousands of distinct
+pages, tracking parameters, search words) are told apart all at once, by the rules' patterns
+rewritten for polars as necessary conditions (:mod:`prefilter`), the others by the Python patterns.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
