@@ -449,13 +449,17 @@ class Analyzer:
         bytes_sent: int,
         other_formats=(),
         vhosts=(),
+        paths=None,
+        error_paths=None,
     ) -> None:
         """Add the counts of ``rows`` well-formed lines of format ``fmt`` parsed by another
         reader: each a mapping of value to number of rows, in the order of first occurrence
         (``error_targets``: rows with a status of 400 or more, per target). Their lines are counted
         with :meth:`add_lines`, their visitors by the reader's :class:`Visitors`.
         ``other_formats``: the format of each of those rows that is of another format
-        (:func:`log_formats.parse_other`), ``vhosts`` their virtual hosts, in log order."""
+        (:func:`log_formats.parse_other`), ``vhosts`` their virtual hosts, in log order.
+        ``paths`` and ``error_paths``, when given, are ``targets`` and ``error_targets`` counted per
+        path already (:func:`split_target`), in the order of first occurrence."""
         self._fold()  # the counts of blocks parsed here before: keeps first-occurrence order
         self.formats_seen[fmt] += rows - len(other_formats)
         self.formats_seen.update(other_formats)
@@ -469,8 +473,14 @@ class Analyzer:
             (self.referrers, referrers),
         ):
             counter.update(counts)
-        self._count_paths(self.paths, targets)
-        self._count_paths(self.error_paths, error_targets)
+        if paths is None:
+            self._count_paths(self.paths, targets)
+        else:
+            self.paths.update(paths)
+        if error_paths is None:
+            self._count_paths(self.error_paths, error_targets)
+        else:
+            self.error_paths.update(error_paths)
         self.bytes_sent += bytes_sent
         self._trim_counters()
 

@@ -28,7 +28,9 @@ and status (polars' streaming engine), then one query plan for all counts (group
 row order, so values come out in first-occurrence order without sorting; the per-field counts are
 summed from those groups, methods and targets from the counts per request line); two small queries
 for the rows the rule code needs. Classification of paths and user agents runs once per distinct
-value as well.
+value as well; the many targets no rule can match (a read with hundreds of thousands of distinct
+pages, tracking parameters, search words) are told apart all at once, by the rules' patterns
+rewritten for polars as necessary conditions (:mod:`prefilter`), the others by the Python patterns.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
@@ -49,6 +51,7 @@ from __future__ import annotations
 import collections
 import io
 
+from ansible_collections.pn.website.plugins.module_utils.logs import prefilter
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import MAX_KEYS, Analyzer, Visitors
 from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
     BLOCK_BYTES,
@@ -63,7 +66,15 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
     detect_format,
     parse_other,
 )
-from ansible_collections.pn.website.plugins.module_utils.logs.rules import AGENT_GOOGLEBOT, is_crawler
+from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
+    AGENT_GOOGLEBOT,
+    DOCUMENT_EXT,
+    FULL_TESTS,
+    HINT_PATTERNS,
+    SCRIPT_EXT,
+    STATIC_EXT,
+    is_crawler,
+)
 
 try:
     import polars as pl
@@ -104,6 +115,12 @@ _STATUS_SIZE_RE = r"^ [0-9]{3} (?:[0-9]+|-) $"
 _IN_MEMORY = "in-memory"
 # The group-by keys of a chunk's counts, in the order the counters are updated.
 _VISIT_KEYS = ["ip", "hour", "ua", "status"]
+# Targets the vectorised "no rule can match" test may decide (see _quiet_targets): printable
+# ASCII from a slash, without percent-escapes, whose decoding is then "+" as a space, lower case.
+_QUIET_ELIGIBLE_RE = r"\A/[\x21-\x24\x26-\x7e]*\z"
+_NOT_PAGE_EXT = sorted(x.decode("ascii") for x in DOCUMENT_EXT | STATIC_EXT)
+_SCRIPT_EXT = sorted(x.decode("ascii") for x in SCRIPT_EXT)
+_QUIET_MIN = 256  # fewer new targets in a chunk: each is classified in Python
 
 
 class _Prepended:
@@ -196,6 +213,7 @@ class PolarsReader:
         # Per distinct value (as text): the analyzer's flags of targets and agents.
         self._target_flags = {}
         self._agent_flags = {}
+        self._quiet = None  # the Rust patterns of _quiet_targets (False: none)
         # The format of each row of the chunk that is of another format, and their virtual hosts.
         self._other_formats = []
         self._other_vhosts = []
@@ -579,6 +597,11 @@ class PolarsReader:
             .group_by("target", maintain_order=True)
             .agg(c("n").sum())
         )
+        # Counts per path, when every target is in origin form (from "/"): its path is what comes
+        # before the first "?" (rules.split_target); grouped in the order of the targets, so the
+        # paths come in the order of their first target, as when the analyzer sums the targets.
+        origin_form = requests.select(c("target").str.starts_with("/").all()).item()
+        by_path = c("target").str.extract(r"\A([^?]*)", 1).alias("path")
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
         queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _VISIT_KEYS]
         queries += [
@@ -590,9 +613,17 @@ class PolarsReader:
             lf.filter(~short).select("size"),
             groups.select("ip", c("hour").str.slice(0, 11).alias("day"), "ua").unique(),
         ]
+        if origin_form:
+            queries += [
+                query.with_columns(by_path).group_by("path", maintain_order=True).agg(c("n").sum())
+                for query in (by_request.group_by("target", maintain_order=True).agg(c("n").sum()), errors)
+            ]
         results = pl.collect_all(queries, engine=_IN_MEMORY)
         per_key = results[: len(_VISIT_KEYS)]
-        methods, targets, refs, errors, sizes, big_sizes, visitors = results[len(_VISIT_KEYS) :]
+        methods, targets, refs, errors, sizes, big_sizes, visitors = results[
+            len(_VISIT_KEYS) : len(_VISIT_KEYS) + 7
+        ]
+        paths, error_paths = results[len(_VISIT_KEYS) + 7 :] or (None, None)
 
         def counts(table):
             keys = table[table.columns[0]]
@@ -609,10 +640,12 @@ class PolarsReader:
             agents=uas,
             statuses=statuses,
             methods=counts(methods),
-            targets=counts(targets),
+            targets=counts(targets) if paths is None else {},
             referrers=counts(refs),
             error_targets=counts(errors),
             bytes_sent=bytes_sent,
+            paths=None if paths is None else counts(paths),
+            error_paths=None if error_paths is None else counts(error_paths),
             other_formats=self._other_formats,
             vhosts=self._other_vhosts,
         )
@@ -633,12 +666,97 @@ class PolarsReader:
             uflags.clear()
         classify_target = self.analyzer.classify_target
         classify_user_agent = self.analyzer.classify_user_agent
-        for value in targets:
-            if value not in tflags:
-                tflags[value] = classify_target(_bytes(value))
+        new = [value for value in targets if value not in tflags]
+        if len(new) >= _QUIET_MIN:
+            new = self._quiet_targets(new)
+        for value in new:
+            tflags[value] = classify_target(_bytes(value))
         for value in uas:
             if value not in uflags:
                 uflags[value] = classify_user_agent(_bytes(value))
+
+    def _quiet_filter(self):
+        """The Rust patterns of the vectorised test (see _quiet_targets): the built-in hints, the
+        built-in tests on the path and on the whole target, the rules' key patterns on the path,
+        the query and the whole target; None when one of the Python patterns cannot be written as
+        one (see :mod:`prefilter`) or the Rust engine refuses one."""
+        if self._quiet is None:
+            patterns = [prefilter.any_of(HINT_PATTERNS)]
+            for part in ("path", "target"):
+                tests = [
+                    prefilter.rust_pattern(pattern, anchored)
+                    for where, pattern, anchored in FULL_TESTS
+                    if where == part
+                ]
+                patterns.append(None if None in tests else "|".join("(?:%s)" % t for t in tests))
+            patterns += [prefilter.any_of(keys) for keys in self.analyzer.rules.key_patterns]
+            self._quiet = False
+            if None not in patterns:
+                try:
+                    pl.DataFrame({"t": ["/"]}).select(
+                        pl.col("t").str.contains(p).alias(str(i)) for i, p in enumerate(patterns) if p
+                    )
+                except pl.exceptions.PolarsError:
+                    pass
+                else:
+                    self._quiet = patterns
+        return self._quiet or None
+
+    def _quiet_targets(self, targets) -> list:
+        """Sets the flags of the ``targets`` (text) no rule can match, decided for all of them at
+        once by polars: the rule set's quiet bits (:meth:`RuleSet.quiet_target_bits`), what its
+        classification gives them. Returns the others, for the Python classification.
+
+        Decided here: printable-ASCII targets without percent-escapes (their decoding is then "+"
+        as a space and lower case), without a built-in class (no hint in the lower-cased target, or
+        none of the built-in tests on the decoded one), where no rule's key pattern may match the
+        decoded path, query or target. The Rust patterns are necessary conditions of the Python
+        ones on such text (:mod:`prefilter`), so a target they let through is only classified
+        again in Python."""
+        patterns = self._quiet_filter()
+        if patterns is None:
+            return targets
+        hint, class_path, class_target, on_path, on_query, on_target = patterns
+        c = pl.col
+
+        def extension(of):
+            return c(of).str.extract(r"\.([^./]*)\z", 1).fill_null("")
+
+        classed = [extension("path").is_in(_SCRIPT_EXT)]
+        classed += [c("path").str.contains(class_path)] * bool(class_path)
+        classed += [c("decoded").str.contains(class_target)] * bool(class_target)
+        loud = [pl.any_horizontal(*classed)]
+        if hint:
+            loud[0] = loud[0] & c("low").str.contains(hint)
+        loud += [c("path").str.contains(on_path)] * bool(on_path)
+        loud += [c("query").str.contains(on_query)] * bool(on_query)
+        loud += [c("decoded").str.contains(on_target)] * bool(on_target)
+        frame = (
+            pl.DataFrame({"t": targets}, schema={"t": pl.String})
+            .lazy()
+            .with_columns(c("t").str.to_lowercase().alias("low"))
+            .with_columns(c("low").str.replace_all("+", " ", literal=True).alias("decoded"))
+            .with_columns(
+                c("low").str.extract(r"\A([^?]*)", 1).alias("raw_path"),
+                c("decoded").str.extract(r"\A([^?]*)", 1).alias("path"),
+                c("decoded").str.extract(r"\A[^?]*\?(.*)", 1).fill_null("").alias("query"),
+            )
+            .select(
+                "t",
+                (c("t").str.contains(_QUIET_ELIGIBLE_RE) & ~pl.any_horizontal(*loud))
+                .fill_null(False)
+                .alias("quiet"),
+                ~extension("raw_path").is_in(_NOT_PAGE_EXT).alias("page"),
+            )
+            .collect(engine=_IN_MEMORY)
+        )
+        rules = self.analyzer.rules
+        bits = {True: rules.quiet_target_bits(True), False: rules.quiet_target_bits(False)}
+        quiet_rows = frame.filter("quiet")
+        self._target_flags.update(
+            zip(quiet_rows["t"].to_list(), map(bits.__getitem__, quiet_rows["page"].to_list()))  # noqa: B905
+        )
+        return frame.filter(~c("quiet"))["t"].to_list()
 
     def _hot_rows(self, lf, requests, uas, ascii_only: bool):
         """The rows that can produce evidence, in log order, as the rule code takes them (the
@@ -652,13 +770,21 @@ class PolarsReader:
         hot_uas = [u for u in uas if uflags[u] & analyzer.hot_agent_mask]
         flagged_uas = [u for u in uas if uflags[u] & ~AGENT_GOOGLEBOT]
         claim_uas = [u for u in uas if uflags[u] & analyzer.googlebot_agent_mask]
-        hot_requests, flagged_requests = [], []
+        hot_requests, flagged_requests, plain_requests = [], [], []
         for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
             flags = tflags.get(target, 0)  # none: a request whose rows were all left out
             if flags:
                 flagged_requests.append(request)
                 if flags & analyzer.hot_target_mask:
                     hot_requests.append(request)
+            else:
+                plain_requests.append(request)
+        # Every row's request is in ``requests``: the shorter list decides (a rule of pages makes
+        # nearly every request flagged).
+        if len(plain_requests) < len(flagged_requests):
+            flagged = ~c("request").is_in(plain_requests) if plain_requests else pl.lit(True)
+        else:
+            flagged = c("request").is_in(flagged_requests)
         # Rows chosen by status alone (rules without target or agent conditions, e.g. 5xx); by
         # target or agent whatever the status; by target or agent with an error status (rules
         # that look at 4xx/5xx answers only); as Googlebot from an address not Google's.
@@ -667,7 +793,7 @@ class PolarsReader:
             selected = selected | c("request").is_in(hot_requests)
         if hot_uas:
             selected = selected | c("ua").is_in(hot_uas)
-        error_flagged = [c("request").is_in(flagged_requests)] * bool(flagged_requests)
+        error_flagged = [flagged] * bool(flagged_requests)
         error_flagged += [c("ua").is_in(flagged_uas)] * bool(flagged_uas)
         if error_flagged:
             selected = selected | ((c("status") >= "400") & pl.any_horizontal(*error_flagged))

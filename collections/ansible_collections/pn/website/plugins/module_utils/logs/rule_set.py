@@ -599,11 +599,14 @@ class RuleSet:
         for part in self._pattern_targets:
             position, pattern = _key_pattern(part)
             keys[position].append(pattern)
+        self.key_patterns = keys
         self._any_path, self._any_query, self._any_target = (_any_of(k) for k in keys)
         self._joined = all(
             joined is not None or not k
             for joined, k in zip((self._any_path, self._any_query, self._any_target), keys)  # noqa: B905
         )
+        # Most targets have no query: the answer for an empty one, once.
+        self._empty_query_hit = bool(self._any_query is not None and self._any_query.search(b""))
         self._any_agent = _any_of([p[2] for p in agent_parts if p[2] is not None], re.I)
         self._class_masks = {}
         self._candidates = {}
@@ -612,11 +615,14 @@ class RuleSet:
         """The rules of site-wide bursts (``key: episode``)."""
         return [r for r in self.rules.values() if r.key == "episode"]
 
-    def classify_target(self, target: bytes) -> int:
-        """Bits of the matchers whose target conditions hold for a request target."""
-        found = classes.classify_target(target)
-        if self.needs_page and classes.path_kind(classes.split_target(target)[0]) == "page":
-            found |= TARGET_PAGE
+    def quiet_target_bits(self, page: bool) -> int:
+        """The bits :meth:`classify_target` gives a target that none of ``classes.HINT_PATTERNS``
+        matches (lower-cased) nor any of ``key_patterns`` (per block of a rule with patterns, one
+        that must match, by part of the decoded target: path, query, whole), given whether its
+        path is a page: the bits of the rules that need no more than "a page"."""
+        return self._class_bits(TARGET_PAGE if page and self.needs_page else 0)
+
+    def _class_bits(self, found: int) -> int:
         bits = self._class_masks.get(found)
         if bits is None:
             bits = 0
@@ -624,13 +630,25 @@ class RuleSet:
                 if wanted & found:
                     bits |= bit
             self._class_masks[found] = bits
+        return bits
+
+    def classify_target(self, target: bytes) -> int:
+        """Bits of the matchers whose target conditions hold for a request target."""
+        found = classes.classify_target(target)
+        if self.needs_page and classes.path_kind(classes.split_target(target)[0]) == "page":
+            found |= TARGET_PAGE
+        bits = self._class_bits(found)
         if not self._pattern_targets:
             return bits
         decoded = classes.decode_target(target)
         path, query = classes.split_target(decoded)
         if self._joined and not (
             (self._any_path is not None and self._any_path.search(path))
-            or (self._any_query is not None and self._any_query.search(query))
+            or (
+                self._empty_query_hit
+                if not query
+                else self._any_query is not None and self._any_query.search(query)
+            )
             or (self._any_target is not None and self._any_target.search(decoded))
         ):
             return bits

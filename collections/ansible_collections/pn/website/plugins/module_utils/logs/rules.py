@@ -143,6 +143,22 @@ _CRAWLER_RE = re.compile(
 )
 
 
+#: A target (lower-cased) that none of these match has no TARGET_* flag (see classify_target).
+HINT_PATTERNS = (_ANY_RULE_HINT_RE, _GAMBLING_RE, _DOORWAY_RE)
+#: Nor has a target for which none of the tests of classify_target_full holds: (part of the
+#: decoded target, "path" or "target", pattern, searched only at the start), besides the
+#: extensions of SCRIPT_EXT (the file-name tests). For readers that run the tests another way.
+FULL_TESTS = (
+    ("path", _SENSITIVE_RE, False),
+    ("target", _TRAVERSAL_RE, False),
+    ("target", _SQLI_RE, False),
+    ("target", _XSS_RE, False),
+    ("target", _GAMBLING_RE, False),
+    ("target", _DOORWAY_RE, False),
+    ("path", _LOGIN_RE, True),
+)
+
+
 def _decode_path(raw: bytes) -> bytes:
     """Lower-cased path with percent-encoding undone twice (double-encoded attacks)."""
     text = raw
@@ -179,7 +195,7 @@ def classify_target(target: bytes) -> int:
     if (
         not _ANY_RULE_HINT_RE.search(lowered)
         and not _GAMBLING_RE.search(lowered)
-        and not _DOORWAY_RE.search(lowered)
+        and not ((b"?" in lowered or b"&" in lowered) and _DOORWAY_RE.search(lowered))  # [?&] first
     ):
         return 0  # cheap pre-filter: nothing any rule looks for
     return classify_target_full(target)

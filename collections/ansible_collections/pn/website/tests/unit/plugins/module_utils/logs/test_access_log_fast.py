@@ -549,3 +549,27 @@ def test_auto_takes_polars_for_large_logs_only(tmp_path, monkeypatch):
     assert choose("auto", 1 << 40) == "python"
     with pytest.raises(al.EngineUnavailable, match="polars"):
         choose("polars", 0)
+
+
+@pytest.mark.parametrize("court_rules", [False, True])
+def test_many_distinct_targets_decided_at_once(tmp_path, court_rules):
+    """A read with many new targets has most of them decided at once by polars (the vectorised
+    "no rule can match" test); mixed with percent-encoded, mixed-case, "+"-encoded attacks, targets
+    only one rule matches and benign twins, repeated and answered 200, 404 and 500: same results."""
+    from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (  # noqa: PLC0415
+        test_access_log_prefilter as edges,
+    )
+
+    targets = [t for t in edges.EDGE_TARGETS if t and " " not in t] + edges._benign(600)
+    lines = []
+    for i, target in enumerate(targets * 3):
+        ip = "203.0.113.%d" % (i % 5 + 1)
+        status = ("200", "404", "500")[i % 3]
+        line = _plain(i, ip=ip).replace(b"/berita/%d" % (i % 7), target.encode("latin-1"))
+        lines.append(line.replace(b" 200 ", b" %s " % status.encode()))
+    (tmp_path / "access.log").write_bytes(b"\n".join(lines) + b"\n")
+    options = {"extra_rules": edges.COURT_RULES} if court_rules else {}
+    result = same([str(tmp_path / "access.log")], chunk_bytes=1 << 20, **options)
+    found = {f["rule"] for f in result["findings"]}
+    assert {"sensitive-files", "sqli-probing", "xss-probing"} <= found
+    assert ("court-secret-folder" in found) == court_rules
