@@ -25,7 +25,7 @@ export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help demo demo-stop test lint sanity unit integration molecule bench system-deps venv image build changelog clean
+.PHONY: help demo demo-stop test test-ee lint sanity unit integration molecule bench system-deps venv image ee build changelog clean
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -50,6 +50,11 @@ $(VENV)/.installed: requirements/lock.txt pyproject.toml | system-deps
 
 image: system-deps
 	images/court/build.sh
+
+# The execution environment of AWX jobs (execution-environment.yml), built with ansible-builder on a
+# Debian base image built here too; the fleet tests run the daily cycle inside it (see docs/awx.md).
+ee: system-deps venv
+	images/ee/build.sh
 
 build: venv
 	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.cache/dist
@@ -94,7 +99,12 @@ unit: venv
 	$(BIN)/pytest -q -m "not fleet" tests/unit $(COLLECTION)/tests/unit
 
 integration: venv image
-	$(BIN)/pytest -q -m fleet tests/integration
+	$(BIN)/pytest -q -m "fleet and not ee" tests/integration
+
+# The daily cycle inside the execution environment, as AWX runs it (builds the EE image first; about
+# 10 minutes cold, so not part of `make test`).
+test-ee: venv image ee
+	$(BIN)/pytest -q -m ee tests/integration
 
 molecule: venv image
 	@for scenario in molecule/*/molecule.yml; do \

@@ -8,6 +8,7 @@ import fnmatch
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sopansible import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 EE_FILE = ROOT / "execution-environment.yml"
+WHEELHOUSE = ".cache/ee/wheelhouse"
 DOCS = ROOT / "docs" / "awx.md"
 
 # ansible-builder 3: the keys of the version 3 schema (ansible_builder/ee_schema.py).
@@ -141,15 +143,24 @@ def test_ee_definition_follows_the_version_3_schema(ee):
     assert interpreter["python_path"].startswith("/")
 
 
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        name, _, version = line.partition("==")
+        pins[name.strip().lower()] = version.strip()
+    return pins
+
+
 def test_ee_dependency_files_exist_and_parse(ee):
     deps = ee["dependencies"]
     assert deps["python"] == "requirements/ee-python.txt"
     assert deps["system"] == "bindep.txt"
-    assert deps["galaxy"] == "collections/requirements.yml"
+    assert deps["galaxy"] == "collections/ee-requirements.yml"
     for key in ("python", "system", "galaxy"):
         assert (ROOT / deps[key]).is_file(), deps[key]
     for extra in ee.get("additional_build_files", []):
-        assert (ROOT / extra["src"]).exists(), extra["src"]
+        if extra["src"] != WHEELHOUSE:  # downloaded by images/ee/build.sh before it runs ansible-builder
+            assert (ROOT / extra["src"]).exists(), extra["src"]
         assert not Path(extra["dest"]).is_absolute()
 
     names = []
@@ -160,7 +171,10 @@ def test_ee_dependency_files_exist_and_parse(ee):
                 names.append(Requirement(line).name.lower())
             except InvalidRequirement as error:  # pragma: no cover - the assertion message
                 pytest.fail(f"{deps['python']}: {line}: {error}")
-    assert "cryptography" in names
+    # sopansible: the history callback records through its pipeline; boto3: pn.website.backup_bucket
+    assert {"sopansible", "psycopg", "boto3"} <= set(names)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert {"ansible", "polars", "cryptography"} <= {Requirement(r).name for r in project["dependencies"]}
 
     bindep = {}
     for line in (ROOT / deps["system"]).read_text().splitlines():
@@ -170,26 +184,41 @@ def test_ee_dependency_files_exist_and_parse(ee):
         match = re.match(r"^([A-Za-z0-9][A-Za-z0-9.+_-]*)(?:\s*\[([^\]]+)\])?(?:\s*[<>=!].*)?$", line)
         assert match, f"bindep.txt: not a bindep line: {line}"
         bindep.setdefault(match.group(1), set()).update((match.group(2) or "").split())
-    # restic and a MariaDB client on the EL base image (rpm) and on Debian-based ones (dpkg)
+    # restic and a MariaDB client on EL base images (rpm) and on Debian-based ones (dpkg)
     assert "platform:rpm" in bindep["restic"] and "platform:dpkg" in bindep["restic"]
     assert "platform:rpm" in bindep["mariadb"] and "platform:dpkg" in bindep["mariadb-client"]
+    # The Debian base image bakes in every package bindep.txt names for dpkg (outside the test profile),
+    # so bindep finds nothing to install during the build.
+    base = {
+        line.strip()
+        for line in (ROOT / "images" / "ee" / "base" / "packages.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for package, labels in bindep.items():
+        if "test" not in labels and (not labels or "platform:dpkg" in labels):
+            assert package in base, f"images/ee/base/packages.txt lacks {package} of bindep.txt"
 
+    # The EE's collections: pn.website from this checkout; the community collections it uses come with the
+    # `ansible` package, a dependency of sopansible, so the build needs no Galaxy server.
     galaxy = yaml.safe_load((ROOT / deps["galaxy"]).read_text())
-    names = {entry["name"] for entry in galaxy["collections"]}
-    assert {
-        "community.general",
-        "community.crypto",
-        "community.mysql",
-        "ansible.posix",
-        "pn.website",
-    } <= names
+    assert [entry["name"] for entry in galaxy["collections"]] == ["pn.website"]
     for entry in galaxy["collections"]:
-        if entry.get("type") == "dir":
-            # ansible-galaxy resolves it from the project root (AWX sync) and from /build (the EE build,
-            # where additional_build_files puts the collection)
-            assert (ROOT / entry["source"] / "galaxy.yml").is_file()
-            dests = [f"{e['dest']}" for e in ee.get("additional_build_files", [])]
-            assert os.path.normpath(entry["source"]) in [os.path.normpath(d) for d in dests]
+        # ansible-galaxy resolves it from /build, where additional_build_files puts the collection
+        assert (ROOT / entry["source"] / "galaxy.yml").is_file()
+        dests = [f"{e['dest']}" for e in ee.get("additional_build_files", [])]
+        assert os.path.normpath(entry["source"]) in [os.path.normpath(d) for d in dests]
+    assert "--no-deps" in ee["build_arg_defaults"]["ANSIBLE_GALAXY_CLI_COLLECTION_OPTS"]
+
+
+def test_ee_installs_the_versions_of_the_lock(ee):
+    """What the EE runs is what the tests ran: ansible-core and ansible-runner at the lock's versions (the
+    other packages are downloaded against the lock by images/ee/build.sh)."""
+    lock = _lock()
+    for key in ("ansible_core", "ansible_runner"):
+        requirement = Requirement(ee["dependencies"][key]["package_pip"])
+        assert str(requirement.specifier) == f"=={lock[requirement.name]}", key
+    assert "ansible-builder" in lock and "bindep" in lock
+    assert '-c "$root/requirements/lock.txt"' in (ROOT / "images" / "ee" / "build.sh").read_text()
 
 
 def test_awx_lists_every_entry_playbook():

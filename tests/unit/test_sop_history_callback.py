@@ -237,6 +237,20 @@ def test_a_plain_ansible_playbook_run_is_recorded_without_secrets(project):
     assert SECRET not in plugin_lines(done)
 
 
+def test_a_run_recorded_on_postgresql_names_the_server_without_its_password(project, pg_server, pg_url):
+    """The job output's last line says where the run went: on PostgreSQL the server's URL, masked."""
+    path, env = project
+    done = play(path, dict(env, SOPANSIBLE_DB=pg_url))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = next(line for line in plugin_lines(done).splitlines() if "SOP results recorded" in line)
+    assert f"(postgresql://{pg_server.user}:***@127.0.0.1:{pg_server.port}/postgres?" in line
+    assert pg_server.password not in done.stdout + done.stderr
+    with HistoryStore(pg_url) as history:
+        (run,) = history.runs(limit=None)
+    assert run["run_id"] in line and run["name"] == "sop_uji"
+    assert not (path / "data" / "history.sqlite").exists()
+
+
 def test_a_run_that_sopansible_drives_is_left_to_sopansible(project):
     path, env = project
     done = play(path, dict(env, SOPANSIBLE_RUN_ID="20261123T023000Z-sop-uji-abc123"))

@@ -311,7 +311,8 @@ class CallbackModule(CallbackBase):
 
         with store.HistoryStore() as history:
             pipeline.record(outcome, history=history)
-            where = _redact.redact_text(str(getattr(history, "path", "")))
+            # the SQLite file, or the PostgreSQL server's URL without its password (path is None there)
+            where = _redact.redact_text(str(getattr(history, "where", None) or getattr(history, "path", "")))
             self._display.display(
                 "pn.website.sop_history: %d hasil SOP dicatat / SOP results recorded: %s (%s)"
                 % (len(outcome.results), outcome.run_id, where)
