@@ -203,8 +203,9 @@ def run_cycle(
             [*command, str(ROOT / playbook)], capture_output=True, text=True, env=env, cwd=ROOT, check=False
         )
         try:
-            runs.append(json.loads(proc.stdout))
-        except json.JSONDecodeError:
+            # the JSON document, then the lines the sop_history callback prints after the play
+            runs.append(json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("{") :])[0])
+        except (ValueError, json.JSONDecodeError):
             reap_run_leftovers(control_dir)
             sys.exit(f"{kind}: {playbook} did not run (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
     wall = time.monotonic() - started
