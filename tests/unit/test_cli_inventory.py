@@ -250,7 +250,8 @@ def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
     play = (
         "- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n"
         "- hosts: courts\n  gather_facts: false\n  tasks:\n"
-        "    - {name: Work on the court, ansible.builtin.debug: {msg: 'working on {{ inventory_hostname }}'}}\n"
+        "    - name: Work on the court\n"
+        "      ansible.builtin.debug: {msg: 'working on {{ inventory_hostname }}'}\n"
     )
     (tmp_path / "activity.yml").write_text(play)
     playbook = tmp_path / "cycle.yml"
