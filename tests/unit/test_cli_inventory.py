@@ -199,3 +199,69 @@ def test_the_preflight_role_stops_a_court_whose_address_is_an_ssh_option(tmp_pat
     assert "failed=0" in recap["pn-a"] and "failed=1" in recap["pn-b"]
     output = " ".join((proc.stdout + proc.stderr).split())
     assert "ansible_host: '-oProxyCommand=touch /tmp/pn-website-pwned' is not a valid host name" in output
+
+
+def _preflight_run(tmp_path: Path, hosts: Path, playbook: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")  # the fact cache, kept between runs
+    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), str(playbook)]
+    command += ["-e", "pn_preflight_lang=en"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+
+
+def test_a_court_that_passed_yesterday_is_validated_again_today(tmp_path):
+    """A court that passed an earlier run (facts cached for 24 hours) is checked again: an address
+    changed since then into an ssh option is stopped, not skipped as already validated."""
+    courts = """
+        courts:
+          vars: {{court_type: PN, court_name: PN A, court_domain: pn-a.go.id, ansible_connection: local}}
+          hosts:
+            pn-a: {{ansible_host: 192.0.2.4, ansible_user: sopadmin}}
+            pn-b: {{ansible_host: "{address}"}}
+        """
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n")
+    hosts = write_inventory(tmp_path, courts.format(address="192.0.2.5"))
+    first = _preflight_run(tmp_path, hosts, playbook)
+    assert first.returncode == 0, first.stdout + first.stderr
+    hosts = write_inventory(tmp_path, courts.format(address="-oProxyCommand=touch /tmp/pn-website-pwned"))
+    proc = _preflight_run(tmp_path, hosts, playbook)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    recap = {line.split()[0]: line for line in proc.stdout.splitlines() if " : ok=" in line}
+    assert "failed=0" in recap["pn-a"] and "failed=1" in recap["pn-b"]
+    output = " ".join((proc.stdout + proc.stderr).split())
+    assert "ansible_host: '-oProxyCommand=touch /tmp/pn-website-pwned' is not a valid host name" in output
+
+
+def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
+    """In a cycle (several SOP playbooks in one run) the contract is checked in the first play only;
+    a court that failed it takes no part in the later plays."""
+    hosts = write_inventory(
+        tmp_path,
+        """
+        courts:
+          vars: {court_type: PN, court_name: PN A, court_domain: pn-a.go.id, ansible_connection: local}
+          hosts:
+            pn-a: {ansible_host: 192.0.2.4, ansible_user: sopadmin}
+            pn-b: {ansible_host: "-oProxyCommand=touch /tmp/pn-website-pwned"}
+        """,
+    )
+    play = (
+        "- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n"
+        "- hosts: courts\n  gather_facts: false\n  tasks:\n"
+        "    - name: Work on the court\n"
+        "      ansible.builtin.debug: {msg: 'working on {{ inventory_hostname }}'}\n"
+    )
+    (tmp_path / "activity.yml").write_text(play)
+    playbook = tmp_path / "cycle.yml"
+    playbook.write_text(
+        "- {name: First activity, ansible.builtin.import_playbook: activity.yml}\n"
+        "- {name: Second activity, ansible.builtin.import_playbook: activity.yml}\n"
+    )
+    proc = _preflight_run(tmp_path, hosts, playbook)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout.count("fatal: [pn-b]") == 1  # pn-b failed once, then left out
+    assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
+    # the second activity's preflight starts no check: pn-a was checked in this run, pn-b is left out
+    assert proc.stdout.count("TASK [pn.website.preflight : Check the court's inventory data") == 1

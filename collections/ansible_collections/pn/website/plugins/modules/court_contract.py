@@ -21,7 +21,7 @@ description:
     value may hold a newline or other control character.
   - Runs on the controller as an action plugin; nothing is sent to the court server.
   - The same rules back C(sopansible inventory check).
-  - A court whose data is valid gets the fact C(pn_preflight_passed).
+  - Sets no fact; the C(pn.website.preflight) role registers the result to check each court once per run.
 options:
   shared_hosting:
     description:
@@ -65,14 +65,6 @@ problems:
     message:
       description: Explanation in the chosen language.
       type: str
-ansible_facts:
-  description: Set when the court's data is valid, so that later plays of the same run skip it.
-  returned: success
-  type: dict
-  contains:
-    pn_preflight_passed:
-      description: Always C(true).
-      type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
