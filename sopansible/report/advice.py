@@ -130,6 +130,14 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
         "restore-manifest-mismatch",
         "restore-setuid-removed",
     ),
+    "shared-hosting": (
+        "backup-hosting-no-access",
+        "backup-hosting-no-database",
+        "backup-hosting-pull-failed",
+        "hosting-limits",
+        "logs-hosting-pull-failed",
+        "logs-hosting-unavailable",
+    ),
     "updates": (
         "cms-config-perms",
         "cms-writable-paths",

@@ -662,6 +662,14 @@ ADVICE: dict[str, tuple[str, str]] = {
         "Check the backup media space and repository access, then run the backup again (sopansible run "
         "harian).",
     ),
+    "shared-hosting": (
+        "Lengkapi akses hosting pengadilan di inventori (court_hosting: SFTP dengan kunci host atau FTPS, "
+        "akses MySQL jarak jauh, lokasi log akses) atau minta penyedia hosting membukanya; yang tidak "
+        "disediakan hosting (hardening, kesehatan server, pemulihan otomatis) dicatat sebagai batasan.",
+        "Complete the court's hosting access in the inventory (court_hosting: SFTP with its host key or "
+        "FTPS, remote MySQL access, the access log location) or ask the hosting provider to open it; what "
+        "the hosting does not offer (hardening, server health, automatic restore) is noted as a limit.",
+    ),
     "updates": (
         "Jadwalkan pembaruan CMS, PHP dan paket sistem setelah backup, lalu uji situs.",
         "Schedule updates of the CMS, PHP and system packages after a backup, then test the site.",
