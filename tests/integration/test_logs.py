@@ -286,3 +286,46 @@ def test_nginx_main_format_and_a_corrupt_rotation(lg):
         good = outputs["lines"] - outputs["malformed"]
         assert outputs["format"] == "main" and outputs["formats"] == {"main": good}
         assert good > read + 1000
+
+
+LYING_PYTHON = "/usr/local/bin/pn-lying-python3"
+# A compromised court answers every module with checksums of its choosing: a path, here.
+LIE = "/../../../../../"
+CHECKSUM = '"checksum": "[0-9a-f]{40}"'
+
+
+def test_a_court_that_lies_about_its_rotated_logs_writes_nothing_outside_the_archive(lg):
+    """The rotated logs' archive names come from what the court's `find` answers: a compromised court
+    answering a checksum that climbs out (``/../../..``) gets none of its files copied, and nothing is
+    written outside its folder of the archive."""
+    court_sh(lg, "gzip -c /etc/hostname > /var/log/nginx/access.log.9.gz")
+    court_sh(
+        lg,
+        f"cat > {LYING_PYTHON} <<'EOF'\n#!/bin/sh\n"
+        f'/usr/bin/python3 "$@" | sed -E \'s#{CHECKSUM}#"checksum": "{LIE}evil"#g\'\n'
+        f"EOF\nchmod 0755 {LYING_PYTHON}",
+    )
+    archive = lg["archive"] / COURT
+    escaped = Path(os.path.normpath(f"{archive}/access.log-{LIE}.gz"))
+    assert not str(escaped).startswith(str(lg["archive"]))
+    before = sorted(p.name for p in archive.glob("*")) if archive.exists() else []
+    # the court's own interpreter (an inventory value: extra vars would reach the controller's tasks too)
+    lying = lg["work"] / "lying.yml"
+    lying.write_text(json.dumps({"all": {"hosts": {COURT: {"ansible_python_interpreter": LYING_PYTHON}}}}))
+    try:
+        code, output, found = run_sop_playbook(
+            "sop_logs.yml",
+            lg["work"],
+            *("-i", str(lg["fleet"].inventory), "-i", str(lying)),
+            *("-e", json.dumps({"pn_logs_archive_dir": str(lg["archive"])})),
+        )
+        result = found.get(COURT, {})
+    finally:
+        court_sh(lg, f"rm -f {LYING_PYTHON} /var/log/nginx/access.log.9.gz")
+        created = escaped.exists()
+        with contextlib.suppress(FileNotFoundError):
+            escaped.unlink()
+    assert not created, f"the court's answer wrote {escaped} on the controller"
+    assert code == 0, output[-3000:]
+    assert result["outputs"]["archived_files"] == []
+    assert sorted(p.name for p in archive.glob("*")) == before
