@@ -15,33 +15,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
+from ansible_collections.pn.website.plugins.plugin_utils.state_store import StateStoreAction
 
 KIND = "renewals"
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(StateStoreAction):
+    WITHOUT_SOPANSIBLE = (
+        "sopansible tidak terpasang: status W4 disimpan di state_file pengendali ini saja / "
+        "sopansible is not installed: the W4 notification state is kept in state_file on this "
+        "controller only"
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        args = dict(self._task.args)
-        if not boolean(args.get("state_store", False), strict=False):
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
-            return result
-        try:
-            from sopansible import state as kept
-        except ImportError:
-            args["state_store"] = False
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
-            result.setdefault("warnings", []).append(
-                "sopansible tidak terpasang: status W4 disimpan di state_file pengendali ini saja / "
-                "sopansible is not installed: the W4 notification state is kept in state_file on this "
-                "controller only"
-            )
-            return result
-
+    def run_with_store(self, kept, args, task_vars, warnings):
         court = str(args.get("court_id") or args.get("court_name") or "")
         state_file = args.pop("state_file", None)
 
@@ -52,20 +38,15 @@ class ActionModule(ActionBase):
         states, problem = kept.load(KIND, [court], legacy)
         args["state"] = {court: states[court]} if court in states else {}
         outcome = self._execute_module(module_args=args, task_vars=task_vars)
-        outcome.pop("invocation", None)  # the state handed in: the store's, not the job output's
-        warnings = outcome.setdefault("warnings", [])
         new_state = (outcome.get("state") or {}).get(court)
         if problem:
             warnings.append(
                 "status W4 tidak dibaca dari riwayat, tidak diperbarui / the W4 notification state could "
                 "not be read from the history store and is left as it is: %s" % problem
             )
-        elif isinstance(new_state, dict) and not outcome.get("failed") and not self._play_context.check_mode:
+        elif isinstance(new_state, dict) and self.keeps(outcome):
             problems = kept.save(KIND, {court: new_state})
             for text in problems:
                 warnings.append("status W4 tidak disimpan / W4 notification state not kept: %s" % text)
             outcome["state_written"] = not problems
-        if not warnings:
-            outcome.pop("warnings")
-        result.update(outcome)
-        return result
+        return outcome

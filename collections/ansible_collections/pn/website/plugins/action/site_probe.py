@@ -17,8 +17,7 @@ __metaclass__ = type
 
 import os
 
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
+from ansible_collections.pn.website.plugins.plugin_utils.state_store import StateStoreAction
 
 KIND = "monitor"
 
@@ -30,26 +29,13 @@ def _state_file(state_dir, name):
     return state_path(state_dir, name) if state_dir else None
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(StateStoreAction):
+    WITHOUT_SOPANSIBLE = (
+        "sopansible tidak terpasang: status W1 disimpan di state_dir pengendali ini saja / "
+        "sopansible is not installed: the W1 probe state is kept in state_dir on this controller only"
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        args = dict(self._task.args)
-        if not boolean(args.get("state_store", False), strict=False):
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
-            return result
-        try:
-            from sopansible import state as kept
-        except ImportError:
-            args["state_store"] = False
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
-            result.setdefault("warnings", []).append(
-                "sopansible tidak terpasang: status W1 disimpan di state_dir pengendali ini saja / "
-                "sopansible is not installed: the W1 probe state is kept in state_dir on this controller only"
-            )
-            return result
-
+    def run_with_store(self, kept, args, task_vars, warnings):
         state_dir = args.pop("state_dir", None)
         sites = [dict(site) if isinstance(site, dict) else site for site in args.get("sites") or []]
         names = [site.get("name") for site in sites if isinstance(site, dict)]
@@ -65,19 +51,14 @@ class ActionModule(ActionBase):
         args["sites"] = sites
         outcome = self._execute_module(module_args=args, task_vars=task_vars)
         new_states = outcome.pop("states", None) or {}
-        outcome.pop("invocation", None)  # the states handed in: the store's, not the job output's
-        warnings = outcome.setdefault("warnings", [])
         if problem:
             warnings.append(
                 "status W1 tidak dibaca dari riwayat, diperiksa tanpa baseline dan tidak diperbarui / "
                 "the W1 probe state could not be read from the history store; probed without the "
                 "stored baselines, which are left as they are: %s" % problem
             )
-        elif new_states and not outcome.get("failed") and not self._play_context.check_mode:
+        elif new_states and self.keeps(outcome):
             for text in kept.save(KIND, new_states):
                 warnings.append("status W1 tidak disimpan / W1 probe state not kept: %s" % text)
             outcome["changed"] = True
-        if not warnings:
-            outcome.pop("warnings")
-        result.update(outcome)
-        return result
+        return outcome
