@@ -52,6 +52,19 @@ def value(found: dict, name: str, **labels: str) -> float | None:
     return found.get(("sopansible_" + name, tuple(sorted(labels.items()))))
 
 
+def days_left(days: int) -> float:
+    """Days from NOW to the expiry date DAYS after a daily cycle started an hour before NOW: a date means
+    its midnight (UTC), so the count falls anywhere between DAYS - 1 and DAYS with the time of day."""
+    day = (NOW - dt.timedelta(hours=1) + dt.timedelta(days=days)).date()
+    expiry = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return (expiry - NOW).total_seconds() / 86400
+
+
+def near(found_days: float | None, days: int) -> bool:
+    """FOUND_DAYS is the expiry DAYS ahead as counted a little after NOW (a scrape takes seconds)."""
+    return found_days is not None and days_left(days) - 0.05 <= found_days <= days_left(days) + 0.001
+
+
 def result(court: str, activity: str, status: str, started: dt.datetime, **outputs) -> dict:
     return {
         "court": court,
@@ -137,8 +150,8 @@ def test_the_watch_serves_the_metrics_after_every_round(tmp_path, data):
         # what the history holds comes along: the daily cycle, the backup, the expiries
         assert value(found, "cycle_status", court="pn-a", cycle="harian") == 1  # warning (W4)
         assert value(found, "cycle_status", court="pn-b", cycle="harian") == 2  # critical
-        assert 39 <= value(found, "tls_days_left", court="pn-a") <= 41  # W4 is as new as W1: the earlier
-        assert 199 <= value(found, "domain_days_left", court="pn-a") <= 201
+        assert near(value(found, "tls_days_left", court="pn-a"), 40)  # W4 is as new as W1: the earlier
+        assert near(value(found, "domain_days_left", court="pn-a"), 200)
         assert 3 * 3600 <= value(found, "backup_age_seconds", court="pn-a") <= 4 * 3600
         assert value(found, "backup_age_seconds", court="pn-b") is None  # never backed up: no series
         assert value(found, "cycle_status", court="pn-a", cycle="watch") is None  # the watch is no cycle
@@ -228,8 +241,8 @@ def test_a_recorded_run_writes_the_textfile_of_every_court(tmp_path, data, monke
         value(found, "cycle_finished_timestamp_seconds", court="pn-a", cycle="harian")
         == (NOW - dt.timedelta(minutes=30)).timestamp()
     )
-    assert 39 <= value(found, "tls_days_left", court="pn-a") <= 41
-    assert 199 <= value(found, "domain_days_left", court="pn-a") <= 201
+    assert near(value(found, "tls_days_left", court="pn-a"), 40)
+    assert near(value(found, "domain_days_left", court="pn-a"), 200)
     assert 3 * 3600 <= value(found, "backup_age_seconds", court="pn-a") <= 4 * 3600
     assert (
         value(found, "backup_last_success_timestamp_seconds", court="pn-a")
@@ -356,7 +369,7 @@ def test_the_watch_sees_a_cycle_recorded_while_it_runs(tmp_path):
         )
         ticks[0] = 120.0
         exporter.update(history)
-        assert 39 <= value(parse(exposition(exporter)), "tls_days_left", court="pn-a") <= 41
+        assert near(value(parse(exposition(exporter)), "tls_days_left", court="pn-a"), 40)
         ticks[0] = 3700.0
         exporter.update(history)
         assert 89.9 <= value(parse(exposition(exporter)), "tls_days_left", court="pn-a") <= 90
