@@ -7,7 +7,11 @@ a dump that stopped half way (wrong credentials, an unreadable table, a broken v
 must fail the backup instead of ending up in a snapshot that looks good.
 
 Credentials go to the client through a temporary defaults file (mode 0600), never on the command
-line, so they never show in `ps` or in error messages. Standard library only (runs on court servers).
+line, so they never show in `ps` or in error messages. The mysql client always runs with
+--local-infile=0 (after every option file, so no ~/.my.cnf can turn it on): a server, such as a shared
+host's remote MySQL, must never be able to ask it for a file of this machine (LOAD DATA LOCAL).
+mysqldump has no such option and never answers such a request. Standard library only (runs on court
+servers).
 """
 
 from __future__ import annotations
@@ -52,21 +56,21 @@ def _defaults_file(database: dict, directory: str | None = None) -> str | None:
     fd, path = tempfile.mkstemp(prefix=".pn-db-", suffix=".cnf", dir=directory)
     with os.fdopen(fd, "w") as handle:
         handle.write("[client]\n" + "\n".join(lines) + "\n")
-        if database.get("host") not in (None, "", "localhost"):
-            # a server over the network (a shared host's remote MySQL) is not trusted: it must not be
-            # able to ask the mysql client for a local file (LOAD DATA LOCAL); mysqldump never sends one
-            handle.write("[mysql]\nlocal-infile=0\n")
     os.chmod(path, 0o600)
     return path
 
 
-def _client_args(binary: str, database: dict, defaults: str | None) -> list:
+def _client_args(binary: str, database: dict, defaults: str | None, client: bool = True) -> list:
+    """The client's first arguments; CLIENT: the mysql client (not mysqldump), which gets --local-infile=0."""
     args = [binary]
     # --defaults-extra-file must come first; a configured file (e.g. /root/.my.cnf) is read as well.
     if defaults:
         args.append("--defaults-extra-file=" + defaults)
     elif database.get("defaults_file"):
         args.append("--defaults-extra-file=" + str(database["defaults_file"]))
+    if client:
+        # the command line wins over every option file: no server can read a local file through us
+        args.append("--local-infile=0")
     return args
 
 
@@ -106,7 +110,7 @@ def dump(database: dict, out_path: str, binary: str = "mysqldump", timeout: floa
     started = time.monotonic()
     defaults = _defaults_file(database, directory)
     try:
-        args = _client_args(binary, database, defaults) + list(DUMP_OPTIONS) + ["--databases", str(name)]
+        args = _client_args(binary, database, defaults, client=False) + list(DUMP_OPTIONS) + ["--databases", str(name)]
         old_umask = os.umask(0o077)
         try:
             with open(partial, "wb") as handle:
