@@ -110,7 +110,11 @@ def dump(database: dict, out_path: str, binary: str = "mysqldump", timeout: floa
     started = time.monotonic()
     defaults = _defaults_file(database, directory)
     try:
-        args = _client_args(binary, database, defaults, client=False) + list(DUMP_OPTIONS) + ["--databases", str(name)]
+        args = (
+            _client_args(binary, database, defaults, client=False)
+            + list(DUMP_OPTIONS)
+            + ["--databases", str(name)]
+        )
         old_umask = os.umask(0o077)
         try:
             with open(partial, "wb") as handle:
