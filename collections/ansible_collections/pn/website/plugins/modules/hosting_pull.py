@@ -180,7 +180,7 @@ EXAMPLES = r"""
     dump:
       url: https://pn-manna.go.id/
       script: "{{ role_path }}/files/pn-hosting-dump.php"
-      database: {host: localhost, port: 3306, user: pnmanna_web, password: "{{ vault_db }}", name: pnmanna_web}
+      database: {user: pnmanna_web, password: "{{ vault_db }}", name: pnmanna_web}
   delegate_to: localhost
   no_log: true
 """
@@ -205,7 +205,7 @@ bytes:
   type: int
 dump:
   description: >-
-    The database dump through the endpoint, when O(dump) was given: status (ok or failed), path, bytes, sha256,
+    The database dump through the endpoint: status (ok or failed), path, bytes, sha256,
     tables, rows, error (kind and message) and script_removed.
   returned: when O(dump) was given
   type: dict
