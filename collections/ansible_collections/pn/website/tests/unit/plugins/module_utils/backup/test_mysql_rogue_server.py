@@ -57,7 +57,7 @@ class RogueServer:
 
     def _serve(self) -> None:
         try:
-            conn, _ = self.sock.accept()
+            conn = self.sock.accept()[0]
         except OSError:
             return
         with conn:
@@ -89,7 +89,7 @@ class RogueServer:
                 + b"\x00mysql_native_password\x00",
             )
         )
-        seq, _ = _read(conn)
+        seq = _read(conn)[0]
         conn.sendall(_packet(seq + 1, b"\x00\x00\x00\x02\x00\x00\x00"))  # OK: any login
         while True:
             seq, body = _read(conn)
