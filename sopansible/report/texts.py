@@ -679,14 +679,16 @@ ADVICE: dict[str, tuple[str, str]] = {
         "harian).",
     ),
     "hosting-dump": (
-        "Bila skrip dump sekali pakai (pn-hosting-dump-*.php) masih ada di web root hosting, hapus segera lewat "
-        "panel hosting atau SFTP/FTPS. Bila dump gagal, periksa court_hosting.dump_endpoint (URL web root, "
-        "sertifikat, db_host) dan akun court_db, dan bahwa PHP di hosting berjalan sebagai akun hosting "
-        "(skrip harus dapat menghapus dirinya sendiri); sementara itu backup basis data lewat panel hosting.",
-        "If the one-shot dump script (pn-hosting-dump-*.php) is still in the hosting web root, delete it now "
-        "through the hosting panel or SFTP/FTPS. If the dump failed, check court_hosting.dump_endpoint (web "
-        "root URL, certificate, db_host) and the court_db account, and that PHP at the host runs as the hosting "
-        "account (the script must be able to delete itself); meanwhile back the database up through the panel.",
+        "Bila skrip dump sekali pakai (pn-hosting-dump-*.php) masih ada di web root hosting, hapus "
+        "segera lewat panel hosting atau SFTP/FTPS. Bila dump gagal, periksa court_hosting.dump_endpoint "
+        "(URL web root, sertifikat, db_host) dan akun court_db, dan bahwa PHP di hosting berjalan sebagai "
+        "akun hosting (skrip harus dapat menghapus dirinya sendiri); sementara itu backup basis data "
+        "lewat panel hosting.",
+        "If the one-shot dump script (pn-hosting-dump-*.php) is still in the hosting web root, delete "
+        "it now through the hosting panel or SFTP/FTPS. If the dump failed, check "
+        "court_hosting.dump_endpoint (web root URL, certificate, db_host) and the court_db account, and "
+        "that PHP at the host runs as the hosting account (the script must be able to delete itself); "
+        "meanwhile back the database up through the hosting panel.",
     ),
     "shared-hosting": (
         "Lengkapi akses hosting pengadilan di inventori (court_hosting: SFTP dengan kunci host atau FTPS, "

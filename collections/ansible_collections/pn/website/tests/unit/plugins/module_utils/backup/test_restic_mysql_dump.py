@@ -374,7 +374,9 @@ def test_only_the_court_account_is_restored_from_grants(tmp_path):
 
 def test_a_dump_made_elsewhere_is_checked_before_it_is_taken_over(tmp_path):
     good = tmp_path / "endpoint.sql"
-    good.write_text("CREATE DATABASE `court`;\nUSE `court`;\nCREATE TABLE t (id int);\n-- Dump completed on x\n")
+    good.write_text(
+        "CREATE DATABASE `court`;\nUSE `court`;\nCREATE TABLE t (id int);\n-- Dump completed on x\n"
+    )
     out = tmp_path / "staging" / "database.sql"
     out.parent.mkdir()
     result = mysql_dump.adopt(str(good), str(out), "court")
