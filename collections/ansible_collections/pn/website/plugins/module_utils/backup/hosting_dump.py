@@ -112,8 +112,8 @@ def fetch(
         with request as response:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                header, received = _receive(response, handle, nonce, max_bytes, deadline, request.sock)
-        result = _check_frame(partial, header, received, nonce)
+                received = _receive(response, handle, nonce, max_bytes, deadline, request.sock)
+        result = _check_frame(partial, received, nonce)
         os.replace(partial, out_path)
     except BaseException:
         if os.path.lexists(partial):
@@ -176,8 +176,9 @@ class _Request:
         self.connection.close()
 
 
-def _receive(response, handle, nonce: str, max_bytes: int, deadline: float, sock) -> tuple:
-    """Copy the answer into HANDLE within the cap and the deadline; (header line, bytes after it)."""
+def _receive(response, handle, nonce: str, max_bytes: int, deadline: float, sock) -> int:
+    """Check the header line, then copy the rest of the answer into HANDLE within the cap and the
+    deadline; the bytes copied."""
     try:
         header = response.readline(len(HEADER % nonce) + 1)
     except (socket.timeout, http.client.IncompleteRead, OSError):
@@ -206,10 +207,10 @@ def _receive(response, handle, nonce: str, max_bytes: int, deadline: float, sock
                 "the dump is larger than %d bytes (max_bytes); refused" % max_bytes, "too-large"
             )
         handle.write(data)
-    return header, received
+    return received
 
 
-def _check_frame(path: str, header: bytes, received: int, nonce: str) -> dict:
+def _check_frame(path: str, received: int, nonce: str) -> dict:
     """Check the trailer line against what arrived, then cut it off (the file ends as mysqldump's)."""
     with open(path, "rb+") as handle:
         handle.seek(max(0, received - 512))
