@@ -182,8 +182,8 @@ class _FTPS:
             entries = []
             for name, facts in listing:
                 kind = facts.get("type", "").lower()
-                if kind in ("cdir", "pdir"):
-                    continue
+                if kind in ("cdir", "pdir") or hosting_dump.SCRIPT_NAME.fullmatch(name):
+                    continue  # a dump script that could not be removed is never copied
                 staging.entry(depth, remote)
                 entries.append((check_name(name, remote), kind))
         except ftplib.error_perm as error:
@@ -332,8 +332,8 @@ async def _sftp_walk(sftp, staging: Staging, remote: str, local: str, depth: int
     try:
         async for item in sftp.scandir(remote):
             name = item.filename
-            if name in (".", ".."):
-                continue
+            if name in (".", "..") or hosting_dump.SCRIPT_NAME.fullmatch(name):
+                continue  # a dump script that could not be removed is never copied
             staging.entry(depth, remote)
             entries.append((check_name(name, remote), _sftp_kind(item.attrs)))
     except asyncssh.SFTPError as error:
