@@ -87,6 +87,8 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     "backup-hosting-pull-failed": (CRITICAL_ONLY, ACTIVITY, "W2"),
     "backup-hosting-no-access": (HIGH_ONLY, ACTIVITY, "W2"),
     "backup-hosting-no-database": (HIGH_ONLY, ACTIVITY, "W2"),
+    "backup-hosting-dump-failed": (CRITICAL_ONLY, ACTIVITY, "W2"),
+    "backup-hosting-dump-script-left": (CRITICAL_ONLY, ACTIVITY, "W2"),
     "hosting-limits": (INFO_ONLY, REPORT, "W2"),
     # W3 access logs
     "webshell-post": (CRITICAL_ONLY, CRITICAL, "W3"),

@@ -130,6 +130,10 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
         "restore-manifest-mismatch",
         "restore-setuid-removed",
     ),
+    "hosting-dump": (
+        "backup-hosting-dump-failed",
+        "backup-hosting-dump-script-left",
+    ),
     "shared-hosting": (
         "backup-hosting-no-access",
         "backup-hosting-no-database",

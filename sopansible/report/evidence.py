@@ -26,7 +26,7 @@ def _label(field: str, lang: str) -> str:
 def _value(field: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return MESSAGES[lang]["yes"] if value else MESSAGES[lang]["no_"]
-    if field in ("size_bytes", "bandwidth_bytes", "bytes", "data_added"):
+    if field in ("size_bytes", "bandwidth_bytes", "bytes", "bytes_copied", "data_added"):
         return format_bytes(value)
     if field == "repository":
         return clip(redact_url(value))

@@ -528,6 +528,14 @@ FIELD_LABELS = {
         "restored_files": "Berkas dipulihkan",
         "data_added": "Data baru",
         "dump_verified": "Dump basis data terverifikasi",
+        "hosting": "Shared hosting",
+        "transfer": "Cara salin",
+        "files_copied": "Berkas disalin",
+        "bytes_copied": "Data disalin",
+        "logs_copied": "Log disalin",
+        "database": "Backup basis data",
+        "database_none_reason": "Alasan tanpa basis data",
+        "script_removed": "Skrip dump terhapus",
         "duration": "Lama (detik)",
         "restic_version": "Versi restic",
         "targets": "Media backup",
@@ -585,6 +593,14 @@ FIELD_LABELS = {
         "restored_files": "Restored files",
         "data_added": "Data added",
         "dump_verified": "Database dump verified",
+        "hosting": "Shared hosting",
+        "transfer": "Copied over",
+        "files_copied": "Files copied",
+        "bytes_copied": "Data copied",
+        "logs_copied": "Logs copied",
+        "database": "Database backup",
+        "database_none_reason": "Why no database",
+        "script_removed": "Dump script removed",
         "duration": "Duration (s)",
         "restic_version": "restic version",
         "targets": "Backup media",
@@ -661,6 +677,18 @@ ADVICE: dict[str, tuple[str, str]] = {
         "harian).",
         "Check the backup media space and repository access, then run the backup again (sopansible run "
         "harian).",
+    ),
+    "hosting-dump": (
+        "Bila skrip dump sekali pakai (pn-hosting-dump-*.php) masih ada di web root hosting, hapus "
+        "segera lewat panel hosting atau SFTP/FTPS. Bila dump gagal, periksa court_hosting.dump_endpoint "
+        "(URL web root, sertifikat, db_host) dan akun court_db, dan bahwa PHP di hosting berjalan sebagai "
+        "akun hosting (skrip harus dapat menghapus dirinya sendiri); sementara itu backup basis data "
+        "lewat panel hosting.",
+        "If the one-shot dump script (pn-hosting-dump-*.php) is still in the hosting web root, delete "
+        "it now through the hosting panel or SFTP/FTPS. If the dump failed, check "
+        "court_hosting.dump_endpoint (web root URL, certificate, db_host) and the court_db account, and "
+        "that PHP at the host runs as the hosting account (the script must be able to delete itself); "
+        "meanwhile back the database up through the hosting panel.",
     ),
     "shared-hosting": (
         "Lengkapi akses hosting pengadilan di inventori (court_hosting: SFTP dengan kunci host atau FTPS, "

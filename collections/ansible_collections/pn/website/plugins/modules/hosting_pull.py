@@ -91,6 +91,67 @@ options:
     description: Seconds to wait for the hosting server to answer.
     type: int
     default: 60
+  dump:
+    description:
+      - Dump the database through a one-shot dump endpoint, for hosts without remote MySQL. Before the copy,
+        a fresh copy of O(dump.script) is uploaded into O(webroot) under a random name, holding the SHA-256
+        of a one-time token, an expiry time and the database account; it is called once over HTTPS and
+        removed again afterwards, whether the dump worked or not (RV(script_removed)).
+      - The dump is written to O(staging)C(/database.sql) (mode 0600) only when its frame checks out.
+    type: dict
+    suboptions:
+      url:
+        description: URL of the web root (C(https://...)); the script is called below it.
+        type: str
+        required: true
+      script:
+        description: The dump script template on the controller (the backup role's C(pn-hosting-dump.php)).
+        type: path
+        required: true
+      database:
+        description: The court's database account as the hosting server reaches it.
+        type: dict
+        required: true
+        suboptions:
+          host:
+            description: Database host as the hosting server sees it.
+            type: str
+            default: localhost
+          port:
+            description: Database port.
+            type: int
+            default: 3306
+          user:
+            description: Database account.
+            type: str
+            required: true
+          password:
+            description: Password of the account (from Ansible Vault).
+            type: str
+            required: true
+          name:
+            description: The court's database.
+            type: str
+            required: true
+      cacert:
+        description: CA certificates (a file on the controller) for the endpoint; default the system's.
+        type: path
+      ttl:
+        description: Seconds the uploaded script lives before it refuses (and removes itself).
+        type: int
+        default: 300
+      max_bytes:
+        description: Most bytes of the dump.
+        type: int
+        default: 4294967296
+      timeout:
+        description: Seconds the whole dump may take.
+        type: int
+        default: 1800
+      allow_http:
+        description: Allow a plain C(http://) URL (tests on loopback only).
+        type: bool
+        default: false
 """
 
 EXAMPLES = r"""
@@ -104,6 +165,22 @@ EXAMPLES = r"""
     webroot: /public_html
     log_paths: [/logs/access.log]
     staging: /var/lib/pn-website/hosting/pn-manna/pull
+  delegate_to: localhost
+  no_log: true
+
+- name: The same, with the database through a one-shot dump endpoint (no remote MySQL at this host)
+  pn.website.hosting_pull:
+    transfer: sftp
+    host: sftp.hosting.example.co.id
+    user: pnmanna
+    password: "{{ vault_pn_manna_hosting_password }}"
+    host_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5v..."
+    webroot: /public_html
+    staging: /var/lib/pn-website/hosting/pn-manna/pull
+    dump:
+      url: https://pn-manna.go.id/
+      script: "{{ role_path }}/files/pn-hosting-dump.php"
+      database: {user: pnmanna_web, password: "{{ vault_db }}", name: pnmanna_web}
   delegate_to: localhost
   no_log: true
 """
@@ -126,6 +203,16 @@ bytes:
   description: Bytes copied.
   returned: always
   type: int
+dump:
+  description: >-
+    The database dump through the endpoint: status (ok or failed), path, bytes, sha256,
+    tables, rows, error (kind and message) and script_removed.
+  returned: when O(dump) was given
+  type: dict
+script_removed:
+  description: Whether the uploaded dump script is gone from the hosting account again.
+  returned: when O(dump) was given
+  type: bool
 error:
   description: Why the pull stopped (kind and message), when it did.
   returned: on failure
@@ -134,7 +221,7 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.backup import hosting_pull
+from ansible_collections.pn.website.plugins.module_utils.backup import hosting_dump, hosting_pull
 
 
 def main():
@@ -155,6 +242,29 @@ def main():
             max_bytes=dict(type="int", default=hosting_pull.DEFAULT_MAX_BYTES),
             max_file_bytes=dict(type="int", default=hosting_pull.DEFAULT_MAX_FILE_BYTES),
             timeout=dict(type="int", default=hosting_pull.DEFAULT_TIMEOUT),
+            dump=dict(
+                type="dict",
+                options=dict(
+                    url=dict(type="str", required=True),
+                    script=dict(type="path", required=True),
+                    database=dict(
+                        type="dict",
+                        required=True,
+                        options=dict(
+                            host=dict(type="str", default="localhost"),
+                            port=dict(type="int", default=3306),
+                            user=dict(type="str", required=True),
+                            password=dict(type="str", required=True, no_log=True),
+                            name=dict(type="str", required=True),
+                        ),
+                    ),
+                    cacert=dict(type="path"),
+                    ttl=dict(type="int", default=hosting_dump.DEFAULT_TTL),
+                    max_bytes=dict(type="int", default=hosting_dump.DEFAULT_MAX_BYTES),
+                    timeout=dict(type="int", default=hosting_dump.DEFAULT_TIMEOUT),
+                    allow_http=dict(type="bool", default=False),
+                ),
+            ),
         ),
         required_if=[("transfer", "sftp", ["host_key"])],
         supports_check_mode=True,
@@ -165,6 +275,7 @@ def main():
         module.exit_json(
             changed=True, webroot=None, logs=[], files=0, bytes=0, msg="nothing copied (check mode)"
         )
+
     try:
         result = hosting_pull.pull(options)
     except hosting_pull.PullError as error:

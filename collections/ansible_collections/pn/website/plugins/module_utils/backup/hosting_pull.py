@@ -20,6 +20,7 @@ Controller-only: SFTP uses asyncssh (imported when used), FTPS the standard libr
 from __future__ import annotations
 
 import ftplib
+import io
 import os
 import posixpath
 import re
@@ -28,6 +29,8 @@ import socket
 import ssl
 import stat
 import time
+
+from ansible_collections.pn.website.plugins.module_utils.backup import hosting_dump
 
 DEFAULT_MAX_FILES = 200000
 DEFAULT_MAX_BYTES = 20 * 1024**3
@@ -179,8 +182,8 @@ class _FTPS:
             entries = []
             for name, facts in listing:
                 kind = facts.get("type", "").lower()
-                if kind in ("cdir", "pdir"):
-                    continue
+                if kind in ("cdir", "pdir") or hosting_dump.SCRIPT_NAME.fullmatch(name):
+                    continue  # a dump script that could not be removed is never copied
                 staging.entry(depth, remote)
                 entries.append((check_name(name, remote), kind))
         except ftplib.error_perm as error:
@@ -210,6 +213,26 @@ class _FTPS:
                 raise PullError("cannot fetch %s: %s" % (remote, str(error)[:200]), "not-found") from None
         return path
 
+    def change(self, folder: str, put: tuple | None) -> list:
+        """Like _sftp_change: remove left dump scripts in FOLDER, then upload PUT (mode 0600 where the
+        server has SITE CHMOD)."""
+        removed = []
+        try:
+            for name, _facts in self.ftp.mlsd(folder, facts=["type"]):
+                if hosting_dump.SCRIPT_NAME.fullmatch(name):
+                    self.ftp.delete(posixpath.join(folder, name))
+                    removed.append(name)
+            if put:
+                path = posixpath.join(folder, put[0])
+                self.ftp.storbinary("STOR " + path, io.BytesIO(put[1]))
+                try:
+                    self.ftp.sendcmd("SITE CHMOD 600 " + path)
+                except ftplib.error_perm:
+                    pass
+        except ftplib.error_perm as error:
+            raise PullError("cannot change %s: %s" % (folder, str(error)[:200]), "not-found") from None
+        return removed
+
     def close(self) -> None:
         try:
             self.ftp.quit()
@@ -220,7 +243,7 @@ class _FTPS:
 # -- SFTP ---------------------------------------------------------------------------------------------
 
 
-async def _sftp_pull(options: dict, jobs: list, staging: Staging) -> None:
+async def _sftp_connect(options: dict):
     import asyncssh
 
     try:
@@ -230,7 +253,7 @@ async def _sftp_pull(options: dict, jobs: list, staging: Staging) -> None:
             "host_key is not an SSH public key (e.g. 'ssh-ed25519 AAAA...')", "bad-input"
         ) from None
     try:
-        connection = await asyncssh.connect(
+        return await asyncssh.connect(
             options["host"],
             port=int(options["port"]),
             username=options["user"],
@@ -253,12 +276,40 @@ async def _sftp_pull(options: dict, jobs: list, staging: Staging) -> None:
         raise PullError(
             "cannot connect to %s:%s: %s" % (options["host"], options["port"], error), "unreachable"
         ) from None
+
+
+async def _sftp_pull(options: dict, jobs: list, staging: Staging) -> None:
+    connection = await _sftp_connect(options)
     async with connection, connection.start_sftp_client() as sftp:
         for kind, remote, local in jobs:
             if kind == "tree":
                 await _sftp_walk(sftp, staging, remote, local, 1)
             else:
                 await _sftp_file(sftp, staging, remote, local[0], local[1])
+
+
+async def _sftp_change(options: dict, folder: str, put: tuple | None) -> list:
+    """Remove every dump script left in FOLDER, then (PUT: (name, bytes)) upload one, mode 0600; the
+    names removed."""
+    import asyncssh
+
+    removed = []
+    connection = await _sftp_connect(options)
+    async with connection, connection.start_sftp_client() as sftp:
+        try:
+            for name in await sftp.listdir(folder):
+                if hosting_dump.SCRIPT_NAME.fullmatch(name):
+                    await sftp.remove(posixpath.join(folder, name))
+                    removed.append(name)
+            if put:
+                async with sftp.open(
+                    posixpath.join(folder, put[0]), "wb", asyncssh.SFTPAttrs(permissions=0o600)
+                ) as f:
+                    await f.write(put[1])
+                await sftp.chmod(posixpath.join(folder, put[0]), 0o600)
+        except asyncssh.SFTPError as error:
+            raise PullError("cannot change %s: %s" % (folder, error.reason), "not-found") from None
+    return removed
 
 
 def _sftp_kind(attrs) -> str:
@@ -281,8 +332,8 @@ async def _sftp_walk(sftp, staging: Staging, remote: str, local: str, depth: int
     try:
         async for item in sftp.scandir(remote):
             name = item.filename
-            if name in (".", ".."):
-                continue
+            if name in (".", "..") or hosting_dump.SCRIPT_NAME.fullmatch(name):
+                continue  # a dump script that could not be removed is never copied
             staging.entry(depth, remote)
             entries.append((check_name(name, remote), _sftp_kind(item.attrs)))
     except asyncssh.SFTPError as error:
@@ -365,16 +416,10 @@ def pull(options: dict) -> dict:
         logs.append(os.path.join(local_logs, name))
     timeout = float(options.get("timeout") or DEFAULT_TIMEOUT)
     options = dict(options, timeout=timeout)
-    try:
-        if transfer == "sftp":
-            _run_sftp(options, jobs, staging)
-        else:
-            _run_ftps(options, jobs, staging)
-    except socket.timeout:
-        raise PullError("the hosting server did not answer within %s s" % timeout, "timeout") from None
-    except (ConnectionError, EOFError) as error:
-        raise PullError("the connection to the hosting server broke: %s" % error, "unreachable") from None
-    return {
+    # the database first, so that the copy of the web root never holds this run's dump script
+    dumped = _dump(options, webroot, staging.root) if options.get("dump") else None
+    _transfer(options, "run", jobs, staging)
+    result = {
         "webroot": local_webroot if webroot else None,
         "logs": logs,
         "files": staging.files,
@@ -382,9 +427,77 @@ def pull(options: dict) -> dict:
         "bytes": staging.bytes,
         "duration": round(time.monotonic() - started, 3),
     }
+    if dumped is not None:
+        result["dump"] = dumped
+        result["script_removed"] = dumped["script_removed"]
+    return result
 
 
-def _run_sftp(options: dict, jobs: list, staging: Staging) -> None:
+def _transfer(options: dict, what: str, *args):
+    """One session with the hosting server: run the copy jobs (what=run) or change a folder (change)."""
+    try:
+        if options["transfer"] == "sftp":
+            return _run_sftp(options, what, *args)
+        return _run_ftps(options, what, *args)
+    except socket.timeout:
+        raise PullError(
+            "the hosting server did not answer within %s s" % options["timeout"], "timeout"
+        ) from None
+    except (ConnectionError, EOFError) as error:
+        raise PullError("the connection to the hosting server broke: %s" % error, "unreachable") from None
+
+
+def _dump(options: dict, webroot: str, staging: str) -> dict:
+    """The database through a one-shot dump endpoint (hosting_dump): upload the script into the web
+    root, call it once, and remove it again whatever happened. Never raises: {status (ok | failed),
+    path, bytes, sha256, tables, rows, error, script_removed, leftovers_removed}."""
+    dump = options["dump"]
+    out = {"status": "failed", "script_removed": False, "leftovers_removed": 0}
+    try:
+        if not webroot:
+            raise PullError(
+                "the dump endpoint needs court_hosting.webroot (where the script goes)", "bad-input"
+            )
+        url_base = hosting_dump.endpoint_url(dump.get("url"), "x", bool(dump.get("allow_http")))
+        with open(dump["script"], encoding="utf-8") as handle:
+            run = hosting_dump.prepare(
+                handle.read(), dump["database"], int(dump.get("ttl") or hosting_dump.DEFAULT_TTL)
+            )
+        url = hosting_dump.endpoint_url(url_base.geturl()[: -len("x")], run["name"], True)
+    except (PullError, hosting_dump.EndpointError, OSError, KeyError) as error:
+        out["error"] = {"kind": getattr(error, "kind", "bad-input"), "message": str(error)}
+        out["script_removed"] = True  # nothing was uploaded
+        return out
+    remote = posixpath.join(webroot, run["name"])
+    try:
+        out["leftovers_removed"] = len(_transfer(options, "change", webroot, (run["name"], run["script"])))
+        out.update(
+            hosting_dump.fetch(
+                url,
+                run["token"],
+                run["nonce"],
+                os.path.join(staging, "database.sql"),
+                cacert=dump.get("cacert"),
+                max_bytes=int(dump.get("max_bytes") or hosting_dump.DEFAULT_MAX_BYTES),
+                timeout=float(dump.get("timeout") or hosting_dump.DEFAULT_TIMEOUT),
+            ),
+            status="ok",
+        )
+    except Exception as error:  # noqa: BLE001  (whatever happened, the script is removed below)
+        out["error"] = {"kind": getattr(error, "kind", "failed"), "message": str(error)}
+    finally:
+        # twice at most: a second session when the first one broke
+        for _attempt in range(2):
+            try:
+                _transfer(options, "change", webroot, None)
+                out["script_removed"] = True
+                break
+            except Exception as error:  # noqa: BLE001
+                out["remove_error"] = "cannot remove %s: %s" % (remote, error)
+    return out
+
+
+def _run_sftp(options: dict, what: str, *args):
     try:
         import asyncssh  # noqa: F401  (only to say clearly when it is missing)
     except ImportError:
@@ -393,10 +506,12 @@ def _run_sftp(options: dict, jobs: list, staging: Staging) -> None:
 
     if not options.get("host_key"):
         raise PullError("host_key (the SFTP server's public host key) is required for sftp", "bad-input")
-    asyncio.run(_sftp_pull(options, jobs, staging))
+    if what == "change":
+        return asyncio.run(_sftp_change(options, *args))
+    return asyncio.run(_sftp_pull(options, *args))
 
 
-def _run_ftps(options: dict, jobs: list, staging: Staging) -> None:
+def _run_ftps(options: dict, what: str, *args):
     try:
         client = _FTPS(
             options["host"],
@@ -413,10 +528,14 @@ def _run_ftps(options: dict, jobs: list, staging: Staging) -> None:
             "cannot connect to %s:%s: %s" % (options["host"], options["port"], error), "unreachable"
         ) from None
     try:
+        if what == "change":
+            return client.change(*args)
+        jobs, staging = args
         for kind, remote, local in jobs:
             if kind == "tree":
                 client.walk(staging, remote, local, 1)
             else:
                 client.download(staging, remote, local[0], local[1])
+        return None
     finally:
         client.close()

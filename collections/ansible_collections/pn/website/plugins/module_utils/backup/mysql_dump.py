@@ -7,7 +7,11 @@ a dump that stopped half way (wrong credentials, an unreadable table, a broken v
 must fail the backup instead of ending up in a snapshot that looks good.
 
 Credentials go to the client through a temporary defaults file (mode 0600), never on the command
-line, so they never show in `ps` or in error messages. Standard library only (runs on court servers).
+line, so they never show in `ps` or in error messages. The mysql client always runs with
+--local-infile=0 (after every option file, so no ~/.my.cnf can turn it on): a server, such as a shared
+host's remote MySQL, must never be able to ask it for a file of this machine (LOAD DATA LOCAL).
+mysqldump has no such option and never answers such a request. Standard library only (runs on court
+servers).
 """
 
 from __future__ import annotations
@@ -52,21 +56,21 @@ def _defaults_file(database: dict, directory: str | None = None) -> str | None:
     fd, path = tempfile.mkstemp(prefix=".pn-db-", suffix=".cnf", dir=directory)
     with os.fdopen(fd, "w") as handle:
         handle.write("[client]\n" + "\n".join(lines) + "\n")
-        if database.get("host") not in (None, "", "localhost"):
-            # a server over the network (a shared host's remote MySQL) is not trusted: it must not be
-            # able to ask the mysql client for a local file (LOAD DATA LOCAL); mysqldump never sends one
-            handle.write("[mysql]\nlocal-infile=0\n")
     os.chmod(path, 0o600)
     return path
 
 
-def _client_args(binary: str, database: dict, defaults: str | None) -> list:
+def _client_args(binary: str, database: dict, defaults: str | None, client: bool = True) -> list:
+    """The client's first arguments; CLIENT: the mysql client (not mysqldump), which gets --local-infile=0."""
     args = [binary]
     # --defaults-extra-file must come first; a configured file (e.g. /root/.my.cnf) is read as well.
     if defaults:
         args.append("--defaults-extra-file=" + defaults)
     elif database.get("defaults_file"):
         args.append("--defaults-extra-file=" + str(database["defaults_file"]))
+    if client:
+        # the command line wins over every option file: no server can read a local file through us
+        args.append("--local-infile=0")
     return args
 
 
@@ -106,7 +110,11 @@ def dump(database: dict, out_path: str, binary: str = "mysqldump", timeout: floa
     started = time.monotonic()
     defaults = _defaults_file(database, directory)
     try:
-        args = _client_args(binary, database, defaults) + list(DUMP_OPTIONS) + ["--databases", str(name)]
+        args = (
+            _client_args(binary, database, defaults, client=False)
+            + list(DUMP_OPTIONS)
+            + ["--databases", str(name)]
+        )
         old_umask = os.umask(0o077)
         try:
             with open(partial, "wb") as handle:
@@ -154,6 +162,38 @@ def dump(database: dict, out_path: str, binary: str = "mysqldump", timeout: floa
         "exit_code": proc.returncode,
         "trailer": True,
         "verified": True,
+        "duration": round(time.monotonic() - started, 3),
+    }
+
+
+def adopt(source: str, out_path: str, name: str) -> dict:
+    """Take over a dump made elsewhere (a shared host's one-shot dump endpoint) as if dump() had written
+    it: it must end with the "-- Dump completed" trailer and pass check_dump (no client command, no
+    other database than NAME); it is then moved to OUT_PATH. Same answer as dump(); DumpError (and no
+    file at OUT_PATH) otherwise."""
+    started = time.monotonic()
+    if os.path.lexists(out_path):
+        os.unlink(out_path)
+    if not os.path.isfile(source) or os.path.islink(source):
+        raise DumpError("no dump to take over at %s" % source, kind="dump-failed")
+    try:
+        check_dump(source, name, sandbox=True)
+    except DumpError as error:
+        raise DumpError(str(error).replace("import", "back up"), kind="dump-failed") from None
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    os.chmod(source, 0o600)
+    os.replace(source, out_path)
+    return {
+        "path": out_path,
+        "bytes": os.path.getsize(out_path),
+        "sha256": digest.hexdigest(),
+        "exit_code": 0,
+        "trailer": True,
+        "verified": True,
+        "adopted": True,
         "duration": round(time.monotonic() - started, 3),
     }
 

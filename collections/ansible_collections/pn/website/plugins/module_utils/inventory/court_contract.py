@@ -200,6 +200,19 @@ MESSAGES = {
         "hanya untuk pengadilan di grup shared_hosting (server pengadilan dibackup lewat SSH)",
         "only for courts in the shared_hosting group (court servers are backed up over SSH)",
     ),
+    "unknown_key": (
+        "kunci tidak dikenal; yang ada: {choices}",
+        "unknown key; the keys are: {choices}",
+    ),
+    "https_only": (
+        "'{value}' harus URL https:// (http:// hanya dengan allow_http, untuk uji di loopback)",
+        "'{value}' must be an https:// URL (http:// only with allow_http, for tests on loopback)",
+    ),
+    "bool": ("harus true atau false, bukan '{value}'", "must be true or false, not '{value}'"),
+    "one_database_way": (
+        "isi salah satu: database (MySQL jarak jauh) atau dump_endpoint, tidak keduanya",
+        "set one of database (remote MySQL) or dump_endpoint, not both",
+    ),
     "url_domain": (
         "host '{value}' tidak termasuk court_hostnames/court_domain",
         "host '{value}' is not among court_hostnames/court_domain",
@@ -668,6 +681,51 @@ def _check_hosting(check: _Checker, shared_hosting: bool) -> None:
             check.add("court_hosting.database.host", "address", value=db_host)
         if database.get("port") is not None:
             check.port("court_hosting.database.port", database["port"])
+    if hosting.get("dump_endpoint") is not None:
+        _check_dump_endpoint(check, hosting["dump_endpoint"])
+        if database is not None:
+            check.add("court_hosting.dump_endpoint", "one_database_way")
+
+
+_DUMP_ENDPOINT_KEYS = ("url", "db_host", "db_port", "cacert", "ttl", "max_bytes", "timeout", "allow_http")
+
+
+def _check_dump_endpoint(check: _Checker, endpoint: object) -> None:
+    """court_hosting.dump_endpoint: where the one-shot dump script is called (its web root's URL) and how
+    it reaches the database from the hosting server."""
+    name = "court_hosting.dump_endpoint"
+    if not check.typed(name, endpoint, dict, "dict"):
+        return
+    for key in endpoint:
+        if key not in _DUMP_ENDPOINT_KEYS:
+            check.add("%s.%s" % (name, key), "unknown_key", choices=", ".join(_DUMP_ENDPOINT_KEYS))
+    allow_http = endpoint.get("allow_http", False)
+    if not isinstance(allow_http, bool):
+        check.add(name + ".allow_http", "bool", value=allow_http)
+        allow_http = False
+    url = endpoint.get("url")
+    if url in (None, ""):
+        check.add(name + ".url", "missing")
+    elif check.typed(name + ".url", url, str, "string") and not _templated(url):
+        match = _URL.fullmatch(url)
+        if not match or "@" in url or (match.group("port") and not 0 < int(match.group("port")) < 65536):
+            check.add(name + ".url", "url", value=url)
+        elif not url.startswith("https://") and not allow_http:
+            check.add(name + ".url", "https_only", value=url)
+    db_host = endpoint.get("db_host")
+    if db_host is not None and not _templated(db_host) and not is_host_name(db_host):
+        check.add(name + ".db_host", "address", value=db_host)
+    if endpoint.get("db_port") is not None:
+        check.port(name + ".db_port", endpoint["db_port"])
+    cacert = endpoint.get("cacert")
+    if cacert is not None and check.typed(name + ".cacert", cacert, str, "string"):
+        problem = path_problem(cacert)
+        if problem is not None and problem[0] in ("path", "path_chars", "path_normal"):
+            check.add(name + ".cacert", problem[0], **problem[1])
+    for limit in ("ttl", "max_bytes", "timeout"):
+        value = endpoint.get(limit)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            check.add("%s.%s" % (name, limit), "positive", value=value)
 
 
 def _templated(value: object) -> bool:

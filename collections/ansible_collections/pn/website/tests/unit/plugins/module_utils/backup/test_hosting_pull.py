@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ansible_collections.pn.website.plugins.module_utils.backup import hosting_pull
+from ansible_collections.pn.website.plugins.module_utils.backup import hosting_dump, hosting_pull
 from ansible_collections.pn.website.tests.unit.plugins.module_utils import certs
 
 pyftpdlib = pytest.importorskip("pyftpdlib")
@@ -133,6 +133,7 @@ def ftps(tmp_path):
     def use_fs(fs):
         Handler.abstracted_fs = fs
 
+    use_fs.authorizer = authorizer  # a test may change the account's permissions
     yield options, served, use_fs
     server.close_all()
     thread.join()
@@ -318,3 +319,29 @@ def test_a_remote_path_with_dot_dot_from_the_inventory_is_refused(tmp_path):
             }
         )
     assert caught.value.kind == "bad-input"
+
+
+SCRIPT = os.path.join(
+    os.path.dirname(__file__), *[os.pardir] * 5, "roles", "backup", "files", "pn-hosting-dump.php"
+)
+
+
+@pytest.mark.parametrize("perm, removed", [("elrwd", True), ("elrw", False)])
+def test_the_dump_script_is_removed_after_a_failed_dump_or_said_to_be_left(ftps, perm, removed):
+    options, served, use_fs = ftps
+    use_fs.authorizer.user_table["pnmanna"]["perm"] = perm  # elrw: may upload, may not delete
+    dump = {
+        "url": "http://127.0.0.1:9/",  # nothing answers: the dump fails
+        "allow_http": True,
+        "script": SCRIPT,
+        "timeout": 5,
+        "database": {"host": "localhost", "port": 3306, "user": "u", "password": "p", "name": "court"},
+    }
+    result = hosting_pull.pull(dict(options, dump=dump))
+    assert result["dump"]["status"] == "failed" and result["dump"]["error"]["kind"] == "unreachable"
+    assert result["script_removed"] is removed and result["files"] == 3  # the web root copied anyway
+    left = [n for n in os.listdir(served / "public_html") if hosting_dump.SCRIPT_NAME.fullmatch(n)]
+    assert len(left) == (0 if removed else 1)
+    assert ("remove_error" in result["dump"]) is not removed
+    if left:
+        assert "p" in (served / "public_html" / left[0]).read_text()  # the account, until someone removes it

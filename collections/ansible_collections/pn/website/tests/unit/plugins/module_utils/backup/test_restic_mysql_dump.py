@@ -370,3 +370,25 @@ def test_only_the_court_account_is_restored_from_grants(tmp_path):
     ):
         assert reason in skipped
     assert mysql_dump.parse_accounts(str(grants), "court", [])["accounts"] == []
+
+
+def test_a_dump_made_elsewhere_is_checked_before_it_is_taken_over(tmp_path):
+    good = tmp_path / "endpoint.sql"
+    good.write_text(
+        "CREATE DATABASE `court`;\nUSE `court`;\nCREATE TABLE t (id int);\n-- Dump completed on x\n"
+    )
+    out = tmp_path / "staging" / "database.sql"
+    out.parent.mkdir()
+    result = mysql_dump.adopt(str(good), str(out), "court")
+    assert result["verified"] and result["adopted"] and not good.exists()
+    assert oct(out.stat().st_mode & 0o777) == "0o600" and result["bytes"] == out.stat().st_size
+    for body in (
+        "USE `court`;\nCREATE TABLE t (id int);\n",  # cut short: no trailer
+        "USE `court`;\n\\! rm -rf /\n-- Dump completed on x\n",  # a client command
+        "USE `mysql`;\nCREATE TABLE t (id int);\n-- Dump completed on x\n",  # another database
+    ):
+        bad = tmp_path / "bad.sql"
+        bad.write_text(body)
+        with pytest.raises(mysql_dump.DumpError):
+            mysql_dump.adopt(str(bad), str(out), "court")
+        assert not out.exists()

@@ -363,6 +363,39 @@ def test_bad_hosting_access_is_named(changes, expected):
     assert expected in hosting_problems(**changes)
 
 
+ENDPOINT = {"url": "https://pn-manna.go.id/", "db_host": "localhost", "db_port": 3306, "ttl": 300}
+
+
+def test_a_dump_endpoint_instead_of_remote_mysql_is_valid():
+    assert hosting_problems(database=None, dump_endpoint=ENDPOINT) == set()
+    loopback = {"url": "http://127.0.0.1:8080/", "allow_http": True, "cacert": "/etc/pn/ca.pem"}
+    assert hosting_problems(database=None, dump_endpoint=loopback) == set()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ({**ENDPOINT, "url": "http://pn-manna.go.id/"}, ("court_hosting.dump_endpoint.url", "https_only")),
+        ({**ENDPOINT, "url": "https://user:pw@pn-manna.go.id/"}, ("court_hosting.dump_endpoint.url", "url")),
+        ({"db_host": "localhost"}, ("court_hosting.dump_endpoint.url", "missing")),
+        ({**ENDPOINT, "db_host": "-oProxy=x"}, ("court_hosting.dump_endpoint.db_host", "address")),
+        ({**ENDPOINT, "db_port": 70000}, ("court_hosting.dump_endpoint.db_port", "port")),
+        ({**ENDPOINT, "ttl": 0}, ("court_hosting.dump_endpoint.ttl", "positive")),
+        ({**ENDPOINT, "max_bytes": "4G"}, ("court_hosting.dump_endpoint.max_bytes", "positive")),
+        ({**ENDPOINT, "allow_http": "yes"}, ("court_hosting.dump_endpoint.allow_http", "bool")),
+        ({**ENDPOINT, "cacert": "ca.pem"}, ("court_hosting.dump_endpoint.cacert", "path")),
+        ({**ENDPOINT, "token": "x"}, ("court_hosting.dump_endpoint.token", "unknown_key")),
+        ("https://pn-manna.go.id/", ("court_hosting.dump_endpoint", "type")),
+    ],
+)
+def test_a_bad_dump_endpoint_is_named(endpoint, expected):
+    assert hosting_problems(database=None, dump_endpoint=endpoint) == {expected}
+
+
+def test_remote_mysql_and_a_dump_endpoint_are_not_both_set():
+    assert hosting_problems(dump_endpoint=ENDPOINT) == {("court_hosting.dump_endpoint", "one_database_way")}
+
+
 def test_hosting_access_is_only_for_shared_hosting_courts():
     variables = {**GOOD, "court_hosting": HOSTING}
     found = {(p.variable, p.code) for p in validate_court("pn-tais", variables)}
