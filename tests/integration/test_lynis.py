@@ -110,8 +110,9 @@ def test_the_website_and_the_sop_activities_still_work_after_the_hardening(judge
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
         assert court.court_name in response.read().decode()
     https = fleet.exec(
-        court_name, f"curl -s -o /dev/null -w '%{{http_code}}' --resolve {court.domain}:443:127.0.0.1 -k "
-        f"https://{court.domain}/"
+        court_name,
+        f"curl -s -o /dev/null -w '%{{http_code}}' --resolve {court.domain}:443:127.0.0.1 -k "
+        f"https://{court.domain}/",
     )
     assert https.stdout == "200"
     password = fleet.exec(court_name, "cat /root/.pn-court/admin-password").stdout.strip()
@@ -136,3 +137,25 @@ def test_every_remaining_lynis_suggestion_is_documented_with_its_reason(judged_c
     assert all(len(reason) > 20 for reason in table.values()), table
     remaining = judged_court["after"]["ids"]
     assert [test_id for test_id in remaining if test_id not in table] == []
+
+
+def test_compilers_are_root_only_and_aide_keeps_a_database(judged_court):
+    """A web shell running as www-data cannot assemble an exploit: Debian's assembler, installed after the
+    hardening, is root-only once the compilers area runs again. AIDE's database was built with SHA-512."""
+    assert judged_court["hardening"].returncode == 0
+    fleet, court = judged_court["fleet"], judged_court["court"]
+    checksums = fleet.exec(court, "grep -E '^Checksums = sha512$' /etc/aide/aide.conf", check=False)
+    assert checksums.returncode == 0
+    assert fleet.exec(court, "test -s /var/lib/aide/aide.db", check=False).returncode == 0
+    fleet.exec(
+        court,
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils > /dev/null",
+    )
+    real = fleet.exec(court, "readlink -f /usr/bin/as").stdout.strip()
+    assert fleet.exec(court, "runuser -u www-data -- as --version", check=False).returncode == 0
+    proc = playbook(fleet, "playbooks/sop_hardening.yml", "--tags", "os_compilers")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert fleet.exec(court, f"stat -c '%a %U %G' {real}").stdout.split() == ["750", "root", "root"]
+    denied = fleet.exec(court, "runuser -u www-data -- as --version", check=False)
+    assert denied.returncode != 0 and "Permission denied" in denied.stderr + denied.stdout
+    assert fleet.exec(court, "as --version", check=False).returncode == 0
