@@ -142,8 +142,8 @@ class Court:
     def vars(self) -> dict:
         today = datetime.date.today()
         if self.cms == "wordpress":
-            # Debian's package: code in /usr/share/wordpress, the court's content in /var/lib/wordpress.
-            webroot, db_name = "/usr/share/wordpress", "wordpress"
+            # Debian's package: its code in /usr/share/wordpress, the site's own files in wp-content.
+            webroot, db_name = "/var/lib/wordpress/wp-content", "wordpress"
         else:
             webroot, db_name = "/var/www/court", "court"
         return {

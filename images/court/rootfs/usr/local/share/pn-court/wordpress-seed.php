@@ -15,6 +15,8 @@ if (PHP_SAPI !== 'cli' || $argc !== 5) {
 $_SERVER['HTTP_HOST'] = $domain;
 $_SERVER['REQUEST_URI'] = '/';
 $_SERVER['HTTPS'] = 'on';
+// Media URLs come from WP_CONTENT_URL, which WordPress would derive from a site URL not saved yet.
+define('WP_CONTENT_URL', 'https://' . $domain . '/wp-content');
 define('WP_INSTALLING', true);
 require '/usr/share/wordpress/wp-load.php';
 

@@ -1,0 +1,185 @@
+"""Courts on WordPress (Debian's package) on nginx and on Apache: the real site as the court image sets
+it up (config-<domain>.php, the database in the court's MariaDB, posts, pages, a PDF in the media
+library, pretty permalinks), and SOP W1 reading it: front page, feed, WordPress's sitemap index and
+its child sitemaps, freshness from the newest post."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from sopansible.cli import main
+from sopansible.store import HistoryStore
+from tests import fleet as fleet_lib
+
+pytestmark = pytest.mark.fleet
+
+
+@pytest.fixture(scope="module")
+def wp():
+    """Two WordPress courts: pn-tais on nginx, pn-bangil on Apache."""
+    name = f"wp{os.getpid()}"
+    started = time.monotonic()
+    try:
+        running = fleet_lib.start(name, count=2, webservers=["nginx", "apache"], cms="wordpress")
+    except fleet_lib.FleetError as error:
+        fleet_lib.remove(name)
+        pytest.fail(f"the WordPress fleet did not start: {error}")
+    print(f"\nWordPress fleet of 2 courts ready in {time.monotonic() - started:.1f}s")
+    yield running
+    fleet_lib.remove(name)
+    shutil.rmtree(running.directory, ignore_errors=True)
+
+
+def get(fleet, court, path: str) -> tuple[int, dict, bytes]:
+    """GET over HTTPS from the court's loopback address with its Host header (the fleet CA verifies)."""
+    context = ssl.create_default_context(cafile=str(fleet.directory / "ca.pem"))
+    context.check_hostname = False  # the address is no name of the certificate; the CA still signs it
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(f"https://{court.address}{path}", headers={"Host": court.domain})
+    try:
+        with opener.open(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+PUBLISHED_POSTS = "post_type='post' AND post_status='publish'"
+
+
+def option(fleet, court, name: str) -> str:
+    return sql(fleet, court, f"SELECT option_value FROM wp_options WHERE option_name='{name}'")
+
+
+def sql(fleet, court, query: str) -> str:
+    return fleet.exec(court.name, f'mysql -N -B wordpress -e "{query}"').stdout.strip()
+
+
+def newest_post(fleet, court) -> datetime:
+    value = sql(fleet, court, f"SELECT MAX(post_date_gmt) FROM wp_posts WHERE {PUBLISHED_POSTS}")
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def find(value: Any, key: str) -> Any:
+    """The first value of KEY anywhere in a nested state."""
+    if isinstance(value, dict):
+        if key in value:
+            return value[key]
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = find(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def test_wordpress_is_debians_package_configured_for_the_court(wp):
+    for court in wp.courts:
+        assert court.cms == "wordpress" and court.vars()["court_cms"] == "wordpress"
+        version = wp.exec(court.name, "dpkg-query -W -f '${Version}' wordpress").stdout
+        assert version.startswith("6.1."), version
+        config = f"/etc/wordpress/config-{court.domain}.php"
+        owner = wp.exec(court.name, f"stat -c '%U:%G %a' {config}").stdout.strip()
+        assert owner == "root:www-data 640"
+        assert "define('DB_NAME', 'wordpress')" in wp.exec(court.name, f"cat {config}").stdout
+        assert option(wp, court, "blogname") == court.court_name
+        assert option(wp, court, "permalink_structure") == "/%year%/%monthnum%/%postname%/"
+        counts = sql(
+            wp,
+            court,
+            "SELECT post_type, COUNT(*) FROM wp_posts WHERE post_status IN ('publish','inherit') "
+            "GROUP BY post_type ORDER BY post_type",
+        )
+        assert counts.split("\n") == ["attachment\t1", "page\t3", "post\t3"]
+        # The custom court site is not set up on a WordPress court.
+        assert wp.exec(court.name, "test -e /var/www/court/config.php", check=False).returncode == 1
+
+
+def test_the_site_pages_permalinks_feed_sitemap_media_and_login(wp):
+    for court in wp.courts:
+        status, _headers, body = get(wp, court, "/")
+        home = body.decode()
+        assert status == 200 and court.court_name in home
+        assert f'href="https://{court.domain}/feed/"' in home
+        post = newest_post(wp, court)
+        slug = sql(
+            wp,
+            court,
+            f"SELECT post_name FROM wp_posts WHERE {PUBLISHED_POSTS} ORDER BY post_date_gmt DESC LIMIT 1",
+        )
+        permalink = f"/{post:%Y}/{post:%m}/{slug}/"
+        assert f"https://{court.domain}{permalink}" in home  # pretty permalinks on the front page
+        status, _headers, body = get(wp, court, permalink)
+        assert status == 200 and "Laporan Tahunan Telah Terbit" in body.decode()
+        status, _headers, body = get(wp, court, "/layanan-ptsp/")
+        assert status == 200 and "Pelayanan Terpadu Satu Pintu" in body.decode()
+        status, headers, body = get(wp, court, "/feed/")
+        assert status == 200 and "<rss" in body.decode()[:500]
+        status, _headers, body = get(wp, court, "/wp-sitemap.xml")
+        assert status == 200 and "<sitemapindex" in body.decode()
+        status, _headers, body = get(wp, court, "/wp-sitemap-posts-post-1.xml")
+        assert status == 200 and f"https://{court.domain}{permalink}" in body.decode()
+        media = sql(wp, court, "SELECT guid FROM wp_posts WHERE post_type='attachment'")
+        assert media.startswith(f"https://{court.domain}/wp-content/uploads/") and media.endswith(".pdf")
+        status, headers, body = get(wp, court, media.split(court.domain, 1)[1])
+        assert status == 200 and body.startswith(b"%PDF-")
+        status, _headers, body = get(wp, court, "/wp-login.php")
+        assert status == 200 and 'name="log"' in body.decode()
+        # Nothing in wp-content runs as PHP.
+        wp.exec(court.name, "echo '<?php echo 6*7;' > /var/lib/wordpress/wp-content/uploads/probe.php")
+        status, _headers, body = get(wp, court, "/wp-content/uploads/probe.php")
+        assert status == 403 and b"42" not in body
+
+
+def test_w1_reads_the_wordpress_site(wp, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("SOPANSIBLE_DATA", str(data))
+    started = time.monotonic()
+    assert main(["run", "sop_monitor", "-i", str(wp.inventory)]) in (0, 1, 2)
+    print(f"\nW1 on 2 WordPress courts: {time.monotonic() - started:.1f}s")
+    store = HistoryStore(data / "history.sqlite")
+    try:
+        results = {court: found["W1"] for court, found in store.latest_all().items()}
+        state = store.state("monitor")
+    finally:
+        store.close()
+    assert set(results) == {court.name for court in wp.courts}
+    for court in wp.courts:
+        result = results[court.name]
+        outputs = result["outputs"]
+        assert result["status"] == "ok", result
+        assert outputs["status"] == 200 and outputs["keyword_found"] is True
+        assert outputs["final_url"] == f"https://{court.domain}/"
+        assert outputs["tls_valid"] is True
+        assert outputs["feed_url"] == f"https://{court.domain}/feed/"
+        assert outputs["sitemap_url"] == f"https://{court.domain}/wp-sitemap.xml"
+        # over the index's child sitemaps: 3 posts, the front page and 3 pages, the category, the author
+        assert outputs["sitemap_entries"] == 9
+        # freshness from the newest post, two days old, read from the feed
+        assert outputs["content_source"] == "feed"
+        newest = datetime.fromisoformat(outputs["content_newest"].replace("Z", "+00:00"))
+        assert newest == newest_post(wp, court)
+        assert outputs["content_age_days"] == pytest.approx(2.0, abs=0.1)
+        # www.<domain> is WordPress's canonical redirect to the court's domain, followed to a 200
+        assert [(h["host"], h["reachable"], h["status"]) for h in outputs["hostnames"]] == [
+            (f"www.{court.domain}", True, 200)
+        ]
+        # the post's permalink and the pages are in the published URL baseline W1 keeps
+        urls = find(state.get(court.name), "sitemap_urls") or []
+        post = newest_post(wp, court)
+        assert any(url.startswith(f"https://{court.domain}/{post:%Y}/{post:%m}/") for url in urls), urls
+        assert f"https://{court.domain}/layanan-ptsp/" in urls
