@@ -1,7 +1,9 @@
 """Courts on WordPress (Debian's package) on nginx and on Apache: the real site as the court image sets
 it up (config-<domain>.php, the database in the court's MariaDB, posts, pages, a PDF in the media
 library, pretty permalinks), and SOP W1 reading it: front page, feed, WordPress's sitemap index and
-its child sitemaps, freshness from the newest post."""
+its child sitemaps, freshness from the newest post. W2 and W8 on it: the snapshot holds the database,
+wp-content (whose themes and plugins link into /usr/share/wordpress) and /etc/wordpress; the drill
+restores them onto the other WordPress court and renders the login page and the newest post."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,17 +22,26 @@ import pytest
 from sopansible.cli import main
 from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
+from tests.integration.sop_playbook import run_sop_playbook
 
 pytestmark = pytest.mark.fleet
 
 
 @pytest.fixture(scope="module")
-def wp():
-    """Two WordPress courts: pn-tais on nginx, pn-bangil on Apache."""
+def wp(tmp_path_factory):
+    """Two WordPress courts: pn-tais on nginx, pn-bangil on Apache, one backup disk seen by both (the
+    drill host reads the court's repository, as a disaster-recovery host does)."""
     name = f"wp{os.getpid()}"
+    disk = tmp_path_factory.mktemp("wp-disk")
     started = time.monotonic()
     try:
-        running = fleet_lib.start(name, count=2, webservers=["nginx", "apache"], cms="wordpress")
+        running = fleet_lib.start(
+            name,
+            count=2,
+            webservers=["nginx", "apache"],
+            cms="wordpress",
+            podman_args=["-v", f"{disk}:/var/backups/pn-website"],
+        )
     except fleet_lib.FleetError as error:
         fleet_lib.remove(name)
         pytest.fail(f"the WordPress fleet did not start: {error}")
@@ -183,3 +195,80 @@ def test_w1_reads_the_wordpress_site(wp, tmp_path, monkeypatch):
         post = newest_post(wp, court)
         assert any(url.startswith(f"https://{court.domain}/{post:%Y}/{post:%m}/") for url in urls), urls
         assert f"https://{court.domain}/layanan-ptsp/" in urls
+
+
+COURT, SCRATCH = "pn-tais", "pn-bangil"
+DRILL_TITLE = "Putusan Uji Pemulihan Situs WordPress"
+
+
+def test_w2_backs_up_and_w8_drills_the_wordpress_court(wp, tmp_path):
+    court, scratch = wp.court(COURT), wp.court(SCRATCH)
+    # a new newest post and an upload, so that what the drill renders can only come from this backup
+    sql(
+        wp,
+        court,
+        f"UPDATE wp_posts SET post_title='{DRILL_TITLE}' WHERE {PUBLISHED_POSTS} "
+        "ORDER BY post_date_gmt DESC LIMIT 1",
+    )
+    wp.exec(COURT, "echo 'bukti pemulihan' > /var/lib/wordpress/wp-content/uploads/bukti-drill.txt")
+    extra = tmp_path / "drill.yml"
+    extra.write_text(
+        "all:\n  children:\n    courts:\n      children:\n        court_servers:\n          hosts:\n"
+        f"            {SCRATCH}: {{pn_backup_enabled: false, pn_restore_scratch: true}}\n"
+    )
+    inventories = ("-i", str(wp.inventory), "-i", str(extra))
+
+    started = time.monotonic()
+    code, output, results = run_sop_playbook("sop_backup.yml", tmp_path, *inventories, "--limit", COURT)
+    print(f"\nW2 on the WordPress court: {time.monotonic() - started:.1f}s")
+    assert code == 0, output[-3000:]
+    backup = results[COURT]
+    assert backup["status"] == "ok", backup
+    restic = (
+        "RESTIC_PASSWORD_FILE=/etc/pn-website/backup.pass RESTIC_CACHE_DIR=/tmp/restic-cache "
+        f"restic -r /var/backups/pn-website/{COURT}"
+    )
+    listing = wp.exec(COURT, f"{restic} ls latest").stdout.split("\n")
+    assert f"/etc/wordpress/config-{court.domain}.php" in listing
+    assert "/var/lib/wordpress/wp-content/uploads/bukti-drill.txt" in listing
+    assert "/var/lib/wordpress/wp-content/plugins/akismet" in listing  # the link into the package
+    dump = wp.exec(COURT, f"{restic} dump latest /var/lib/pn-website/backup-staging/database.sql").stdout
+    assert DRILL_TITLE in dump and "CREATE TABLE `wp_posts`" in dump
+
+    started = time.monotonic()
+    code, output, results = run_sop_playbook(
+        "sop_restore_drill.yml",
+        tmp_path,
+        *inventories,
+        "--limit",
+        f"{COURT},{SCRATCH}",
+        "-e",
+        f"pn_restore_drill_host={SCRATCH}",
+    )
+    print(f"W8 restore drill of the WordPress court: {time.monotonic() - started:.1f}s")
+    assert code == 0, output[-3000:]
+    drill = results[COURT]
+    assert drill["activity"] == "IT-DRILL" and drill["status"] == "ok", drill
+    outputs = drill["outputs"]
+    assert outputs["restored_to"] == SCRATCH and outputs["webroot"] == "/var/lib/wordpress/wp-content"
+    # index.php, the PDF of the media library and the new upload (themes and plugins are links)
+    assert outputs["files_verified"] >= 3 and outputs["tables_verified"] >= 12
+    assert outputs["config_restored"] == ["/etc/wordpress"]
+    post = newest_post(wp, court)
+    assert outputs["pages_checked"][0] == "/wp-login.php"
+    assert outputs["pages_checked"][1].startswith(f"/{post:%Y}/{post:%m}/") and outputs["pages_failed"] == []
+    assert outputs["http_status"] == 200 and outputs["keyword_found"] is True
+    # the scratch court now serves the court's site: its configuration (root:www-data 0640), database,
+    # wp-content with the links into Debian's package
+    config = f"/etc/wordpress/config-{court.domain}.php"
+    assert wp.exec(SCRATCH, f"stat -c '%U:%G %a' {config}").stdout.strip() == "root:www-data 640"
+    assert wp.exec(SCRATCH, "readlink /var/lib/wordpress/wp-content/plugins/akismet").stdout.strip() == (
+        "/usr/share/wordpress/wp-content/plugins/akismet"
+    )
+    restored = SimpleNamespace(address=scratch.address, domain=court.domain)
+    status, _headers, body = get(wp, restored, "/")
+    assert status == 200 and DRILL_TITLE in body.decode() and court.court_name in body.decode()
+    status, _headers, body = get(wp, restored, "/wp-content/uploads/bukti-drill.txt")
+    assert status == 200 and body == b"bukti pemulihan\n"
+    # nothing of the repository access stays on the scratch court
+    assert wp.exec(SCRATCH, "ls /etc/pn-website", check=False).stdout.split() in ([], ["known_hosts"])
