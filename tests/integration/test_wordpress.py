@@ -7,6 +7,7 @@ restores them onto the other WordPress court and renders the login page and the 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import ssl
@@ -234,6 +235,22 @@ def test_w2_backs_up_and_w8_drills_the_wordpress_court(wp, tmp_path):
     assert "/var/lib/wordpress/wp-content/plugins/akismet" in listing  # the link into the package
     dump = wp.exec(COURT, f"{restic} dump latest /var/lib/pn-website/backup-staging/database.sql").stdout
     assert DRILL_TITLE in dump and "CREATE TABLE `wp_posts`" in dump
+
+    # without the package's folder as a link target, the links of wp-content refuse the snapshot
+    code, output, results = run_sop_playbook(
+        "sop_restore_drill.yml",
+        tmp_path,
+        *inventories,
+        "--limit",
+        f"{COURT},{SCRATCH}",
+        "-e",
+        json.dumps({"pn_restore_drill_host": SCRATCH, "pn_restore_link_targets": []}),
+    )
+    refused = results[COURT]
+    assert refused["status"] == "failed" and "points outside" in refused["summary"], refused
+    assert "/usr/share/wordpress" in refused["summary"]
+    status, _headers, body = get(wp, SimpleNamespace(address=scratch.address, domain=court.domain), "/")
+    assert DRILL_TITLE not in body.decode()  # nothing was put in place
 
     started = time.monotonic()
     code, output, results = run_sop_playbook(
