@@ -236,8 +236,11 @@ class SFTPSite:
         )
 
     def close(self):
-        self.server.close()
-        asyncio.run_coroutine_threadsafe(self.server.wait_closed(), self.loop).result()
+        async def shut():  # in the server's own loop: asyncio's server is not thread-safe
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(shut(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
 
