@@ -458,12 +458,11 @@ def _dump(options: dict, webroot: str, staging: str) -> dict:
             raise PullError(
                 "the dump endpoint needs court_hosting.webroot (where the script goes)", "bad-input"
             )
-        url_base = hosting_dump.endpoint_url(dump.get("url"), "x", bool(dump.get("allow_http")))
         with open(dump["script"], encoding="utf-8") as handle:
             run = hosting_dump.prepare(
                 handle.read(), dump["database"], int(dump.get("ttl") or hosting_dump.DEFAULT_TTL)
             )
-        url = hosting_dump.endpoint_url(url_base.geturl()[: -len("x")], run["name"], True)
+        url = hosting_dump.endpoint_url(dump.get("url"), run["name"], bool(dump.get("allow_http")))
     except (PullError, hosting_dump.EndpointError, OSError, KeyError) as error:
         out["error"] = {"kind": getattr(error, "kind", "bad-input"), "message": str(error)}
         out["script_removed"] = True  # nothing was uploaded
