@@ -1,7 +1,7 @@
 # pn.website + sopansible
 #
 #   make demo   set up everything on a fresh Debian/Ubuntu machine, start a demo fleet of three
-#               court servers in containers, run the daily SOP cycle and write the reports
+#               court servers in containers (one on WordPress), run the daily SOP cycle and write the reports
 #   make test   lint, sanity, unit, integration (court containers) and molecule tests
 #
 # Both install what they need: Debian packages (needs root), the Python environment in .venv
@@ -67,7 +67,7 @@ changelog: venv
 ## Demo ----------------------------------------------------------------------------------------
 
 demo: system-deps venv image
-	@inventory=$$($(BIN)/python -m tests.fleet start --name demo --courts 3); \
+	@inventory=$$($(BIN)/python -m tests.fleet start --name demo --courts 3 --cms pt-bengkulu=wordpress); \
 	echo ">> demo fleet inventory: $$inventory"; \
 	$(BIN)/sopansible inventory check -i $$inventory; \
 	rc=0; $(BIN)/sopansible run harian -i $$inventory || rc=$$?; \

@@ -4,6 +4,8 @@ MariaDB) from the court image, each on its own loopback address, with an invento
 Used by the pytest fixtures in tests/conftest.py, by `make demo`, and by hand:
 
     python -m tests.fleet start --name demo --courts 3    # prints the inventory path
+    python -m tests.fleet start --name wp --courts 2 --cms wordpress           # WordPress sites
+    python -m tests.fleet start --name demo --courts 3 --cms pt-bengkulu=wordpress   # one of them
     python -m tests.fleet stop --name demo
     ssh -F .cache/fleet/demo/ssh_config pn-tais            # log in to a court
 """
@@ -38,6 +40,8 @@ FLEET_DIR = ROOT / ".cache" / "fleet"
 LABEL = "pn.website.fleet"
 SSH_PORT = 2222
 SSH_USER = "sopadmin"
+# A court's site: the court image's custom PHP site, or WordPress from Debian's package.
+CMS_NAMES = ("custom", "wordpress")
 
 # (inventory name, court name, type, region, domain, web server)
 COURTS = [
@@ -133,9 +137,15 @@ class Court:
     address: str
     container: str
     key: Path
+    cms: str = "custom"
 
     def vars(self) -> dict:
         today = datetime.date.today()
+        if self.cms == "wordpress":
+            # Debian's package: its code in /usr/share/wordpress, the site's own files in wp-content.
+            webroot, db_name = "/var/lib/wordpress/wp-content", "wordpress"
+        else:
+            webroot, db_name = "/var/www/court", "court"
         return {
             "ansible_host": self.address,
             "ansible_port": SSH_PORT,
@@ -151,9 +161,9 @@ class Court:
                 f"{h}:{p}:{self.address}" for h in (self.domain, f"www.{self.domain}") for p in (80, 443)
             ],
             "court_webserver": self.webserver,
-            "court_webroot": "/var/www/court",
-            "court_cms": "custom",
-            "court_db": {"engine": "mariadb", "name": "court", "user": "court"},
+            "court_webroot": webroot,
+            "court_cms": self.cms,
+            "court_db": {"engine": "mariadb", "name": db_name, "user": db_name},
             "court_backup_targets": [
                 {"name": "disk-lokal", "type": "local", "location": "/var/backups/pn-website"}
             ],
@@ -275,13 +285,24 @@ def start(
     webservers: list[str] | None = None,
     timeout: float = 180,
     podman_args: list[str] | None = None,
+    cms: str | dict[str, str] | None = None,
 ) -> Fleet:
     """Start COUNT court containers (replacing an older fleet of the same name) and write the inventory.
 
     PODMAN_ARGS are added to every `podman create` (e.g. a small tmpfs mount for a full-disk test).
+    CMS is the site of every court ("custom" or "wordpress"), or a {court name: CMS} mapping for some
+    of them (the others keep the custom site); the court sets its site up at first boot.
     """
     if count > len(COURTS):
         raise FleetError(f"at most {len(COURTS)} courts in a fleet")
+    names = [court[0] for court in COURTS[:count]]
+    per_court = cms if isinstance(cms, dict) else dict.fromkeys(names, cms or "custom")
+    unknown = sorted(set(per_court) - set(names))
+    if unknown:
+        raise FleetError(f"no court {', '.join(unknown)} among the fleet's {count} ({', '.join(names)})")
+    bad = sorted({value for value in per_court.values() if value not in CMS_NAMES})
+    if bad:
+        raise FleetError(f"unknown CMS {', '.join(bad)} (one of {', '.join(CMS_NAMES)})")
     remove(name)
     fleet = Fleet(name)
     shutil.rmtree(fleet.directory, ignore_errors=True)
@@ -309,10 +330,12 @@ def start(
             address=f"127.77.{octet}.{10 + index}",
             container=f"pnfleet-{name}-{host}",
             key=key,
+            cms=per_court.get(host, "custom"),
         )
         site_env = fleet.directory / f"{host}.env"
         site_env.write_text(
             f'COURT_NAME="{court_name}"\nCOURT_DOMAIN="{domain}"\nCOURT_SSH_USER="{SSH_USER}"\n'
+            f'COURT_CMS="{court.cms}"\n'
             f'COURT_SSH_PUBKEY="{key.with_suffix(".key.pub").read_text().strip()}"\n'
         )
         podman(
@@ -408,6 +431,17 @@ def load(name: str) -> Fleet:
     return Fleet(name, [Court(**(c | {"key": Path(c["key"])})) for c in data["courts"]])
 
 
+def parse_cms(values: list[str]) -> str | dict[str, str] | None:
+    """--cms wordpress (every court) or --cms pn-bangil=wordpress ... (those courts)."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    if any("=" not in value for value in values):
+        raise FleetError("--cms is either one CMS for every court or COURT=CMS for each court named")
+    return dict(value.split("=", 1) for value in values)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fleet", description="Court test fleet (podman containers on loopback)."
@@ -416,16 +450,24 @@ def main(argv: list[str] | None = None) -> int:
     start_parser = actions.add_parser("start", help="start a fleet and print its inventory path")
     start_parser.add_argument("--name", default="demo")
     start_parser.add_argument("--courts", type=int, default=3)
+    start_parser.add_argument(
+        "--cms",
+        action="append",
+        default=[],
+        metavar="CMS|COURT=CMS",
+        help=f"the site of every court, or of one court (repeatable); one of {', '.join(CMS_NAMES)}",
+    )
     stop_parser = actions.add_parser("stop", help="remove a fleet's containers")
     stop_parser.add_argument("--name", default="demo")
     actions.add_parser("image", help="build the court image if missing and print its name")
     args = parser.parse_args(argv)
     try:
         if args.action == "start":
-            fleet = start(args.name, args.courts)
+            fleet = start(args.name, args.courts, cms=parse_cms(args.cms))
             for court in fleet.courts:
                 print(
-                    f"{court.name:16} {court.court_name:32} {court.webserver:7} {court.address}",
+                    f"{court.name:16} {court.court_name:32} {court.webserver:7} {court.cms:9} "
+                    f"{court.address}",
                     file=sys.stderr,
                 )
             print(fleet.inventory)

@@ -21,6 +21,16 @@ a2enconf -q "$phpconf" >/dev/null
 sed -i 's|SetHandler "proxy:unix:.*|SetHandler "proxy:unix:/run/php/php-fpm.sock\|fcgi://localhost"|' \
     "/etc/apache2/conf-available/$phpconf.conf"
 a2ensite -q court >/dev/null
+# The wordpress package's first dependency alternative brings mod_php (and the prefork MPM) with
+# it; PHP runs in PHP-FPM on every court, so Apache keeps the event MPM without mod_php.
+for module in /etc/apache2/mods-enabled/php*.load; do
+    [ -e "$module" ] && a2dismod -q "$(basename "$module" .load)" >/dev/null
+done
+a2dismod -q mpm_prefork >/dev/null 2>&1 || true
+a2enmod -q mpm_event >/dev/null
+# WordPress's wp-content (Debian keeps it in /var/lib/wordpress): theme links and the uploads folder.
+wp-setup --sync-wp-content >/dev/null
+install -d -m 0755 -o www-data -g www-data /var/lib/wordpress/wp-content/uploads
 
 chown -R root:root /var/www/court
 chown -R www-data:www-data /var/www/court/uploads

@@ -77,6 +77,15 @@ options:
     type: list
     elements: path
     default: []
+  link_targets:
+    description:
+      - Folders of the receiving server that symbolic links of the restored web root may point into
+        besides the web root itself (the code of a CMS package, for example C(/usr/share/wordpress) for
+        Debian's WordPress). Absolute paths without C(..), never C(/). Any other link pointing outside the
+        web root refuses the snapshot.
+    type: list
+    elements: path
+    default: []
   database:
     description:
       - Import the database dump into the database C(name) (the court's C(court_db.name); default the
@@ -195,6 +204,7 @@ def main():
         staging_dir=dict(type="path"),
         database_users=dict(type="list", elements="str", default=[]),
         config_paths=dict(type="list", elements="path", default=[]),
+        link_targets=dict(type="list", elements="path", default=[]),
         database=dict(type="dict", no_log=False),
         verify=dict(type="bool", default=True),
         keep_previous=dict(type="bool", default=True),
@@ -242,6 +252,7 @@ def main():
             database=database,
             verify=params["verify"],
             keep_previous=params["keep_previous"],
+            link_targets=params["link_targets"],
         )
     except (ResticError, DumpError, OSError) as error:
         module.fail_json(msg="restore failed: %s" % error, kind=getattr(error, "kind", "failed"))

@@ -48,19 +48,30 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def link_stays_inside(staged_root: str, relative: str, destination: str, limit: int = 40) -> bool:
+def link_stays_inside(
+    staged_root: str, relative: str, destination: str, limit: int = 40, allowed: tuple = ()
+) -> bool:
     """Whether the symbolic link at `relative` below staged_root still points inside `destination` once
-    the staged tree is moved there. Links met on the way are followed inside the staged tree, as the
-    kernel will follow them there ('..' after a link goes up from where the link points)."""
+    the staged tree is moved there, or inside one of the `allowed` folders of this server (such as the
+    code of a CMS package the web root links into, e.g. /usr/share/wordpress). Links met on the way are
+    followed inside the staged tree, as the kernel will follow them there ('..' after a link goes up
+    from where the link points); once in an allowed folder, no '..' may follow."""
     current = relative.split("/")[:-1]
     pending: list = []
+    outside = False
 
     def push(target: str) -> bool:
-        nonlocal current
+        nonlocal current, outside
         if target.startswith("/"):
             parts = [part for part in target.split("/") if part not in ("", ".")]
             root = [part for part in destination.split("/") if part]
             if parts[: len(root)] != root or ".." in parts[: len(root)]:
+                for folder in allowed:
+                    top = [part for part in folder.split("/") if part]
+                    if parts[: len(top)] == top and ".." not in parts:
+                        outside, current = True, []
+                        pending[:0] = parts[len(top) :]
+                        return True
                 return False
             current, parts = [], parts[len(root) :]
         else:
@@ -74,6 +85,11 @@ def link_stays_inside(staged_root: str, relative: str, destination: str, limit: 
     while pending:
         part = pending.pop(0)
         if part in ("", "."):
+            continue
+        if outside:
+            # in an allowed folder of this server, not in the staged tree: no way back up
+            if part == "..":
+                return False
             continue
         if part == "..":
             if not current:
@@ -98,12 +114,13 @@ def _capability(path: str):
         return None
 
 
-def check_restored_tree(staged: str, roots: dict) -> dict:
+def check_restored_tree(staged: str, roots: dict, link_targets: tuple = ()) -> dict:
     """Check what restic restored into the staging folder `staged` before it goes anywhere.
 
     roots: {path in the snapshot: destination, or None}: only these paths (and the folders above
     them) may be there; below a root with a destination (the web root) every symbolic link must
-    point inside that destination. Device files, FIFOs and sockets are problems; set-user-ID and
+    point inside that destination or inside one of `link_targets` (folders of this server the web root
+    may link into). Device files, FIFOs and sockets are problems; set-user-ID and
     set-group-ID bits and file capabilities are taken off files (and listed). Returns {problems,
     stripped}."""
     problems, stripped = [], []
@@ -137,7 +154,10 @@ def check_restored_tree(staged: str, roots: dict) -> dict:
                 if path == root:
                     problem("%s: a symbolic link, not a folder" % path)
                 elif destination and not link_stays_inside(
-                    os.path.join(staged, root.lstrip("/")), os.path.relpath(path, root), destination
+                    os.path.join(staged, root.lstrip("/")),
+                    os.path.relpath(path, root),
+                    destination,
+                    allowed=tuple(link_targets),
                 ):
                     problem("%s -> %s: points outside %s" % (path, os.readlink(full)[:200], destination))
             elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
@@ -150,6 +170,15 @@ def check_restored_tree(staged: str, roots: dict) -> dict:
                     os.removexattr(full, "security.capability", follow_symlinks=False)
                     stripped.append(path)
     return {"problems": problems, "stripped": sorted(set(stripped))[:50]}
+
+
+def _copy_owner(source: str, destination: str) -> None:
+    """Give `destination` the owner and group of `source` (as restored from the snapshot: a court's
+    configuration readable by its web server's group, e.g. root:www-data 0640), never through a link."""
+    info = os.lstat(source)
+    os.lchown(destination, info.st_uid, info.st_gid)
+    if not os.path.islink(destination):
+        os.chmod(destination, stat.S_IMODE(info.st_mode))
 
 
 def copy_tree_over(source, destination):
@@ -165,6 +194,7 @@ def copy_tree_over(source, destination):
         if not os.path.isdir(target_root):
             os.makedirs(target_root)
             shutil.copystat(root, target_root)
+            _copy_owner(root, target_root)
         for name in dirs + files:
             src, dst = os.path.join(root, name), os.path.join(target_root, name)
             if os.path.islink(src):
@@ -172,10 +202,12 @@ def copy_tree_over(source, destination):
                     os.unlink(dst)
                 if not os.path.lexists(dst):
                     os.symlink(os.readlink(src), dst)
+                _copy_owner(src, dst)
             elif name in files:
                 if os.path.islink(dst):
                     os.unlink(dst)
                 shutil.copy2(src, dst)
+                _copy_owner(src, dst)
         # os.walk does not descend into links to directories: they were copied as links above.
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
 
@@ -193,6 +225,7 @@ def _restore_config(restored: str, path: str) -> bool:
         if os.path.islink(path):
             os.unlink(path)
         shutil.copy2(restored, path)
+        _copy_owner(restored, path)
         return True
     return False
 
@@ -211,6 +244,7 @@ def restore_site(
     source_webroot: str | None = None,
     staging_dir: str = STAGING_DIR,
     database_users: list | None = None,
+    link_targets: list | None = None,
 ) -> dict:
     """Restore a court's snapshot: web root swapped in place, configuration copied back, database and
     its accounts imported, then everything compared with the manifest written at backup time.
@@ -220,9 +254,11 @@ def restore_site(
     `staging_dir` is where the backup staged its dump and manifest; `database['name']` is the court's
     database and `database_users` (court_db.user) the accounts of grants.sql that may be restored.
     Only these paths and `config_paths` are restored, into a fresh private folder, and checked
-    (check_restored_tree) before anything is moved into place."""
+    (check_restored_tree) before anything is moved into place; symbolic links of the web root may point
+    into `link_targets` (folders of this server, e.g. /usr/share/wordpress) besides the web root."""
     started = time.monotonic()
     places = _restore_places(webroot, source_webroot, staging_dir, work_dir, config_paths, files, database)
+    places["link_targets"] = tuple(inventory_path(path, "link target") for path in link_targets or [])
     snap = repository.resolve(snapshot, host=host, exclude_tags=("pre-restore",))
     result = {
         "snapshot": {
@@ -317,7 +353,7 @@ def _restore_checked(repository, snapshot_id, staged, places, host, result) -> d
     step = time.monotonic()
     repository.restore(snapshot_id, staged, includes=sorted(places["roots"]))
     result["durations"]["restore"] = round(time.monotonic() - step, 3)
-    checked = check_restored_tree(staged, places["roots"])
+    checked = check_restored_tree(staged, places["roots"], places.get("link_targets", ()))
     if checked["problems"]:
         raise ResticError(
             "snapshot %s refused, nothing was put in place: %s"

@@ -99,6 +99,10 @@ SYSTEM_FOLDERS = (
     "/sbin", "/sys", "/usr", "/tmp", "/var/tmp", "/var/lib", "/var/log", "/var/cache", "/var/spool",
     "/var/mail", "/var/run", "/var/lock",
 )  # fmt: skip
+#: Web roots inside a system folder that are a site's own: Debian's wordpress package keeps a site's
+#: themes, plugins and uploads in /var/lib/wordpress/wp-content (its code is the package's own, in
+#: /usr/share/wordpress, and its configuration is /etc/wordpress/config-<domain>.php).
+PACKAGED_WEBROOTS = ("/var/lib/wordpress/wp-content",)
 #: Folders that hold other people's folders: allowed below, never themselves.
 SHARED_FOLDERS = ("/home", "/media", "/mnt", "/opt", "/srv", "/var", "/var/www", "/var/backups")
 
@@ -285,12 +289,13 @@ def is_user_name(value: object) -> bool:
     return isinstance(value, str) and bool(_USER.fullmatch(value))
 
 
-def path_problem(value: str) -> tuple | None:
+def path_problem(value: str, allowed: tuple = ()) -> tuple | None:
     """(code, params) of what makes VALUE an unsafe folder (web root, backup folder), or None.
 
     A folder must be absolute, normalised, of plain characters, and neither the root, a system
     folder (or inside one) nor a shared parent folder: roles read, change ownership of and restore
-    into it, and its name reaches shell commands and configuration files.
+    into it, and its name reaches shell commands and configuration files. ALLOWED names folders
+    inside system folders that are nonetheless a site's own (PACKAGED_WEBROOTS for web roots).
     """
     if not value.startswith("/"):
         return "path", {"value": value}
@@ -302,6 +307,8 @@ def path_problem(value: str) -> tuple | None:
         return "path_system", {"value": value, "folder": "/"}
     if value in SHARED_FOLDERS:
         return "path_shared", {"value": value}
+    if any(value == folder or value.startswith(folder + "/") for folder in allowed):
+        return None
     for folder in SYSTEM_FOLDERS:
         if value == folder or value.startswith(folder + "/"):
             return "path_system", {"value": value, "folder": folder}
@@ -368,10 +375,10 @@ class _Checker:
             return False
         return True
 
-    def path(self, name: str, value: object) -> bool:
+    def path(self, name: str, value: object, allowed: tuple = ()) -> bool:
         if not self.typed(name, value, str, "string"):
             return False
-        problem = path_problem(value)
+        problem = path_problem(value, allowed)
         if problem is not None:
             self.add(name, problem[0], **problem[1])
             return False
@@ -470,7 +477,7 @@ def validate_court(host: str, variables: dict, shared_hosting: bool = False) -> 
         check.choice("court_webserver", WEBSERVERS)
         webroot = check.string("court_webroot")
         if webroot is not None:
-            check.path("court_webroot", webroot)
+            check.path("court_webroot", webroot, PACKAGED_WEBROOTS)
     check.choice("court_cms", CMS_NAMES)
 
     database = check.vars.get("court_db")

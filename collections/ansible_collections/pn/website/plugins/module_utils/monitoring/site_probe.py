@@ -119,6 +119,8 @@ REASONS = {
 }
 CLOAKING_SIMILARITY = 0.5
 MAX_BASELINE_URLS = 5000
+# Child sitemaps read from a sitemap index (WordPress's wp-sitemap.xml lists one per content type).
+MAX_CHILD_SITEMAPS = 20
 
 
 class _StaleConnection(Exception):
@@ -835,6 +837,7 @@ class _SiteProbe:
         sitemap = await self._sitemap(sitemap_urls[0])
         if sitemap is not None:
             fresh["sitemap_url"] = sitemap["url"]
+            fresh["sitemap_entries"] = len(sitemap["urls"])
             if newest is None and sitemap["newest"] and self.opts["freshness"]:
                 newest, source = sitemap["newest"], "sitemap"
         # 3. Last-Modified header
@@ -880,15 +883,34 @@ class _SiteProbe:
             return None
         parsed["url"] = url
         if parsed["index"] and parsed["children"]:
+            # The index's child sitemaps on its own host only (a sitemap naming other hosts sends
+            # the probe nowhere), the newest first, at most MAX_CHILD_SITEMAPS of them; an index
+            # inside an index is not followed.
+            index = urlsplit(url)
             epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-            child_url = max(parsed["children"], key=lambda c: c[1] or epoch)[0]
-            child = await self._fetch_quiet(child_url)
-            if child is not None and child["status"] == 200:
+            children = []
+            for loc, lastmod in parsed["children"]:
+                child_url = urljoin(url, loc)
+                parts = urlsplit(child_url)
+                if parts.scheme == index.scheme and parts.netloc.lower() == index.netloc.lower():
+                    children.append((child_url, lastmod))
+            children.sort(key=lambda c: c[1] or epoch, reverse=True)
+            urls, dates, read = [], [parsed["newest"]], 0
+            for child_url, _lastmod in children[:MAX_CHILD_SITEMAPS]:
+                if len(urls) >= MAX_BASELINE_URLS:
+                    break
+                child = await self._fetch_quiet(child_url)
+                if child is None or child["status"] != 200:
+                    continue
                 sub = cc.parse_sitemap(decode_body(child))
-                parsed["urls"] = sub["urls"]
-                parsed["newest"] = max(
-                    [d for d in (parsed["newest"], sub["newest"]) if d] or [None], key=lambda d: d
-                )
+                if not sub["valid"] or sub["index"]:
+                    continue
+                read += 1
+                urls.extend(sub["urls"][: MAX_BASELINE_URLS - len(urls)])
+                dates.append(sub["newest"])
+            parsed["urls"] = urls
+            parsed["children_read"] = read
+            parsed["newest"] = max((d for d in dates if d), default=None)
         return parsed
 
     def _baselines(self, robots, sitemap):
@@ -1305,6 +1327,10 @@ def sop_result(result, lang="id") -> dict:
             "content_newest": fresh.get("newest"),
             "content_age_days": fresh.get("age_days"),
             "content_source": fresh.get("source"),
+            "feed_url": fresh.get("feed_url"),
+            "sitemap_url": fresh.get("sitemap_url"),
+            # the pages the sitemap lists (over the child sitemaps of an index)
+            "sitemap_entries": fresh.get("sitemap_entries"),
             "checked_at": result.get("checked_at"),
             "depth": result.get("depth") or "full",
             # a light probe's rules; any other rule's problem was not looked for (None: every rule)

@@ -100,6 +100,42 @@ def sitemap(base, paths, days_ago=1):
     )
 
 
+def sitemap_index(locs):
+    """A sitemap index without lastmod dates, as WordPress's wp-sitemap.xml."""
+    entries = "".join("<sitemap><loc>%s</loc></sitemap>" % loc for loc in locs)
+    return (
+        "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>%s"
+        "</sitemapindex>" % entries
+    )
+
+
+def wordpress_sitemaps(base, foreign):
+    """WordPress's sitemap routes: an index naming a child on FOREIGN (another host), a nested index,
+    posts, pages and 23 more children (more than the probe reads)."""
+    extra = ["/wp-sitemap-extra-%d.xml" % n for n in range(23)]
+    routes = {
+        "/robots.txt": _static("User-agent: *\nSitemap: %s/wp-sitemap.xml\n" % base, ctype="text/plain"),
+        "/wp-sitemap.xml": _static(
+            sitemap_index(
+                [foreign + "/sitemap.xml", base + "/wp-sitemap-nested.xml"]
+                + [base + "/wp-sitemap-posts-post-1.xml"]
+                + ["/wp-sitemap-posts-page-1.xml"]  # a relative location: the index's own host
+                + [base + path for path in extra]
+            ),
+            ctype="application/xml",
+        ),
+        "/wp-sitemap-nested.xml": _static(sitemap_index([base + "/wp-sitemap-posts-post-1.xml"])),
+        "/wp-sitemap-posts-post-1.xml": _static(
+            sitemap(base, ["/2026/11/sidang-keliling/", "/2026/11/laporan-tahunan/"], days_ago=2),
+            ctype="application/xml",
+        ),
+        "/wp-sitemap-posts-page-1.xml": _static(sitemap(base, ["/layanan-ptsp/"]), ctype="application/xml"),
+    }
+    for n, path in enumerate(extra):
+        routes[path] = _static(sitemap(base, ["/extra-%d/" % n]), ctype="application/xml")
+    return routes
+
+
 class Site:
     """Routes of one court site: path -> callable(handler) -> (status, headers, body)."""
 
@@ -193,6 +229,11 @@ def build_sites(urls):
                 ),
             },
         ),
+        "wordpress": dict(
+            common,
+            **wordpress_sitemaps(urls["wordpress"], urls["spam"]),
+            **{"/": _static(court_page())},
+        ),
         "slow": {"/": slow_home},
         "error": {"/": _static("<h1>Internal error</h1>", status=500)},
         "expired": dict(common, **{"/": _static(court_page())}),
@@ -277,7 +318,7 @@ def _server_ctx(cert_path, key_path):
 class ProbeFleet:
     """Starts the test servers; ``site(label)`` gives a probe site dict for a court site."""
 
-    VALID = ("good", "stale", "nofeed", "cloaked", "defaced", "hidden", "spam", "slow", "error")
+    VALID = ("good", "stale", "nofeed", "cloaked", "defaced", "hidden", "spam", "slow", "error", "wordpress")
 
     def __init__(self, directory):
         self.dir = directory

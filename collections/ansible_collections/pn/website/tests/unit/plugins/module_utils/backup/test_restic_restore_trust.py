@@ -294,3 +294,57 @@ def test_places_from_the_inventory_are_checked(court, path):
     assert error.value.kind == "bad-input"
     with pytest.raises(ResticError, match="comes from the inventory"):
         restore_site(court.repo, host="pn-tais")
+
+
+@pytest.mark.parametrize(
+    "links, link, inside",
+    [
+        ({}, "a -> /usr/share/wordpress/wp-content/plugins/akismet", True),
+        ({}, "a -> /usr/share/wordpress", True),
+        ({}, "a -> /usr/share/wordpressx/x", False),
+        ({}, "a -> /usr/share/wordpress/../../../etc/shadow", False),
+        ({"t": "/usr/share/wordpress"}, "a -> t/../../etc", False),  # '..' after leaving for the package
+        ({"t": "/usr/share/wordpress/wp-includes"}, "a -> t/version.php", True),
+        ({}, "a -> /etc/shadow", False),
+    ],
+)
+def test_links_into_an_allowed_folder_of_the_server(tmp_path, links, link, inside):
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, target in links.items():
+        os.symlink(target, staged / name)
+    name, target = link.split(" -> ")
+    os.symlink(target, staged / name)
+    assert link_stays_inside(str(staged), name, "/srv/www", allowed=("/usr/share/wordpress",)) is inside
+
+
+def test_a_wordpress_web_root_linking_into_the_package_is_restored_only_when_allowed(court, tmp_path):
+    """Debian's WordPress: wp-content's themes and plugins are links into /usr/share/wordpress."""
+    os.symlink("/usr/share/wordpress/wp-content/plugins/akismet", court.web / "akismet")
+    court.snapshot()
+    destination = tmp_path / "dr" / "court"
+    refused = court.restore(destination)
+    assert isinstance(refused, AnsibleFailJson) and refused.result["kind"] == "unsafe-snapshot"
+    result = court.restore(destination, link_targets=["/usr/share/wordpress"])
+    assert isinstance(result, AnsibleExitJson), result.result
+    assert os.readlink(destination / "akismet") == "/usr/share/wordpress/wp-content/plugins/akismet"
+    for bad in ("/", "usr/share", "/usr/share/../etc", "/usr/*"):
+        result = court.restore(destination, link_targets=[bad])
+        assert isinstance(result, AnsibleFailJson) and result.result["kind"] == "bad-input", bad
+
+
+def test_restored_configuration_keeps_its_owner_group_and_mode(tmp_path):
+    """A court's WordPress configuration is root:www-data 0640: a copy owned by root alone would keep
+    the web server from reading it."""
+    group = os.getgid() if os.geteuid() != 0 else 33
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    config = restored / "config-pn-tais.go.id.php"
+    config.write_text("<?php define('DB_NAME', 'wordpress');\n")
+    os.chown(config, os.geteuid(), group)
+    os.chmod(config, 0o640)
+    destination = tmp_path / "etc-wordpress"
+    destination.mkdir()
+    copy_tree_over(str(restored), str(destination))
+    info = (destination / config.name).stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (os.geteuid(), group, 0o640)

@@ -55,6 +55,14 @@ def test_a_complete_court_is_valid():
     assert validate_court("pn-tais", GOOD) == []
 
 
+def test_debians_wordpress_content_folder_is_a_web_root():
+    """Debian's wordpress package keeps a site's own files in /var/lib/wordpress/wp-content."""
+    assert validate_court("pn-tais", {**GOOD, "court_webroot": "/var/lib/wordpress/wp-content"}) == []
+    assert problems(court_webroot="/var/lib/wordpress/wp-content/../../mysql") == {
+        ("court_webroot", "path_normal")
+    }
+
+
 def test_minimal_shared_hosting_court_is_valid():
     minimal = {"court_name": "PN Manna", "court_type": "pn", "court_domain": "pn-manna.go.id"}
     assert validate_court("pn-manna", minimal, shared_hosting=True) == []
@@ -167,6 +175,16 @@ def test_possible_dates():
         ({"court_webroot": "/"}, ("court_webroot", "path_system")),
         ({"court_webroot": "/etc/nginx"}, ("court_webroot", "path_system")),
         ({"court_webroot": "/var/lib/mysql"}, ("court_webroot", "path_system")),
+        ({"court_webroot": "/var/lib/wordpress"}, ("court_webroot", "path_system")),
+        ({"court_webroot": "/usr/share/wordpress"}, ("court_webroot", "path_system")),
+        (
+            {
+                "court_backup_targets": [
+                    {"name": "b", "type": "local", "location": "/var/lib/wordpress/wp-content"}
+                ]
+            },
+            ("court_backup_targets[0].location", "path_system"),
+        ),
         ({"court_webroot": "/root"}, ("court_webroot", "path_system")),
         ({"court_webroot": "/var/www"}, ("court_webroot", "path_shared")),
         ({"court_domain": "pn-tais.go.id\n"}, ("court_domain", "hostname")),

@@ -27,6 +27,7 @@ LABELS = (
     "defaced",
     "hidden",
     "spam",
+    "wordpress",
     "slow",
     "error",
     "expired",
@@ -83,6 +84,21 @@ def test_state_is_returned(results):
     assert state["robots"] == ["user-agent: *", "disallow: /admin/"]
     assert state["history"][-1]["reachable"] is True
     assert state["fingerprint"]["value"] == results["good"]["content"]["fingerprint"]
+
+
+def test_sitemap_index_children_of_its_own_host(results):
+    """WordPress's wp-sitemap.xml: the index's child sitemaps on its host, at most 20, no nested index."""
+    wordpress = results["wordpress"]
+    urls = wordpress["state"]["sitemap_urls"]
+    assert wordpress["freshness"]["sitemap_url"].endswith("/wp-sitemap.xml")
+    # posts (2) + pages (1) + the first 17 extra children: 20 children read, the nested index among them
+    assert wordpress["freshness"]["sitemap_entries"] == len(urls) == 20
+    assert any(url.endswith("/2026/11/laporan-tahunan/") for url in urls)
+    assert any(url.endswith("/layanan-ptsp/") for url in urls)
+    assert any(url.endswith("/extra-16/") for url in urls) and not any("/extra-17/" in url for url in urls)
+    # the child on another host (the spam site's sitemap) was never fetched
+    assert not any("slot-gacor" in url for url in urls)
+    assert "gambling-spam" not in rules(wordpress)
 
 
 def test_stale_feed(results):
@@ -197,7 +213,7 @@ def test_certificate_expiry_is_judged_by_its_lifetime_like_w4(tmp_path, days_bef
     cert = make_cert(ca, [host], days_valid=days_valid, days_before=days_before)
     server = Server(_server_ctx(*write_pem(str(tmp_path), "site", *cert)))
     url = "https://%s:%d" % (host, server.port)
-    server.sites = build_sites({"good": url, "stale": url, "spam": url})
+    server.sites = build_sites({"good": url, "stale": url, "spam": url, "wordpress": url})
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
