@@ -141,6 +141,8 @@ def test_ctrl_c_during_a_command_exits_130():
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
+            # as at a terminal: a shell that starts jobs in the background (CI, cron) has them ignore Ctrl-C
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         while not Silent.seen.wait(0.2) and proc.poll() is None:
             pass

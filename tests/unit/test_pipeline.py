@@ -147,6 +147,8 @@ def test_ctrl_c_cancels_the_run_cleanly(tmp_path):
         text=True,
         cwd=ROOT,
         env=dict(os.environ, SOPANSIBLE_DATA=str(data)),
+        # as at a terminal: a shell that starts jobs in the background (CI, cron) has them ignore Ctrl-C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     while not started.exists() and proc.poll() is None:
         with contextlib.suppress(subprocess.TimeoutExpired):
