@@ -221,6 +221,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "appsec_uploads": "PHP di folder unggahan",
         "appsec_oversized": "Berkas terlalu besar (tidak dibaca)",
         "appsec_symlinks": "Tautan keluar web root (tidak diikuti)",
+        "appsec_basis_distribution": " (dukungan rilis {distribution})",
+        "appsec_plugins": "Plugin WordPress",
+        "appsec_mu_plugins": "Plugin wajib (mu-plugins) WordPress",
+        "appsec_themes": "Tema WordPress",
+        "appsec_closed": " (ditutup sejak {date})",
+        "appsec_outside": " (tautan keluar batas, tidak dibaca)",
+        "appsec_truncated": " (daftar dipotong)",
     },
     "en": {
         "report_title": "Website Situation and Condition Report (Laporan Situasi dan Kondisi Website)",
@@ -422,6 +429,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "appsec_uploads": "PHP in upload folders",
         "appsec_oversized": "Files too large (not read)",
         "appsec_symlinks": "Links leaving the web root (not followed)",
+        "appsec_basis_distribution": " (support of {distribution})",
+        "appsec_plugins": "WordPress plugins",
+        "appsec_mu_plugins": "WordPress must-use plugins",
+        "appsec_themes": "WordPress themes",
+        "appsec_closed": " (closed since {date})",
+        "appsec_outside": " (link out of bounds, not read)",
+        "appsec_truncated": " (list cut short)",
     },
 }
 
