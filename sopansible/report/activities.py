@@ -543,6 +543,29 @@ def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
     else:
         ref_text = msgs["appsec_no_reference"]
     rows.append([msgs["appsec_reference"], ref_text])
+    code = scan.get("code") if isinstance(scan.get("code"), Mapping) else None
+    if code is not None:  # the CMS's code kept by packages outside the web root, checked against them
+        packages = code.get("packages") if isinstance(code.get("packages"), list) else []
+        names = ", ".join(
+            _text(p.get("name"), 40) + " " + _text(p.get("version"), 40)
+            for p in packages[:3]
+            if isinstance(p, Mapping)
+        )
+        counts = [number(code.get(k)) for k in ("files_scanned", "changed_count", "added_count")]
+        value = msgs["appsec_code_value"].format(
+            root=_text(code.get("root"), 80),
+            packages=names or "-",
+            files=f"{counts[0]:g}" if counts[0] is not None else "-",
+            changed=f"{counts[1]:g}" if counts[1] is not None else "-",
+            added=f"{counts[2]:g}" if counts[2] is not None else "-",
+        )
+        listed = _paths(
+            (code.get("changed") or []) + (code.get("added") or [])
+            if isinstance(code.get("changed"), list) and isinstance(code.get("added"), list)
+            else [],
+            None,
+        )
+        rows.append([msgs["appsec_code"], value + (f" ({listed})" if listed != "0" else "")])
     rows.append([msgs["appsec_webshells"], _paths(scan.get("webshells"), scan.get("webshells_count"))])
     rows.append(
         [msgs["appsec_uploads"], _paths(scan.get("php_in_uploads"), scan.get("php_in_uploads_count"))]

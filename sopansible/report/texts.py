@@ -228,6 +228,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "appsec_closed": " (ditutup sejak {date})",
         "appsec_outside": " (tautan keluar batas, tidak dibaca)",
         "appsec_truncated": " (daftar dipotong)",
+        "appsec_code": "Kode CMS dari paket",
+        "appsec_code_value": "{root} ({packages}): {files} berkas, {changed} berubah, {added} baru",
     },
     "en": {
         "report_title": "Website Situation and Condition Report (Laporan Situasi dan Kondisi Website)",
@@ -436,6 +438,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "appsec_closed": " (closed since {date})",
         "appsec_outside": " (link out of bounds, not read)",
         "appsec_truncated": " (list cut short)",
+        "appsec_code": "CMS code from packages",
+        "appsec_code_value": "{root} ({packages}): {files} files, {changed} changed, {added} added",
     },
 }
 

@@ -258,6 +258,19 @@ def test_the_audit_of_a_wordpress_court_shows_its_core_basis_plugins_and_themes(
             "themes": [{"slug": "twentytwentyone", "name": "Twenty Twenty-One", "version": "1.7"}],
             "truncated": False,
         },
+        "scan": {
+            "files_scanned": 40,
+            "reference": {"made": True},
+            "code": {
+                "root": "/usr/share/wordpress",
+                "packages": [{"name": "wordpress", "version": "6.1.9+dfsg1-0+deb12u1"}],
+                "files_scanned": 2803,
+                "changed_count": 1,
+                "added_count": 0,
+                "changed": ["/usr/share/wordpress/wp-includes/load.php"],
+                "added": [],
+            },
+        },
     }
     run = _audit_run({})
     run["results"][-1]["outputs"]["appsec"] = appsec
@@ -276,8 +289,20 @@ def test_the_audit_of_a_wordpress_court_shows_its_core_basis_plugins_and_themes(
             "luar (tautan keluar batas, tidak dibaca)",
         ],
         ["Tema WordPress", "Twenty Twenty-One 1.7"],
+        ["Pemindaian web root", "40 berkas dipindai"],
+        ["Perubahan sejak acuan", "acuan (baseline) dibuat"],
+        [
+            "Kode CMS dari paket",
+            "/usr/share/wordpress (wordpress 6.1.9+dfsg1-0+deb12u1): 2803 berkas, 1 berubah, 0 baru "
+            "(/usr/share/wordpress/wp-includes/load.php)",
+        ],
+        ["Tanda webshell", "0"],
+        ["PHP di folder unggahan", "0"],
+        ["Berkas terlalu besar (tidak dibaca)", "0"],
+        ["Tautan keluar web root (tidak diikuti)", "0"],
     ]
     appsec["extensions"] = {"plugins": ["akismet", {"name": ["x"]}], "themes": "x", "truncated": True}
+    appsec["scan"]["code"] = {"packages": "x", "changed": None, "files_scanned": "many"}
     run = _audit_run({})
     run["results"][-1]["outputs"]["appsec"] = appsec
     with HistoryStore(tmp_path / "h2.sqlite") as store:
@@ -287,3 +312,4 @@ def test_the_audit_of_a_wordpress_court_shows_its_core_basis_plugins_and_themes(
     rows = dict((part, value) for part, value in table["rows"])
     assert rows["WordPress plugins"] == "['x'] - (list cut short)"
     assert rows["WordPress themes"] == "0 (list cut short)"
+    assert rows["CMS code from packages"] == "- (-): - files, - changed, - added"

@@ -36,6 +36,11 @@ description:
     baseline (C(webroot-changed), medium); PHP files in upload folders (C(upload-php-file), high); known
     webshell markers in PHP files and in upload folders (C(webroot-webshell), critical). A scan cut short by
     its bounds is a C(webroot-scan-incomplete) finding (low).
+  - When the CMS's code is outside the web root and installed by Debian packages (WordPress in
+    C(/usr/share/wordpress), the web root its C(/var/lib/wordpress/wp-content)), that code is checked
+    against its packages (C(scan.code)): files whose checksum differs (C(dpkg --verify)) and files no
+    package installed are C(webroot-changed) (evidence C(kind) C(package)), and webshell markers in
+    those files C(webroot-webshell).
   - The web root is untrusted. Symbolic links are never followed (those leaving the web root are listed),
     only regular files are opened, at most O(max_file_bytes) of a file and O(max_files) files are read
     within O(time_budget) seconds, and nothing read is run or interpreted.
@@ -159,7 +164,8 @@ extensions:
 scan:
   description: The web root scan's evidence (files scanned, complete or stopped by which bound, oversized
     files, links leaving the web root, webshells with their markers, PHP files in upload folders, the
-    reference and the files added and changed since it).
+    reference and the files added and changed since it); C(code) the packaged code's check (its C(root),
+    C(packages) with versions, files scanned, C(changed) and C(added) files, webshells) or null.
   returned: when O(scan) is true
   type: dict
 findings:
@@ -170,10 +176,16 @@ findings:
 """
 
 import datetime
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pn.website.plugins.module_utils.appsec import eol, webroot_scan, wordpress
+from ansible_collections.pn.website.plugins.module_utils.appsec import (
+    eol,
+    package_code,
+    webroot_scan,
+    wordpress,
+)
 from ansible_collections.pn.website.plugins.module_utils.diagnosis import server_evidence
 
 
@@ -246,6 +258,7 @@ def main():
     if p["eol_warn_days"] < 0:
         module.fail_json(msg="eol_warn_days must be 0 or more, got %s" % p["eol_warn_days"])
     result = {"changed": False, "findings": []}
+    cms = None
     if p["eol"]:
         versions, cms, release = installed_versions(p["webroot"], p["cms"])
         try:
@@ -273,6 +286,16 @@ def main():
         result["scan"] = scanned["scan"]
         result["findings"] += scanned["findings"]
         result["changed"] = bool((scanned["scan"]["reference"] or {}).get("made"))
+        # the CMS's code kept outside the web root by a package (Debian's /usr/share/wordpress) is
+        # checked against its packages
+        root = (cms or server_evidence.cms_version(server_evidence.System(), p["webroot"], p["cms"])).get(
+            "root"
+        )
+        real_webroot = os.path.realpath(p["webroot"])
+        if root and not (os.path.realpath(root) + "/").startswith(real_webroot.rstrip("/") + "/"):
+            code = package_code.scan(root, options, lang=p["lang"])
+            result["scan"]["code"] = code["code"]
+            result["findings"] += code["findings"]
     module.exit_json(**result)
 
 
