@@ -25,8 +25,9 @@ from ansible_collections.pn.website.plugins.module_utils.appsec import webroot_s
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,99}(:[a-z0-9]{1,20})?$")
-#: ``dpkg --verify`` output: "??5?????? c /etc/x" (c for a conffile); the 3rd character 5 is the checksum.
-_VERIFY = re.compile(r"^(\S{9}) (?:[a-z] )?(/.+)$")
+#: ``dpkg --verify`` output: "??5??????   /usr/x", "??5?????? c /etc/x" (c for a conffile); the 3rd
+#: character 5 is a checksum that differs ("missing" lines, files deleted, are not changes of content).
+_VERIFY = re.compile(r"^([?.0-9A-Za-z]{9})\s+(?:[a-z]\s+)?(/.+)$")
 
 
 def run(argv, timeout=120):
