@@ -344,9 +344,7 @@ def test_audit_and_diagnosis_of_the_wordpress_courts(wp, tmp_path):
 
     started = time.monotonic()
     first = sopansible(data, "audit", "-i", str(wp.inventory), "--areas", "cms")
-    print(
-        f"\nIT-AUDIT (cms area, application security) of 2 WordPress courts: {time.monotonic() - started:.1f}s"
-    )
+    print(f"\nIT-AUDIT (cms area, appsec) of 2 WordPress courts: {time.monotonic() - started:.1f}s")
     rows = {row["court"]: row for row in first["courts"]}
     assert set(rows) == {c.name for c in wp.courts}
     for each in wp.courts:
