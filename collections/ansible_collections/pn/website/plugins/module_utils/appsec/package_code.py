@@ -18,10 +18,10 @@ __metaclass__ = type
 
 import os
 import re
-import subprocess
 import time
 
 from ansible_collections.pn.website.plugins.module_utils.appsec import webroot_scan
+from ansible_collections.pn.website.plugins.module_utils.diagnosis import server_evidence
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,99}(:[a-z0-9]{1,20})?$")
@@ -31,24 +31,8 @@ _VERIFY = re.compile(r"^([?.0-9A-Za-z]{9})\s+(?:[a-z]\s+)?(/.+)$")
 
 
 def run(argv, timeout=120):
-    """(rc, stdout, stderr) of ARGV (no shell), LC_ALL=C; rc 127 when the program is missing."""
-    env = dict(os.environ, LC_ALL="C", LANG="C")
-    try:
-        proc = subprocess.run(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-            env=env,
-            check=False,
-            universal_newlines=True,
-            errors="replace",
-        )
-    except FileNotFoundError:
-        return 127, "", "%s: not found" % argv[0]
-    except subprocess.TimeoutExpired:
-        return 124, "", "%s: timed out after %ss" % (argv[0], timeout)
-    return proc.returncode, proc.stdout, proc.stderr
+    """(rc, stdout, stderr) of ARGV (no shell, LC_ALL=C): the diagnosis' own command runner."""
+    return server_evidence.System().run(argv, timeout=timeout)
 
 
 def owners(root, runner=run):

@@ -38,8 +38,6 @@ RULES = ("wordpress-extension-closed",)
 #: WordPress itself reads the first 8 KiB of a file for its header (get_file_data()).
 HEADER_BYTES = 8192
 DEFAULTS = {"max_entries": 500, "max_php_files": 50, "list_limit": 200}
-#: The slug of a plugin or theme: its folder or file name as the wordpress.org directory spells it.
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,39}$")
 _CLOSE_COMMENT = re.compile(r"\s*(?:\*/|\?>).*")
 
@@ -248,7 +246,7 @@ def extensions(content_dir, code_dirs=(), options=None):
         entries, more = _entries(path, opts["max_entries"])
         found["truncated"] = found["truncated"] or more
         for entry in entries:
-            if not _SLUG.match(entry.name) and not (key == "plugins" and entry.name.endswith(".php")):
+            if entry.name.startswith("."):  # WordPress skips hidden entries too
                 continue
             if key == "plugins":
                 row = _plugin(entry, allowed, opts)

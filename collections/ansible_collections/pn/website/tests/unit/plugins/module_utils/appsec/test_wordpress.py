@@ -123,12 +123,18 @@ def test_hostile_headers_fifos_and_bounds(debian):
     )
     (content / "plugins/jauh").mkdir()
     (content / "plugins/jauh/jauh.php").write_text("<?php\n" + "//\n" * 5000 + "/* Plugin Name: Jauh */\n")
+    # a folder named to hide (a space, a control character) is still listed, its name made printable;
+    # a hidden one is skipped, as WordPress does
+    (content / "plugins/cache \x1b x").mkdir()
+    (content / "plugins/cache \x1b x/c.php").write_text("<?php\n/* Plugin Name: Cache */\n")
+    (content / "plugins/.tersembunyi").mkdir()
+    (content / "plugins/.tersembunyi/t.php").write_text("<?php\n/* Plugin Name: T */\n")
     os.mkfifo(content / "plugins/pipa.php")
     (content / "themes/pipa").mkdir()
     os.mkfifo(content / "themes/pipa/style.css")
     found = wordpress.extensions(str(content), [str(code)])
     by_slug = {p["slug"]: p for p in found["plugins"]}
-    assert set(by_slug) == {"akismet", "panjang"}
+    assert set(by_slug) == {"akismet", "panjang", "cache ? x"}
     row = by_slug["panjang"]
     assert row["version"] is None and row["version_invalid"] == "1.0; rm -rf /"
     assert len(row["name"]) <= 120 and "\x1b" not in row["name"]
