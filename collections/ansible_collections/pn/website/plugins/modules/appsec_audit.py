@@ -38,7 +38,7 @@ description:
     its bounds is a C(webroot-scan-incomplete) finding (low).
   - When the CMS's code is outside the web root and installed by Debian packages (WordPress in
     C(/usr/share/wordpress), the web root its C(/var/lib/wordpress/wp-content)), that code is checked
-    against its packages (C(scan.code)): files whose checksum differs (C(dpkg --verify)) and files no
+    against its packages (C(scan.code)); files whose checksum differs (C(dpkg --verify)) and files no
     package installed are C(webroot-changed) (evidence C(kind) C(package)), and webshell markers in
     those files C(webroot-webshell).
   - The web root is untrusted. Symbolic links are never followed (those leaving the web root are listed),
