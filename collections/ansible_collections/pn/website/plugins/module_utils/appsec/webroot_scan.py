@@ -140,10 +140,11 @@ _COMMENT_LINE = re.compile(rb"[ \t]*(?:\*|//|#|/\*)")
 
 
 def _in_code(pattern, data, limit=100):
-    """Whether PATTERN matches DATA on a line that is not a comment (at most LIMIT matches looked at)."""
+    """Whether PATTERN matches DATA on a line that is not a comment. Past LIMIT matches the file counts
+    as holding it: comment lines cannot hide a marker behind a pile of decoys."""
     for number, match in enumerate(pattern.finditer(data)):
         if number >= limit:
-            return False
+            return True
         line = data.rfind(b"\n", 0, match.start()) + 1
         if not _COMMENT_LINE.match(data, line):
             return True

@@ -160,6 +160,10 @@ def test_request_variables_quoted_in_comments_are_no_marker(site):
     (root / "load.php").write_bytes(b"<?php\n/** `$_GET` */\n$out = `ls {$_GET['d']}`;\n")
     found = webroot_scan.scan(options(tmp, root))["scan"]["webshells"]
     assert [(w["path"], w["markers"]) for w in found] == [("load.php", ["backtick-request"])]
+    # decoy comments in front of the shell operator do not hide it
+    (root / "load.php").write_bytes(b"<?php\n" + b"// `$_GET`\n" * 150 + b"$out = `ls {$_GET['d']}`;\n")
+    found = webroot_scan.scan(options(tmp, root))["scan"]["webshells"]
+    assert [(w["path"], w["markers"]) for w in found] == [("load.php", ["backtick-request"])]
 
 
 def test_a_link_out_of_the_web_root_is_listed_never_followed(site):
