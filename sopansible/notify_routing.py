@@ -222,6 +222,7 @@ ROUTING: dict[str, tuple[tuple[str, ...], str, str]] = {
     # IT-AUDIT application security (pn.website.appsec_audit)
     "software-eol": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
     "software-eol-soon": (MEDIUM_ONLY, ACTIVITY, "IT-AUDIT"),
+    "wordpress-extension-closed": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
     "webroot-webshell": (CRITICAL_ONLY, ACTIVITY, "IT-AUDIT"),
     "upload-php-file": (HIGH_ONLY, ACTIVITY, "IT-AUDIT"),
     "webroot-changed": (MEDIUM_ONLY, ACTIVITY, "IT-AUDIT"),

@@ -16,14 +16,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ansible_collections.pn.website.plugins.module_utils.appsec import eol, webroot_scan
+from ansible_collections.pn.website.plugins.module_utils.appsec import eol, webroot_scan, wordpress
 from sopansible import exitcodes, inventory, pipeline
 from sopansible.commands import _playbook
 from sopansible.paths import PLAYBOOKS_DIR
 
 AREAS = ("ssh", "web", "php", "db", "os", "firewall", "cms")
 #: The rule ids of the application security findings (pn.website.appsec_audit).
-APPSEC_RULES = frozenset(eol.RULES + webroot_scan.RULES)
+APPSEC_RULES = frozenset(eol.RULES + webroot_scan.RULES + wordpress.RULES)
 TEXT = {
     "id": {
         "help": "audit konfigurasi keamanan server pengadilan (IT-AUDIT, mode periksa)",

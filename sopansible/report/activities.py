@@ -444,6 +444,38 @@ def _paths(items: Any, count: Any, limit: int = 5) -> str:
     return text or "0"
 
 
+def extension_rows(extensions: Any, msgs: Mapping[str, str], limit: int = 12) -> list[list[str]]:
+    """The WordPress plugins, must-use plugins and themes of an audit (as recorded), one row per kind:
+    name and version of each, a closed one marked with its date, those left out counted."""
+    if not isinstance(extensions, Mapping):
+        return []
+    rows = []
+    for key, label in (
+        ("plugins", "appsec_plugins"),
+        ("mu_plugins", "appsec_mu_plugins"),
+        ("themes", "appsec_themes"),
+    ):
+        items = extensions.get(key) if isinstance(extensions.get(key), list) else []
+        items = [i for i in items if isinstance(i, Mapping)]
+        if not items and key == "mu_plugins":
+            continue
+        shown = []
+        for item in items[:limit]:
+            text = _text(item.get("name") or item.get("slug"), 60) + " " + _text(item.get("version"), 40)
+            closed = item.get("closed") if isinstance(item.get("closed"), Mapping) else None
+            if closed:
+                text += msgs["appsec_closed"].format(date=_text(closed.get("date"), 20))
+            elif item.get("outside"):
+                text = _text(item.get("slug"), 60) + msgs["appsec_outside"]
+            shown.append(text)
+        more = len(items) - len(shown)
+        value = ("; ".join(shown) or "0") + (f" (+{more})" if more > 0 else "")
+        if extensions.get("truncated") is True:
+            value += msgs["appsec_truncated"]
+        rows.append([msgs[label], value])
+    return rows
+
+
 def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
     """The application security of an audit (as recorded: any value may be missing or malformed): the
     software against its end of life, then the web root scan."""
@@ -459,18 +491,22 @@ def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
             else msgs["appsec_state_supported"]
         )
         compiled = _text(item.get("data_compiled"), 20)
+        eol_text = _text(item.get("eol") or "-", 20)
+        if item.get("basis") == "distribution":  # the distribution's package: its release's support end
+            eol_text += msgs["appsec_basis_distribution"].format(
+                distribution=_text(item.get("distribution"), 30)
+            )
         rows.append(
             [
                 msgs["appsec_software"].format(
                     name=_text(item.get("name"), 30), version=_text(item.get("version"), 40)
                 ),
-                msgs["appsec_eol"].format(
-                    eol=_text(item.get("eol") or "-", 20), state=state, compiled=compiled
-                )
+                msgs["appsec_eol"].format(eol=eol_text, state=state, compiled=compiled)
                 if status in ("eol", "eol-soon", "supported")
                 else msgs["appsec_eol_unknown"].format(compiled=compiled),
             ]
         )
+    rows += extension_rows(appsec.get("extensions"), msgs)
     scan = appsec.get("scan") if isinstance(appsec.get("scan"), Mapping) else None
     if scan is None:
         return {"title": msgs["appsec"], "head": [msgs["health_part"], msgs["health_value"]], "rows": rows}
@@ -507,6 +543,29 @@ def appsec_table(appsec: Mapping[str, Any], msgs: Mapping[str, str]) -> dict:
     else:
         ref_text = msgs["appsec_no_reference"]
     rows.append([msgs["appsec_reference"], ref_text])
+    code = scan.get("code") if isinstance(scan.get("code"), Mapping) else None
+    if code is not None:  # the CMS's code kept by packages outside the web root, checked against them
+        packages = code.get("packages") if isinstance(code.get("packages"), list) else []
+        names = ", ".join(
+            _text(p.get("name"), 40) + " " + _text(p.get("version"), 40)
+            for p in packages[:3]
+            if isinstance(p, Mapping)
+        )
+        counts = [number(code.get(k)) for k in ("files_scanned", "changed_count", "added_count")]
+        value = msgs["appsec_code_value"].format(
+            root=_text(code.get("root"), 80),
+            packages=names or "-",
+            files=f"{counts[0]:g}" if counts[0] is not None else "-",
+            changed=f"{counts[1]:g}" if counts[1] is not None else "-",
+            added=f"{counts[2]:g}" if counts[2] is not None else "-",
+        )
+        listed = _paths(
+            (code.get("changed") or []) + (code.get("added") or [])
+            if isinstance(code.get("changed"), list) and isinstance(code.get("added"), list)
+            else [],
+            None,
+        )
+        rows.append([msgs["appsec_code"], value + (f" ({listed})" if listed != "0" else "")])
     rows.append([msgs["appsec_webshells"], _paths(scan.get("webshells"), scan.get("webshells_count"))])
     rows.append(
         [msgs["appsec_uploads"], _paths(scan.get("php_in_uploads"), scan.get("php_in_uploads_count"))]

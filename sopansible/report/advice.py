@@ -157,6 +157,7 @@ _RULES_BY_TOPIC: dict[str, tuple[str, ...]] = {
         "software-eol",
         "software-eol-soon",
         "updates-pending",
+        "wordpress-extension-closed",
     ),
     "hardening": (
         "db-anonymous-users",

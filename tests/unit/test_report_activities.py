@@ -230,3 +230,86 @@ def test_a_malformed_application_security_record_still_gives_a_report(tmp_path):
     assert rows["Changes since the reference"] == "no reference"
     assert rows["Webshell markers"] == "(+1000000000)"
     assert rows["Files too large (not read)"] == "0"
+
+
+def test_the_audit_of_a_wordpress_court_shows_its_core_basis_plugins_and_themes(tmp_path):
+    """WordPress from Debian's package is judged by Debian 12's support and says so; the plugins and themes
+    are listed with their versions (a closed one with its date, one linked out of bounds as not read); a
+    malformed list from the court still gives a report."""
+    appsec = {
+        "software": [
+            {
+                "name": "WordPress",
+                "version": "6.1.9",
+                "eol": "2028-06-30",
+                "status": "supported",
+                "basis": "distribution",
+                "distribution": "debian 12",
+                "data_compiled": "2026-12-02",
+            }
+        ],
+        "extensions": {
+            "plugins": [
+                {"slug": "akismet", "name": "Akismet Anti-Spam", "version": "5.0.2"},
+                {"slug": "lama", "name": "Plugin Lama", "version": "1.0", "closed": {"date": "2024-01-02"}},
+                {"slug": "luar", "name": None, "version": None, "outside": True},
+            ],
+            "mu_plugins": [],
+            "themes": [{"slug": "twentytwentyone", "name": "Twenty Twenty-One", "version": "1.7"}],
+            "truncated": False,
+        },
+        "scan": {
+            "files_scanned": 40,
+            "reference": {"made": True},
+            "code": {
+                "root": "/usr/share/wordpress",
+                "packages": [{"name": "wordpress", "version": "6.1.9+dfsg1-0+deb12u1"}],
+                "files_scanned": 2803,
+                "changed_count": 1,
+                "added_count": 0,
+                "changed": ["/usr/share/wordpress/wp-includes/load.php"],
+                "added": [],
+            },
+        },
+    }
+    run = _audit_run({})
+    run["results"][-1]["outputs"]["appsec"] = appsec
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out", now=NOW, lang="id")
+    (table,) = _view(tmp_path / "out", "IT-AUDIT")["tables"]
+    assert table["rows"] == [
+        [
+            "WordPress 6.1.9",
+            "akhir dukungan 2028-06-30 (dukungan rilis debian 12) (masih didukung); data per 2026-12-02",
+        ],
+        [
+            "Plugin WordPress",
+            "Akismet Anti-Spam 5.0.2; Plugin Lama 1.0 (ditutup sejak 2024-01-02); "
+            "luar (tautan keluar batas, tidak dibaca)",
+        ],
+        ["Tema WordPress", "Twenty Twenty-One 1.7"],
+        ["Pemindaian web root", "40 berkas dipindai"],
+        ["Perubahan sejak acuan", "acuan (baseline) dibuat"],
+        [
+            "Kode CMS dari paket",
+            "/usr/share/wordpress (wordpress 6.1.9+dfsg1-0+deb12u1): 2803 berkas, 1 berubah, 0 baru "
+            "(/usr/share/wordpress/wp-includes/load.php)",
+        ],
+        ["Tanda webshell", "0"],
+        ["PHP di folder unggahan", "0"],
+        ["Berkas terlalu besar (tidak dibaca)", "0"],
+        ["Tautan keluar web root (tidak diikuti)", "0"],
+    ]
+    appsec["extensions"] = {"plugins": ["akismet", {"name": ["x"]}], "themes": "x", "truncated": True}
+    appsec["scan"]["code"] = {"packages": "x", "changed": None, "files_scanned": "many"}
+    run = _audit_run({})
+    run["results"][-1]["outputs"]["appsec"] = appsec
+    with HistoryStore(tmp_path / "h2.sqlite") as store:
+        store.record_run(run)
+        render_reports(store, tmp_path / "out2", now=NOW, lang="en")
+    (table,) = _view(tmp_path / "out2", "IT-AUDIT")["tables"]
+    rows = dict((part, value) for part, value in table["rows"])
+    assert rows["WordPress plugins"] == "['x'] - (list cut short)"
+    assert rows["WordPress themes"] == "0 (list cut short)"
+    assert rows["CMS code from packages"] == "- (-): - files, - changed, - added"

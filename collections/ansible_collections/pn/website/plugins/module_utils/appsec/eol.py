@@ -119,12 +119,14 @@ def judge(product, version, data, today, warn_days=DEFAULT_WARN_DAYS, package=No
         "basis": None,
     }
     item = find_cycle(data["products"].get(product) or [], version) if version else None
-    if item is None:
+    support = distribution_support(package, os_release, data) if version else None
+    if item is None and support is None:
         return row
-    row["cycle"] = item["cycle"]
-    row["upstream_eol"] = eol = item["eol"]
-    row["basis"] = "upstream"
-    support = distribution_support(package, os_release, data)
+    eol = None
+    if item is not None:
+        row["cycle"] = item["cycle"]
+        row["upstream_eol"] = eol = item["eol"]
+        row["basis"] = "upstream"
     if support is not None:
         row["distribution"], row["distribution_eol"] = support["distribution"], support["eol"]
         row["basis"], eol = "distribution", support["eol"]

@@ -133,9 +133,31 @@ def read_bounded(path, limit):
     return data, hashlib.sha256(data).hexdigest(), len(data)
 
 
+#: Markers that count only outside comment lines: WordPress's own docblocks quote request variables in
+#: backticks (" * Fix `$_SERVER` variables", wp-includes/load.php), which PHP never runs.
+_CODE_ONLY = ("backtick-request",)
+_COMMENT_LINE = re.compile(rb"[ \t]*(?:\*|//|#|/\*)")
+
+
+def _in_code(pattern, data, limit=100):
+    """Whether PATTERN matches DATA on a line that is not a comment. Past LIMIT matches the file counts
+    as holding it: comment lines cannot hide a marker behind a pile of decoys."""
+    for number, match in enumerate(pattern.finditer(data)):
+        if number >= limit:
+            return True
+        line = data.rfind(b"\n", 0, match.start()) + 1
+        if not _COMMENT_LINE.match(data, line):
+            return True
+    return False
+
+
 def markers_in(data):
     """The ids of the webshell markers ``data`` holds."""
-    return [name for name, pattern in MARKERS if pattern.search(data)]
+    return [
+        name
+        for name, pattern in MARKERS
+        if (_in_code(pattern, data) if name in _CODE_ONLY else pattern.search(data))
+    ]
 
 
 def walk(root, bounds, symlinks_out):

@@ -559,18 +559,41 @@ CMS_VERSION_FILES = [
 ]
 
 
+#: Where Debian's ``wordpress`` package keeps WordPress's code; the court's web root is then its
+#: wp-content (/var/lib/wordpress/wp-content), whose themes and plugins link back into this folder.
+DEBIAN_WORDPRESS = "/usr/share/wordpress"
+_CMS_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+~-]{0,39}$")
+
+
+def cms_roots(webroot, cms):
+    """The folders where the CMS's code may be, in order: the web root; its parent when the web root is a
+    wp-content folder (the site's own files kept apart from the code); Debian's package folder for a
+    WordPress court."""
+    webroot = os.path.normpath(webroot or "/var/www/html")
+    roots = [webroot]
+    if os.path.basename(webroot) == "wp-content":
+        roots.append(os.path.dirname(webroot))
+    if cms == "wordpress" and DEBIAN_WORDPRESS not in roots:
+        roots.append(DEBIAN_WORDPRESS)
+    return roots
+
+
 def cms_version(system, webroot, cms):
-    for name, relative, pattern in CMS_VERSION_FILES:
-        path = os.path.join(webroot, relative)
-        if not system.exists(path):
-            continue
-        try:
-            match = re.search(pattern, system.read(path, 256 * 1024))
-        except OSError:
-            continue
-        if match:
-            return {"cms": name, "version": match.group(1), "file": path}
-    return {"cms": cms, "version": None, "file": None}
+    """{"cms", "version", "file", "root"}: the CMS whose version file is found first in
+    :func:`cms_roots`, its version (checked to look like one) and where it was read; the CMS as given and
+    no version when none is found."""
+    for root in cms_roots(webroot, cms):
+        for name, relative, pattern in CMS_VERSION_FILES:
+            path = os.path.join(root, relative)
+            if not system.exists(path):
+                continue
+            try:
+                match = re.search(pattern, system.read(path, 256 * 1024))
+            except OSError:
+                continue
+            if match and _CMS_VERSION.match(match.group(1)):
+                return {"cms": name, "version": match.group(1), "file": path, "root": root}
+    return {"cms": cms, "version": None, "file": None, "root": None}
 
 
 def time_sync(system):

@@ -788,6 +788,16 @@ def _tls_from_config(system, webserver):
     )
 
 
+def _served_under(options):
+    """The URL path the web root is served under: ``/wp-content`` when the web root of a WordPress court
+    is its wp-content folder (Debian's package: the code in /usr/share/wordpress, the site's own files in
+    /var/lib/wordpress/wp-content), else the site's root."""
+    webroot = os.path.normpath(options.get("webroot") or "/var/www/html")
+    if options.get("cms") == "wordpress" and os.path.basename(webroot) == "wp-content":
+        return "/wp-content"
+    return ""
+
+
 def _existing_upload_dirs(options):
     webroot = options.get("webroot") or "/var/www/html"
     dirs = options.get("upload_dirs") or DEFAULT_UPLOAD_DIRS
@@ -802,13 +812,14 @@ def _dir_listing(system, options, host):
     listed = []
     for directory in dirs:
         try:
-            status, _headers, body = system.http("/%s/" % directory, host, port=options.get("http_port"))
+            url = "%s/%s/" % (_served_under(options), directory)
+            status, _headers, body = system.http(url, host, port=options.get("http_port"))
         except (OSError, http.client.HTTPException) as exc:
-            observed.append("/%s/: %s" % (directory, exc))
+            observed.append("%s: %s" % (url, exc))
             continue
         text = body.decode("utf-8", "replace")
         is_listing = status == 200 and ("Index of /" in text or "<title>Index of" in text)
-        observed.append("/%s/: %d%s" % (directory, status, " (listing)" if is_listing else ""))
+        observed.append("%s: %d%s" % (url, status, " (listing)" if is_listing else ""))
         if is_listing:
             listed.append(directory)
     return _check("web-dir-listing", not listed, "; ".join(observed), "tanpa daftar isi / no listing")
@@ -818,6 +829,7 @@ def _sensitive_files(system, options, host):
     probes = list(options.get("sensitive_probes") or SENSITIVE_PROBES)
     webroot = options.get("webroot") or "/var/www/html"
     for found in _find_sensitive(system, webroot):
+        found = _served_under(options) + found
         if found not in probes:
             probes.append(found)
     observed, exposed = [], []
@@ -865,7 +877,7 @@ def _php_in_uploads(system, options, host):
         dirs = [((options.get("upload_dirs") or DEFAULT_UPLOAD_DIRS)[0]).strip("/")]
     observed, allowed = [], []
     for directory in dirs:
-        path = "/%s/%s" % (directory, PROBE_FILE)
+        path = "%s/%s/%s" % (_served_under(options), directory, PROBE_FILE)
         try:
             status, _headers, _body = system.http(path, host, port=options.get("http_port"))
         except (OSError, http.client.HTTPException) as exc:
@@ -1209,6 +1221,9 @@ def cms_controls(system, options):
         return [_skip(cid, "web root %s tidak ada / missing" % webroot) for cid in _area_ids("cms")]
     controls = []
     config_file = options.get("cms_config_file") or CMS_CONFIG_FILES.get(cms, "")
+    if not options.get("cms_config_file") and _served_under(options) and options.get("domain"):
+        # Debian's package reads /etc/wordpress/config-<domain>.php, not a wp-config.php in wp-content
+        config_file = "/etc/wordpress/config-%s.php" % os.path.basename(options["domain"])
     if not config_file:
         controls.append(
             _skip("cms-config-perms", "CMS tanpa berkas konfigurasi / no configuration file", "0640")
@@ -1229,6 +1244,8 @@ def cms_controls(system, options):
                 )
             )
     allowed = [p.strip("/") for p in (options.get("writable_paths") or CMS_WRITABLE_PATHS.get(cms, []))]
+    if _served_under(options):  # the web root is wp-content itself: its folders without the prefix
+        allowed = [p[len("wp-content/") :] if p.startswith("wp-content/") else p for p in allowed]
     allowed += [d.strip("/") for d in (options.get("upload_dirs") or [])]
     writable = _writable_by_web(system, webroot, allowed, options.get("web_user") or "www-data")
     controls.append(

@@ -179,3 +179,21 @@ def test_the_shipped_data_lists_the_debian_releases_with_their_support_ends():
     ends = {item["cycle"]: item["eol"] for item in eol_data.DATA["distributions"]["debian"]}
     assert ends == {"10": "2024-06-30", "11": "2026-08-31", "12": "2028-06-30", "13": "2030-06-30"}
     assert "endoflife.date API" in eol_data.DATA["source"] and "by hand" in eol_data.DATA["source"]
+
+
+def test_debians_wordpress_package_is_judged_by_the_release_though_the_data_has_no_cycle_for_it():
+    """WordPress 6.1 from Debian 12's package (6.1.9+dfsg1-0+deb12u1): the shipped data has no WordPress 6.1
+    cycle, the release's end judges it; the same version unpacked by hand stays unknown, not judged."""
+    packaged = {"wordpress": {"version": "6.1.9", "package": "6.1.9+dfsg1-0+deb12u1"}}
+    (row,) = eol.check(packaged, datetime.date(2027, 3, 1), os_release=BOOKWORM)["software"]
+    assert row["status"] == "supported" and row["basis"] == "distribution"
+    assert row["cycle"] is None and row["upstream_eol"] is None
+    assert row["eol"] == "2028-06-30" and row["distribution"] == "debian 12"
+    (finding,) = eol.check(packaged, datetime.date(2028, 7, 1), os_release=BOOKWORM, lang="en")["findings"]
+    assert finding["rule"] == "software-eol" and finding["evidence"]["basis"] == "distribution"
+    assert "WordPress 6.1.9" in finding["message"] and "debian 12" in finding["message"]
+    sop_result.check_finding(finding)
+    by_hand = {"wordpress": {"version": "6.1.9", "package": None}}
+    result = eol.check(by_hand, datetime.date(2028, 7, 1), os_release=BOOKWORM)
+    assert result["findings"] == [] and result["software"][0]["status"] == "unknown"
+    assert result["software"][0]["basis"] is None

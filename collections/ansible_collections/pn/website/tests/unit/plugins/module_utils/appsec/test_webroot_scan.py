@@ -147,6 +147,25 @@ def test_ordinary_php_has_no_marker(site):
     assert webroot_scan.scan(options(tmp, root))["scan"]["webshells"] == []
 
 
+def test_request_variables_quoted_in_comments_are_no_marker(site):
+    """WordPress's docblocks quote request variables in backticks (wp-includes/load.php: "Fix `$_SERVER`
+    variables"); the same on a line of code is the shell operator."""
+    root, tmp = site
+    (root / "load.php").write_bytes(
+        b"<?php\n/**\n * Fix `$_SERVER` variables for various setups.\n *\n"
+        b" * @param string $action Expected value for `$_POST['action']`.\n */\n"
+        b"// copies `$_GET['x']` into the cache\nfunction wp_fix_server_vars() {}\n"
+    )
+    assert webroot_scan.scan(options(tmp, root))["scan"]["webshells"] == []
+    (root / "load.php").write_bytes(b"<?php\n/** `$_GET` */\n$out = `ls {$_GET['d']}`;\n")
+    found = webroot_scan.scan(options(tmp, root))["scan"]["webshells"]
+    assert [(w["path"], w["markers"]) for w in found] == [("load.php", ["backtick-request"])]
+    # decoy comments in front of the shell operator do not hide it
+    (root / "load.php").write_bytes(b"<?php\n" + b"// `$_GET`\n" * 150 + b"$out = `ls {$_GET['d']}`;\n")
+    found = webroot_scan.scan(options(tmp, root))["scan"]["webshells"]
+    assert [(w["path"], w["markers"]) for w in found] == [("load.php", ["backtick-request"])]
+
+
 def test_a_link_out_of_the_web_root_is_listed_never_followed(site):
     root, tmp = site
     os.symlink(tmp / "secret", root / "wp-content" / "uploads" / "linked")

@@ -404,3 +404,25 @@ def test_package_of_a_binary_and_the_os_release(server):
         'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n'
     )
     assert se.os_release(server) == {"id": "debian", "version_id": "12"}
+
+
+def test_wordpress_core_of_debians_package_is_found_from_its_wp_content_web_root(tmp_path):
+    """The web root of a court on Debian's package is /var/lib/wordpress/wp-content; the core (its version
+    file) is in /usr/share/wordpress; a version that is no version is not taken."""
+    root = tmp_path / "root"
+    (root / "var/lib/wordpress/wp-content/uploads").mkdir(parents=True)
+    (root / "usr/share/wordpress/wp-includes").mkdir(parents=True)
+    (root / "usr/share/wordpress/wp-includes/version.php").write_text("<?php\n$wp_version = '6.1.9';\n")
+    system = FakeSystem(root, {}, [])
+    found = se.cms_version(system, "/var/lib/wordpress/wp-content", "wordpress")
+    assert found == {
+        "cms": "wordpress",
+        "version": "6.1.9",
+        "file": "/usr/share/wordpress/wp-includes/version.php",
+        "root": "/usr/share/wordpress",
+    }
+    # a custom court does not look in Debian's folder
+    assert se.cms_version(system, "/var/www/court", "custom")["version"] is None
+    assert se.cms_roots("/srv/site/wp-content", "custom") == ["/srv/site/wp-content", "/srv/site"]
+    (root / "usr/share/wordpress/wp-includes/version.php").write_text("<?php\n$wp_version = '<script>';\n")
+    assert se.cms_version(system, "/var/lib/wordpress/wp-content", "wordpress")["version"] is None

@@ -484,6 +484,17 @@ def test_hardened_site_passes_every_web_control(tmp_path, servers):
     assert result["score"] == 100.0
 
 
+def test_a_wordpress_web_root_that_is_debians_wp_content_is_probed_under_wp_content(tmp_path, servers):
+    """Debian's package serves /var/lib/wordpress/wp-content at /wp-content/: the probes of its upload
+    folder go there, not to the site's root."""
+    webroot = tmp_path / "wp-content"
+    webroot.mkdir()
+    options = dict(_web_options(webroot, servers[True]), cms="wordpress")
+    controls = by_id(ha.audit(options, _web_system("")))
+    assert controls["web-php-in-uploads"]["observed"] == "/wp-content/uploads/pn-audit-probe.php: 403"
+    assert controls["web-dir-listing"]["observed"].startswith("/wp-content/uploads/: ")
+
+
 def test_unhardened_site_fails_with_observed_values(tmp_path, servers):
     (tmp_path / "backup-2025.sql").write_text("-- dump")
     result = ha.audit(_web_options(tmp_path, servers[False]), _web_system("server_tokens on;"))
@@ -715,6 +726,30 @@ def test_cms_config_mode_and_writable_paths(tmp_path):
     os.chmod(tmp_path / "index.php", 0o666)
     controls = by_id(ha.audit(options, FakeSystem()))
     assert controls["cms-writable-paths"]["observed"] == "/index.php"
+
+
+def test_debians_wordpress_layout_reads_its_config_and_allows_its_wp_content_folders(tmp_path):
+    me = getpass.getuser()
+    webroot = tmp_path / "wp-content"
+    (webroot / "uploads").mkdir(parents=True)
+    (webroot / "cache").mkdir()  # WordPress's wp-content/cache, writable by design
+    (webroot / "uploads" / "foto.jpg").write_text("x")
+    os.chmod(webroot, 0o755)
+    options = {
+        "areas": ["cms"],
+        "webroot": str(webroot),
+        "cms": "wordpress",
+        "web_user": me,
+        "domain": "pn-tais.go.id",
+        "upload_dirs": ["uploads"],
+    }
+    controls = by_id(ha.audit(options, FakeSystem()))
+    # the package's configuration file is the one checked (absent here: not applicable, named)
+    assert "/etc/wordpress/config-pn-tais.go.id.php" in controls["cms-config-perms"]["detail"] + str(
+        controls["cms-config-perms"]["observed"]
+    )
+    # wp-content's own uploads and cache are allowed; wp-content itself (owned by the web user here) is not
+    assert controls["cms-writable-paths"]["observed"] == "/"
 
 
 # ---------------------------------------------------------------------------------------------- audit
