@@ -703,6 +703,21 @@ def outbound_domains(page: dict, site_url: str) -> list:
     return sorted(found)
 
 
+def gambling_links(page: dict) -> list:
+    """The links of a parsed page whose address or anchor text is gambling:
+    [{"href", "text", "terms"}]."""
+    found = []
+    # One pass over all hrefs and anchors first; links one by one only when something matched.
+    joined = "\n".join(link["href"] + " " + link["text"] for link in page["links"]).lower()
+    if _GAMBLING_URL_STRONG_RE.search(joined) or len(set(_GAMBLING_URL_WEAK_RE.findall(joined))) >= 2:
+        for link in page["links"]:
+            terms = gambling_in_url(link["href"])
+            anchor = gambling_in_text(link["text"])
+            if terms or anchor["strong"]:
+                found.append({"href": link["href"], "text": link["text"], "terms": terms or anchor["terms"]})
+    return found
+
+
 def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "browser") -> list:
     """Gambling spam, defacement, hidden links and keyword findings for one parsed page."""
     findings = []
@@ -711,17 +726,7 @@ def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "bro
     body_words = words_of(body_text)
     full_text = page["title"] + " " + body_text
     gambling = gambling_in_text(full_text, words_of(page["title"]) + body_words)
-    link_terms = []
-    # One pass over all hrefs and anchors first; links one by one only when something matched.
-    joined = "\n".join(link["href"] + " " + link["text"] for link in page["links"]).lower()
-    if _GAMBLING_URL_STRONG_RE.search(joined) or len(set(_GAMBLING_URL_WEAK_RE.findall(joined))) >= 2:
-        for link in page["links"]:
-            terms = gambling_in_url(link["href"])
-            anchor = gambling_in_text(link["text"])
-            if terms or anchor["strong"]:
-                link_terms.append(
-                    {"href": link["href"], "text": link["text"], "terms": terms or anchor["terms"]}
-                )
+    link_terms = gambling_links(page)
     if gambling["hit"] or link_terms:
         where = " (varian %s)" % variant if variant != "browser" else ""
         where_en = " (%s variant)" % variant if variant != "browser" else ""

@@ -994,7 +994,7 @@ class _SiteProbe:
         home, page = self.pages["browser"]
         summary, differences = {}, []
         base_gamble = cc.gambling_in_text(page["title"] + " " + page["text"] + " " + page["hidden_text"])
-        base_words = None
+        base_words = base_links = None
         summary["browser"] = {
             "status": home["status"],
             "final_url": home["final_url"],
@@ -1023,10 +1023,24 @@ class _SiteProbe:
                 "gambling_terms": gamble["terms"] if gamble["hit"] else [],
             }
             reasons = []
-            if gamble["hit"] and not base_gamble["hit"]:
+            extra_terms, extra_links = [], []
+            if gamble["hit"] and other is not page:
+                # What only this visitor is shown: a site that already shows spam to everyone (injected
+                # into its database) may show more to Googlebot (a cloaking plugin) besides.
+                if base_links is None:
+                    base_links = {link["href"] for link in page["links"]}
+                extra_terms = [t for t in gamble["terms"] if t not in base_gamble["terms"]]
+                extra_links = [lk for lk in cc.gambling_links(other) if lk["href"] not in base_links]
+            extra_strong = any(term in cc.GAMBLING_STRONG for term in extra_terms)
+            if gamble["hit"] and (not base_gamble["hit"] or extra_links or extra_strong):
                 reasons.append("gambling")
                 for item in cc.check_page(other, resp["final_url"], "", name):
                     if item["rule"] in ("gambling-spam", "hidden-links", "defacement"):
+                        if item["rule"] == "gambling-spam" and base_gamble["hit"]:
+                            item["evidence"]["only_for_variant"] = {
+                                "terms": extra_terms[:20],
+                                "links": extra_links[:20],
+                            }
                         self._add(item)
             if resp["final_url"] != home["final_url"]:
                 reasons.append("redirect")
@@ -1042,6 +1056,8 @@ class _SiteProbe:
                         "similarity": sim,
                         "final_url": resp["final_url"],
                         "excerpt": gamble["excerpt"] or other["text"][: cc.EXCERPT_WIDTH],
+                        "extra_terms": extra_terms[:20],
+                        "extra_links": [lk["href"] for lk in extra_links[:20]],
                     }
                 )
         self.result["cloaking"] = summary

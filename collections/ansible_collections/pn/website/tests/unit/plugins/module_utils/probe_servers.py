@@ -171,6 +171,13 @@ def build_sites(urls):
             return 302, {"Location": "/amp/slot-gacor/"}, ""
         return 200, {"Content-Type": "text/html"}, court_page()
 
+    def spammed_cloaked_home(handler):
+        # gambling links in a widget for everyone (injected into the database), more for Googlebot only
+        extra = "<aside><a href='https://slot-gacor-maxwin.example/'>slot gacor</a></aside>"
+        if "Googlebot" in handler.headers.get("User-Agent", ""):
+            extra += "<div><a href='https://togel88.example/daftar'>bandar togel terpercaya</a></div>"
+        return 200, {"Content-Type": "text/html"}, court_page(extra=extra)
+
     def slow_home(_handler):
         time.sleep(SLOW_SECONDS)
         return 200, {"Content-Type": "text/html"}, court_page()
@@ -217,6 +224,7 @@ def build_sites(urls):
             common,
             **{"/": cloaked_home, "/amp/slot-gacor/": _static(GAMBLING_PAGE)},
         ),
+        "spamcloaked": dict(common, **{"/": spammed_cloaked_home}),
         "defaced": {"/": _static(DEFACED_PAGE)},
         "hidden": dict(common, **{"/": _static(court_page(extra=HIDDEN_LINKS))}),
         "spam": dict(
@@ -318,7 +326,19 @@ def _server_ctx(cert_path, key_path):
 class ProbeFleet:
     """Starts the test servers; ``site(label)`` gives a probe site dict for a court site."""
 
-    VALID = ("good", "stale", "nofeed", "cloaked", "defaced", "hidden", "spam", "slow", "error", "wordpress")
+    VALID = (
+        "good",
+        "stale",
+        "nofeed",
+        "cloaked",
+        "spamcloaked",
+        "defaced",
+        "hidden",
+        "spam",
+        "slow",
+        "error",
+        "wordpress",
+    )
 
     def __init__(self, directory):
         self.dir = directory

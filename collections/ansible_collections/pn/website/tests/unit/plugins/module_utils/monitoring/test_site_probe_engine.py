@@ -24,6 +24,7 @@ LABELS = (
     "stale",
     "nofeed",
     "cloaked",
+    "spamcloaked",
     "defaced",
     "hidden",
     "spam",
@@ -126,6 +127,26 @@ def test_cloaked_gambling(results):
     assert cloaked["cloaking"]["browser"]["gambling_terms"] == []
     assert found["gambling-spam"]["evidence"]["variant"] in ("googlebot", "google_referer")
     assert "gacor" in found["gambling-spam"]["evidence"]["excerpt"].lower()
+
+
+def test_cloaking_behind_spam_everyone_sees(results):
+    """Spam for every visitor does not hide the more that only Googlebot is shown."""
+    result = results["spamcloaked"]
+    found = rules(result)
+    spam = {f["evidence"]["variant"]: f for f in result["findings"] if f["rule"] == "gambling-spam"}
+    assert set(spam) == {"browser", "googlebot"}
+    assert found["cloaking"]["severity"] == "critical"
+    (difference,) = found["cloaking"]["evidence"]["differences"]
+    assert difference["variant"] == "googlebot" and difference["reasons"] == ["gambling"]
+    assert difference["extra_links"] == ["https://togel88.example/daftar"]
+    assert "bandar togel" in difference["extra_terms"] and "slot gacor" not in difference["extra_terms"]
+    only = spam["googlebot"]["evidence"]["only_for_variant"]
+    assert [link["href"] for link in only["links"]] == ["https://togel88.example/daftar"]
+
+
+def test_the_same_spam_for_every_visitor_is_no_cloaking(results):
+    """The hidden links are shown to Googlebot as to anyone: spam, but no cloaking."""
+    assert "cloaking" not in rules(results["hidden"])
 
 
 def test_defaced(results):
