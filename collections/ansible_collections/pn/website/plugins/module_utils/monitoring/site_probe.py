@@ -831,6 +831,7 @@ class _SiteProbe:
                 newest = cc.newest_date(body, self.now)
                 if newest:
                     source = "feed"
+                self._feed_spam(body, feed_url)
                 break
         # 2. sitemap (also the baseline of published URLs)
         sitemap_urls = (robots or {}).get("sitemaps") or [urljoin(base, "/sitemap.xml")]
@@ -873,6 +874,41 @@ class _SiteProbe:
             )
         if self.opts["baselines"]:
             self._baselines(robots, sitemap)
+
+    def _feed_spam(self, body, feed_url):
+        """Gambling spam in the posts the feed carries whole: spam injected into a post's content is seen
+        there, with the post's address, even when the front page shows only an excerpt or not that post."""
+        spammed = []
+        for entry in cc.feed_entries(body):
+            if not entry["html"]:
+                continue
+            link = urljoin(feed_url, entry["link"]) if entry["link"] else ""
+            page = cc.parse_html(entry["html"], link or feed_url)
+            gamble = cc.gambling_in_text(entry["title"] + " " + page["text"] + " " + page["hidden_text"])
+            links = cc.gambling_links(page)
+            if gamble["hit"] or links:
+                spammed.append(
+                    {
+                        "link": link,
+                        "title": entry["title"],
+                        "terms": gamble["terms"][:20],
+                        "excerpt": gamble["excerpt"],
+                        "links": links[:20],
+                    }
+                )
+        if spammed:
+            terms = sorted({term for entry in spammed for term in entry["terms"]})
+            self._add(
+                cc.finding(
+                    "gambling-spam",
+                    "critical",
+                    "Konten judi online di %d tulisan pada feed: %s."
+                    % (len(spammed), ", ".join(terms[:5]) or "tautan judi"),
+                    "Online-gambling content in %d posts of the feed: %s."
+                    % (len(spammed), ", ".join(terms[:5]) or "gambling links"),
+                    {"variant": "feed", "feed": feed_url, "entries": spammed[:10]},
+                )
+            )
 
     async def _sitemap(self, url):
         resp = await self._fetch_quiet(url)

@@ -90,6 +90,25 @@ def rss(days_ago_list):
     )
 
 
+def spammed_feed():
+    """A CMS feed whose second post carries hidden gambling links in its whole content."""
+    clean = "<p>Sidang keliling di kecamatan.</p>"
+    spam = (
+        "<p>Pakta integritas.</p><div style='display:none'>"
+        "<a href='https://slot-gacor-maxwin.example/'>slot gacor maxwin</a></div>"
+    )
+    items = "".join(
+        "<item><title>Berita %d</title><link>/berita/%d/</link><pubDate>%s</pubDate>"
+        "<description><![CDATA[%s]]></description><content:encoded><![CDATA[%s]]></content:encoded></item>"
+        % (i, i, rfc822(i + 1), "Ringkasan berita.", content)
+        for i, content in enumerate((clean, spam))
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>Berita</title>"
+        "%s</channel></rss>" % items
+    )
+
+
 def sitemap(base, paths, days_ago=1):
     entries = "".join(
         "<url><loc>%s%s</loc><lastmod>%s</lastmod></url>" % (base, p, w3c(days_ago)) for p in paths
@@ -225,6 +244,10 @@ def build_sites(urls):
             **{"/": cloaked_home, "/amp/slot-gacor/": _static(GAMBLING_PAGE)},
         ),
         "spamcloaked": dict(common, **{"/": spammed_cloaked_home}),
+        "postspam": {
+            "/": _static(court_page()),
+            "/feed.xml": _static(spammed_feed(), ctype="application/rss+xml"),
+        },
         "defaced": {"/": _static(DEFACED_PAGE)},
         "hidden": dict(common, **{"/": _static(court_page(extra=HIDDEN_LINKS))}),
         "spam": dict(
@@ -332,6 +355,7 @@ class ProbeFleet:
         "nofeed",
         "cloaked",
         "spamcloaked",
+        "postspam",
         "defaced",
         "hidden",
         "spam",

@@ -25,6 +25,7 @@ LABELS = (
     "nofeed",
     "cloaked",
     "spamcloaked",
+    "postspam",
     "defaced",
     "hidden",
     "spam",
@@ -147,6 +148,21 @@ def test_cloaking_behind_spam_everyone_sees(results):
 def test_the_same_spam_for_every_visitor_is_no_cloaking(results):
     """The hidden links are shown to Googlebot as to anyone: spam, but no cloaking."""
     assert "cloaking" not in rules(results["hidden"])
+
+
+def test_spam_in_a_post_of_the_feed(fleet, results):
+    """Spam injected into a post is read from the feed, which carries the post whole, with its address."""
+    result = results["postspam"]
+    assert [f["rule"] for f in result["findings"]] == ["gambling-spam"]
+    (spam,) = result["findings"]
+    evidence = spam["evidence"]
+    assert evidence["variant"] == "feed" and evidence["feed"].endswith("/feed.xml")
+    (entry,) = evidence["entries"]
+    assert entry["link"] == fleet.urls["postspam"] + "/berita/1/" and entry["title"] == "Berita 1"
+    assert [link["href"] for link in entry["links"]] == ["https://slot-gacor-maxwin.example/"]
+    assert "slot gacor" in entry["terms"]
+    # the clean feeds of the other sites find nothing
+    assert not [f for f in results["good"]["findings"] if f["evidence"].get("variant") == "feed"]
 
 
 def test_defaced(results):
