@@ -243,6 +243,15 @@ def test_database_and_plugin_spam_is_found_and_removed_from_the_last_known_good_
         "https://rtp-live.example/",
     }, browser
     assert "judi bola" in browser["terms"] and browser["excerpt"]
+    # the post, read whole from the feed (the front page shows its excerpt, without the links)
+    feed = spam["feed"]["evidence"]
+    assert feed["feed"] == f"https://{f.court(COURT).domain}/feed/"
+    (entry,) = feed["entries"]
+    assert entry["link"] == f"https://{f.court(COURT).domain}{post_path}"
+    assert {link["href"] for link in entry["links"]} == {
+        "https://slot-gacor-maxwin.example/",
+        "https://bandar-togel.example/",
+    }
     (cloaking,) = [x for x in found["findings"] if x["rule"] == "cloaking"]
     assert cloaking["severity"] == "critical"
     differences = {d["variant"]: d for d in cloaking["evidence"]["differences"]}
