@@ -906,7 +906,15 @@ class _SiteProbe:
                     % (len(spammed), ", ".join(terms[:5]) or "tautan judi"),
                     "Online-gambling content in %d posts of the feed: %s."
                     % (len(spammed), ", ".join(terms[:5]) or "gambling links"),
-                    {"variant": "feed", "feed": feed_url, "entries": spammed[:10]},
+                    {
+                        # the keys of the page's gambling-spam evidence too (notifications, diagnosis)
+                        "variant": "feed",
+                        "terms": terms[:20],
+                        "excerpt": spammed[0]["excerpt"],
+                        "links": [link for entry in spammed for link in entry["links"]][:20],
+                        "feed": feed_url,
+                        "entries": spammed[:10],
+                    },
                 )
             )
 

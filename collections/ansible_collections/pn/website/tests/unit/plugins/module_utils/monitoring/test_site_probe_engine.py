@@ -161,6 +161,7 @@ def test_spam_in_a_post_of_the_feed(fleet, results):
     assert entry["link"] == fleet.urls["postspam"] + "/berita/1/" and entry["title"] == "Berita 1"
     assert [link["href"] for link in entry["links"]] == ["https://slot-gacor-maxwin.example/"]
     assert "slot gacor" in entry["terms"]
+    assert "slot gacor" in evidence["terms"] and evidence["links"] == entry["links"]
     # the clean feeds of the other sites find nothing
     assert not [f for f in results["good"]["findings"] if f["evidence"].get("variant") == "feed"]
 
