@@ -19,9 +19,11 @@ description:
     certificate expiry (C(tls-expiring) as W4 judges it, by the share of the certificate's lifetime
     left), whether the expected keyword (the court's name) is on the homepage, and the
     date of the newest content (RSS/Atom feed, sitemap, Last-Modified or a content fingerprint).
-  - Detects online-gambling spam, defacement, hidden links, cloaking (different content for
-    Googlebot or for visitors coming from Google search), new outbound link domains and changes of
-    the sitemap and robots.txt against a stored baseline.
+  - Detects online-gambling spam (in the homepage, and in the posts of the site's feed, which a CMS
+    publishes whole), defacement, hidden links, cloaking (different content for Googlebot or for
+    visitors coming from Google search, including gambling links only they get on a site that already
+    shows spam to everyone), new outbound link domains and changes of the sitemap and robots.txt
+    against a stored baseline.
   - Each finding has a stable rule id, a severity and messages in Bahasa Indonesia and English.
   - Run it once for all courts with C(run_once) and C(delegate_to=localhost); the
     C(pn.website.monitor) role does this.

@@ -703,6 +703,21 @@ def outbound_domains(page: dict, site_url: str) -> list:
     return sorted(found)
 
 
+def gambling_links(page: dict) -> list:
+    """The links of a parsed page whose address or anchor text is gambling:
+    [{"href", "text", "terms"}]."""
+    found = []
+    # One pass over all hrefs and anchors first; links one by one only when something matched.
+    joined = "\n".join(link["href"] + " " + link["text"] for link in page["links"]).lower()
+    if _GAMBLING_URL_STRONG_RE.search(joined) or len(set(_GAMBLING_URL_WEAK_RE.findall(joined))) >= 2:
+        for link in page["links"]:
+            terms = gambling_in_url(link["href"])
+            anchor = gambling_in_text(link["text"])
+            if terms or anchor["strong"]:
+                found.append({"href": link["href"], "text": link["text"], "terms": terms or anchor["terms"]})
+    return found
+
+
 def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "browser") -> list:
     """Gambling spam, defacement, hidden links and keyword findings for one parsed page."""
     findings = []
@@ -711,17 +726,7 @@ def check_page(page: dict, site_url: str, keyword: str = "", variant: str = "bro
     body_words = words_of(body_text)
     full_text = page["title"] + " " + body_text
     gambling = gambling_in_text(full_text, words_of(page["title"]) + body_words)
-    link_terms = []
-    # One pass over all hrefs and anchors first; links one by one only when something matched.
-    joined = "\n".join(link["href"] + " " + link["text"] for link in page["links"]).lower()
-    if _GAMBLING_URL_STRONG_RE.search(joined) or len(set(_GAMBLING_URL_WEAK_RE.findall(joined))) >= 2:
-        for link in page["links"]:
-            terms = gambling_in_url(link["href"])
-            anchor = gambling_in_text(link["text"])
-            if terms or anchor["strong"]:
-                link_terms.append(
-                    {"href": link["href"], "text": link["text"], "terms": terms or anchor["terms"]}
-                )
+    link_terms = gambling_links(page)
     if gambling["hit"] or link_terms:
         where = " (varian %s)" % variant if variant != "browser" else ""
         where_en = " (%s variant)" % variant if variant != "browser" else ""
@@ -894,6 +899,66 @@ def newest_date(xml: str, now=None):
 def is_feed(body: str) -> bool:
     head = body[:2000].lower()
     return "<rss" in head or "<feed" in head or "<rdf:rdf" in head
+
+
+_ENTRY_START_RE = re.compile(r"<(item|entry)[\s>]", re.I)
+_ENTRY_END_RE = {"item": re.compile(r"</item\s*>", re.I), "entry": re.compile(r"</entry\s*>", re.I)}
+_ENTRY_CONTENT_RE = re.compile(r"<(content:encoded|content|description|summary)\b[^<>]*>", re.I)
+_ENTRY_TITLE_RE = re.compile(r"<title\b[^<>]*>" + _INNER + r"</title\s*>", re.I)
+_ENTRY_LINK_RE = re.compile(r"<link>" + _INNER + r"</link>|<link\b[^<>]*\bhref=[\"']([^\"'<>]*)[\"']", re.I)
+MAX_FEED_ENTRIES = 20
+MAX_ENTRY_CHARS = 200000
+# content:encoded, description (RSS), content, summary (Atom): more in one entry is not a CMS's feed
+MAX_ENTRY_CONTENTS = 4
+
+
+def _entry_contents(block: str) -> list:
+    """The contents of an entry's content elements, as HTML (a CDATA section, or escaped text)."""
+    parts, pos = [], 0
+    for _unused in range(MAX_ENTRY_CONTENTS):
+        match = _ENTRY_CONTENT_RE.search(block, pos)
+        if match is None:
+            break
+        pos = match.end()
+        if block.startswith("<![CDATA[", pos):
+            close = block.find("]]>", pos + 9)
+            if close < 0:
+                break
+            parts.append(block[pos + 9 : close])
+            pos = close + 3
+        else:
+            close = block.find("<", pos)
+            close = len(block) if close < 0 else close
+            parts.append(html_lib.unescape(block[pos:close]))
+            pos = close
+    return parts
+
+
+def feed_entries(xml: str, limit: int = MAX_FEED_ENTRIES) -> list:
+    """The first ``limit`` entries of an RSS or Atom feed: [{"title", "link", "html"}], ``html`` being the
+    entry's content as the site publishes it (a CMS puts a post's whole content into its feed: spam
+    injected into a post is there, links and all, even when the front page shows only an excerpt).
+    Each entry is read within MAX_ENTRY_CHARS, whatever the feed holds."""
+    entries, pos = [], 0
+    while len(entries) < limit:
+        match = _ENTRY_START_RE.search(xml, pos)
+        if match is None:
+            break
+        bound = min(len(xml), match.end() + MAX_ENTRY_CHARS)
+        close = _ENTRY_END_RE[match.group(1).lower()].search(xml, match.end(), bound)
+        end = close.start() if close else bound
+        block = xml[match.end() : end]
+        pos = close.end() if close else end
+        title = _ENTRY_TITLE_RE.search(block)
+        link = _ENTRY_LINK_RE.search(block)
+        entries.append(
+            {
+                "title": html_lib.unescape(_inner(title.group(1)))[:200] if title else "",
+                "link": html_lib.unescape(_inner(link.group(1) or link.group(2) or ""))[:500] if link else "",
+                "html": "\n".join(_entry_contents(block)),
+            }
+        )
+    return entries
 
 
 def parse_sitemap(xml: str) -> dict:

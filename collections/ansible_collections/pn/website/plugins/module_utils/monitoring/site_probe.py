@@ -831,6 +831,7 @@ class _SiteProbe:
                 newest = cc.newest_date(body, self.now)
                 if newest:
                     source = "feed"
+                self._feed_spam(body, feed_url)
                 break
         # 2. sitemap (also the baseline of published URLs)
         sitemap_urls = (robots or {}).get("sitemaps") or [urljoin(base, "/sitemap.xml")]
@@ -873,6 +874,49 @@ class _SiteProbe:
             )
         if self.opts["baselines"]:
             self._baselines(robots, sitemap)
+
+    def _feed_spam(self, body, feed_url):
+        """Gambling spam in the posts the feed carries whole: spam injected into a post's content is seen
+        there, with the post's address, even when the front page shows only an excerpt or not that post."""
+        spammed = []
+        for entry in cc.feed_entries(body):
+            if not entry["html"]:
+                continue
+            link = urljoin(feed_url, entry["link"]) if entry["link"] else ""
+            page = cc.parse_html(entry["html"], link or feed_url)
+            gamble = cc.gambling_in_text(entry["title"] + " " + page["text"] + " " + page["hidden_text"])
+            links = cc.gambling_links(page)
+            if gamble["hit"] or links:
+                spammed.append(
+                    {
+                        "link": link,
+                        "title": entry["title"],
+                        "terms": gamble["terms"][:20],
+                        "excerpt": gamble["excerpt"],
+                        "links": links[:20],
+                    }
+                )
+        if spammed:
+            terms = sorted({term for entry in spammed for term in entry["terms"]})
+            self._add(
+                cc.finding(
+                    "gambling-spam",
+                    "critical",
+                    "Konten judi online di %d tulisan pada feed: %s."
+                    % (len(spammed), ", ".join(terms[:5]) or "tautan judi"),
+                    "Online-gambling content in %d posts of the feed: %s."
+                    % (len(spammed), ", ".join(terms[:5]) or "gambling links"),
+                    {
+                        # the keys of the page's gambling-spam evidence too (notifications, diagnosis)
+                        "variant": "feed",
+                        "terms": terms[:20],
+                        "excerpt": spammed[0]["excerpt"],
+                        "links": [link for entry in spammed for link in entry["links"]][:20],
+                        "feed": feed_url,
+                        "entries": spammed[:10],
+                    },
+                )
+            )
 
     async def _sitemap(self, url):
         resp = await self._fetch_quiet(url)
@@ -994,7 +1038,7 @@ class _SiteProbe:
         home, page = self.pages["browser"]
         summary, differences = {}, []
         base_gamble = cc.gambling_in_text(page["title"] + " " + page["text"] + " " + page["hidden_text"])
-        base_words = None
+        base_words = base_links = None
         summary["browser"] = {
             "status": home["status"],
             "final_url": home["final_url"],
@@ -1023,10 +1067,24 @@ class _SiteProbe:
                 "gambling_terms": gamble["terms"] if gamble["hit"] else [],
             }
             reasons = []
-            if gamble["hit"] and not base_gamble["hit"]:
+            extra_terms, extra_links = [], []
+            if gamble["hit"] and other is not page:
+                # What only this visitor is shown: a site that already shows spam to everyone (injected
+                # into its database) may show more to Googlebot (a cloaking plugin) besides.
+                if base_links is None:
+                    base_links = {link["href"] for link in page["links"]}
+                extra_terms = [t for t in gamble["terms"] if t not in base_gamble["terms"]]
+                extra_links = [lk for lk in cc.gambling_links(other) if lk["href"] not in base_links]
+            extra_strong = any(term in cc.GAMBLING_STRONG for term in extra_terms)
+            if gamble["hit"] and (not base_gamble["hit"] or extra_links or extra_strong):
                 reasons.append("gambling")
                 for item in cc.check_page(other, resp["final_url"], "", name):
                     if item["rule"] in ("gambling-spam", "hidden-links", "defacement"):
+                        if item["rule"] == "gambling-spam" and base_gamble["hit"]:
+                            item["evidence"]["only_for_variant"] = {
+                                "terms": extra_terms[:20],
+                                "links": extra_links[:20],
+                            }
                         self._add(item)
             if resp["final_url"] != home["final_url"]:
                 reasons.append("redirect")
@@ -1042,6 +1100,8 @@ class _SiteProbe:
                         "similarity": sim,
                         "final_url": resp["final_url"],
                         "excerpt": gamble["excerpt"] or other["text"][: cc.EXCERPT_WIDTH],
+                        "extra_terms": extra_terms[:20],
+                        "extra_links": [lk["href"] for lk in extra_links[:20]],
                     }
                 )
         self.result["cloaking"] = summary

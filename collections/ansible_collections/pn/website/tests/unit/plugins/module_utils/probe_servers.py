@@ -90,6 +90,25 @@ def rss(days_ago_list):
     )
 
 
+def spammed_feed():
+    """A CMS feed whose second post carries hidden gambling links in its whole content."""
+    clean = "<p>Sidang keliling di kecamatan.</p>"
+    spam = (
+        "<p>Pakta integritas.</p><div style='display:none'>"
+        "<a href='https://slot-gacor-maxwin.example/'>slot gacor maxwin</a></div>"
+    )
+    items = "".join(
+        "<item><title>Berita %d</title><link>/berita/%d/</link><pubDate>%s</pubDate>"
+        "<description><![CDATA[%s]]></description><content:encoded><![CDATA[%s]]></content:encoded></item>"
+        % (i, i, rfc822(i + 1), "Ringkasan berita.", content)
+        for i, content in enumerate((clean, spam))
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>Berita</title>"
+        "%s</channel></rss>" % items
+    )
+
+
 def sitemap(base, paths, days_ago=1):
     entries = "".join(
         "<url><loc>%s%s</loc><lastmod>%s</lastmod></url>" % (base, p, w3c(days_ago)) for p in paths
@@ -171,6 +190,13 @@ def build_sites(urls):
             return 302, {"Location": "/amp/slot-gacor/"}, ""
         return 200, {"Content-Type": "text/html"}, court_page()
 
+    def spammed_cloaked_home(handler):
+        # gambling links in a widget for everyone (injected into the database), more for Googlebot only
+        extra = "<aside><a href='https://slot-gacor-maxwin.example/'>slot gacor</a></aside>"
+        if "Googlebot" in handler.headers.get("User-Agent", ""):
+            extra += "<div><a href='https://togel88.example/daftar'>bandar togel terpercaya</a></div>"
+        return 200, {"Content-Type": "text/html"}, court_page(extra=extra)
+
     def slow_home(_handler):
         time.sleep(SLOW_SECONDS)
         return 200, {"Content-Type": "text/html"}, court_page()
@@ -217,6 +243,11 @@ def build_sites(urls):
             common,
             **{"/": cloaked_home, "/amp/slot-gacor/": _static(GAMBLING_PAGE)},
         ),
+        "spamcloaked": dict(common, **{"/": spammed_cloaked_home}),
+        "postspam": {
+            "/": _static(court_page()),
+            "/feed.xml": _static(spammed_feed(), ctype="application/rss+xml"),
+        },
         "defaced": {"/": _static(DEFACED_PAGE)},
         "hidden": dict(common, **{"/": _static(court_page(extra=HIDDEN_LINKS))}),
         "spam": dict(
@@ -318,7 +349,20 @@ def _server_ctx(cert_path, key_path):
 class ProbeFleet:
     """Starts the test servers; ``site(label)`` gives a probe site dict for a court site."""
 
-    VALID = ("good", "stale", "nofeed", "cloaked", "defaced", "hidden", "spam", "slow", "error", "wordpress")
+    VALID = (
+        "good",
+        "stale",
+        "nofeed",
+        "cloaked",
+        "spamcloaked",
+        "postspam",
+        "defaced",
+        "hidden",
+        "spam",
+        "slow",
+        "error",
+        "wordpress",
+    )
 
     def __init__(self, directory):
         self.dir = directory

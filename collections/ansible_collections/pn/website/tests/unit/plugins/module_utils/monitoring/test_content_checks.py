@@ -229,3 +229,30 @@ def test_hidden_copy_of_a_visible_link_is_not_injection():
     assert (
         rules(cc.check_page(page(spam, head=head), SITE, KEYWORD))["hidden-links"]["severity"] == "critical"
     )
+
+
+def test_feed_entries_rss_and_atom_and_bounded():
+    rss = (
+        "<rss><channel><item><title>A &amp; B</title><link>https://pn.go.id/a/</link>"
+        "<description><![CDATA[ringkas]]></description>"
+        "<content:encoded><![CDATA[<p>Isi <a href='https://slot.example/'>slot gacor</a></p>]]>"
+        "</content:encoded>"
+        "</item><item><title>C</title><link>/c/</link>"
+        "<description>&lt;a href=&quot;https://togel.example/&quot;&gt;togel&lt;/a&gt;</description></item>"
+        "</channel></rss>"
+    )
+    first, second = cc.feed_entries(rss)
+    assert first["title"] == "A & B" and first["link"] == "https://pn.go.id/a/"
+    assert "<a href='https://slot.example/'>slot gacor</a>" in first["html"] and "ringkas" in first["html"]
+    assert second["html"] == '<a href="https://togel.example/">togel</a>'
+    atom = "<feed><entry><title>T</title><link rel='alternate' href='https://x.go.id/t'/>" + (
+        "<content type='html'>&lt;b&gt;judi online&lt;/b&gt;</content></entry>"
+    )
+    assert cc.feed_entries(atom) == [
+        {"title": "T", "link": "https://x.go.id/t", "html": "<b>judi online</b>"}
+    ]
+    # at most MAX_FEED_ENTRIES entries; unclosed CDATA sections do not make it slow
+    assert len(cc.feed_entries("<item><title>x</title></item>" * 100)) == cc.MAX_FEED_ENTRIES
+    hostile = cc.feed_entries("<item><description><![CDATA[" * 100000)
+    # an entry without its end is read within MAX_ENTRY_CHARS
+    assert 0 < len(hostile) <= cc.MAX_FEED_ENTRIES and all(e["html"] == "" for e in hostile)

@@ -24,6 +24,8 @@ LABELS = (
     "stale",
     "nofeed",
     "cloaked",
+    "spamcloaked",
+    "postspam",
     "defaced",
     "hidden",
     "spam",
@@ -126,6 +128,42 @@ def test_cloaked_gambling(results):
     assert cloaked["cloaking"]["browser"]["gambling_terms"] == []
     assert found["gambling-spam"]["evidence"]["variant"] in ("googlebot", "google_referer")
     assert "gacor" in found["gambling-spam"]["evidence"]["excerpt"].lower()
+
+
+def test_cloaking_behind_spam_everyone_sees(results):
+    """Spam for every visitor does not hide the more that only Googlebot is shown."""
+    result = results["spamcloaked"]
+    found = rules(result)
+    spam = {f["evidence"]["variant"]: f for f in result["findings"] if f["rule"] == "gambling-spam"}
+    assert set(spam) == {"browser", "googlebot"}
+    assert found["cloaking"]["severity"] == "critical"
+    (difference,) = found["cloaking"]["evidence"]["differences"]
+    assert difference["variant"] == "googlebot" and difference["reasons"] == ["gambling"]
+    assert difference["extra_links"] == ["https://togel88.example/daftar"]
+    assert "bandar togel" in difference["extra_terms"] and "slot gacor" not in difference["extra_terms"]
+    only = spam["googlebot"]["evidence"]["only_for_variant"]
+    assert [link["href"] for link in only["links"]] == ["https://togel88.example/daftar"]
+
+
+def test_the_same_spam_for_every_visitor_is_no_cloaking(results):
+    """The hidden links are shown to Googlebot as to anyone: spam, but no cloaking."""
+    assert "cloaking" not in rules(results["hidden"])
+
+
+def test_spam_in_a_post_of_the_feed(fleet, results):
+    """Spam injected into a post is read from the feed, which carries the post whole, with its address."""
+    result = results["postspam"]
+    assert [f["rule"] for f in result["findings"]] == ["gambling-spam"]
+    (spam,) = result["findings"]
+    evidence = spam["evidence"]
+    assert evidence["variant"] == "feed" and evidence["feed"].endswith("/feed.xml")
+    (entry,) = evidence["entries"]
+    assert entry["link"] == fleet.urls["postspam"] + "/berita/1/" and entry["title"] == "Berita 1"
+    assert [link["href"] for link in entry["links"]] == ["https://slot-gacor-maxwin.example/"]
+    assert "slot gacor" in entry["terms"]
+    assert "slot gacor" in evidence["terms"] and evidence["links"] == entry["links"]
+    # the clean feeds of the other sites find nothing
+    assert not [f for f in results["good"]["findings"] if f["evidence"].get("variant") == "feed"]
 
 
 def test_defaced(results):
