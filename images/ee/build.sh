@@ -13,7 +13,8 @@
 # `install` and `clean all` onto apt-get. Every bindep.txt package for Debian is baked into the base, so
 # bindep finds nothing missing and the build needs no package mirror. Python packages come from a
 # wheelhouse downloaded here at the versions of requirements/lock.txt (with sopansible's own wheel);
-# pip inside the build installs from it only (--no-index), so the build needs no index either.
+# pip inside the build installs from it only (--no-index), so the build needs no index either. The
+# collections pn.website depends on are copied from .venv's `ansible` package (no Galaxy server either).
 #
 # The tags hash what shapes each image; an unchanged recipe is a no-op. Debootstrap's .deb files are
 # kept in $PN_DEB_CACHE (default /var/cache/pn-website/debootstrap); the wheelhouse is .cache/ee/wheelhouse.
@@ -102,6 +103,25 @@ if ! { "$bin/python" -m pip wheel -q --no-deps -w "$wheels" "$root" \
     exit 1
 fi
 echo ">> wheelhouse ready in $(( $(date +%s) - start ))s ($(ls "$wheels" | wc -l) wheels)" >&2
+
+# The collections pn.website depends on (galaxy.yml), copied from the `ansible` package of .venv: the
+# versions of requirements/lock.txt the tests ran. Only these go into the EE (collections/ee-requirements.yml
+# names the same ones; ansible-galaxy --offline fails the build when the two disagree).
+vendored="$root/.cache/ee/collections"
+rm -rf "$vendored"
+site=$("$bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+for name in $("$bin/python" -c 'import sys, yaml; print(*yaml.safe_load(open(sys.argv[1]))["dependencies"])' \
+    "$root/$collection/galaxy.yml"); do
+    path="ansible_collections/${name/.//}"
+    if [ ! -f "$site/$path/MANIFEST.json" ]; then
+        echo "build.sh: $name, a dependency of $collection/galaxy.yml, is not in $site (make venv)" >&2
+        exit 1
+    fi
+    mkdir -p "$vendored/$path"
+    cp -a "$site/$path/." "$vendored/$path/"
+done
+find "$vendored" -name __pycache__ -prune -exec rm -rf {} +
+echo ">> collections: $(cd "$vendored/ansible_collections" && echo */*)" >&2
 
 echo ">> ansible-builder build $ee_image" >&2
 start=$(date +%s)
