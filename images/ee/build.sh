@@ -53,7 +53,12 @@ if podman image exists "$ee_image"; then
 fi
 
 work=$(mktemp -d /var/tmp/pn-ee-build.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+rootfs="$work/rootfs"
+cleanup() {
+    if mountpoint -q "$rootfs"; then umount "$rootfs"; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 if ! podman image exists "$base_image"; then
     mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
@@ -63,7 +68,11 @@ if ! podman image exists "$base_image"; then
         echo "build.sh: no Debian mirror found in /etc/apt/sources.list*; set MIRROR=http://..." >&2
         exit 1
     fi
-    rootfs="$work/rootfs"
+    # dpkg syncs every file it unpacks: in memory (a tmpfs of its own, about 450 MB used) debootstrap took
+    # 90 s instead of 130 s on disk on a 2-core machine under the same load. Where mounting is not allowed
+    # it stays on disk.
+    mkdir -p "$rootfs"
+    mount -t tmpfs -o size=2g,mode=0755 pn-ee-rootfs "$rootfs" 2>/dev/null || true
     packages=$(grep -vE '^\s*(#|$)' "$here/base/packages.txt" | paste -sd, -)
     deb_cache=${PN_DEB_CACHE:-/var/cache/pn-website/debootstrap}/$suite
     mkdir -p "$deb_cache"
@@ -81,6 +90,7 @@ if ! podman image exists "$base_image"; then
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" --numeric-owner -c . \
         | podman import --quiet --change 'CMD ["/bin/bash"]' - "$base_image" >/dev/null
+    if mountpoint -q "$rootfs"; then umount "$rootfs"; fi
     rm -rf "$rootfs"
     echo ">> imported $base_image" >&2
 fi
