@@ -2,7 +2,7 @@
 #
 #   make demo   set up everything on a fresh Debian/Ubuntu machine, start a demo fleet of three
 #               court servers in containers (one on WordPress), run the daily SOP cycle and write the reports
-#   make test   lint, sanity, unit, integration (court containers) and molecule tests
+#   make test   lint, sanity, unit, integration (court containers), execution environment and molecule tests
 #
 # Both install what they need: Debian packages (needs root), the Python environment in .venv
 # (pinned in requirements/lock.txt) and the court server image (built locally with debootstrap).
@@ -80,7 +80,7 @@ demo-stop: venv
 
 ## Tests ---------------------------------------------------------------------------------------
 
-test: lint sanity unit integration molecule
+test: lint sanity unit integration test-ee molecule
 
 lint: venv
 	$(BIN)/ruff check .
@@ -101,8 +101,8 @@ unit: venv
 integration: venv image
 	$(BIN)/pytest -q -m "fleet and not ee" tests/integration
 
-# The daily cycle inside the execution environment, as AWX runs it (builds the EE image first; about
-# 10 minutes cold, so not part of `make test`).
+# The daily cycle inside the execution environment, as AWX runs it (builds the EE image first), in a
+# session of its own: its courts are not the ones the other integration tests change.
 test-ee: venv image ee
 	$(BIN)/pytest -q -m ee tests/integration
 

@@ -20,6 +20,8 @@ from sopansible import catalogue
 ROOT = Path(__file__).resolve().parents[2]
 EE_FILE = ROOT / "execution-environment.yml"
 WHEELHOUSE = ".cache/ee/wheelhouse"
+# The community collections pn.website depends on, copied from .venv by images/ee/build.sh.
+VENDORED = ".cache/ee/collections"
 DOCS = ROOT / "docs" / "awx.md"
 
 # ansible-builder 3: the keys of the version 3 schema (ansible_builder/ee_schema.py).
@@ -159,7 +161,7 @@ def test_ee_dependency_files_exist_and_parse(ee):
     for key in ("python", "system", "galaxy"):
         assert (ROOT / deps[key]).is_file(), deps[key]
     for extra in ee.get("additional_build_files", []):
-        if extra["src"] != WHEELHOUSE:  # downloaded by images/ee/build.sh before it runs ansible-builder
+        if extra["src"] not in (WHEELHOUSE, VENDORED):  # made by images/ee/build.sh before ansible-builder
             assert (ROOT / extra["src"]).exists(), extra["src"]
         assert not Path(extra["dest"]).is_absolute()
 
@@ -171,10 +173,17 @@ def test_ee_dependency_files_exist_and_parse(ee):
                 names.append(Requirement(line).name.lower())
             except InvalidRequirement as error:  # pragma: no cover - the assertion message
                 pytest.fail(f"{deps['python']}: {line}: {error}")
-    # sopansible: the history callback records through its pipeline; boto3: pn.website.backup_bucket
-    assert {"sopansible", "psycopg", "boto3"} <= set(names)
+    # sopansible (the history callback records through its pipeline) goes in from its wheel with --no-deps;
+    # every dependency of it is listed instead, except the `ansible` package (its ~90 collections) and
+    # ansible-runner (dependencies.ansible_runner). boto3: pn.website.backup_bucket.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert {"ansible", "polars", "cryptography"} <= {Requirement(r).name for r in project["dependencies"]}
+    runtime = {Requirement(r).name.lower() for r in project["dependencies"]}
+    assert {"ansible", "ansible-runner", "polars", "cryptography", "psycopg"} <= runtime
+    assert runtime - {"ansible", "ansible-runner"} <= set(names)
+    assert {"psycopg", "boto3"} <= set(names)
+    assert not {"sopansible", "ansible", "ansible-runner", "ansible-core"} & set(names)
+    final = ee["additional_build_steps"]["append_final"]
+    assert "pip install --no-deps --no-cache-dir /output/wheelhouse/sopansible-*.whl" in final[0]
 
     bindep = {}
     for line in (ROOT / deps["system"]).read_text().splitlines():
@@ -198,16 +207,24 @@ def test_ee_dependency_files_exist_and_parse(ee):
         if "test" not in labels and (not labels or "platform:dpkg" in labels):
             assert package in base, f"images/ee/base/packages.txt lacks {package} of bindep.txt"
 
-    # The EE's collections: pn.website from this checkout; the community collections it uses come with the
-    # `ansible` package, a dependency of sopansible, so the build needs no Galaxy server.
-    galaxy = yaml.safe_load((ROOT / deps["galaxy"]).read_text())
-    assert [entry["name"] for entry in galaxy["collections"]] == ["pn.website"]
-    for entry in galaxy["collections"]:
-        # ansible-galaxy resolves it from /build, where additional_build_files puts the collection
-        assert (ROOT / entry["source"] / "galaxy.yml").is_file()
-        dests = [f"{e['dest']}" for e in ee.get("additional_build_files", [])]
-        assert os.path.normpath(entry["source"]) in [os.path.normpath(d) for d in dests]
-    assert "--no-deps" in ee["build_arg_defaults"]["ANSIBLE_GALAXY_CLI_COLLECTION_OPTS"]
+    # The EE's collections: pn.website from this checkout and exactly the collections its galaxy.yml depends
+    # on, which build.sh copies from .venv to .cache/ee/collections, so the build needs no Galaxy server.
+    requirements = yaml.safe_load((ROOT / deps["galaxy"]).read_text())["collections"]
+    galaxy = yaml.safe_load((ROOT / "collections/ansible_collections/pn/website/galaxy.yml").read_text())
+    assert [entry["name"] for entry in requirements] == ["pn.website", *galaxy["dependencies"]]
+    dests = {os.path.normpath(e["dest"]): e["src"] for e in ee.get("additional_build_files", [])}
+    for entry in requirements:
+        # ansible-galaxy resolves it from /build, where additional_build_files puts the collections
+        assert entry["type"] == "dir"
+        namespace, name = entry["name"].split(".")
+        assert os.path.normpath(entry["source"]) == f"collections/ansible_collections/{namespace}/{name}"
+        if entry["name"] == "pn.website":
+            assert dests[os.path.normpath(entry["source"])] == "collections/ansible_collections/pn/website"
+            assert (ROOT / entry["source"] / "galaxy.yml").is_file()
+        else:
+            assert dests["collections"] == VENDORED
+    # no Galaxy server is asked; the versions are checked against galaxy.yml's dependencies
+    assert ee["build_arg_defaults"]["ANSIBLE_GALAXY_CLI_COLLECTION_OPTS"] == "--offline"
 
 
 def test_ee_installs_the_versions_of_the_lock(ee):
