@@ -128,3 +128,17 @@ def test_rows_at_once_give_the_evidence_of_rows_one_at_a_time():
     assert any(f["rule"] == "error-spike" for f in one.findings()) or not any(
         row[FIELD_STATUS].startswith(b"5") for row in rows
     )
+
+
+def test_the_per_path_caches_are_bounded_and_change_no_verdict(monkeypatch):
+    targets = [row[FIELD_TARGET] for row in _attack_rows()]
+    targets += [b"/berita/%d?fbclid=IwAR%d" % (n % 7, n) for n in range(300)]  # one path, many queries
+    targets += [b"/wp-admin/setup-config.php?step=%d" % n for n in range(50)]
+    fresh = [rule_set.build().classify_target(t) for t in targets]  # a rule set per target: no cache
+    monkeypatch.setattr(rule_set, "PATH_CACHE", 4)
+    rules = rule_set.build()
+    for target, expected in zip(targets * 2, fresh * 2):  # noqa: B905 - the second time from the caches
+        assert rules.classify_target(target) == expected
+        assert len(rules._pages) <= 4  # noqa: SLF001 - the bounds under test
+        assert len(rules._path_hits) <= 4  # noqa: SLF001
+    assert any(fresh)
