@@ -251,9 +251,12 @@ class Analyzer:
         if hot:
             targets, uas = columns[FIELD_TARGET], columns[FIELD_AGENT]
             self._block, self._block_format, self._search_from = block, fmt, 0
-            apply_rules = self.apply_rules
-            for i in sorted(hot):
-                apply_rules(row_at(i), target_flags[targets[i]], agent_flags[uas[i]])
+            order = sorted(hot)
+            self.apply_rules_to(
+                map(row_at, order),
+                map(target_flags.__getitem__, map(targets.__getitem__, order)),
+                map(agent_flags.__getitem__, map(uas.__getitem__, order)),
+            )
             self._block = b""
         if len(self._address_hour_agent) > MAX_KEYS:
             self._fold()
@@ -518,38 +521,46 @@ class Analyzer:
         evidence; without it, the line is found in the block being read. Rows that cannot
         produce evidence may be left out: rows with an ordinary target and agent and a status
         below 400, other than Googlebot claims from addresses not known to be Google's."""
-        ip = row[FIELD_IP]
-        if self.trusted_networks and self._is_trusted(ip):
-            # Our own monitoring (the controller) and declared partners: counted in the summary,
-            # never evidence against the site.
-            return
-        status = row[FIELD_STATUS]
-        when = self._clock.epoch(row[FIELD_HOUR], row[FIELD_REST_OF_TIME])
-        googlebot = False
-        if agent_flags & AGENT_GOOGLEBOT:
-            googlebot = self.is_googlebot(ip)
-        method, size = row[FIELD_METHOD], row[FIELD_SIZE]
-        done = None
-        for matcher in self.rules.candidates(target_flags, agent_flags >> AGENT_SHIFT):
-            if not matcher.holds(method, status, size, googlebot):
+        self.apply_rules_to((row,), (target_flags,), (agent_flags,))
+
+    def apply_rules_to(self, rows, target_flags, agent_flags) -> None:
+        """:meth:`apply_rules` on each of ``rows`` in turn, with the flags of its target and user
+        agent at the same position of ``target_flags`` and ``agent_flags``: the same evidence, at a
+        lower cost per row (what matches a row is looked up once per kind of row,
+        :meth:`RuleSet.events`, and the time of rows of the same second computed once)."""
+        trusted = self._is_trusted if self.trusted_networks else None
+        epoch = self._clock.epoch
+        events_of = self.rules.events
+        is_googlebot = self.is_googlebot
+        record = self._record
+        clock_key, when = None, None
+        for row, tflags, aflags in zip(rows, target_flags, agent_flags):  # noqa: B905
+            ip = row[FIELD_IP]
+            if trusted is not None and trusted(ip):
+                # Our own monitoring (the controller) and declared partners: counted in the
+                # summary, never evidence against the site.
                 continue
-            rule = matcher.rule
-            if done is None:
-                done = {rule}
-            elif rule in done:
-                continue  # two blocks of one rule matched this row: one event
-            else:
-                done.add(rule)
-            if rule.key == "episode":
-                self._episode(rule, row, when)
+            status = row[FIELD_STATUS]
+            googlebot = bool(aflags & AGENT_GOOGLEBOT) and is_googlebot(ip)
+            events = events_of(
+                tflags, aflags >> AGENT_SHIFT, row[FIELD_METHOD], status, row[FIELD_SIZE], googlebot
+            )
+            if not events:
                 continue
-            distinct = None
-            if rule.distinct == "path":
-                distinct = split_target(row[FIELD_TARGET])[0]
-            elif rule.distinct == "target":
-                distinct = row[FIELD_TARGET]
-            served = matcher.has_target and status[:1] == b"2"
-            self._record(rule, ip if rule.key == "address" else b"", row, when, distinct, served)
+            if (row[FIELD_HOUR], row[FIELD_REST_OF_TIME]) != clock_key:  # rows of one second
+                clock_key = (row[FIELD_HOUR], row[FIELD_REST_OF_TIME])
+                when = epoch(*clock_key)
+            for rule, by_target in events:
+                if rule.key == "episode":
+                    self._episode(rule, row, when)
+                    continue
+                distinct = None
+                if rule.distinct == "path":
+                    distinct = split_target(row[FIELD_TARGET])[0]
+                elif rule.distinct == "target":
+                    distinct = row[FIELD_TARGET]
+                served = by_target and status[:1] == b"2"
+                record(rule, ip if rule.key == "address" else b"", row, when, distinct, served)
 
     def _record(self, rule, key, row, when, distinct=None, served=False) -> None:
         """One event of ``rule`` (a rule_set.Rule) for ``key`` (an address, or b"" for the site):

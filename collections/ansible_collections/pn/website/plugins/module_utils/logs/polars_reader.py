@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import collections
 import io
+from itertools import filterfalse, repeat
 
 from ansible_collections.pn.website.plugins.module_utils.logs import prefilter
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import MAX_KEYS, Analyzer, Visitors
@@ -666,7 +667,7 @@ class PolarsReader:
             uflags.clear()
         classify_target = self.analyzer.classify_target
         classify_user_agent = self.analyzer.classify_user_agent
-        new = [value for value in targets if value not in tflags]
+        new = list(filterfalse(tflags.__contains__, targets))
         if len(new) >= _QUIET_MIN:
             new = self._quiet_targets(new)
         for value in new:
@@ -770,30 +771,30 @@ class PolarsReader:
         hot_uas = [u for u in uas if uflags[u] & analyzer.hot_agent_mask]
         flagged_uas = [u for u in uas if uflags[u] & ~AGENT_GOOGLEBOT]
         claim_uas = [u for u in uas if uflags[u] & analyzer.googlebot_agent_mask]
-        hot_requests, flagged_requests, plain_requests = [], [], []
-        for request, target in zip(requests["request"].to_list(), requests["target"].to_list()):  # noqa: B905
-            flags = tflags.get(target, 0)  # none: a request whose rows were all left out
-            if flags:
-                flagged_requests.append(request)
-                if flags & analyzer.hot_target_mask:
-                    hot_requests.append(request)
-            else:
-                plain_requests.append(request)
+        # The flags of each request's target (none: a request whose rows were all left out),
+        # then the requests picked out by polars (hundreds of thousands on a busy site).
+        flags = list(map(tflags.get, requests["target"].to_list(), repeat(0)))
+        is_flagged = pl.Series(list(map(bool, flags)), dtype=pl.Boolean)
+        is_hot = pl.Series(list(map(bool, map(analyzer.hot_target_mask.__and__, flags))), dtype=pl.Boolean)
+        request_lines = requests["request"]
+        flagged_requests = request_lines.filter(is_flagged)
+        hot_requests = request_lines.filter(is_hot)
+        plain_requests = request_lines.filter(~is_flagged)
         # Every row's request is in ``requests``: the shorter list decides (a rule of pages makes
         # nearly every request flagged).
         if len(plain_requests) < len(flagged_requests):
-            flagged = ~c("request").is_in(plain_requests) if plain_requests else pl.lit(True)
+            flagged = ~c("request").is_in(plain_requests.implode()) if len(plain_requests) else pl.lit(True)
         else:
-            flagged = c("request").is_in(flagged_requests)
+            flagged = c("request").is_in(flagged_requests.implode())
         # Rows chosen by status alone (rules without target or agent conditions, e.g. 5xx); by
         # target or agent whatever the status; by target or agent with an error status (rules
         # that look at 4xx/5xx answers only); as Googlebot from an address not Google's.
         selected = c("status").is_in(sorted(s.decode("ascii") for s in analyzer.row_only_statuses))
-        if hot_requests:
-            selected = selected | c("request").is_in(hot_requests)
+        if len(hot_requests):
+            selected = selected | c("request").is_in(hot_requests.implode())
         if hot_uas:
             selected = selected | c("ua").is_in(hot_uas)
-        error_flagged = [flagged] * bool(flagged_requests)
+        error_flagged = [flagged] * bool(len(flagged_requests))
         error_flagged += [c("ua").is_in(flagged_uas)] * bool(flagged_uas)
         if error_flagged:
             selected = selected | ((c("status") >= "400") & pl.any_horizontal(*error_flagged))
@@ -826,11 +827,11 @@ class PolarsReader:
 
     def _apply_rules(self, hot, ascii_only: bool) -> None:
         """The analyzer's rule code on each hot row, in log order."""
-        tflags, uflags = self._target_flags, self._agent_flags
-        keys = zip(hot["target_text"].to_list(), hot["ua_text"].to_list())  # noqa: B905
         columns = [hot[name].to_list() for name in (*_ROW_FIELDS, "line")]
         if not ascii_only:
             columns = [[_bytes(x) for x in column] for column in columns]
-        apply_rules = self.analyzer.apply_rules
-        for (target, ua), row in zip(keys, zip(*columns)):  # noqa: B905 - each row ends with its line
-            apply_rules(row, tflags[target], uflags[ua])
+        self.analyzer.apply_rules_to(
+            zip(*columns),  # noqa: B905 - each row ends with its line
+            map(self._target_flags.__getitem__, hot["target_text"].to_list()),
+            map(self._agent_flags.__getitem__, hot["ua_text"].to_list()),
+        )

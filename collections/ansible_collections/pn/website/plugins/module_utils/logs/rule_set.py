@@ -84,6 +84,10 @@ _STATUS_RE = re.compile(r"^[1-5](?:[0-9]{2}|xx)$")
 _METHOD_RE = re.compile(r"^[A-Z]{1,16}$")
 MAX_RULES = 500
 MAX_PATTERN = 4000
+#: Distinct (target bits, agent bits, method, status, size, verified) kept by RuleSet.events.
+EVENTS_CACHE = 65536
+#: Distinct paths kept by the caches of RuleSet.classify_target (per path, for targets with queries).
+PATH_CACHE = 65536
 
 
 class RuleError(ValueError):
@@ -610,6 +614,12 @@ class RuleSet:
         self._any_agent = _any_of([p[2] for p in agent_parts if p[2] is not None], re.I)
         self._class_masks = {}
         self._candidates = {}
+        self._events = {}
+        self._pages = {}  # path -> whether it is a page (classes.path_kind)
+        self._path_hits = {}  # decoded path -> whether a key pattern of the path matches it
+        # A row's size decides a match only for rules with a size condition: otherwise it is left
+        # out of the events cache key (sizes vary nearly per row).
+        self._sized = any(m.size is not None for m in self.matchers)
 
     def episode_rules(self):
         """The rules of site-wide bursts (``key: episode``)."""
@@ -635,7 +645,7 @@ class RuleSet:
     def classify_target(self, target: bytes) -> int:
         """Bits of the matchers whose target conditions hold for a request target."""
         found = classes.classify_target(target)
-        if self.needs_page and classes.path_kind(classes.split_target(target)[0]) == "page":
+        if self.needs_page and self._is_page(classes.split_target(target)[0]):
             found |= TARGET_PAGE
         bits = self._class_bits(found)
         if not self._pattern_targets:
@@ -643,7 +653,7 @@ class RuleSet:
         decoded = classes.decode_target(target)
         path, query = classes.split_target(decoded)
         if self._joined and not (
-            (self._any_path is not None and self._any_path.search(path))
+            (self._any_path is not None and self._path_hit(path))
             or (
                 self._empty_query_hit
                 if not query
@@ -663,6 +673,24 @@ class RuleSet:
                 continue
             bits |= bit
         return bits
+
+    def _is_page(self, path: bytes) -> bool:
+        """Whether a path (raw) is a page, cached per path: many targets share one (queries)."""
+        verdict = self._pages.get(path)
+        if verdict is None:
+            if len(self._pages) >= PATH_CACHE:
+                self._pages.clear()
+            verdict = self._pages[path] = classes.path_kind(path) == "page"
+        return verdict
+
+    def _path_hit(self, path: bytes) -> bool:
+        """Whether a key pattern of the path may match a (decoded) path, cached per path."""
+        verdict = self._path_hits.get(path)
+        if verdict is None:
+            if len(self._path_hits) >= PATH_CACHE:
+                self._path_hits.clear()
+            verdict = self._path_hits[path] = self._any_path.search(path)
+        return verdict
 
     def classify_user_agent(self, agent: bytes):
         """(bits of the matchers whose agent conditions hold, the built-in AGENT_* flags)."""
@@ -692,4 +720,24 @@ class RuleSet:
             if len(self._candidates) > 4096:
                 self._candidates.clear()
             self._candidates[key] = found
+        return found
+
+    def events(self, target_bits: int, agent_bits: int, method: bytes, status: bytes, size: bytes, verified):
+        """What one row gives: ``((rule, by target), ...)``, each rule whose conditions hold once,
+        in rule order, with whether its first block that holds has a target condition (a 2xx
+        answer then counts as served). ``verified``: whether the address is a verified Googlebot
+        (False for a row without a Googlebot claim). Cached per distinct value of its arguments
+        (the size only where a rule has a size condition), at most EVENTS_CACHE of them."""
+        key = (target_bits, agent_bits, method, status, size if self._sized else None, verified)
+        found = self._events.get(key)
+        if found is None:
+            found, seen = [], set()
+            for matcher in self.candidates(target_bits, agent_bits):
+                if matcher.rule not in seen and matcher.holds(method, status, size, verified):
+                    seen.add(matcher.rule)
+                    found.append((matcher.rule, matcher.has_target))
+            found = tuple(found)
+            if len(self._events) >= EVENTS_CACHE:
+                self._events.clear()
+            self._events[key] = found
         return found
