@@ -141,6 +141,19 @@ def _row(kind, slug, path, link, text, field):
     return row
 
 
+def _outside_row(kind, entry, link):
+    """The row of a plugin or theme whose link leaves the allowed folders: listed, never read."""
+    return {
+        "kind": kind,
+        "slug": _printable(entry.name),
+        "name": None,
+        "version": None,
+        "path": _printable(entry.path, 300),
+        "link": _printable(link, 300),
+        "outside": True,
+    }
+
+
 def _plugin(entry, allowed, opts):
     """A plugin row for ENTRY of the plugins folder (a PHP file or a folder holding the main file), or
     None when it is no plugin."""
@@ -149,15 +162,7 @@ def _plugin(entry, allowed, opts):
     if path is None:
         return None
     if outside:
-        return {
-            "kind": "plugin",
-            "slug": _printable(slug),
-            "name": None,
-            "version": None,
-            "path": _printable(entry.path, 300),
-            "link": _printable(link, 300),
-            "outside": True,
-        }
+        return _outside_row("plugin", entry, link)
     try:
         info = os.stat(path, follow_symlinks=False)
     except OSError:
@@ -191,15 +196,7 @@ def _theme(entry, allowed):
     if path is None:
         return None
     if outside:
-        return {
-            "kind": "theme",
-            "slug": _printable(entry.name),
-            "name": None,
-            "version": None,
-            "path": _printable(entry.path, 300),
-            "link": _printable(link, 300),
-            "outside": True,
-        }
+        return _outside_row("theme", entry, link)
     if not os.path.isdir(path) or os.path.islink(path):
         return None
     text = read_header(os.path.join(path, "style.css"))
