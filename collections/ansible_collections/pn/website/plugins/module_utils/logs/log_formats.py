@@ -9,9 +9,10 @@ Standard library only, Python 3.8+ (runs on court servers).
 
 A block of complete lines is parsed one of two ways, giving the same rows: a block of plain
 combined-format lines is cut into columns with C-level ``bytes.split`` and slicing after checks
-over whole columns (counts, joins, byte translations: :func:`split_combined`); any other block goes through one compiled regular
-expression per format (:data:`LINE_PATTERNS`) that turns it into one tuple per line (a malformed
-line yields a tuple of empty fields, so malformed lines are counted without a Python loop).
+over whole columns (counts, joins, byte translations: :func:`split_combined`); any other block
+goes through one compiled regular expression per format (:data:`LINE_PATTERNS`) that turns it
+into one tuple per line (a malformed line yields a tuple of empty fields, so malformed lines are
+counted without a Python loop).
 """
 
 from __future__ import annotations
