@@ -148,21 +148,20 @@ def split_combined(block: bytes):
     the user agent). ``columns`` are indexed by the FIELD_* positions (the rest of the time is
     None: :func:`row_of_columns` makes it from ``times`` and ``zones`` for the rows that need it)."""
     n = block.count(b"\n")
-    if not n or block.count(b'"') != 6 * n:
+    if not n:
         return None
     for byte in _NOT_PLAIN_BYTES:  # memchr scans, much faster than a regex character class
         if byte in block:
             return None
     parts = block.split(b'"')
-    if parts[4::6].count(b" ") != n or parts[-1] != b"\n":
-        return None
+    if len(parts) != 6 * n + 1 or parts[4::6].count(b" ") != n or parts[-1] != b"\n":
+        return None  # six quotes a line
     # Heads: "ip identity user [time zone] \n" per line. All n newlines of the block are here,
     # each after a space, so each starts a word of the split below; five spaces a line, and the
     # newlines in words 5, 10, ... (n of them) put every line's five words in place.
     heads = parts[0] + b"".join(parts[6::6])
     if (
-        heads.count(b"\n") != n
-        or heads.count(b" \n") != n
+        heads.count(b" \n") != n  # so all n newlines of the block are in heads
         or heads.count(b" ") != 5 * n
         or heads.startswith(b" ")
         or b"  " in heads
