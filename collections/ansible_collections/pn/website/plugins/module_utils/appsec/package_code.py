@@ -80,11 +80,12 @@ def scan(root, options=None, lang="id", runner=run, clock=time.monotonic):
         return {"code": None, "findings": []}
     files = listed(packages, runner)
     changed = verify(packages, root, runner)
+    changed_set = set(changed)
     bounds = webroot_scan.Bounds(int(opts["max_files"]), float(opts["time_budget"]), clock)
     added, webshells = [], []
     limit = int(opts["list_limit"])
     for path, relative, info in webroot_scan.walk(root, bounds, []):
-        if path in files and path not in changed:
+        if path in files and path not in changed_set:
             continue
         if path not in files:
             added.append(path)
