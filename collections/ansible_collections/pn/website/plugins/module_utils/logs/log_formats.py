@@ -8,10 +8,11 @@ parsing one line of another format (a file that mixes formats), and the log's ti
 Standard library only, Python 3.8+ (runs on court servers).
 
 A block of complete lines is parsed one of two ways, giving the same rows: a block of plain
-combined-format lines is cut into columns with C-level ``bytes.split`` and slicing after three
-whole-block checks (:func:`split_combined`); any other block goes through one compiled regular
-expression per format (:data:`LINE_PATTERNS`) that turns it into one tuple per line (a malformed
-line yields a tuple of empty fields, so malformed lines are counted without a Python loop).
+combined-format lines is cut into columns with C-level ``bytes.split`` and slicing after checks
+over whole columns (counts, joins, byte translations: :func:`split_combined`); any other block
+goes through one compiled regular expression per format (:data:`LINE_PATTERNS`) that turns it
+into one tuple per line (a malformed line yields a tuple of empty fields, so malformed lines are
+counted without a Python loop).
 """
 
 from __future__ import annotations
@@ -122,11 +123,23 @@ def parse_other(line: bytes, fmt: str):
 # Blocks of well-formed combined lines are cut into fields with C-level bytes.split and slicing
 # instead of one regex match per line. Every check below must hold for every line, or the block
 # goes to LINE_PATTERNS (which then also counts malformed lines); the result is the same either
-# way (see the unit tests).
+# way (see the unit tests). The checks are counts, joins and bytes.translate over whole columns
+# (C loops), not regular expressions: they accept exactly the lines these would, per line:
+#   head:    \S+ \S+ \S+ \[\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] \n
+#   request: [A-Za-z]{1,16} [^\s"\\]* [^\s"\\]{1,16}
+#   status and size: " " \d{3} " " (\d+|-) " "
 _NOT_PLAIN_BYTES = (b"\\", b"\t", b"\r", b"\x0b", b"\x0c", b"\x00")
-_PLAIN_HEADS = re.compile(rb"(?:\S+ \S+ \S+ \[\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] \n)*")
-_PLAIN_REQUESTS = re.compile(rb'(?:[A-Za-z]{1,16} [^\s"\\\x00]* [^\s"\\\x00]{1,16}\x00)*')
-_PLAIN_STATUS_SIZES = re.compile(rb"(?: \d{3} (?:\d+|-) \x00)*")
+_DIGITS = b"0123456789"
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Digits to "0", ASCII letters to "a", "-" to "+"; every other byte stays itself.
+_SHAPE = bytes(
+    ord("0") if b in _DIGITS else ord("a") if b in _LETTERS else ord("+") if b == ord("-") else b
+    for b in range(256)
+)
+_TIME_SHAPE = b"[00/aaa/0000:00:00:00"
+_ZONE_SHAPE = b"+0000]"
+_NOT_SPACE_OR_NUL = bytes(b for b in range(256) if b not in b" \x00")
+_DIGITS_AND_DASH = _DIGITS + b"-"
 
 
 def split_combined(block: bytes):
@@ -135,29 +148,64 @@ def split_combined(block: bytes):
     the user agent). ``columns`` are indexed by the FIELD_* positions (the rest of the time is
     None: :func:`row_of_columns` makes it from ``times`` and ``zones`` for the rows that need it)."""
     n = block.count(b"\n")
-    if not n or block.count(b'"') != 6 * n:
+    if not n:
         return None
     for byte in _NOT_PLAIN_BYTES:  # memchr scans, much faster than a regex character class
         if byte in block:
             return None
     parts = block.split(b'"')
-    if parts[4::6].count(b" ") != n or parts[-1] != b"\n":
+    if len(parts) != 6 * n + 1 or parts[4::6].count(b" ") != n or parts[-1] != b"\n":
+        return None  # six quotes a line
+    # Heads: "ip identity user [time zone] \n" per line. All n newlines of the block are here,
+    # each after a space, so each starts a word of the split below; five spaces a line, and the
+    # newlines in words 5, 10, ... (n of them) put every line's five words in place.
+    heads = parts[0] + b"".join(parts[6::6])
+    if (
+        heads.count(b" \n") != n  # so all n newlines of the block are in heads
+        or heads.count(b" ") != 5 * n
+        or heads.startswith(b" ")
+        or b"  " in heads
+        or b"\n " in heads
+    ):
         return None
-    heads = parts[0] + b"".join(parts[6::6])  # "head\n" per line, where the newlines all are
-    if heads.count(b"\n") != n or _PLAIN_HEADS.fullmatch(heads) is None:
+    words = heads.split(b" ")
+    ips = b" ".join(words[0:-1:5])
+    times, zones = words[3::5], words[4::5]
+    if (
+        ips.count(b"\n") != n - 1
+        or words[-1] != b"\n"
+        or b"\n".join(times).translate(_SHAPE) != (_TIME_SHAPE + b"\n") * (n - 1) + _TIME_SHAPE
+        or b"\n".join(zones).translate(_SHAPE) != (_ZONE_SHAPE + b"\n") * (n - 1) + _ZONE_SHAPE
+    ):
         return None
+    # Requests: exactly two spaces each; a method of 1-16 letters, a protocol of 1-16 bytes.
     requests = b"\x00".join(parts[1::6]) + b"\x00"
-    if _PLAIN_REQUESTS.fullmatch(requests) is None:
+    if requests.translate(None, _NOT_SPACE_OR_NUL) != b"  \x00" * n:
         return None
-    status_sizes = b"\x00".join(parts[2::6]) + b"\x00"
-    if _PLAIN_STATUS_SIZES.fullmatch(status_sizes) is None:
-        return None
-    words = heads.replace(b"\n", b"").split(b" ")
-    ips, times, zones = words[0:-1:5], words[3::5], words[4::5]
     words = requests.replace(b"\x00", b" ").split(b" ")
     methods, targets, protocols = words[0:-1:3], words[1::3], words[2::3]
+    for method in set(methods):
+        if not (0 < len(method) <= 16 and method.isalpha()):  # bytes.isalpha: ASCII letters
+            return None
+    for protocol in set(protocols):
+        if not 0 < len(protocol) <= 16:
+            return None
+    # Status and size: " 200 1234 " or " 404 - ", exactly three spaces each.
+    status_sizes = b"\x00".join(parts[2::6]) + b"\x00"
+    if status_sizes.translate(None, _NOT_SPACE_OR_NUL) != b"   \x00" * n:
+        return None
     words = status_sizes.replace(b"\x00", b"").split(b" ")
     statuses, sizes = words[1::3], words[2::3]
+    sizes_joined = b"".join(sizes)
+    if (
+        any(words[0::3])
+        or b" ".join(statuses).translate(_SHAPE) != (b"000 " * n)[:-1]
+        or b"" in sizes
+        or sizes_joined.translate(None, _DIGITS_AND_DASH)
+        or sizes_joined.count(b"-") != sizes.count(b"-")
+    ):
+        return None
+    ips = ips.replace(b"\n", b"").split(b" ")
     columns = (
         (b"",) * n,
         ips,

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,3 +168,82 @@ def test_fast_path_taken_for_plain_lines():
     block = ("\n".join(PLAIN) + "\n").encode()
     assert split_combined(block) is not None
     assert split_combined(block.replace(b"Mozilla", b"Moz\\x22illa")) is None
+
+
+# What split_combined accepts, per line, written as regular expressions (how it was first built):
+# its column checks must accept exactly these lines, and the rows must be the regex parser's.
+_WORD = rb'[^\s"\\\x00]+'
+_HEAD = _WORD + b" " + _WORD + b" " + _WORD + rb" \[\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "
+_REQUEST = rb'[A-Za-z]{1,16} [^\s"\\\x00]* [^\s"\\\x00]{1,16}'
+_PLAIN_LINE = re.compile(
+    _HEAD + rb'"' + _REQUEST + rb'" \d{3} (?:\d+|-) "[^"\\\n\t\r\x0b\x0c\x00]*" "[^"\\\n\t\r\x0b\x0c\x00]*"'
+)
+_ADVERSARIAL = [
+    GOOD.replace(" - - ", " - - x "),
+    GOOD.replace(" - - ", " - "),
+    GOOD.replace(" - - ", " -  - "),
+    " " + GOOD,
+    GOOD.replace("203.0.113.9", "2001:db8::9"),
+    GOOD.replace("+0700", "-0000"),
+    GOOD.replace("+0700", "0700"),
+    GOOD.replace(":07 +0700", ":0 +07000"),
+    GOOD.replace("/Nov/", "/N0v/"),
+    GOOD.replace("/Nov/", "/Nove/"),
+    GOOD.replace("16/", "6/"),
+    GOOD.replace("] ", "]  "),
+    GOOD.replace('" 200 ', '"  200 '),
+    GOOD.replace(" 200 ", " 200  "),
+    GOOD.replace(" 200 2326 ", " 200 23-6 "),
+    GOOD.replace(" 200 2326 ", " 200 -- "),
+    GOOD.replace(" 200 2326 ", " 200 - "),
+    GOOD.replace(" 200 2326 ", " 2000 2326 "),
+    GOOD.replace(" 200 2326 ", " 200 "),
+    GOOD.replace(" 200 2326 ", " 200 2326 1 "),
+    GOOD.replace(" 200 2326 ", " 200 " + "9" * 3000 + " "),
+    GOOD.replace("GET ", "GETGETGETGETGETGE "),
+    GOOD.replace("GET ", "GETGETGETGETGETG "),
+    GOOD.replace("GET ", "G\u00e9T "),
+    GOOD.replace("GET ", "G3T "),
+    GOOD.replace("GET ", " "),
+    GOOD.replace("/berita/1", ""),
+    GOOD.replace("/berita/1", "/berita/1 x"),
+    GOOD.replace("/berita/1", "/\x1c\x85\u00a0" + "x" * 5000),
+    GOOD.replace("HTTP/1.1", "HTTP/1.1111111111111"),
+    GOOD.replace("HTTP/1.1", "HTTP/1.11111111111111"),
+    GOOD.replace("HTTP/1.1", "H\x0bTTP"),
+    GOOD.replace("Mozilla", "Moz\x0cilla"),
+    GOOD.replace('"-"', '""'),
+    GOOD.replace('"-" "', '"-""'),
+    GOOD + " ",
+]
+
+
+def _lines_of(block: bytes) -> list:
+    return block.split(b"\n")[:-1] if block.endswith(b"\n") else [None]
+
+
+@settings(settings.get_profile("access_log"))
+@given(
+    st.lists(st.sampled_from(PLAIN + _ADVERSARIAL + FRAGMENTS), min_size=1, max_size=8),
+    st.sampled_from(["\n", "", "\n\n", "\r\n"]),
+)
+def test_fast_path_accepts_exactly_the_plain_lines(lines, end):
+    block = "\n".join(lines).encode("utf-8", "surrogatepass") + end.encode()
+    fast = split_combined(block)
+    expected = all(line is not None and _PLAIN_LINE.fullmatch(line) for line in _lines_of(block))
+    assert (fast is not None) == expected
+    if fast is not None:
+        columns, ts, tzs = fast
+        rows = LINE_PATTERNS["combined"].findall(block)
+        assert [row_of_columns(columns, ts, tzs, i) for i in range(len(columns[FIELD_IP]))] == rows
+
+
+def test_fast_path_keeps_lines_apart():
+    # Five words before the time on one line and three on the next: as many spaces in all.
+    shifted = GOOD.replace(" - - ", " - - x ") + "\n" + GOOD.replace(" - - ", " - ") + "\n"
+    assert split_combined(shifted.encode()) is None
+    shifted = GOOD.replace("GET ", "GET x ") + "\n" + GOOD.replace(" HTTP/1.1", "") + "\n"
+    assert split_combined(shifted.encode()) is None
+    shifted = GOOD.replace(" 2326 ", " 2326 1 ") + "\n" + GOOD.replace(" 2326 ", " ") + "\n"
+    assert split_combined(shifted.encode()) is None
+    assert split_combined((GOOD + "\n" + GOOD + "\n").encode()) is not None
