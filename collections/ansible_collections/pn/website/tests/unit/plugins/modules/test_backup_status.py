@@ -29,7 +29,8 @@ def run(tmp_path, fingerprint=FINGERPRINT, **args):
         "setup_fingerprint": fingerprint,
     }
     module_args.update(args)
-    with set_module_args(module_args), patch_exits(), pytest.raises((AnsibleExitJson, AnsibleFailJson)) as exc:
+    exits = (AnsibleExitJson, AnsibleFailJson)
+    with set_module_args(module_args), patch_exits(), pytest.raises(exits) as exc:
         backup_status.main()
     return exc.value.result
 
@@ -125,9 +126,8 @@ def test_a_successful_run_without_a_finish_time_is_not_taken_as_fresh(tmp_path):
 
 def test_a_failed_run_of_the_real_engine_fails_w2_with_its_reason(tmp_path):
     status_file = tmp_path / "backup-status.json"
-    written = backup_run.run_backup(
-        {"court": "pn-bangil", "targets": [], "status_file": str(status_file), "staging_dir": str(tmp_path / "s")}
-    )
+    config = {"court": "pn-bangil", "targets": [], "status_file": str(status_file)}
+    written = backup_run.run_backup(dict(config, staging_dir=str(tmp_path / "staging")))
     assert written["status"] == "failed" and status_file.exists()
     w2 = run(tmp_path)["sop_result"]
     assert w2["status"] == "failed"
@@ -139,7 +139,7 @@ def test_a_failed_run_of_the_real_engine_fails_w2_with_its_reason(tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    [b"{\"status\": \"ok\", \"finished\": ", b"[1, 2, 3]", b"\xff\xfe garbage", b" " * (1024 * 1024 + 1)],
+    [b'{"status": "ok", "finished": ', b"[1, 2, 3]", b"\xff\xfe garbage", b" " * (1024 * 1024 + 1)],
     ids=["truncated", "not-an-object", "binary", "too-large"],
 )
 def test_a_damaged_status_file_fails_w2_and_says_so(tmp_path, content):
