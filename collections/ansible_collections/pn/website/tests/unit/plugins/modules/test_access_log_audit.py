@@ -402,8 +402,9 @@ def test_module_judges_w3_from_its_own_analysis(logs):
     assert outputs["summary"] == result["summary"]
 
 
-def test_a_court_whose_logs_could_not_be_copied_gets_w3_failed_with_the_reason(tmp_path):
-    reason = {"rule": "logs-hosting-pull-failed", "severity": "high", "message": "login gagal", "evidence": {}}
+def test_a_court_whose_logs_could_not_be_copied_gets_w3_failed_with_the_reason():
+    reason = {"rule": "logs-hosting-pull-failed", "severity": "high", "message": "login gagal"}
+    reason["evidence"] = {"kind": "auth"}
     result = run({"paths": [], "extra_findings": [reason], "judged_status": "failed"})
     w3 = result["sop_result"]
     assert (w3["status"], w3["findings"]) == ("failed", [reason])
@@ -421,4 +422,5 @@ def test_no_logs_to_read_keeps_the_read_positions(logs, tmp_path):
 
 
 def test_a_malformed_extra_finding_fails_naming_it():
-    assert "extra_findings" in fail({"paths": [], "extra_findings": [{"rule": "x", "severity": "loud"}]})["msg"]
+    loud = {"rule": "x", "severity": "loud", "message": "?"}
+    assert "extra_findings" in fail({"paths": [], "extra_findings": [loud]})["msg"]
