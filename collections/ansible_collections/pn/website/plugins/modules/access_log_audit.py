@@ -58,7 +58,7 @@ options:
     description:
       - Access log files or glob patterns, for example C(/var/log/nginx/access.log) or
         C(/var/log/apache2/*access.log).
-      - Omitted or empty, nothing is analysed: the module lists the rotated logs of O(rotated_dirs) and
+      - Omitted or empty, nothing is analysed; the module lists the rotated logs of O(rotated_dirs) and
         returns the W3 result of no new lines (with O(extra_findings)); the other analysis options are
         then ignored. One of O(paths) and O(rotated_dirs) is required.
     type: list
@@ -118,7 +118,7 @@ options:
   extra_findings:
     description:
       - Findings an earlier step made about this court's logs, added to RV(sop_result) (a court on shared
-        hosting whose logs could not be copied). Same fields as the findings of an SOP result.
+        hosting whose logs could not be copied), with the fields of the findings of an SOP result.
     type: list
     elements: dict
     default: []
@@ -338,7 +338,7 @@ status:
 sop_result:
   description:
     - The court's W3 result (the format of C(pn_sop_result)), judged here so that the role needs no
-      further task on the controller: the summary in Bahasa Indonesia, the engine's findings and
+      further task on the controller. It holds the summary in Bahasa Indonesia, the engine's findings and
       O(extra_findings), the status (or O(judged_status)), and as outputs C(lines), C(malformed),
       C(format), C(formats), C(unreadable_logs) (the C(errors)), C(files) and C(summary).
   returned: always
