@@ -58,8 +58,9 @@ options:
     description:
       - Access log files or glob patterns, for example C(/var/log/nginx/access.log) or
         C(/var/log/apache2/*access.log).
-      - Omitted, nothing is analysed and the module only lists the rotated logs of O(rotated_dirs)
-        (one of the two is required); the other analysis options are then ignored.
+      - Omitted or empty, nothing is analysed; the module lists the rotated logs of O(rotated_dirs) and
+        returns the W3 result of no new lines (with O(extra_findings)); the other analysis options are
+        then ignored. One of O(paths) and O(rotated_dirs) is required.
     type: list
     elements: path
   format:
@@ -114,6 +115,19 @@ options:
         time) are listed and C(rotated_notes) and a warning say how many were found.
     type: int
     default: 2000
+  extra_findings:
+    description:
+      - Findings an earlier step made about this court's logs, added to RV(sop_result) (a court on shared
+        hosting whose logs could not be copied), with the fields of the findings of an SOP result.
+    type: list
+    elements: dict
+    default: []
+  judged_status:
+    description:
+      - The W3 status an earlier step decided (C(failed) when a shared-hosting court's logs could not be
+        copied), instead of the one the findings give.
+    type: str
+    choices: [ok, warning, critical, failed]
   trusted_addresses:
     description:
       - Addresses or networks (C(203.0.113.7), C(10.20.0.0/16), C(2001:db8::/48)) whose requests
@@ -321,6 +335,14 @@ status:
   description: ok, warning or critical, from the worst finding (for the SOP result).
   returned: when paths was given
   type: str
+sop_result:
+  description:
+    - The court's W3 result (the format of C(pn_sop_result)), judged here so that the role needs no
+      further task on the controller. It holds the summary in Bahasa Indonesia, the engine's findings and
+      O(extra_findings), the status (or O(judged_status)), and as outputs C(lines), C(malformed),
+      C(format), C(formats), C(unreadable_logs) (the C(errors)), C(files) and C(summary).
+  returned: always
+  type: dict
 read_state:
   description:
     - State to pass as O(read_state) next time (only when O(read_state) was given). With
@@ -386,10 +408,11 @@ from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     parse_trusted,
     ssh_client_address,
 )
-from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status, w3_result
 from ansible_collections.pn.website.plugins.module_utils.logs.log_files import list_rotated
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import FORMATS
 from ansible_collections.pn.website.plugins.module_utils.logs.rule_set import RuleError, build, default_data
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SopResultError
 
 
 def read_state_file(path):
@@ -445,6 +468,8 @@ def main():
             max_samples=dict(type="int", default=5),
             rotated_dirs=dict(type="list", elements="path"),
             max_rotated=dict(type="int", default=2000),
+            extra_findings=dict(type="list", elements="dict", default=[]),
+            judged_status=dict(type="str", choices=["ok", "warning", "critical", "failed"]),
         ),
         mutually_exclusive=[["read_state", "state_file"]],
         required_one_of=[["paths", "rotated_dirs"]],
@@ -457,7 +482,7 @@ def main():
         state_in, warning = read_state_file(params["state_file"])
         if warning:
             warnings.append(warning)
-    if params["paths"] is None:  # only the rotated logs: the analysis is switched off
+    if not params["paths"]:  # no logs to read: the analysis is off (or nothing was copied)
         result, state = {}, (dict(state_in) if state_in is not None else None)
     else:
         result, state = audit(module, state_in)
@@ -481,6 +506,10 @@ def main():
                     write_state_file(params["state_file"], state)
                 except (OSError, IOError) as exc:
                     module.fail_json(msg="cannot write %s: %s" % (params["state_file"], exc))
+    try:
+        result["sop_result"] = w3_result(result, params["extra_findings"], params["judged_status"])
+    except SopResultError as exc:
+        module.fail_json(msg="extra_findings: %s" % exc.message("en"))
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=changed, **result)

@@ -107,41 +107,39 @@ def job_outputs(job, now):
 
 def _judgement(job, problem, status_file, max_age_hours, age):
     """``(summary, findings)`` of the last run."""
-    verdict = None  # (rule, severity, evidence) of the finding, if any
+    rule = None  # with its severity and evidence: the finding, if any
     if problem:
         summary = "Status backup terakhir di server (%s) tidak terbaca: %s." % (status_file, problem)
-        verdict = ("backup-failed", "critical", {"status_file": status_file})
+        rule, severity, evidence = "backup-failed", "critical", {"status_file": status_file}
     elif not job:
         summary = "Belum ada backup terjadwal yang tercatat di server (%s tidak ada)." % status_file
-        verdict = ("backup-never-ran", "critical", {"status_file": status_file})
+        rule, severity, evidence = "backup-never-ran", "critical", {"status_file": status_file}
     elif job.get("status", "failed") != "ok":
         reasons = [message for message in errors(job) if message]
         reason = reasons[0] if reasons else "kesalahan tidak diketahui"
         summary = "Backup terakhir (%s) GAGAL: %s" % (job.get("finished") or "?", reason)
-        verdict = (
-            "backup-failed",
-            "critical",
-            {"run_id": job.get("run_id", ""), "exit_code": job.get("exit_code")},
-        )
+        evidence = {"run_id": job.get("run_id", ""), "exit_code": job.get("exit_code")}
+        rule, severity = "backup-failed", "critical"
     elif age is None:
         summary = "Backup terakhir berhasil tetapi waktu selesainya tidak tercatat di %s." % status_file
-        verdict = ("backup-stale", "high", {"age_hours": None, "run_id": job.get("run_id", "")})
+        evidence = {"age_hours": None, "run_id": job.get("run_id", "")}
+        rule, severity = "backup-stale", "high"
     elif age > max_age_hours:
         summary = "Backup terakhir berhasil tetapi sudah %s jam lalu (batas %g jam): %s" % (
             age,
             max_age_hours,
             "jadwal backup tidak berjalan?",
         )
-        verdict = ("backup-stale", "high", {"age_hours": age, "run_id": job.get("run_id", "")})
+        evidence = {"age_hours": age, "run_id": job.get("run_id", "")}
+        rule, severity = "backup-stale", "high"
     else:
         verified = _dict(job.get("dump")).get("verified", False)
         summary = "Backup terjadwal terakhir berhasil %s jam lalu%s" % (
             age,
             "; dump basis data terverifikasi." if verified else ".",
         )
-    if verdict is None:
+    if rule is None:
         return summary, []
-    rule, severity, evidence = verdict
     return summary, [sop_result.finding(rule, severity, summary, evidence)]
 
 

@@ -962,3 +962,36 @@ def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = M
 def sop_status(findings) -> str:
     """ok | warning | critical for the SOP result, from the worst finding (:data:`W3_RULE`)."""
     return sop_result.status_for(findings, W3_RULE)
+
+
+def w3_result(result, extra_findings=(), status=None) -> dict:
+    """The court's W3 ``pn_sop_result`` from an analysis result (empty when only the rotated logs were
+    listed): the engine's findings and status (:func:`sop_status`), the visitor summary and what was
+    read. ``extra_findings`` are added (a court on shared hosting: why its logs could not be copied) and
+    ``status`` replaces the engine's judgement when an earlier step decided it (a failed copy)."""
+    summary = result.get("summary") or {}
+    findings = list(result.get("findings") or [])
+    text = "%s permintaan, %s pengunjung unik, %d temuan (%s baris log baru, %s rusak)" % (
+        summary.get("requests", 0),
+        summary.get("unique_visitors", 0),
+        len(findings),
+        result.get("lines", 0),
+        result.get("malformed", 0),
+    )
+    outputs = {
+        "lines": result.get("lines", 0),
+        "malformed": result.get("malformed", 0),
+        "format": result.get("format"),
+        "formats": result.get("formats") or {},
+        # logs that could not be read, or not entirely (a damaged gzip file: the lines read)
+        "unreadable_logs": result.get("errors") or [],
+        "files": result.get("files") or [],
+        "summary": summary,
+    }
+    return sop_result.result(
+        "W3",
+        status=status or result.get("status") or "ok",
+        summary=text,
+        outputs=outputs,
+        findings=findings + list(extra_findings),
+    )

@@ -378,3 +378,49 @@ def test_module_caps_the_listing(tmp_path, monkeypatch):
 
 def test_module_needs_paths_or_rotated_dirs():
     assert "one of the following is required" in fail({})["msg"]
+
+
+# --- the W3 result judged by the module (sop_result) -------------------------------------------------
+def test_module_judges_w3_from_its_own_analysis(logs):
+    result = run({"paths": [str(logs / "access.log")], "include_rotated": True})
+    w3 = result["sop_result"]
+    assert (w3["activity"], w3["status"]) == ("W3", result["status"]) == ("W3", "critical")
+    assert w3["findings"] == result["findings"]
+    assert w3["summary"] == "%d permintaan, %d pengunjung unik, %d temuan (%d baris log baru, 0 rusak)" % (
+        result["summary"]["requests"],
+        result["summary"]["unique_visitors"],
+        len(result["findings"]),
+        result["lines"],
+    )
+    outputs = w3["outputs"]
+    assert (outputs["lines"], outputs["format"], outputs["files"]) == (
+        result["lines"],
+        "combined",
+        result["files"],
+    )
+    assert outputs["unreadable_logs"] == result["errors"] == []
+    assert outputs["summary"] == result["summary"]
+
+
+def test_a_court_whose_logs_could_not_be_copied_gets_w3_failed_with_the_reason():
+    reason = {"rule": "logs-hosting-pull-failed", "severity": "high", "message": "login gagal"}
+    reason["evidence"] = {"kind": "auth"}
+    result = run({"paths": [], "extra_findings": [reason], "judged_status": "failed"})
+    w3 = result["sop_result"]
+    assert (w3["status"], w3["findings"]) == ("failed", [reason])
+    assert w3["summary"] == "0 permintaan, 0 pengunjung unik, 0 temuan (0 baris log baru, 0 rusak)"
+    assert "lines" not in result  # nothing was read
+
+
+def test_no_logs_to_read_keeps_the_read_positions(logs, tmp_path):
+    state_file = tmp_path / "state.json"
+    run({"paths": [str(logs / "access.log")], "state_file": str(state_file)})
+    before = state_file.read_text()
+    again = run({"paths": [], "rotated_dirs": [str(logs)], "state_file": str(state_file)})
+    assert again["sop_result"]["status"] == "ok" and again["sop_result"]["outputs"]["lines"] == 0
+    assert json.loads(state_file.read_text())["files"] == json.loads(before)["files"]
+
+
+def test_a_malformed_extra_finding_fails_naming_it():
+    loud = {"rule": "x", "severity": "loud", "message": "?"}
+    assert "extra_findings" in fail({"paths": [], "extra_findings": [loud]})["msg"]
