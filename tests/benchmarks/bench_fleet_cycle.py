@@ -29,9 +29,10 @@ and the cheapest run of each setting counts.
 Printed per fleet size and setting: CPU seconds of the run and per court, wall time, task results per
 court (each is one worker process on the controller, skipped ones too) and remote module runs per
 court (SSH round trips: one per module with pipelining, about four without); the ratio project /
-stock (per fleet size, and at 924 courts from the lines below); from two fleet sizes, the fixed cost of a run (start-up, inventory, run_once tasks) and the
-marginal cost of one more court, and with them the extrapolation to 924 courts on one controller and
-spread over N AWX execution nodes (each runs 924 / N courts and pays the fixed cost once).
+stock (per fleet size, and at 924 courts); from two fleet sizes, the fixed cost of a run (start-up,
+inventory, run_once tasks) and the marginal cost of one more court, and with them the extrapolation to
+924 courts on one controller and spread over N AWX execution nodes (each runs 924 / N courts and
+pays the fixed cost once).
 
 Targets (issue 22): at most 0.5 controller CPU seconds per court for the daily cycle (924 courts in
 under 8 CPU minutes), and at most half of what stock settings spend per court.
