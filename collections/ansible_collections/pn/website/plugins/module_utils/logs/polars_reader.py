@@ -600,7 +600,13 @@ class PolarsReader:
         groups = lf.group_by(_VISIT_KEYS, maintain_order=True).agg(pl.len().alias("n")).collect().lazy()
         if per_request is None:
             per_request = self._per_request(lf)
-        by_request = per_request.lazy().join(requests.lazy(), on="request", how="left", maintain_order="left")
+        if per_request.height == requests.height and per_request["request"].equals(requests["request"]):
+            # The usual case: the requests were made from these counts, row for row.
+            by_request = per_request.hstack(requests.drop("request")).lazy()
+        else:
+            by_request = per_request.lazy().join(
+                requests.lazy(), on="request", how="left", maintain_order="left"
+            )
         errors = (
             lf.filter(c("status") >= "400")
             .group_by("request", maintain_order=True)
