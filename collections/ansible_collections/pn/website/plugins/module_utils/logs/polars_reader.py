@@ -743,12 +743,14 @@ class PolarsReader:
         classed = [extension("path").is_in(_SCRIPT_EXT)]
         classed += [c("path").str.contains(class_path)] * bool(class_path)
         classed += [c("decoded").str.contains(class_target)] * bool(class_target)
-        loud = [pl.any_horizontal(*classed)]
-        if hint:
-            loud[0] = loud[0] & c("low").str.contains(hint)
-        loud += [c("path").str.contains(on_path)] * bool(on_path)
-        loud += [c("query").str.contains(on_query)] * bool(on_query)
-        loud += [c("decoded").str.contains(on_target)] * bool(on_target)
+        keyed = [c("path").str.contains(on_path)] * bool(on_path)
+        keyed += [c("query").str.contains(on_query)] * bool(on_query)
+        keyed += [c("decoded").str.contains(on_target)] * bool(on_target)
+        candidate = c("t").str.contains(_QUIET_ELIGIBLE_RE)
+        if keyed:
+            candidate = candidate & ~pl.any_horizontal(*keyed)
+        # Quiet: a candidate without a hint, or with one but none of the built-in classes (tested
+        # on those only: most targets have no hint).
         frame = (
             pl.DataFrame({"t": targets}, schema={"t": pl.String})
             .lazy()
@@ -761,20 +763,29 @@ class PolarsReader:
             )
             .select(
                 "t",
-                (c("t").str.contains(_QUIET_ELIGIBLE_RE) & ~pl.any_horizontal(*loud))
-                .fill_null(False)
-                .alias("quiet"),
+                "path",
+                "decoded",
+                candidate.fill_null(False).alias("candidate"),
+                (c("low").str.contains(hint) if hint else pl.lit(True)).fill_null(True).alias("hinted"),
                 ~extension("raw_path").is_in(_NOT_PAGE_EXT).alias("page"),
             )
             .collect(engine=_IN_MEMORY)
         )
+        hinted = frame.filter(c("candidate") & c("hinted")).with_columns(
+            (~pl.any_horizontal(*classed)).fill_null(False).alias("quiet")
+        )
+        quiet_rows = pl.concat(
+            [
+                frame.filter(c("candidate") & ~c("hinted")).select("t", "page"),
+                hinted.filter("quiet").select("t", "page"),
+            ]
+        )
         rules = self.analyzer.rules
         bits = {True: rules.quiet_target_bits(True), False: rules.quiet_target_bits(False)}
-        quiet_rows = frame.filter("quiet")
         self._target_flags.update(
             zip(quiet_rows["t"].to_list(), map(bits.__getitem__, quiet_rows["page"].to_list()))  # noqa: B905
         )
-        return frame.filter(~c("quiet"))["t"].to_list()
+        return frame.filter(~c("candidate"))["t"].to_list() + hinted.filter(~c("quiet"))["t"].to_list()
 
     def _hot_rows(self, lf, requests, uas, ascii_only: bool):
         """The rows that can produce evidence, in log order, as the rule code takes them (the
