@@ -166,6 +166,12 @@ def _child(argv: list[str]) -> int:
 
 
 # -- the report ----------------------------------------------------------------------------------------
+def _task_entry(line: dict) -> dict:
+    """A task's CPU totals, empty, named after its first JSON line."""
+    totals = {"main": 0.0, "worker": 0.0, "ssh": 0.0, "results": 0}
+    return dict(totals, name=line["name"], action=line["action"])
+
+
 def report(lines: list[dict], total: float, masters: float, courts: int) -> None:  # noqa: C901, PLR0912
     mains = [line for line in lines if line["kind"] == "main"]
     workers = [line for line in lines if line["kind"] == "worker"]
@@ -179,28 +185,11 @@ def report(lines: list[dict], total: float, masters: float, courts: int) -> None
     for line, following in zip(mains, bounds[1:], strict=True):
         key = line["task"] or "end"
         if key not in tasks:
-            tasks[key] = {
-                "name": line["name"],
-                "action": line["action"],
-                "main": 0.0,
-                "worker": 0.0,
-                "ssh": 0.0,
-                "results": 0,
-            }
+            tasks[key] = _task_entry(line)
             order.append(key)
         tasks[key]["main"] += following["cpu"] - line["cpu"]
     for line in workers:
-        task = tasks.setdefault(
-            line["task"],
-            {
-                "name": line["name"],
-                "action": line["action"],
-                "main": 0.0,
-                "worker": 0.0,
-                "ssh": 0.0,
-                "results": 0,
-            },
-        )
+        task = tasks.setdefault(line["task"], _task_entry(line))
         task["worker"] += line["cpu"]
         task["ssh"] += line["ssh"]
         task["results"] += 1
