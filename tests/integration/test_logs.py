@@ -318,9 +318,9 @@ CHECKSUM = '"checksum": "[0-9a-f]{40}"'
 
 
 def test_a_court_that_lies_about_its_rotated_logs_writes_nothing_outside_the_archive(lg):
-    """The rotated logs' archive names come from what the court's `find` answers: a compromised court
-    answering a checksum that climbs out (``/../../..``) gets none of its files copied, and nothing is
-    written outside its folder of the archive."""
+    """The rotated logs' archive names come from the court's own listing (the `rotated` answer of its
+    access_log_audit run): a compromised court answering a checksum that climbs out (``/../../..``) gets
+    none of its files copied, and nothing is written outside its folder of the archive."""
     court_sh(lg, "gzip -c /etc/hostname > /var/log/nginx/access.log.9.gz")
     court_sh(
         lg,

@@ -39,6 +39,10 @@ description:
     the module, see O(trust_controller)) are counted in the visitor summary but never raise
     findings, so the monitor's own probes (for example its Googlebot cloaking check) are not
     reported as attacks.
+  - With O(rotated_dirs) the module also lists the rotated, compressed logs of those directories with
+    their SHA-1 checksums (C(rotated)), for archiving them on the controller without another module
+    run per court; the checksums are kept in O(state_file) so that a rotated log is hashed once, not
+    every day. Without O(paths) it only lists them (the analysis switched off).
   - Reads the logs only; the only write is O(state_file), and never in check mode.
 author:
   - pn.website maintainers (@pn-website)
@@ -54,9 +58,11 @@ options:
     description:
       - Access log files or glob patterns, for example C(/var/log/nginx/access.log) or
         C(/var/log/apache2/*access.log).
+      - Omitted or empty, nothing is analysed; the module lists the rotated logs of O(rotated_dirs) and
+        returns the W3 result of no new lines (with O(extra_findings)); the other analysis options are
+        then ignored. One of O(paths) and O(rotated_dirs) is required.
     type: list
     elements: path
-    required: true
   format:
     description:
       - Log format. C(auto) detects it per file from its first lines and reads a line that does not
@@ -92,6 +98,36 @@ options:
         parent directory created with mode 0750). Missing or unreadable state means read
         everything. Not written in check mode. Mutually exclusive with O(read_state).
     type: path
+  rotated_dirs:
+    description:
+      - Directories whose rotated logs are listed in C(rotated), as M(ansible.builtin.find) with
+        C(patterns=*.gz) lists them - the regular C(*.gz) files directly in each directory, not
+        hidden ones, not in subdirectories, not through symbolic links.
+      - A file is hashed (SHA-1 of its bytes) once; its checksum is kept in O(state_file) (or the
+        returned C(read_state)) and reused while the file's inode, device, size and modification
+        time all stay the same, so logrotate renaming C(access.log.2.gz) to C(access.log.3.gz) does
+        not make it read again. Without O(state_file) or O(read_state) every file is hashed.
+    type: list
+    elements: path
+  max_rotated:
+    description:
+      - Most rotated logs listed. When the directories hold more, only the newest (by modification
+        time) are listed and C(rotated_notes) and a warning say how many were found.
+    type: int
+    default: 2000
+  extra_findings:
+    description:
+      - Findings an earlier step made about this court's logs, added to RV(sop_result) (a court on shared
+        hosting whose logs could not be copied), with the fields of the findings of an SOP result.
+    type: list
+    elements: dict
+    default: []
+  judged_status:
+    description:
+      - The W3 status an earlier step decided (C(failed) when a shared-hosting court's logs could not be
+        copied), instead of the one the findings give.
+    type: str
+    choices: [ok, warning, critical, failed]
   trusted_addresses:
     description:
       - Addresses or networks (C(203.0.113.7), C(10.20.0.0/16), C(2001:db8::/48)) whose requests
@@ -209,32 +245,48 @@ EXAMPLES = r"""
     trusted_addresses:
       - 203.0.113.7
   register: weblog
+
+- name: Also list the rotated logs to archive (checksums kept in the state file)
+  pn.website.access_log_audit:
+    paths: /var/log/nginx/access.log
+    include_rotated: true
+    state_file: /var/lib/pn-website/access-log-state.json
+    rotated_dirs:
+      - /var/log/nginx
+  register: weblog
+
+- name: Only list the rotated logs (no analysis)
+  pn.website.access_log_audit:
+    rotated_dirs:
+      - /var/log/nginx
+    state_file: /var/lib/pn-website/access-log-state.json
+  register: rotated_logs
 """
 
 RETURN = r"""
 lines:
   description: Lines read (including malformed ones).
-  returned: always
+  returned: when paths was given
   type: int
   sample: 184210
 malformed:
   description: Lines that did not match the log format.
-  returned: always
+  returned: when paths was given
   type: int
   sample: 3
 format:
   description: The format of most of the lines read (C(unknown) when none was read).
-  returned: always
+  returned: when paths was given
   type: str
   sample: combined
 formats:
   description: Well-formed lines read per format, most first.
-  returned: always
+  returned: when paths was given
   type: dict
   sample: {"combined": 184100, "syslog_combined": 107}
 files:
   description: Files read in this run.
-  returned: always
+  returned: when paths was given
   type: list
   elements: str
 summary:
@@ -242,11 +294,11 @@ summary:
     - Visitor summary, requests, unique visitors (address, day, user agent), status mix, bandwidth,
       top pages, documents, referrers, not-found paths and visitors, crawlers versus people, and
       daily, hourly and hour-of-day series for plots.
-  returned: always
+  returned: when paths was given
   type: dict
 findings:
   description: Suspicious activity, worst first.
-  returned: always
+  returned: when paths was given
   type: list
   elements: dict
   contains:
@@ -281,15 +333,52 @@ findings:
       type: dict
 status:
   description: ok, warning or critical, from the worst finding (for the SOP result).
-  returned: always
+  returned: when paths was given
   type: str
+sop_result:
+  description:
+    - The court's W3 result (the format of C(pn_sop_result)), judged here so that the role needs no
+      further task on the controller. It holds the summary in Bahasa Indonesia, the engine's findings and
+      O(extra_findings), the status (or O(judged_status)), and as outputs C(lines), C(malformed),
+      C(format), C(formats), C(unreadable_logs) (the C(errors)), C(files) and C(summary).
+  returned: always
+  type: dict
 read_state:
-  description: State to pass as O(read_state) next time (only when O(read_state) was given).
+  description:
+    - State to pass as O(read_state) next time (only when O(read_state) was given). With
+      O(rotated_dirs), it also holds the checksums of the rotated logs listed.
   returned: when read_state or state_file was given
   type: dict
+rotated:
+  description: The rotated logs of O(rotated_dirs), sorted by path.
+  returned: when rotated_dirs was given
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The file's path.
+      type: str
+      sample: /var/log/nginx/access.log.2.gz
+    checksum:
+      description: SHA-1 of the file's bytes, in hexadecimal.
+      type: str
+      sample: 2aae6c35c94fcfb415dbe95f408b9ce91ee846ed
+    size:
+      description: Size in bytes.
+      type: int
+    mtime:
+      description: Modification time, seconds since the epoch.
+      type: float
+rotated_notes:
+  description:
+    - What O(rotated_dirs) did not give - a directory that cannot be listed, a file that cannot be
+      read, more files than O(max_rotated).
+  returned: when rotated_dirs was given
+  type: list
+  elements: str
 trusted_addresses:
   description: Addresses and networks that were trusted (including the controller's).
-  returned: always
+  returned: when paths was given
   type: list
   elements: str
   sample: ["10.88.0.1"]
@@ -297,7 +386,7 @@ errors:
   description:
     - Files that could not be read, or not entirely (a truncated or corrupt gzip file), with the
       reason (C(error), naming the file) and, for a damaged gzip file, C(lines_read) before the damage.
-  returned: always
+  returned: when paths was given
   type: list
   elements: dict
   sample:
@@ -319,9 +408,11 @@ from ansible_collections.pn.website.plugins.module_utils.logs.addresses import (
     parse_trusted,
     ssh_client_address,
 )
-from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import sop_status, w3_result
+from ansible_collections.pn.website.plugins.module_utils.logs.log_files import list_rotated
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import FORMATS
 from ansible_collections.pn.website.plugins.module_utils.logs.rule_set import RuleError, build, default_data
+from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SopResultError
 
 
 def read_state_file(path):
@@ -360,7 +451,7 @@ def write_state_file(path, state):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            paths=dict(type="list", elements="path", required=True),
+            paths=dict(type="list", elements="path"),
             format=dict(type="str", default="auto", choices=["auto"] + list(FORMATS)),
             include_rotated=dict(type="bool", default=False),
             read_state=dict(type="dict"),
@@ -375,10 +466,57 @@ def main():
             verify_dns=dict(type="bool", default=False),
             top=dict(type="int", default=10),
             max_samples=dict(type="int", default=5),
+            rotated_dirs=dict(type="list", elements="path"),
+            max_rotated=dict(type="int", default=2000),
+            extra_findings=dict(type="list", elements="dict", default=[]),
+            judged_status=dict(type="str", choices=["ok", "warning", "critical", "failed"]),
         ),
         mutually_exclusive=[["read_state", "state_file"]],
+        required_one_of=[["paths", "rotated_dirs"]],
         supports_check_mode=True,
     )
+    params = module.params
+    state_in = params["read_state"]
+    warnings = []
+    if params["state_file"]:
+        state_in, warning = read_state_file(params["state_file"])
+        if warning:
+            warnings.append(warning)
+    if not params["paths"]:  # no logs to read: the analysis is off (or nothing was copied)
+        result, state = {}, (dict(state_in) if state_in is not None else None)
+    else:
+        result, state = audit(module, state_in)
+    if params["rotated_dirs"] is not None:
+        if params["max_rotated"] < 1:
+            module.fail_json(msg="max_rotated must be at least 1")
+        cache = state_in.get("rotated") if isinstance(state_in, dict) else None
+        rotated, cache, notes = list_rotated(params["rotated_dirs"], cache, params["max_rotated"])
+        result["rotated"] = rotated
+        result["rotated_notes"] = notes
+        warnings.extend(notes)
+        if state is not None:
+            state["rotated"] = cache  # checksums kept with the read position, for the next run
+    changed = False
+    if state is not None:
+        result["read_state"] = state
+        if params["state_file"] and state != state_in:
+            changed = True
+            if not module.check_mode:
+                try:
+                    write_state_file(params["state_file"], state)
+                except (OSError, IOError) as exc:
+                    module.fail_json(msg="cannot write %s: %s" % (params["state_file"], exc))
+    try:
+        result["sop_result"] = w3_result(result, params["extra_findings"], params["judged_status"])
+    except SopResultError as exc:
+        module.fail_json(msg="extra_findings: %s" % exc.message("en"))
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=changed, **result)
+
+
+def audit(module, state_in):
+    """(result, new state) of the analysis of the logs of ``paths``."""
     params = module.params
     trusted = list(params["trusted_addresses"])
     try:
@@ -389,12 +527,6 @@ def main():
         controller = ssh_client_address()
         if controller and controller not in trusted:
             trusted.append(controller)
-    state_in = params["read_state"]
-    warnings = []
-    if params["state_file"]:
-        state_in, warning = read_state_file(params["state_file"])
-        if warning:
-            warnings.append(warning)
     data = params["rules"]
     if data is None:
         try:
@@ -430,19 +562,7 @@ def main():
         module.fail_json(msg="no access log could be read", errors=result["errors"])
     result["status"] = sop_status(result["findings"])
     result["trusted_addresses"] = trusted
-    changed = False
-    if state is not None:
-        result["read_state"] = state
-        if params["state_file"] and state != state_in:
-            changed = True
-            if not module.check_mode:
-                try:
-                    write_state_file(params["state_file"], state)
-                except (OSError, IOError) as exc:
-                    module.fail_json(msg="cannot write %s: %s" % (params["state_file"], exc))
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(changed=changed, **result)
+    return result, state
 
 
 if __name__ == "__main__":

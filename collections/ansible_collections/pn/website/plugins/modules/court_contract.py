@@ -33,6 +33,24 @@ options:
     type: str
     choices: [id, en]
     default: id
+  roles:
+    description:
+      - Roles of this collection whose argument spec (C(meta/argument_specs.yml)) is validated against the
+        court's variables, the way M(ansible.builtin.validate_argument_spec) does at the start of a role,
+        in this same action. For playbooks that import the roles with C(rolespec_validate=false), so that a
+        court costs one worker process for all the checks instead of one per role.
+      - Each item is C(ROLE), C(pn.website.ROLE) or C(ROLE:ENTRY_POINT) (the C(tasks_from) name, default
+        C(main)). A role or entry point this collection does not have is a problem of every court.
+      - The values checked are those of the entry point's options that the court's variables hold,
+        templated; an option absent there is not provided (the spec's default applies) unless the role's
+        defaults set it, whose value is the role's own. Options the role's C(vars/main.yml) sets are not
+        checked (they outrank the inventory inside the role). A value that refers to a variable undefined in
+        this play (typically another of the role's defaults) is skipped.
+      - Each error is a problem naming the variable, with the role, the entry point and Ansible's message.
+      - The spec files are read from the collection itself, once per worker process, at most 512 KiB each.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - pn.website.attributes
   - pn.website.attributes.READ_ONLY
@@ -44,6 +62,10 @@ author:
 EXAMPLES = r"""
 - name: Stop this court early if its inventory data is wrong
   pn.website.court_contract:
+
+- name: Also check the arguments of the roles the playbook imports with rolespec_validate=false
+  pn.website.court_contract:
+    roles: [backup, "backup:hosted", logs]
 """
 
 RETURN = r"""
@@ -60,7 +82,9 @@ problems:
       description: The variable (with index or key) that is wrong.
       type: str
     code:
-      description: Stable problem code (missing, type, choice, hostname, url, date, ...).
+      description: >-
+        Stable problem code (missing, type, choice, hostname, url, date, ..., role_argument for a role's
+        argument spec, role_spec when a listed role's spec cannot be read or does not exist).
       type: str
     message:
       description: Explanation in the chosen language.
@@ -73,7 +97,9 @@ from ansible.module_utils.basic import AnsibleModule
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            shared_hosting=dict(type="bool"), lang=dict(type="str", default="id", choices=["id", "en"])
+            shared_hosting=dict(type="bool"),
+            lang=dict(type="str", default="id", choices=["id", "en"]),
+            roles=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )

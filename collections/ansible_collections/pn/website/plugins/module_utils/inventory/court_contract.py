@@ -221,6 +221,15 @@ MESSAGES = {
         "host '{value}' tidak termasuk court_hostnames/court_domain",
         "host '{value}' is not among court_hostnames/court_domain",
     ),
+    # The roles' argument checks (role_arguments.py); Ansible's own message is in English.
+    "role_argument": (
+        "tidak sesuai spesifikasi argumen peran {role} ({entry}): {error}",
+        "does not match the argument spec of role {role} ({entry}): {error}",
+    ),
+    "role_spec": (
+        "pemeriksaan argumen peran tidak dapat dilakukan: {error}",
+        "the role argument check cannot be done: {error}",
+    ),
 }
 
 # Website SOP activities W1-W8 and IT SOP activities (IT-...), as in the SOP catalogue.

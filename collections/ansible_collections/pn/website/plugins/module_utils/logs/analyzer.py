@@ -73,6 +73,7 @@ MAX_SAMPLES = 5
 MAX_SAMPLE_CHARS = 600
 MAX_KEYS = 200000  # distinct keys kept per counter before the rarest are dropped
 MAX_FINDINGS_PER_RULE = 50
+DISTINCT_KEPT = 10000  # distinct paths or targets kept per (rule, address)
 #: Agent flags as the rules see them: the built-in AGENT_* flags in the low bits, the bits of the
 #: rule set's matchers above them.
 AGENT_SHIFT = 2
@@ -107,19 +108,21 @@ def _trim(counter) -> None:
 
 
 class _RuleEvidence:
-    """Evidence gathered for one (rule, address)."""
+    """Evidence gathered for one (rule, address). Made for every address a flood of scanners
+    brings, so the containers a rule does not need stay None: ``distinct`` (a set, for rules that
+    count distinct paths or targets) and ``window`` (a deque, for rules with a count above one)."""
 
     __slots__ = ("count", "first", "last", "samples", "distinct", "window", "fired", "statuses", "served")
 
-    def __init__(self):
+    def __init__(self, distinct, window):
         self.count = 0
         self.first = None
         self.last = None
         self.samples = []
-        self.distinct = set()
-        self.window = collections.deque()
+        self.distinct = distinct
+        self.window = window
         self.fired = False
-        self.statuses = collections.Counter()
+        self.statuses = {}  # status -> events
         self.served = 0  # 2xx answers to requests matched by their target
 
 
@@ -527,13 +530,25 @@ class Analyzer:
         """:meth:`apply_rules` on each of ``rows`` in turn, with the flags of its target and user
         agent at the same position of ``target_flags`` and ``agent_flags``: the same evidence, at a
         lower cost per row (what matches a row is looked up once per kind of row,
-        :meth:`RuleSet.events`, and the time of rows of the same second computed once)."""
+        :meth:`RuleSet.events`, and the time of rows of the same second computed once).
+
+        The evidence of one event of a rule for a key (an address, or b"" for the site) is
+        recorded here, in the loop: a flood of scanners brings hundreds of thousands of events
+        for tens of thousands of addresses, a few each. Per event: the count, first and last
+        time, statuses, 2xx answers to a target match (served), the distinct paths or targets
+        (at most DISTINCT_KEPT), the first ``max_samples`` lines (of new distinct values for
+        rules that count them), and whether the rule fires (``count`` events, new distinct
+        values for rules that count them, within ``window`` seconds; 0: the whole log)."""
         trusted = self._is_trusted if self.trusted_networks else None
         epoch = self._clock.epoch
         events_of = self.rules.events
         is_googlebot = self.is_googlebot
-        record = self._record
-        clock_key, when = None, None
+        evidences = self._evidence
+        max_samples = self.max_samples
+        line_of = self._line_of
+        paths = {}  # target -> path (rules counting distinct paths), for this call
+        deque = collections.deque
+        clock_key, when, now = None, None, 0
         for row, tflags, aflags in zip(rows, target_flags, agent_flags):  # noqa: B905
             ip = row[FIELD_IP]
             if trusted is not None and trusted(ip):
@@ -550,58 +565,69 @@ class Analyzer:
             if (row[FIELD_HOUR], row[FIELD_REST_OF_TIME]) != clock_key:  # rows of one second
                 clock_key = (row[FIELD_HOUR], row[FIELD_REST_OF_TIME])
                 when = epoch(*clock_key)
+                now = when[0]
+            line = None  # the row's line, once a rule takes a sample
             for rule, by_target in events:
-                if rule.key == "episode":
+                keyed = rule.key
+                if keyed == "episode":
                     self._episode(rule, row, when)
                     continue
-                distinct = None
-                if rule.distinct == "path":
-                    distinct = split_target(row[FIELD_TARGET])[0]
-                elif rule.distinct == "target":
-                    distinct = row[FIELD_TARGET]
-                served = by_target and status[:1] == b"2"
-                record(rule, ip if rule.key == "address" else b"", row, when, distinct, served)
-
-    def _record(self, rule, key, row, when, distinct=None, served=False) -> None:
-        """One event of ``rule`` (a rule_set.Rule) for ``key`` (an address, or b"" for the site):
-        evidence, and whether it fires."""
-        evidence = self._evidence.get((rule.id, key))
-        if evidence is None:
-            if len(self._evidence) >= MAX_KEYS:
-                # Bounded memory under floods of addresses: forget evidence that fired nothing.
-                self._evidence = {k: e for k, e in self._evidence.items() if e.fired}
-                self.evidence_dropped = True
-            evidence = self._evidence[(rule.id, key)] = _RuleEvidence()
-        evidence.count += 1
-        if evidence.first is None or when[0] < evidence.first[0]:
-            evidence.first = when
-        if evidence.last is None or when[0] >= evidence.last[0]:
-            evidence.last = when
-        evidence.statuses[row[FIELD_STATUS]] += 1
-        evidence.served += served
-        new_distinct = True
-        if distinct is not None:
-            if distinct in evidence.distinct:
-                new_distinct = False
-            elif len(evidence.distinct) < 10000:
-                evidence.distinct.add(distinct)
-        if len(evidence.samples) < self.max_samples and new_distinct:
-            evidence.samples.append(self._line_of(row))
-        if evidence.fired:
-            return
-        if rule.count <= 1:
-            evidence.fired = True
-            return
-        if distinct is not None and not new_distinct:
-            return
-        window = evidence.window
-        window.append(when[0])
-        if rule.window:
-            while window and when[0] - window[0] > rule.window:
-                window.popleft()
-        if len(window) >= rule.count:
-            evidence.fired = True
-            window.clear()
+                key = (rule.id, ip if keyed == "address" else b"")
+                evidence = evidences.get(key)
+                if evidence is None:
+                    if len(evidences) >= MAX_KEYS:
+                        # Bounded memory under floods of addresses: forget evidence that fired nothing.
+                        evidences = self._evidence = {k: e for k, e in evidences.items() if e.fired}
+                        self.evidence_dropped = True
+                    evidence = evidences[key] = _RuleEvidence(
+                        None if rule.distinct == "none" else set(),
+                        deque() if rule.count > 1 else None,
+                    )
+                evidence.count += 1
+                first = evidence.first
+                if first is None:
+                    evidence.first = evidence.last = when
+                else:
+                    if now < first[0]:
+                        evidence.first = when
+                    if now >= evidence.last[0]:
+                        evidence.last = when
+                statuses = evidence.statuses
+                statuses[status] = statuses.get(status, 0) + 1
+                if by_target and status[:1] == b"2":
+                    evidence.served += 1
+                seen = evidence.distinct
+                if seen is not None:
+                    if rule.distinct == "path":
+                        target = row[FIELD_TARGET]
+                        distinct = paths.get(target)
+                        if distinct is None:
+                            distinct = paths[target] = split_target(target)[0]
+                    else:
+                        distinct = row[FIELD_TARGET]
+                    if distinct in seen:
+                        # Not a new value: no sample, and the rule's count does not move.
+                        continue
+                    if len(seen) < DISTINCT_KEPT:
+                        seen.add(distinct)
+                if len(evidence.samples) < max_samples:
+                    if line is None:
+                        line = line_of(row)
+                    evidence.samples.append(line)
+                if evidence.fired:
+                    continue
+                window = evidence.window
+                if window is None:  # one event is enough
+                    evidence.fired = True
+                    continue
+                window.append(now)
+                if rule.window:
+                    limit = now - rule.window
+                    while window and window[0] < limit:
+                        window.popleft()
+                if len(window) >= rule.count:
+                    evidence.fired = True
+                    window.clear()
 
     def _episode(self, rule, row, when) -> None:
         """An event of a site-wide burst rule (error-spike: a 5xx answer): opens or extends an
@@ -962,3 +988,36 @@ def correlate_campaigns(results: dict, min_courts: int = 2, max_samples: int = M
 def sop_status(findings) -> str:
     """ok | warning | critical for the SOP result, from the worst finding (:data:`W3_RULE`)."""
     return sop_result.status_for(findings, W3_RULE)
+
+
+def w3_result(result, extra_findings=(), status=None) -> dict:
+    """The court's W3 ``pn_sop_result`` from an analysis result (empty when only the rotated logs were
+    listed): the engine's findings and status (:func:`sop_status`), the visitor summary and what was
+    read. ``extra_findings`` are added (a court on shared hosting: why its logs could not be copied) and
+    ``status`` replaces the engine's judgement when an earlier step decided it (a failed copy)."""
+    summary = result.get("summary") or {}
+    findings = list(result.get("findings") or [])
+    text = "%s permintaan, %s pengunjung unik, %d temuan (%s baris log baru, %s rusak)" % (
+        summary.get("requests", 0),
+        summary.get("unique_visitors", 0),
+        len(findings),
+        result.get("lines", 0),
+        result.get("malformed", 0),
+    )
+    outputs = {
+        "lines": result.get("lines", 0),
+        "malformed": result.get("malformed", 0),
+        "format": result.get("format"),
+        "formats": result.get("formats") or {},
+        # logs that could not be read, or not entirely (a damaged gzip file: the lines read)
+        "unreadable_logs": result.get("errors") or [],
+        "files": result.get("files") or [],
+        "summary": summary,
+    }
+    return sop_result.result(
+        "W3",
+        status=status or result.get("status") or "ok",
+        summary=text,
+        outputs=outputs,
+        findings=findings + list(extra_findings),
+    )

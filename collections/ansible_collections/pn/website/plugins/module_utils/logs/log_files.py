@@ -16,8 +16,10 @@ from __future__ import annotations
 import fnmatch
 import glob
 import hashlib
+import heapq
 import os
 import re
+import stat as stat_module
 import zlib
 
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import detect_format
@@ -347,3 +349,110 @@ def read_logs(reader, paths, state=None, include_rotated: bool = False):
         except (OSError, EOFError, ValueError) as exc:
             errors.append({"path": path, "error": str(exc) or exc.__class__.__name__})
     return files, errors, ({"version": 1, "files": new_files} if incremental else None)
+
+
+# --- rotated logs to archive -----------------------------------------------------------------------
+
+#: Most rotated logs listed per run; a directory holding more keeps only the newest (the ones not
+#: archived yet) and says so. A year of daily rotations of an access and an error log is about 730.
+MAX_ROTATED = 2000
+_HASH_BLOCK = 1024 * 1024
+_ROTATED_CACHE_KEYS = ("size", "mtime_ns", "inode", "dev")
+_SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _sha1_of(path: str, st):
+    """SHA-1 hex of the regular file ``path`` if it is still the file ``st`` describes; None when
+    it became something else (replaced, or a symlink). Opened without following a symlink and
+    without blocking on a FIFO put in its place."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        now = os.fstat(handle.fileno())
+        if not stat_module.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            return None
+        digest = hashlib.sha1()  # noqa: S324 - a content name, as ansible.builtin.find gives it
+        while True:
+            block = handle.read(_HASH_BLOCK)
+            if not block:
+                break
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_rotated(directories, cache=None, limit: int = MAX_ROTATED):
+    """The rotated logs to archive: the regular ``*.gz`` files directly in ``directories`` (not
+    hidden, not recursive, symlinks not followed), as ansible.builtin.find with ``patterns: *.gz``
+    lists them. Returns ``(files, new_cache, notes)``: ``files`` sorted by path, each
+    ``{path, checksum (SHA-1 hex of its bytes), size, mtime}``; ``notes`` what was left out and why.
+
+    ``cache`` (from the previous run's ``new_cache``) spares hashing a file again: an entry is
+    reused when the file's inode, device, size and modification time (ns) are all the same. It is
+    keyed by inode, not by path, because logrotate renames access.log.2.gz to access.log.3.gz every
+    day without changing it. ``new_cache`` holds the files listed now only (bounded by ``limit``).
+    """
+    if not isinstance(cache, dict):
+        cache = {}
+    notes = []
+    found = []  # (mtime_ns, path, stat) of the newest ``limit`` files
+    total = 0
+    seen_dirs = set()
+    for directory in directories:
+        if os.path.normpath(directory) in seen_dirs:
+            continue
+        seen_dirs.add(os.path.normpath(directory))
+        try:
+            entries = os.scandir(directory)
+        except OSError as exc:
+            notes.append("%s: not listed (%s)" % (directory, exc.strerror or exc))
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or not fnmatch.fnmatchcase(name, "*.gz"):
+                    continue
+                try:
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue  # gone while listing
+                total += 1
+                # paths are unique within a directory: the stat result is never compared
+                item = (st.st_mtime_ns, entry.path, st)
+                if len(found) < limit:
+                    heapq.heappush(found, item)
+                elif item[:2] > found[0][:2]:
+                    heapq.heapreplace(found, item)
+    if total > len(found):
+        notes.append(
+            "%d rotated logs found, more than the %d listed: only the newest %d are listed (archive or"
+            " remove the older ones)" % (total, limit, len(found))
+        )
+    files, new_cache = [], {}
+    for _mtime, path, st in sorted(found, key=lambda item: item[1]):
+        key = "%d:%d" % (st.st_dev, st.st_ino)
+        if key in new_cache:
+            continue  # the same file through another spelling of its directory
+        entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "dev": st.st_dev}
+        saved = cache.get(key)
+        checksum = None
+        if (
+            isinstance(saved, dict)
+            and all(saved.get(k) == entry[k] for k in _ROTATED_CACHE_KEYS)
+            and isinstance(saved.get("sha1"), str)
+            and _SHA1_RE.match(saved["sha1"]) is not None
+        ):
+            checksum = saved["sha1"]
+        else:
+            try:
+                checksum = _sha1_of(path, st)
+            except OSError as exc:
+                notes.append("%s: not listed (%s)" % (path, exc.strerror or exc))
+                continue
+            if checksum is None:
+                notes.append("%s: not listed (changed into something else than a file)" % path)
+                continue
+        new_cache[key] = dict(entry, sha1=checksum)
+        files.append({"path": path, "checksum": checksum, "size": st.st_size, "mtime": st.st_mtime})
+    return files, new_cache, notes

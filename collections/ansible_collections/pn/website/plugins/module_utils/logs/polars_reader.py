@@ -149,6 +149,17 @@ def _line(read: bool = True):
     return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
 
 
+def _before_query(name: str):
+    """What comes before the first "?" of a column (all of it when there is none), as
+    rules.split_target cuts; splitting at a literal costs a fraction of a regex with a group."""
+    return pl.col(name).str.splitn("?", 2).struct.field("field_0")
+
+
+def _after_query(name: str):
+    """What comes after the first "?" of a column (null when there is none)."""
+    return pl.col(name).str.splitn("?", 2).struct.field("field_1")
+
+
 def _bytes(text) -> bytes:
     return text.encode("latin-1") if text is not None else b""
 
@@ -589,7 +600,13 @@ class PolarsReader:
         groups = lf.group_by(_VISIT_KEYS, maintain_order=True).agg(pl.len().alias("n")).collect().lazy()
         if per_request is None:
             per_request = self._per_request(lf)
-        by_request = per_request.lazy().join(requests.lazy(), on="request", how="left", maintain_order="left")
+        if per_request.height == requests.height and per_request["request"].equals(requests["request"]):
+            # The usual case: the requests were made from these counts, row for row.
+            by_request = per_request.hstack(requests.drop("request")).lazy()
+        else:
+            by_request = per_request.lazy().join(
+                requests.lazy(), on="request", how="left", maintain_order="left"
+            )
         errors = (
             lf.filter(c("status") >= "400")
             .group_by("request", maintain_order=True)
@@ -602,7 +619,7 @@ class PolarsReader:
         # before the first "?" (rules.split_target); grouped in the order of the targets, so the
         # paths come in the order of their first target, as when the analyzer sums the targets.
         origin_form = requests.select(c("target").str.starts_with("/").all()).item()
-        by_path = c("target").str.extract(r"\A([^?]*)", 1).alias("path")
+        by_path = _before_query("target").alias("path")
         short = c("size").str.len_bytes() <= 12  # summed as 64-bit integers without overflow
         queries = [groups.group_by(key, maintain_order=True).agg(c("n").sum()) for key in _VISIT_KEYS]
         queries += [
@@ -726,38 +743,49 @@ class PolarsReader:
         classed = [extension("path").is_in(_SCRIPT_EXT)]
         classed += [c("path").str.contains(class_path)] * bool(class_path)
         classed += [c("decoded").str.contains(class_target)] * bool(class_target)
-        loud = [pl.any_horizontal(*classed)]
-        if hint:
-            loud[0] = loud[0] & c("low").str.contains(hint)
-        loud += [c("path").str.contains(on_path)] * bool(on_path)
-        loud += [c("query").str.contains(on_query)] * bool(on_query)
-        loud += [c("decoded").str.contains(on_target)] * bool(on_target)
+        keyed = [c("path").str.contains(on_path)] * bool(on_path)
+        keyed += [c("query").str.contains(on_query)] * bool(on_query)
+        keyed += [c("decoded").str.contains(on_target)] * bool(on_target)
+        candidate = c("t").str.contains(_QUIET_ELIGIBLE_RE)
+        if keyed:
+            candidate = candidate & ~pl.any_horizontal(*keyed)
+        # Quiet: a candidate without a hint, or with one but none of the built-in classes (tested
+        # on those only: most targets have no hint).
         frame = (
             pl.DataFrame({"t": targets}, schema={"t": pl.String})
             .lazy()
             .with_columns(c("t").str.to_lowercase().alias("low"))
             .with_columns(c("low").str.replace_all("+", " ", literal=True).alias("decoded"))
             .with_columns(
-                c("low").str.extract(r"\A([^?]*)", 1).alias("raw_path"),
-                c("decoded").str.extract(r"\A([^?]*)", 1).alias("path"),
-                c("decoded").str.extract(r"\A[^?]*\?(.*)", 1).fill_null("").alias("query"),
+                _before_query("low").alias("raw_path"),
+                _before_query("decoded").alias("path"),
+                _after_query("decoded").fill_null("").alias("query"),
             )
             .select(
                 "t",
-                (c("t").str.contains(_QUIET_ELIGIBLE_RE) & ~pl.any_horizontal(*loud))
-                .fill_null(False)
-                .alias("quiet"),
+                "path",
+                "decoded",
+                candidate.fill_null(False).alias("candidate"),
+                (c("low").str.contains(hint) if hint else pl.lit(True)).fill_null(True).alias("hinted"),
                 ~extension("raw_path").is_in(_NOT_PAGE_EXT).alias("page"),
             )
             .collect(engine=_IN_MEMORY)
         )
+        hinted = frame.filter(c("candidate") & c("hinted")).with_columns(
+            (~pl.any_horizontal(*classed)).fill_null(False).alias("quiet")
+        )
+        quiet_rows = pl.concat(
+            [
+                frame.filter(c("candidate") & ~c("hinted")).select("t", "page"),
+                hinted.filter("quiet").select("t", "page"),
+            ]
+        )
         rules = self.analyzer.rules
         bits = {True: rules.quiet_target_bits(True), False: rules.quiet_target_bits(False)}
-        quiet_rows = frame.filter("quiet")
         self._target_flags.update(
             zip(quiet_rows["t"].to_list(), map(bits.__getitem__, quiet_rows["page"].to_list()))  # noqa: B905
         )
-        return frame.filter(~c("quiet"))["t"].to_list()
+        return frame.filter(~c("candidate"))["t"].to_list() + hinted.filter(~c("quiet"))["t"].to_list()
 
     def _hot_rows(self, lf, requests, uas, ascii_only: bool):
         """The rows that can produce evidence, in log order, as the rule code takes them (the

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.pn.website.plugins.module_utils.logs import log_files
 from ansible_collections.pn.website.plugins.modules import access_log_audit
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
     test_access_log_corpus as corpus,
@@ -192,6 +194,7 @@ class ServerImports:
 
 sys.meta_path.insert(0, ServerImports())
 from ansible_collections.pn.website.plugins.module_utils.logs import access_log
+from ansible_collections.pn.website.plugins.module_utils.logs import log_files
 from ansible_collections.pn.website.plugins.modules import access_log_audit
 from ansible_collections.pn.website.tests.unit.plugins.modules.utils import (
     AnsibleExitJson, patch_exits, set_module_args,
@@ -288,3 +291,136 @@ def test_module_reads_the_format_the_inventory_names(tmp_path):
     assert fail({"paths": [str(tmp_path / "access.log")], "format": "w3c"})["msg"].startswith(
         "value of format"
     )
+
+
+# --- the rotated logs to archive (rotated_dirs) ---------------------------------------------------
+
+
+def test_module_lists_the_rotated_logs_with_the_analysis(logs, monkeypatch):
+    """One module run analyses the logs and lists the *.gz files to archive, checksums kept in the
+    state file: a second run hashes nothing again."""
+    monkeypatch.setattr(access_log_audit, "ssh_client_address", lambda: None)
+    (logs / "error.log.3.gz").write_bytes(gzip.compress(b"an error\n"))
+    state_file = logs / "state" / "access-log-state.json"
+    args = {
+        "paths": [str(logs / "access.log")],
+        "include_rotated": True,
+        "state_file": str(state_file),
+        "rotated_dirs": [str(logs)],
+    }
+    first = run(args)
+    assert first["lines"] == 3039
+    assert [r["path"] for r in first["rotated"]] == [
+        str(logs / "access.log.2.gz"),
+        str(logs / "error.log.3.gz"),
+    ]
+    for r in first["rotated"]:
+        assert r["checksum"] == hashlib.sha1(Path(r["path"]).read_bytes()).hexdigest()  # noqa: S324
+        assert r["size"] == Path(r["path"]).stat().st_size
+    assert first["rotated_notes"] == []
+    saved = json.loads(state_file.read_text())
+    assert saved == first["read_state"] and len(saved["rotated"]) == 2 and saved["files"]
+    hashed = []
+    real = log_files._sha1_of
+    monkeypatch.setattr(log_files, "_sha1_of", lambda p, st: hashed.append(p) or real(p, st))
+    second = run(args)
+    assert hashed == [] and second["rotated"] == first["rotated"]
+    assert second["changed"] is False and second["lines"] == 0
+    os.utime(logs / "error.log.3.gz", (1_700_000_000, 1_700_000_000))
+    third = run(args)
+    assert hashed == [str(logs / "error.log.3.gz")]
+    assert third["changed"] is True  # the new time is kept for the next run
+
+
+def test_module_lists_only_without_paths(logs, monkeypatch):
+    """The analysis switched off: no paths, no rules needed, only the listing (and its cache)."""
+    monkeypatch.setattr(access_log_audit, "default_data", lambda: pytest.fail("rules read"))
+    state_file = logs / "state.json"
+    args = {"rotated_dirs": [str(logs)], "state_file": str(state_file)}
+    checked = run(args, check_mode=True)
+    assert not state_file.exists()  # check mode writes nothing
+    result = run(args)
+    assert checked["rotated"] == result["rotated"]
+    assert [r["path"] for r in result["rotated"]] == [str(logs / "access.log.2.gz")]
+    assert "lines" not in result and "findings" not in result and "status" not in result
+    assert json.loads(state_file.read_text()) == {"rotated": result["read_state"]["rotated"]}
+    assert run(args)["changed"] is False
+
+
+def test_module_reads_the_state_of_the_previous_version(logs, monkeypatch):
+    """A state file written before the rotated logs' cache existed: the read position is kept, the
+    cache added."""
+    monkeypatch.setattr(access_log_audit, "ssh_client_address", lambda: None)
+    state_file = logs / "state.json"
+    args = {"paths": [str(logs / "access.log")], "include_rotated": True, "state_file": str(state_file)}
+    old = run(args)
+    assert "rotated" not in json.loads(state_file.read_text())
+    listed = run(dict(args, rotated_dirs=[str(logs)]))
+    assert listed["lines"] == 0  # nothing read again
+    assert listed["changed"] is True and len(listed["read_state"]["rotated"]) == 1
+    assert listed["read_state"]["files"] == old["read_state"]["files"]
+    # list-only keeps the read position too
+    run({"rotated_dirs": [str(logs)], "state_file": str(state_file)})
+    assert json.loads(state_file.read_text())["files"] == old["read_state"]["files"]
+
+
+def test_module_caps_the_listing(tmp_path, monkeypatch):
+    warned = []
+    monkeypatch.setattr(access_log_audit.AnsibleModule, "warn", lambda self, msg: warned.append(msg))
+    for i in range(4):
+        (tmp_path / ("access.log.%d.gz" % i)).write_bytes(gzip.compress(b"x\n"))
+    result = run({"rotated_dirs": [str(tmp_path)], "max_rotated": 3})
+    assert len(result["rotated"]) == 3
+    assert len(result["rotated_notes"]) == 1 and "4 rotated logs found" in result["rotated_notes"][0]
+    assert warned == result["rotated_notes"]
+    assert "at least 1" in fail({"rotated_dirs": [str(tmp_path)], "max_rotated": 0})["msg"]
+
+
+def test_module_needs_paths_or_rotated_dirs():
+    assert "one of the following is required" in fail({})["msg"]
+
+
+# --- the W3 result judged by the module (sop_result) -------------------------------------------------
+def test_module_judges_w3_from_its_own_analysis(logs):
+    result = run({"paths": [str(logs / "access.log")], "include_rotated": True})
+    w3 = result["sop_result"]
+    assert (w3["activity"], w3["status"]) == ("W3", result["status"]) == ("W3", "critical")
+    assert w3["findings"] == result["findings"]
+    assert w3["summary"] == "%d permintaan, %d pengunjung unik, %d temuan (%d baris log baru, 0 rusak)" % (
+        result["summary"]["requests"],
+        result["summary"]["unique_visitors"],
+        len(result["findings"]),
+        result["lines"],
+    )
+    outputs = w3["outputs"]
+    assert (outputs["lines"], outputs["format"], outputs["files"]) == (
+        result["lines"],
+        "combined",
+        result["files"],
+    )
+    assert outputs["unreadable_logs"] == result["errors"] == []
+    assert outputs["summary"] == result["summary"]
+
+
+def test_a_court_whose_logs_could_not_be_copied_gets_w3_failed_with_the_reason():
+    reason = {"rule": "logs-hosting-pull-failed", "severity": "high", "message": "login gagal"}
+    reason["evidence"] = {"kind": "auth"}
+    result = run({"paths": [], "extra_findings": [reason], "judged_status": "failed"})
+    w3 = result["sop_result"]
+    assert (w3["status"], w3["findings"]) == ("failed", [reason])
+    assert w3["summary"] == "0 permintaan, 0 pengunjung unik, 0 temuan (0 baris log baru, 0 rusak)"
+    assert "lines" not in result  # nothing was read
+
+
+def test_no_logs_to_read_keeps_the_read_positions(logs, tmp_path):
+    state_file = tmp_path / "state.json"
+    run({"paths": [str(logs / "access.log")], "state_file": str(state_file)})
+    before = state_file.read_text()
+    again = run({"paths": [], "rotated_dirs": [str(logs)], "state_file": str(state_file)})
+    assert again["sop_result"]["status"] == "ok" and again["sop_result"]["outputs"]["lines"] == 0
+    assert json.loads(state_file.read_text())["files"] == json.loads(before)["files"]
+
+
+def test_a_malformed_extra_finding_fails_naming_it():
+    loud = {"rule": "x", "severity": "loud", "message": "?"}
+    assert "extra_findings" in fail({"paths": [], "extra_findings": [loud]})["msg"]

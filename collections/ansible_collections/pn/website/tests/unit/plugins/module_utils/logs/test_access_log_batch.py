@@ -5,8 +5,14 @@ matches a kind of row (RuleSet.events) give what the rules give one row at a tim
 
 from __future__ import annotations
 
+import collections
 import itertools
+import time
 
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.pn.website.plugins.module_utils.logs import analyzer as analyzer_module
 from ansible_collections.pn.website.plugins.module_utils.logs import rule_set
 from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import AGENT_SHIFT, Analyzer
 from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import (
@@ -89,6 +95,63 @@ def test_the_events_cache_is_bounded(monkeypatch):
     assert [r.id for r, _t in rules.events(bit, 0, b"GET", b"200", b"1000", False)] == ["large-answer"]
 
 
+class _ReferenceEvidence:
+    """The evidence of one (rule, address) as the rule code kept it one event at a time."""
+
+    def __init__(self):
+        self.count = 0
+        self.first = None
+        self.last = None
+        self.samples = []
+        self.distinct = set()
+        self.window = collections.deque()
+        self.fired = False
+        self.statuses = collections.Counter()
+        self.served = 0
+
+
+def _reference_record(analyzer, rule, key, row, when, distinct=None, served=False):
+    """One event of ``rule`` for ``key``: the evidence and whether the rule fires, as the rule
+    code recorded it one event at a time (the analyzer now does it inside its loop over rows)."""
+    evidences = analyzer._evidence  # noqa: SLF001
+    evidence = evidences.get((rule.id, key))
+    if evidence is None:
+        if len(evidences) >= analyzer_module.MAX_KEYS:
+            evidences = analyzer._evidence = {k: e for k, e in evidences.items() if e.fired}  # noqa: SLF001
+            analyzer.evidence_dropped = True
+        evidence = evidences[(rule.id, key)] = _ReferenceEvidence()
+    evidence.count += 1
+    if evidence.first is None or when[0] < evidence.first[0]:
+        evidence.first = when
+    if evidence.last is None or when[0] >= evidence.last[0]:
+        evidence.last = when
+    evidence.statuses[row[FIELD_STATUS]] += 1
+    evidence.served += served
+    new_distinct = True
+    if distinct is not None:
+        if distinct in evidence.distinct:
+            new_distinct = False
+        elif len(evidence.distinct) < analyzer_module.DISTINCT_KEPT:
+            evidence.distinct.add(distinct)
+    if len(evidence.samples) < analyzer.max_samples and new_distinct:
+        evidence.samples.append(analyzer._line_of(row))  # noqa: SLF001
+    if evidence.fired:
+        return
+    if rule.count <= 1:
+        evidence.fired = True
+        return
+    if distinct is not None and not new_distinct:
+        return
+    window = evidence.window
+    window.append(when[0])
+    if rule.window:
+        while window and when[0] - window[0] > rule.window:
+            window.popleft()
+    if len(window) >= rule.count:
+        evidence.fired = True
+        window.clear()
+
+
 def _reference_apply(analyzer, row, target_flags, agent_flags):
     """The rule code on one row as it was before the events cache and the batches."""
     ip, status = row[FIELD_IP], row[FIELD_STATUS]
@@ -108,7 +171,7 @@ def _reference_apply(analyzer, row, target_flags, agent_flags):
         )
         served = matcher.has_target and status[:1] == b"2"
         key = ip if rule.key == "address" else b""
-        analyzer._record(rule, key, row, when, distinct, served)  # noqa: SLF001
+        _reference_record(analyzer, rule, key, row, when, distinct, served)
 
 
 def test_rows_at_once_give_the_evidence_of_rows_one_at_a_time():
@@ -142,3 +205,141 @@ def test_the_per_path_caches_are_bounded_and_change_no_verdict(monkeypatch):
         assert len(rules._pages) <= 4  # noqa: SLF001 - the bounds under test
         assert len(rules._path_hits) <= 4  # noqa: SLF001
     assert any(fresh)
+
+
+# --- floods of addresses: the evidence of every (rule, address), one event at a time or in the loop
+
+_PROBES = (
+    "/.env",
+    "/.git/config",
+    "/wp-login.php",
+    "/xmlrpc.php",
+    "/phpmyadmin/index.php",
+    "/pma/setup.php",
+    "/admin/login.php",
+    "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+    "/solr/admin/info/system",
+    "/actuator/env",
+    "/shell.php",
+    "/HNAP1/",
+    "/wp-content/plugins/a%d/readme.txt",
+    "/kegiatan%d.php",
+    "/berita/%d",
+    "/?author=%d",
+    "/index.php?option=com_x%d",
+    "/berita/1?q=%d",
+)
+_AGENTS = (
+    "Mozilla/5.0 zgrab/0.x",
+    "python-requests/2.31.0",
+    corpus.PEOPLE_UA[0],
+    corpus.GOOGLEBOT_UA,
+    "sqlmap/1.7",
+)
+_ZONES = (("+0700", 7 * 3600), ("+0000", 0), ("-0100", -3600))
+
+_flood_event = st.tuples(
+    st.integers(0, 3),  # address (a few: many events each)
+    # seconds after the previous line: the same second, out of order, on the edge of a window
+    st.sampled_from((0, 0, 1, 2, -1, -5, 30, 59, 60, 61, 300, 599, 600, 601, 900)),
+    st.integers(0, len(_ZONES) - 1),
+    st.integers(0, len(_PROBES) - 1),
+    st.integers(0, 6),  # the number in a probe
+    st.sampled_from((b"GET", b"POST")),
+    st.sampled_from((b"200", b"301", b"403", b"404", b"500", b"503")),
+    st.integers(0, len(_AGENTS) - 1),
+)
+
+
+def _flood_rows(events):
+    rows, epoch = [], corpus.START
+    for address, step, zone, probe, number, method, status, agent in events:
+        epoch += step
+        zone_text, offset = _ZONES[zone]  # the same second in another time zone: another stamp
+        local = time.gmtime(epoch + offset)
+        stamp = "%02d/%s/%04d:%02d:%02d:%02d" % (
+            local.tm_mday,
+            corpus.MONTHS[local.tm_mon - 1],
+            local.tm_year,
+            local.tm_hour,
+            local.tm_min,
+            local.tm_sec,
+        )
+        target = (_PROBES[probe] % number if "%d" in _PROBES[probe] else _PROBES[probe]).encode()
+        rows.append(
+            (
+                b"",
+                b"45.0.0.%d" % address,
+                stamp[:14].encode(),
+                (stamp[14:20] + " " + zone_text).encode(),
+                method,
+                target,
+                b"HTTP/1.1",
+                status,
+                b"162",
+                b"-",
+                _AGENTS[agent].encode(),
+                b"line %d" % len(rows),  # the line (evidence), as the polars reader hands it over
+            )
+        )
+    return rows
+
+
+@settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=st.lists(_flood_event, min_size=1, max_size=300),
+    batch=st.integers(1, 64),
+    max_keys=st.sampled_from((4, 16, 200000)),
+    distinct_kept=st.sampled_from((2, 10000)),
+    max_samples=st.sampled_from((0, 1, 5)),
+    count=st.integers(1, 4),
+    window=st.sampled_from((0, 1, 60, 600)),
+)
+# Two requests exactly a window apart are within it; the same second in two time zones: the last
+# of them is the last seen.
+@example(
+    events=[(0, 0, 0, 0, 0, b"GET", b"404", 0), (0, 60, 0, 0, 0, b"GET", b"404", 0)],
+    batch=2,
+    max_keys=200000,
+    distinct_kept=10000,
+    max_samples=5,
+    count=2,
+    window=60,
+)
+@example(
+    events=[(0, 0, 0, 0, 0, b"GET", b"404", 0), (0, 0, 1, 0, 0, b"GET", b"404", 0)],
+    batch=2,
+    max_keys=200000,
+    distinct_kept=10000,
+    max_samples=5,
+    count=1,
+    window=0,
+)
+def test_flood_evidence_in_the_loop_is_the_evidence_of_one_event_at_a_time(
+    events, batch, max_keys, distinct_kept, max_samples, count, window
+):
+    """Whatever the order of times, the caps (addresses kept, distinct values kept) and the
+    thresholds, recording the evidence inside the loop over rows gives the findings of the rule
+    code that recorded one event at a time."""
+    rows = _flood_rows(events)
+    thresholds = {
+        rule: {"count": count, "window": window}
+        for rule in ("http-probing", "admin-interface-probing", "wordpress-plugin-scan", "sensitive-files")
+    }
+    old_keys, old_kept = analyzer_module.MAX_KEYS, analyzer_module.DISTINCT_KEPT
+    analyzer_module.MAX_KEYS, analyzer_module.DISTINCT_KEPT = max_keys, distinct_kept
+    try:
+        one = Analyzer(fmt="combined", thresholds=thresholds, max_samples=max_samples)
+        many = Analyzer(fmt="combined", thresholds=thresholds, max_samples=max_samples)
+        tflags = [one.classify_target(row[FIELD_TARGET]) for row in rows]
+        aflags = [one.classify_user_agent(row[FIELD_AGENT]) for row in rows]
+        for row, t, a in zip(rows, tflags, aflags):  # noqa: B905
+            _reference_apply(one, row, t, a)
+        for start in range(0, len(rows), batch):
+            many.apply_rules_to(
+                rows[start : start + batch], tflags[start : start + batch], aflags[start : start + batch]
+            )
+        assert many.findings() == one.findings()
+        assert many.evidence_dropped == one.evidence_dropped
+    finally:
+        analyzer_module.MAX_KEYS, analyzer_module.DISTINCT_KEPT = old_keys, old_kept

@@ -10,6 +10,8 @@ import random
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.pn.website.plugins.module_utils.logs import prefilter, rule_set, rules
 from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs import (
@@ -213,3 +215,29 @@ def test_every_rule_pattern_rewritten_matches_where_python_does():
         for text, hit in zip(texts, found):  # noqa: B905
             if test(text):
                 assert hit, (pattern.pattern, text)
+
+
+_PIECES = (
+    "/", "berita", "wp-", "wp-content/", "uploads/", "plugins/", "admin", "login", "shell", "x", "1",
+    "-", "_", ".", ".php", ".js", ".pdf", ".env", ".bak", ".git/", "config", "?", "&", "=", "+",
+    "author=1", "s=", "fbclid=IwAR", "option=com_", "..", "%2e", "Select", "union", "slot", "gacor",
+    "~", "(", "'", "A",
+)  # fmt: skip
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_PIECES), min_size=1, max_size=9).map("".join), min_size=1, max_size=300
+    )
+)
+def test_targets_decided_in_two_steps_get_the_python_flags(pieces):
+    """Whether or not a target has a hint (the built-in classes are then tested on it), every
+    target the vectorised test decides gets the flags of the Python classification."""
+    reader = af.PolarsReader()
+    targets = sorted({"/" + p for p in pieces})
+    left, decided = _decided(reader, targets)
+    assert set(left) | set(decided) == set(targets) and not set(left) & set(decided)
+    python = reader.analyzer.rules.classify_target
+    for target, flags in decided.items():
+        assert flags == python(target.encode("latin-1")), target
