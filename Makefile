@@ -96,10 +96,10 @@ sanity: venv $(ANSIBLE_TEST_PIP)
 	cd $(COLLECTION) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 unit: venv
-	$(BIN)/pytest -q -m "not fleet" tests/unit $(COLLECTION)/tests/unit
+	$(BIN)/pytest -q --durations=15 -m "not fleet" tests/unit $(COLLECTION)/tests/unit
 
 integration: venv image
-	$(BIN)/pytest -q -m "fleet and not ee" tests/integration
+	$(BIN)/pytest -q --durations=15 -m "fleet and not ee" tests/integration
 
 # The daily cycle inside the execution environment, as AWX runs it (builds the EE image first), in a
 # session of its own: its courts are not the ones the other integration tests change.
