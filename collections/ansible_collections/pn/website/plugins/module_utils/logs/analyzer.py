@@ -126,6 +126,21 @@ class _RuleEvidence:
         self.served = 0  # 2xx answers to requests matched by their target
 
 
+def fills_window(window, now: int, rule) -> bool:
+    """Adds an event at ``now`` to a rule's ``window`` (the times of its events within
+    ``rule.window`` seconds; 0: the whole log). Whether it then holds ``rule.count`` events: the
+    rule fires, and the window is emptied."""
+    window.append(now)
+    if rule.window:
+        limit = now - rule.window
+        while window and window[0] < limit:
+            window.popleft()
+    if len(window) >= rule.count:
+        window.clear()
+        return True
+    return False
+
+
 class Visitors:
     """The distinct visitors of a log: (address, day b"20/Nov/2026", user agent) in ``seen``, at
     most 2 * MAX_KEYS of them (``capped`` once more were left out). A reader that keeps visitors
@@ -226,8 +241,11 @@ class Analyzer:
         self._googlebot_verdicts = {}
         self._genuine_googlebots = set()
         self._trusted_verdicts = {}
-        self._clock = LogClock()
+        self.clock = LogClock()
         self._evidence = {}  # (rule, address) -> _RuleEvidence
+        # A reader that records evidence later than it reads (polars_reader): a weak reference
+        # (no reference cycle) to its method that records what it holds, called before results.
+        self.record_pending = None
         self._episodes = {rule.id: ([], collections.deque(), [None]) for rule in self.rules.episode_rules()}
         # The block whose rows the rules are looking at, to find their lines (evidence).
         self._block = b""
@@ -508,7 +526,9 @@ class Analyzer:
                 self._genuine_googlebots.add(ip)
         return verdict
 
-    def _is_trusted(self, ip: bytes) -> bool:
+    def is_trusted(self, ip: bytes) -> bool:
+        """Whether an address is one of the trusted networks (our monitoring, declared partners);
+        cached per address."""
         verdict = self._trusted_verdicts.get(ip)
         if verdict is None:
             if len(self._trusted_verdicts) > MAX_KEYS:
@@ -526,7 +546,7 @@ class Analyzer:
         below 400, other than Googlebot claims from addresses not known to be Google's."""
         self.apply_rules_to((row,), (target_flags,), (agent_flags,))
 
-    def apply_rules_to(self, rows, target_flags, agent_flags) -> None:
+    def apply_rules_to(self, rows, target_flags, agent_flags, keys=None) -> None:
         """:meth:`apply_rules` on each of ``rows`` in turn, with the flags of its target and user
         agent at the same position of ``target_flags`` and ``agent_flags``: the same evidence, at a
         lower cost per row (what matches a row is looked up once per kind of row,
@@ -538,16 +558,18 @@ class Analyzer:
         time, statuses, 2xx answers to a target match (served), the distinct paths or targets
         (at most DISTINCT_KEPT), the first ``max_samples`` lines (of new distinct values for
         rules that count them), and whether the rule fires (``count`` events, new distinct
-        values for rules that count them, within ``window`` seconds; 0: the whole log)."""
-        trusted = self._is_trusted if self.trusted_networks else None
-        epoch = self._clock.epoch
+        values for rules that count them, within ``window`` seconds; 0: the whole log).
+
+        ``keys``: only the evidence of these (rule id, key) pairs is recorded (and every episode),
+        for a reader that records the other events itself (polars_reader)."""
+        trusted = self.is_trusted if self.trusted_networks else None
+        epoch = self.clock.epoch
         events_of = self.rules.events
         is_googlebot = self.is_googlebot
         evidences = self._evidence
         max_samples = self.max_samples
         line_of = self._line_of
         paths = {}  # target -> path (rules counting distinct paths), for this call
-        deque = collections.deque
         clock_key, when, now = None, None, 0
         for row, tflags, aflags in zip(rows, target_flags, agent_flags):  # noqa: B905
             ip = row[FIELD_IP]
@@ -573,16 +595,12 @@ class Analyzer:
                     self._episode(rule, row, when)
                     continue
                 key = (rule.id, ip if keyed == "address" else b"")
+                if keys is not None and key not in keys:
+                    continue
                 evidence = evidences.get(key)
                 if evidence is None:
-                    if len(evidences) >= MAX_KEYS:
-                        # Bounded memory under floods of addresses: forget evidence that fired nothing.
-                        evidences = self._evidence = {k: e for k, e in evidences.items() if e.fired}
-                        self.evidence_dropped = True
-                    evidence = evidences[key] = _RuleEvidence(
-                        None if rule.distinct == "none" else set(),
-                        deque() if rule.count > 1 else None,
-                    )
+                    evidence = self.new_evidence(rule, key)
+                    evidences = self._evidence
                 evidence.count += 1
                 first = evidence.first
                 if first is None:
@@ -617,17 +635,24 @@ class Analyzer:
                 if evidence.fired:
                     continue
                 window = evidence.window
-                if window is None:  # one event is enough
+                if window is None or fills_window(window, now, rule):  # None: one event is enough
                     evidence.fired = True
-                    continue
-                window.append(now)
-                if rule.window:
-                    limit = now - rule.window
-                    while window and window[0] < limit:
-                        window.popleft()
-                if len(window) >= rule.count:
-                    evidence.fired = True
-                    window.clear()
+
+    def has_evidence(self, key) -> bool:
+        """Whether a (rule id, key) pair has evidence."""
+        return key in self._evidence
+
+    def new_evidence(self, rule, key) -> _RuleEvidence:
+        """The empty evidence of a (rule id, key) pair, kept from now on. Bounded memory under
+        floods of addresses: past MAX_KEYS pairs, the evidence that fired nothing is forgotten."""
+        if len(self._evidence) >= MAX_KEYS:
+            self._evidence = {k: e for k, e in self._evidence.items() if e.fired}
+            self.evidence_dropped = True
+        evidence = self._evidence[key] = _RuleEvidence(
+            None if rule.distinct == "none" else set(),
+            collections.deque() if rule.count > 1 else None,
+        )
+        return evidence
 
     def _episode(self, rule, row, when) -> None:
         """An event of a site-wide burst rule (error-spike: a 5xx answer): opens or extends an
@@ -729,6 +754,9 @@ class Analyzer:
     # -- results --------------------------------------------------------------------------------------
 
     def findings(self) -> list:
+        record_pending = self.record_pending and self.record_pending()
+        if record_pending is not None:
+            record_pending()
         out = []
         per_rule = collections.Counter()
         for (rule, key), evidence in sorted(self._evidence.items(), key=lambda kv: -kv[1].count):

@@ -253,17 +253,23 @@ class LogClock:
 
     def epoch(self, hour: bytes, rest_of_time: bytes):
         """``(epoch seconds, offset of the time zone in seconds)`` of a row's time fields."""
-        key = (hour, rest_of_time[7:])
-        base = self._hours.get(key)
-        if base is None:
-            base = self._hour_epoch(hour, rest_of_time[7:])
-            if len(self._hours) > 50000:
-                self._hours.clear()
-            self._hours[key] = base
+        base = self.hour(hour, rest_of_time[7:])
         try:
             return base[0] + int(rest_of_time[1:3]) * 60 + int(rest_of_time[4:6]), base[1]
         except ValueError:
             return base
+
+    def hour(self, hour: bytes, zone: bytes):
+        """``(epoch seconds, offset of the time zone in seconds)`` of the start of an hour
+        (b"20/Nov/2026:13") in a time zone (b"+0700"); (0, 0) when they do not parse."""
+        key = (hour, zone)
+        base = self._hours.get(key)
+        if base is None:
+            base = self._hour_epoch(hour, zone)
+            if len(self._hours) > 50000:
+                self._hours.clear()
+            self._hours[key] = base
+        return base
 
     @staticmethod
     def _hour_epoch(hour: bytes, zone: bytes):

@@ -7,17 +7,16 @@ Gives exactly the results of the stdlib engine (the parity tests compare the JSO
 logs) because everything that decides a result is the stdlib engine's own code: the file reading
 (gzip, incremental offsets, ``log_files``), format detection and the regular expressions
 (``log_formats``), the classification of paths and user agents (``rules``, per distinct value),
-every rule's state machine and evidence (:meth:`Analyzer.apply_rules`, run on the "hot" rows only,
-in log order), the Googlebot ranges and the summary (the analyzer). Thresholds, patterns and word
-lists therefore have one source. What polars replaces is the per-line work of the
-combined format: the log is read CHUNK_BYTES at a time (memory stays bounded for any file size)
-and each read is handed to polars in place, without a copy (the line a read cuts in two goes
-through the stdlib code); polars cuts the lines into fields with the CSV reader (separator
-``"``, no quoting), checks them with a few vectorised patterns and list lookups, and counts them
-with group-bys; a line the vectorised check does not vouch for is parsed by the stdlib regular
-expression (same fields by construction), or, failing that (a file mixing formats), by the other
-formats' (``log_formats.parse_other``), as the stdlib engine does. Files of other formats (common,
-vcombined, main, syslog_*) go through the stdlib code block by block.
+what each kind of row matches (:meth:`RuleSet.events`), the Googlebot ranges and the summary (the
+analyzer). Thresholds, patterns and word lists therefore have one source. What polars replaces is
+the per-line work of the combined format: the log is read CHUNK_BYTES at a time (memory stays
+bounded for any file size; the line a read ends in the middle of starts the next read); polars
+cuts the lines into fields with the CSV reader (separator ``"``, no quoting), checks them with a
+few vectorised patterns and list lookups, and counts them with group-bys; a line the vectorised
+check does not vouch for is parsed by the stdlib regular expression (same fields by construction),
+or, failing that (a file mixing formats), by the other formats' (``log_formats.parse_other``), as
+the stdlib engine does. Files of other formats (common, vcombined, main, syslog_*) go through the
+stdlib code block by block.
 
 Per read: one pass of the CSV reader for the parts of the lines (when every line has six quotes, as
 in a normal log, a line is the quote-join of its parts; otherwise a second pass reads the lines
@@ -27,10 +26,21 @@ into method, target and protocol (a small table, not per row); one group-by of a
 and status (polars' streaming engine), then one query plan for all counts (group-bys that keep the
 row order, so values come out in first-occurrence order without sorting; the per-field counts are
 summed from those groups, methods and targets from the counts per request line); two small queries
-for the rows the rule code needs. Classification of paths and user agents runs once per distinct
-value as well; the many targets no rule can match (a read with hundreds of thousands of distinct
-pages, tracking parameters, search words) are told apart all at once, by the rules' patterns
-rewritten for polars as necessary conditions (:mod:`prefilter`), the others by the Python patterns.
+for the rows that can give rule evidence ("hot" rows). Classification of paths and user agents runs
+once per distinct value as well; the many targets no rule can match (a read with hundreds of
+thousands of distinct pages, tracking parameters, search words) are told apart all at once, by the
+rules' patterns rewritten for polars as necessary conditions (:mod:`prefilter`), the others by the
+Python patterns.
+
+Rule evidence: a scan from thousands of addresses gives hundreds of thousands of events, a few per
+(rule, address) pair and read. The events of the hot rows are held over the whole log (up to
+HELD_BYTES) and each pair's evidence is then computed at once from all of its events, as
+:meth:`Analyzer.apply_rules_to` (the definition) would have recorded them one by one: count,
+first and last time, statuses, distinct values, samples, and whether the rule fired (decided by
+polars where the pair's times never go back, by the rule code's own window test otherwise). Pairs
+that already have evidence (past HELD_BYTES) and site-wide bursts go through the rule code itself,
+in log order. The differential tests (``test_access_log_held_evidence``) compare both on traffic
+made to reach every branch.
 
 Bytes are held in polars as Latin-1 text (one character per byte), so any byte sequence,
 binary garbage included, survives, and counts are per byte sequence as in the stdlib engine.
@@ -50,10 +60,18 @@ from __future__ import annotations
 
 import collections
 import io
+import weakref
 from itertools import filterfalse, repeat
 
 from ansible_collections.pn.website.plugins.module_utils.logs import prefilter
-from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import MAX_KEYS, Analyzer, Visitors
+from ansible_collections.pn.website.plugins.module_utils.logs.analyzer import (
+    AGENT_SHIFT,
+    DISTINCT_KEPT,
+    MAX_KEYS,
+    Analyzer,
+    Visitors,
+    fills_window,
+)
 from ansible_collections.pn.website.plugins.module_utils.logs.log_files import (
     BLOCK_BYTES,
     MAX_LINE_BYTES,
@@ -75,6 +93,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     SCRIPT_EXT,
     STATIC_EXT,
     is_crawler,
+    split_target,
 )
 
 try:
@@ -85,6 +104,10 @@ except ImportError:  # court servers and ansible-test: the stdlib engine is used
 HAS_POLARS = pl is not None
 
 CHUNK_BYTES = 16 * 1024 * 1024  # bytes per read, processed at once
+# Hot rows (those that give rule events) held before their evidence is recorded at once: the
+# events of a (rule, address) pair are spread over the whole log, a few per read.
+HELD_BYTES = 256 * 1024 * 1024
+_PAIR_RULE = 1 << 32  # a (rule, key) pair as one number: rule number * _PAIR_RULE + key number
 # The quote-separated parts of a line: the head (address, identity, user, [time]), the request
 # line, status and size, the referrer, the space between referrer and user agent, the user agent and
 # what follows the user agent's closing quote (nothing, in a plain line).
@@ -164,6 +187,26 @@ def _bytes(text) -> bytes:
     return text.encode("latin-1") if text is not None else b""
 
 
+def _bytes_of_column(series) -> list:
+    """The values of a text column of ASCII chunks as bytes (the text is the bytes)."""
+    return series.cast(pl.Binary).to_list()
+
+
+def _bytes_of_text(series) -> list:
+    """The values of a text column (bytes as Latin-1 text) as bytes."""
+    return [_bytes(x) for x in series.to_list()]
+
+
+def _byte_lists_of_column(series) -> list:
+    """The values of a column of lists of text of ASCII chunks as lists of bytes."""
+    return series.cast(pl.List(pl.Binary)).to_list()
+
+
+def _byte_lists_of_text(series) -> list:
+    """The values of a column of lists of text (bytes as Latin-1 text) as lists of bytes."""
+    return [[_bytes(x) for x in values] for values in series.to_list()]
+
+
 class FrameVisitors(Visitors):
     """Visitors as polars frames of distinct (ip, day, ua), besides those of the lines the
     analyzer parsed itself (``seen``)."""
@@ -229,6 +272,19 @@ class PolarsReader:
         # The format of each row of the chunk that is of another format, and their virtual hosts.
         self._other_formats = []
         self._other_vhosts = []
+        # Rule events held until many are recorded at once (see _record_held): the hot rows of
+        # each chunk, the flags of the targets and agents they name, and the position of the next
+        # chunk's first line.
+        self._held = []
+        self._held_bytes = 0
+        self._held_ascii = True
+        self._held_target_flags = {}
+        self._held_agent_flags = {}
+        self._position = 0
+        self._rules = list(self.analyzer.rules.rules.values())
+        self._rule_numbers = {rule.id: number for number, rule in enumerate(self._rules)}
+        self._by_address = [n for n, rule in enumerate(self._rules) if rule.key == "address"]
+        self.analyzer.record_pending = weakref.WeakMethod(self._record_held)
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -253,6 +309,7 @@ class PolarsReader:
         other formats go to the analyzer."""
         if fmt != "combined":
             self._flush()
+            self._record_held()  # the analyzer records its rows' events at once: in log order
             self.analyzer.feed_block(block, fmt)
             return
         self._pending.append(block)
@@ -264,10 +321,8 @@ class PolarsReader:
         self.analyzer.add_lines(lines, malformed)
 
     def _feed_combined(self, head: bytes, stream, complete_only: bool) -> int:
-        """Read a chunk at a time and hand each read to polars as it is, without copying it: the
-        line a read starts in the middle of (completed by the bytes carried over from the
-        previous read) goes through the stdlib code first, and the line it ends in the middle of
-        is carried over to the next read."""
+        """Read a chunk at a time and hand each read to polars; the line a read ends in the
+        middle of is carried over to the start of the next read (a copy of that read)."""
         consumed = 0
         carry = b""  # the start of a line cut by the previous read
         skipping = False  # inside a line already counted as too long
@@ -282,19 +337,14 @@ class PolarsReader:
                 consumed += cut + 1
                 data = data[cut + 1 :]
                 skipping = False
-            first = data.find(b"\n")
-            if first < 0:
-                carry += data
+            if carry:
+                data, carry = carry + data, b""
+            last = data.rfind(b"\n")
+            if last < 0:
+                carry = data
             else:
-                start = 0
-                if carry:
-                    self._feed_line(carry + data[: first + 1])
-                    consumed += len(carry) + first + 1
-                    start = first + 1
-                last = data.rfind(b"\n")
-                if last >= start:
-                    self._process(data, start, last + 1)
-                    consumed += last + 1 - start
+                self._process(data, last + 1)
+                consumed += last + 1
                 carry = data[last + 1 :]
             if len(carry) > MAX_LINE_BYTES:  # an unfinished line already too long: malformed
                 self.analyzer.add_lines(1, 1)
@@ -307,13 +357,6 @@ class PolarsReader:
             consumed += len(carry)
         return consumed
 
-    def _feed_line(self, line: bytes) -> None:
-        """One whole line (with its line end) through the stdlib code, as the stdlib reader would."""
-        if len(line) - 1 > MAX_LINE_BYTES:
-            self.analyzer.add_lines(1, 1)
-        else:
-            self.analyzer.feed_block(line, "combined")
-
     def _flush(self) -> None:
         if not self._pending:
             return
@@ -325,12 +368,11 @@ class PolarsReader:
     # -- one chunk of combined lines ----------------------------------------------------------------
 
     @staticmethod
-    def _csv(text: bytes, separator: str, columns, skip_lines: int = 0, ragged: bool = True):
+    def _csv(text: bytes, separator: str, columns, ragged: bool = True):
         """The lines of ``text`` cut at ``separator`` into ``columns`` (missing fields are empty);
         extra fields are dropped, or raise ComputeError unless ``ragged``."""
         return pl.read_csv(
             io.BytesIO(text),
-            skip_lines=skip_lines,
             has_header=False,
             separator=separator,
             quote_char=None,
@@ -343,17 +385,16 @@ class PolarsReader:
             extra_columns="ignore" if ragged else "raise",
         )
 
-    def _read(self, text: bytes, start: int, end: int):
-        """(frame of the lines in ``text[start:end]``, number of lines, length of the longest
+    def _read(self, text: bytes, end: int):
+        """(frame of the lines in ``text[:end]``, number of lines, length of the longest
         line). The frame has the quote-separated parts of each line, and the line itself unless
         every line has exactly six quotes (a line is then the quote-join of its parts).
         It is None when the CSV reader would not see exactly these lines: a separator for whole
-        lines must be a byte the text lacks, and a window (``start`` after the first line,
-        ``end`` before a partial last line) is only read in place when every byte of it is
-        accounted for."""
-        skip, partial = int(start > 0), int(end < len(text))
+        lines must be a byte the text lacks, and a window (``end`` before a partial last line) is
+        only read in place when every byte of it is accounted for."""
+        partial = int(end < len(text))
         try:
-            parts = self._csv(text, '"', _PARTS, skip, ragged=False)
+            parts = self._csv(text, '"', _PARTS, ragged=False)
         except pl.exceptions.PolarsError:  # a line with more than six quotes (any other error recurs below)
             parts = None
         else:
@@ -361,29 +402,29 @@ class PolarsReader:
             length = pl.sum_horizontal(pl.col(name).str.len_bytes() for name in _PARTS)
             total, longest = parts.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
             quotes = len(_PARTS) - 1
-            if (total or 0) + (quotes + 1) * parts.height == end - start:
+            if (total or 0) + (quotes + 1) * parts.height == end:
                 # Every byte but six quotes and the line end of each line is in the parts, and no
                 # line has more than six quotes: each line has exactly six.
                 longest = None if longest is None else longest + quotes
                 return parts.with_row_index("idx"), parts.height, longest
-        window = start or end < len(text)
+        window = end < len(text)
         separator = next(
             (chr(b) for b in b"\x01\x02\x03\x04\x05\x06\x07\x08\x1f" if bytes((b,)) not in text), None
         )
         if separator is None:
-            return None, text.count(b"\n", start, end), None
-        lines = self._csv(text, separator, ["line"], skip)
+            return None, text.count(b"\n", 0, end), None
+        lines = self._csv(text, separator, ["line"])
         lines = lines.head(lines.height - partial)
         length = pl.col("line").str.len_bytes()
         total, longest = lines.select(length.sum().alias("total"), length.max().alias("longest")).row(0)
-        if (total or 0) + lines.height == end - start:
+        if (total or 0) + lines.height == end:
             n = lines.height  # every byte but the line ends is in the frame: no line was left out
         else:
-            n = text.count(b"\n", start, end)
+            n = text.count(b"\n", 0, end)
             if window or lines.height != n:
                 return None, n, None
         if parts is None:
-            parts = self._csv(text, '"', _PARTS, skip)
+            parts = self._csv(text, '"', _PARTS)
             parts = parts.head(parts.height - partial)
         if parts.height != n:
             return None, n, None
@@ -437,23 +478,23 @@ class PolarsReader:
             .collect(engine=_IN_MEMORY)
         )
 
-    def _process(self, data: bytes, start: int = 0, end: int | None = None) -> None:
-        """The lines in ``data[start:end]``; ``start`` is 0 or the end of the first line."""
+    def _process(self, data: bytes, end: int | None = None) -> None:
+        """The lines in ``data[:end]``."""
         end = len(data) if end is None else end
         ascii_only = data.isascii()
-        if start or end < len(data):  # a window of a read
+        if end < len(data):  # a window of a read
             if ascii_only:
-                raw, n, longest = self._read(data, start, end)
+                raw, n, longest = self._read(data, end)
                 if raw is not None:
-                    self._feed_frame(raw, n, longest, data, start, end, True)
+                    self._feed_frame(raw, n, longest, data, end, True)
                     return
-            data = data[start:end]  # not in place: a copy
+            data = data[:end]  # not in place: a copy
         chunk = data
         text = chunk if ascii_only else chunk.decode("latin-1").encode("utf-8")
-        raw, n, longest = self._read(text, 0, len(text))
-        self._feed_frame(raw, n, longest, chunk, 0, len(chunk), ascii_only)
+        raw, n, longest = self._read(text, len(text))
+        self._feed_frame(raw, n, longest, chunk, len(chunk), ascii_only)
 
-    def _feed_frame(self, raw, n: int, longest, chunk: bytes, start: int, end: int, ascii_only: bool) -> None:
+    def _feed_frame(self, raw, n: int, longest, chunk: bytes, end: int, ascii_only: bool) -> None:
         if raw is None:  # parse every line with the stdlib regex
             lines = chunk.split(b"\n")[:n]
             raw = pl.DataFrame(
@@ -466,9 +507,9 @@ class PolarsReader:
         if longest is not None and longest >= MAX_LINE_BYTES:
             if "line" not in raw.columns:
                 raw = raw.with_columns(_line(read=False))
-            raw = self._drop_long(raw, chunk[start:end])
+            raw = self._drop_long(raw, chunk[:end])
         if "head" in raw.columns:
-            backslash = chunk.find(b"\\", start, end) >= 0  # a memchr scan
+            backslash = chunk.find(b"\\", 0, end) >= 0  # a memchr scan
             frame, requests, per_request, odd = self._plain_rows(raw, backslash, ascii_only)
         else:
             frame, requests, per_request, odd = None, None, None, raw
@@ -483,6 +524,7 @@ class PolarsReader:
         self.analyzer.add_lines(n, n - good)
         if good:
             self._count_and_rules(frame, requests, per_request, ascii_only)
+        self._position += n
 
     def _plain_rows(self, raw, backslash: bool, ascii_only: bool):
         """(frame of the rows the vectorised checks vouch for, their distinct request lines, their
@@ -671,9 +713,9 @@ class PolarsReader:
         self._visitors.add_frame(visitors)
         agents = per_key[_VISIT_KEYS.index("ua")]["ua"].to_list()
         self._classify(targets["target"].to_list(), agents)
-        hot = self._hot_rows(lf, requests, agents, ascii_only)
+        hot = self._hot_rows(lf, requests, agents)
         if hot.height:
-            self._apply_rules(hot, ascii_only)
+            self._hold(hot, ascii_only)
 
     def _classify(self, targets, uas) -> None:
         """Flags of every distinct target and agent of a chunk (text), once per value."""
@@ -692,6 +734,308 @@ class PolarsReader:
         for value in uas:
             if value not in uflags:
                 uflags[value] = classify_user_agent(_bytes(value))
+
+    def _hold(self, hot, ascii_only: bool) -> None:
+        """Holds a chunk's hot rows until their events are recorded (see _record_held), with the
+        flags of their targets and agents (the caches of flags are bounded: the held rows may
+        outlive their entries). Records what is held past HELD_BYTES."""
+        for names, flags, held in (
+            ("target", self._target_flags, self._held_target_flags),
+            ("ua", self._agent_flags, self._held_agent_flags),
+        ):
+            for value in hot[names].unique().to_list():
+                held[value] = flags[value]
+        self._held.append(hot)
+        self._held_ascii &= ascii_only
+        self._held_bytes += hot.estimated_size()
+        if self._held_bytes > HELD_BYTES:
+            self._record_held()
+
+    def _events(self, hot):
+        """(the ``hot`` rows that give rule events, with their time; their events: position, rule
+        number, whether the rule's match was by target, time, status, target and the (rule, key)
+        pair as one number, and the keys by number), or None when none gives one. What a row gives
+        is decided per kind of row, as the rule code decides (RuleSet.events: flags of target and
+        agent, method, status, size, a verified Googlebot)."""
+        c = pl.col
+        analyzer = self.analyzer
+        if analyzer.trusted_networks:  # never evidence against the site (see Analyzer.apply_rules_to)
+            ips = hot["ip"].unique(maintain_order=True).to_list()
+            trusted = [ip for ip in ips if analyzer.is_trusted(_bytes(ip))]
+            if trusted:
+                hot = hot.filter(~c("ip").is_in(trusted))
+        targets = hot["target"].unique(maintain_order=True).to_list()
+        agents = hot["ua"].unique(maintain_order=True).to_list()
+        tflags, uflags = self._held_target_flags, self._held_agent_flags
+        flag_ids, flags = {}, []  # flags (int) -> a number, and back
+
+        def flag_id(value):
+            number = flag_ids.get(value)
+            if number is None:
+                number = flag_ids[value] = len(flags)
+                flags.append(value)
+            return number
+
+        verified = pl.lit(False)
+        claims = [ua for ua in agents if uflags[ua] & AGENT_GOOGLEBOT]
+        if claims:
+            ips = hot.filter(c("ua").is_in(claims))["ip"].unique(maintain_order=True).to_list()
+            genuine = [ip for ip in ips if analyzer.is_googlebot(_bytes(ip))]
+            if genuine:
+                verified = c("ua").is_in(claims) & c("ip").is_in(genuine)
+        # The time of each row as LogClock.epoch gives it: the hour's start in its zone (once per
+        # hour and zone), plus minutes and seconds; Python's own parse where they are not digits.
+        rest = c("rest")
+        hours = hot.select("hour", rest.str.slice(7).alias("zone")).unique(maintain_order=True)
+        clock = analyzer.clock
+        bases = [clock.hour(_bytes(hour), _bytes(zone)) for hour, zone in hours.iter_rows()]
+        hours = hours.with_columns(
+            pl.Series("base", [base for base, _offset in bases], dtype=pl.Int64),
+            pl.Series("offset", [offset for _base, offset in bases], dtype=pl.Int64),
+        )
+        digits = rest.str.contains(r"\A:[0-9]{2}:[0-9]{2}")
+        seconds = rest.str.slice(1, 2).cast(pl.Int64) * 60 + rest.str.slice(4, 2).cast(pl.Int64)
+        size = c("size") if analyzer.rules.sized else pl.lit("")
+        hot = (
+            hot.lazy()
+            .with_columns(rest.str.slice(7).alias("zone"))
+            .join(hours.lazy(), on=["hour", "zone"], how="left", maintain_order="left")
+            .with_columns(
+                pl.when(digits).then(c("base") + seconds).otherwise(None).alias("now"),
+                c("target").replace_strict(targets, [flag_id(tflags[t]) for t in targets]).alias("tf"),
+                c("ua").replace_strict(agents, [flag_id(uflags[u]) for u in agents]).alias("af"),
+                verified.alias("verified"),
+                size.alias("size_key"),
+            )
+            .drop("zone", "base")
+            .collect(engine=_IN_MEMORY)
+        )
+        odd = hot.filter(c("now").is_null())
+        if odd.height:
+            now = [clock.epoch(_bytes(h), _bytes(r))[0] for h, r in odd.select("hour", "rest").iter_rows()]
+            fill = pl.DataFrame({"pos": odd["pos"], "odd_now": pl.Series(now, dtype=pl.Int64)})
+            hot = (
+                hot.join(fill, on="pos", how="left", maintain_order="left")
+                .with_columns(pl.coalesce("now", "odd_now").alias("now"))
+                .drop("odd_now")
+            )
+        kind = ["tf", "af", "method", "status", "size_key", "verified"]
+        kinds = hot.select(kind).unique(maintain_order=True)
+        numbers, by_target, keep = [], [], []
+        events = analyzer.rules.events
+        for tf, af, method, status, size_key, claim in kinds.iter_rows():
+            found = events(
+                flags[tf], flags[af] >> AGENT_SHIFT, _bytes(method), _bytes(status), _bytes(size_key), claim
+            )
+            keep.append(bool(found))
+            numbers.append([self._rule_numbers[rule.id] for rule, _by in found])
+            by_target.append([by for _rule, by in found])
+        kinds = kinds.with_columns(
+            pl.Series("rule", numbers, dtype=pl.List(pl.UInt32)),
+            pl.Series("by_target", by_target, dtype=pl.List(pl.Boolean)),
+        ).filter(pl.Series(keep, dtype=pl.Boolean))
+        if not kinds.height:
+            return None
+        rows = hot.join(kinds, on=kind, how="inner", maintain_order="left")
+        # Each event's (rule, key) pair as one number: the rule's number, and the number of its
+        # key (0: the site; an address otherwise), so that pairs are told apart by integers.
+        addresses = rows["ip"].unique(maintain_order=True).to_list()
+        key = c("ip").replace_strict(addresses, range(1, len(addresses) + 1), return_dtype=pl.UInt64)
+        pair = c("rule").cast(pl.UInt64) * _PAIR_RULE
+        events = (
+            rows.select("pos", "rule", "by_target", key.alias("key"), "now", "offset", "status", "target")
+            .explode(["rule", "by_target"])
+            .with_columns(
+                pl.when(c("rule").is_in(self._by_address)).then(pair + c("key")).otherwise(pair).alias("pair")
+            )
+            .drop("key")
+        )
+        keys = [b""] + [_bytes(ip) for ip in addresses]  # 0: the site
+        return rows.select("pos", *_ROW_FIELDS, "line"), events, keys
+
+    def _record_held(self) -> None:
+        """Records the held events in the analyzer's evidence, as its rule code would have
+        (Analyzer.apply_rules_to, the definition), at once per (rule, key) pair new to the
+        evidence: its count, first and last time, statuses, 2xx answers to a target match, distinct
+        values (the first DISTINCT_KEPT), samples (the first max_samples new values) and whether it
+        fired. The rule code itself records the events of pairs that have evidence already (held
+        beyond HELD_BYTES) and of site-wide bursts (episodes), in log order."""
+        if not self._held:
+            return
+        c = pl.col
+        analyzer = self.analyzer
+        hot = pl.concat(self._held)
+        as_bytes = _bytes_of_column if self._held_ascii else _bytes_of_text
+        as_lists = _byte_lists_of_column if self._held_ascii else _byte_lists_of_text
+        found = self._events(hot)
+        tflags, uflags = self._held_target_flags, self._held_agent_flags
+        self._held, self._held_bytes, self._held_ascii = [], 0, True
+        self._held_target_flags, self._held_agent_flags = {}, {}
+        if found is None:
+            return
+        rows, events, keys = found
+        rules = self._rules
+        # The pairs in the order of their first event; "gid": the number of a pair new to the
+        # evidence, in that order (null: recorded by the rule code).
+        pairs = events["pair"].unique(maintain_order=True)
+        kept, new, gids = set(), [], []
+        for pair in pairs.to_list():
+            rule, key = rules[pair // _PAIR_RULE], keys[pair % _PAIR_RULE]
+            if rule.key == "episode" or analyzer.has_evidence((rule.id, key)):
+                kept.add((rule.id, key))
+                gids.append(None)
+            else:
+                gids.append(len(new))
+                new.append((rule, (rule.id, key)))
+        events = events.with_columns(
+            c("pair").replace_strict(pairs, pl.Series(gids, dtype=pl.UInt32), default=None).alias("gid")
+        )
+        if kept:  # the rule code, in log order, on the rows with such events
+            positions = events.filter(c("gid").is_null())["pos"].unique(maintain_order=True)
+            chosen = rows.filter(c("pos").is_in(positions.implode()))
+            analyzer.apply_rules_to(
+                zip(*(as_bytes(chosen[name]) for name in (*_ROW_FIELDS, "line"))),  # noqa: B905
+                map(tflags.__getitem__, chosen["target"].to_list()),
+                map(uflags.__getitem__, chosen["ua"].to_list()),
+                keys=kept,
+            )
+        if new:
+            self._record_new(events.filter(c("gid").is_not_null()), rows, new, as_bytes, as_lists)
+
+    def _record_new(self, events, rows, new, as_bytes, as_lists) -> None:
+        """The evidence of the ``new`` (rule, (rule id, key)) pairs, numbered by "gid" in the
+        order of their first event, from their ``events`` (in log order); their sample lines from
+        ``rows``. The events are sorted by pair (keeping the log order within each), so that what
+        is computed per pair compares a row with the ones before it (a shift and a test that they
+        are of the same pair), not a window expression per pair (several times slower)."""
+        c = pl.col
+        analyzer = self.analyzer
+        rules = self._rules
+        # The value a rule counts distinct ones of: the path (as rules.split_target cuts it, once per
+        # target) or the whole target.
+        by_path = [n for n, rule in enumerate(rules) if rule.distinct == "path"]
+        by_target = [n for n, rule in enumerate(rules) if rule.distinct == "target"]
+        value = pl.lit(None, dtype=pl.String)
+        if by_target:
+            value = pl.when(c("rule").is_in(by_target)).then(c("target")).otherwise(value)
+        if by_path:
+            targets = events.filter(c("rule").is_in(by_path))["target"].unique().to_list()
+            paths = [split_target(_bytes(t))[0].decode("latin-1") for t in targets]
+            path = c("target").replace_strict(targets, paths, default=None, return_dtype=pl.String)
+            value = pl.when(c("rule").is_in(by_path)).then(path).otherwise(value)
+        events = (
+            events.sort("gid", maintain_order=True)
+            .with_columns(value.alias("value"))
+            .with_columns(c("value").is_first_distinct().over("gid").alias("first"))
+        )
+        # A value is new the first time the pair sees it, or every time once DISTINCT_KEPT other
+        # values were kept before it (its rank among the pair's values, by first occurrence).
+        new_value = c("value").is_null() | c("first")
+        kept_value = c("first") & c("value").is_not_null()
+        values = events.filter(kept_value).group_by("gid").agg("value")
+        if values.height and values["value"].list.len().max() > DISTINCT_KEPT:
+            rank = kept_value.cast(pl.UInt32).cum_sum().over("gid")
+            events = events.with_columns(rank.alias("rank"))
+            new_value = new_value | (c("rank").first().over("gid", "value") > DISTINCT_KEPT)
+            kept_value = kept_value & (c("rank") <= DISTINCT_KEPT)
+            values = events.filter(kept_value).group_by("gid").agg("value")
+        lf = events.lazy().with_columns(new_value.alias("new_value"))
+        fresh = lf.filter("new_value").with_columns(pl.int_range(pl.len()).alias("row"))
+        # The rank of a new event within its pair: its row less the row of the pair's first one.
+        start = pl.when(c("gid") != c("gid").shift(1).fill_null(-1)).then(c("row")).forward_fill()
+        one_zone = events["offset"].n_unique() == 1  # the usual log: first and last need no offsets
+        offsets = (
+            [pl.first("offset").alias("first_offset"), pl.first("offset").alias("last_offset")]
+            if one_zone
+            else [
+                c("offset").get(c("now").arg_min()).alias("first_offset"),
+                c("offset").reverse().get(c("now").reverse().arg_max()).alias("last_offset"),
+            ]
+        )
+        summary, statuses, samples, windows = pl.collect_all(
+            [
+                lf.with_columns((c("by_target") & c("status").str.starts_with("2")).alias("served"))
+                .group_by("gid")
+                .agg(
+                    pl.len().alias("count"),
+                    c("now").min().alias("first"),
+                    c("now").max().alias("last"),
+                    *offsets,
+                    c("served").sum(),
+                    c("new_value").any(),
+                )
+                .sort("gid"),
+                lf.group_by("gid", "status").agg(pl.len().alias("n")),
+                fresh.filter(c("row") - start < analyzer.max_samples)
+                .select("gid", "pos")
+                .join(rows.lazy().select("pos", "line"), on="pos", how="left", maintain_order="left")
+                .group_by("gid")
+                .agg("line"),
+                self._windows(fresh),
+            ],
+            engine=_IN_MEMORY,
+        )
+        status_counts = collections.defaultdict(dict)
+        status_rows = zip(statuses["gid"].to_list(), as_bytes(statuses["status"]), statuses["n"].to_list())  # noqa: B905
+        for gid, status, n in status_rows:
+            status_counts[gid][status] = n
+        sample_lines = dict(zip(samples["gid"].to_list(), as_lists(samples["line"])))  # noqa: B905
+        kept_values = dict(zip(values["gid"].to_list(), as_lists(values["value"])))  # noqa: B905
+        # Pairs whose rule needs more than one event: fired as found by polars, or their window's
+        # events in log order for the rule code's own test (see _windows).
+        fired = windows.filter("fired")["gid"].to_list()
+        unsure = windows.filter(~c("fired"))["gid"]
+        window_times = {}
+        if unsure.len():
+            times = (
+                fresh.filter(c("gid").is_in(unsure.implode()))
+                .group_by("gid")
+                .agg("now")
+                .collect(engine=_IN_MEMORY)
+            )
+            window_times = dict(zip(times["gid"].to_list(), times["now"].to_list()))  # noqa: B905
+        fired = set(fired)
+        for gid, count, first, last, first_offset, last_offset, served, any_new in summary.iter_rows():
+            rule, key = new[gid]
+            evidence = analyzer.new_evidence(rule, key)
+            evidence.count = count
+            evidence.first, evidence.last = (first, first_offset), (last, last_offset)
+            evidence.statuses = status_counts[gid]
+            evidence.served = served
+            if evidence.distinct is not None:
+                evidence.distinct.update(kept_values.get(gid, ()))
+            evidence.samples = sample_lines.get(gid, [])
+            window = evidence.window
+            if window is None:  # one event is enough
+                evidence.fired = any_new
+            elif gid in fired:
+                evidence.fired = True
+            else:
+                times = window_times.get(gid, ())
+                evidence.fired = any(fills_window(window, now, rule) for now in times)
+
+    def _windows(self, fresh):
+        """Per pair (gid) of a rule that needs ``count`` > 1 events, whether polars finds that it
+        fired, from the times of its new events (``fresh``, sorted by pair, in log order within
+        each): where the times never go back, when ``count`` of them fall within ``window``
+        seconds (0: the whole log). Otherwise (False) the rule code's own test decides."""
+        c = pl.col
+        windowed = {n: (rule.count, rule.window) for n, rule in enumerate(self._rules) if rule.count > 1}
+        same_pair = c("gid") == c("gid").shift(1)
+        back = same_pair & (c("now") < c("now").shift(1))
+        hit = pl.lit(False)
+        for needed, seconds in set(windowed.values()):
+            numbers = [n for n, value in windowed.items() if value == (needed, seconds)]
+            holds = c("gid") == c("gid").shift(needed - 1)
+            if seconds:
+                holds = holds & (c("now") - c("now").shift(needed - 1) <= seconds)
+            hit = pl.when(c("rule").is_in(numbers)).then(holds).otherwise(hit)
+        return (
+            fresh.filter(c("rule").is_in(list(windowed)))
+            .with_columns(back.fill_null(False).alias("back"), hit.fill_null(False).alias("hit"))
+            .group_by("gid")
+            .agg((~c("back").any() & c("hit").any()).alias("fired"))
+        )
 
     def _quiet_filter(self):
         """The Rust patterns of the vectorised test (see _quiet_targets): the built-in hints, the
@@ -787,9 +1131,9 @@ class PolarsReader:
         )
         return frame.filter(~c("candidate"))["t"].to_list() + hinted.filter(~c("quiet"))["t"].to_list()
 
-    def _hot_rows(self, lf, requests, uas, ascii_only: bool):
-        """The rows that can produce evidence, in log order, as the rule code takes them (the
-        _ROW_FIELDS, the line, and the target and agent as text). The stdlib engine sends more
+    def _hot_rows(self, lf, requests, uas):
+        """The rows that can produce evidence, in log order, as the rule code takes them: their
+        position in the input ("pos"), the _ROW_FIELDS and the line (text). The stdlib engine sends more
         rows to the rule code (every status >= 400): the extra ones match no rule (their target
         and agent have no rule's bits and no rule looks at their status alone)."""
         c = pl.col
@@ -839,27 +1183,12 @@ class PolarsReader:
             lf.filter(selected)
             .join(requests.lazy(), on="request", how="left", maintain_order="left")
             .with_columns(
+                (c("idx").cast(pl.Int64) + self._position).alias("pos"),
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("head").str.slice(-14, 12)).alias("rest"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
-                _line(),
+                _line().str.strip_chars_end("\r"),  # as the rule code takes a sample
             )
-            .select(
-                # the text is the bytes in an ASCII chunk: let polars hand them over
-                *[c(name).cast(pl.Binary) if ascii_only else c(name) for name in (*_ROW_FIELDS, "line")],
-                c("target").alias("target_text"),
-                c("ua").alias("ua_text"),
-            )
+            .select("pos", *_ROW_FIELDS, "line")
             .collect(engine=_IN_MEMORY)
-        )
-
-    def _apply_rules(self, hot, ascii_only: bool) -> None:
-        """The analyzer's rule code on each hot row, in log order."""
-        columns = [hot[name].to_list() for name in (*_ROW_FIELDS, "line")]
-        if not ascii_only:
-            columns = [[_bytes(x) for x in column] for column in columns]
-        self.analyzer.apply_rules_to(
-            zip(*columns),  # noqa: B905 - each row ends with its line
-            map(self._target_flags.__getitem__, hot["target_text"].to_list()),
-            map(self._agent_flags.__getitem__, hot["ua_text"].to_list()),
         )

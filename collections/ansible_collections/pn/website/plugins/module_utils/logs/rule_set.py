@@ -619,7 +619,7 @@ class RuleSet:
         self._path_hits = {}  # decoded path -> whether a key pattern of the path matches it
         # A row's size decides a match only for rules with a size condition: otherwise it is left
         # out of the events cache key (sizes vary nearly per row).
-        self._sized = any(m.size is not None for m in self.matchers)
+        self.sized = any(m.size is not None for m in self.matchers)
 
     def episode_rules(self):
         """The rules of site-wide bursts (``key: episode``)."""
@@ -728,7 +728,7 @@ class RuleSet:
         answer then counts as served). ``verified``: whether the address is a verified Googlebot
         (False for a row without a Googlebot claim). Cached per distinct value of its arguments
         (the size only where a rule has a size condition), at most EVENTS_CACHE of them."""
-        key = (target_bits, agent_bits, method, status, size if self._sized else None, verified)
+        key = (target_bits, agent_bits, method, status, size if self.sized else None, verified)
         found = self._events.get(key)
         if found is None:
             found, seen = [], set()

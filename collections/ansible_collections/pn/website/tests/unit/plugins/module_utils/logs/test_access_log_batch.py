@@ -155,7 +155,7 @@ def _reference_record(analyzer, rule, key, row, when, distinct=None, served=Fals
 def _reference_apply(analyzer, row, target_flags, agent_flags):
     """The rule code on one row as it was before the events cache and the batches."""
     ip, status = row[FIELD_IP], row[FIELD_STATUS]
-    when = analyzer._clock.epoch(row[FIELD_HOUR], row[FIELD_REST_OF_TIME])  # noqa: SLF001
+    when = analyzer.clock.epoch(row[FIELD_HOUR], row[FIELD_REST_OF_TIME])
     googlebot = bool(agent_flags & AGENT_GOOGLEBOT) and analyzer.is_googlebot(ip)
     done = set()
     for matcher in analyzer.rules.candidates(target_flags, agent_flags >> AGENT_SHIFT):
