@@ -5,6 +5,8 @@ the project's ansible.cfg vs. Ansible's stock settings, in the same run on the s
     ... bench_fleet_cycle.py --courts 5,10 --rounds 2     # two fleet sizes (default), two runs each
     ... bench_fleet_cycle.py --cycle read                 # W1 + W3 only (no backup)
     ... bench_fleet_cycle.py --rtt-ms 40                  # courts 40 ms away (wall time; see below)
+    ... bench_fleet_cycle.py --split-cores                # the controller on the first core, the
+                                                          # court containers on the others
 
 What is measured: the CPU seconds (user + system) of the controller's process tree for each run of the
 cycle: ansible-playbook, its workers, the ssh clients, and the SSH master connections they leave behind
@@ -188,6 +190,7 @@ def run_cycle(
     workdir: Path,
     limit: list[str] | None = None,
     rtt_ms: float = 0,
+    controller_core: str | None = None,
 ) -> Run:
     env = settings(kind, workdir, rtt_ms)
     # Fresh SSH master connections for every run, as for a daily run: none reused from an earlier
@@ -195,6 +198,8 @@ def run_cycle(
     control_dir = tempfile.mkdtemp(prefix="cp-", dir=workdir)
     env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = control_dir
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory)]
+    if controller_core is not None:
+        command = ["taskset", "-c", controller_core, *command]
     if limit:
         command += ["--limit", ",".join(limit)]
     runs = []
@@ -282,7 +287,19 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one report, printed in orde
     parser.add_argument("--rtt-ms", type=float, default=0, help="emulated SSH round trip (0 = loopback)")
     parser.add_argument("--project-only", action="store_true", help="measure the project's settings only")
     parser.add_argument("--keep", action="store_true", help="keep the fleet running afterwards")
+    parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="the controller on the first core, the court containers on the others (steadier CPU figures)",
+    )
     args = parser.parse_args()
+    controller_core, podman_args = None, []
+    if args.split_cores:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2 or not shutil.which("taskset"):
+            parser.error("--split-cores: needs two cores and taskset")
+        controller_core = str(cores[0])
+        podman_args = ["--cpuset-cpus=" + ",".join(str(core) for core in cores[1:])]
     # `kill PID` (a benchmark started in the background ignores Ctrl-C): remove the fleet all the same
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     try:
@@ -295,7 +312,7 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one report, printed in orde
     print(f"starting {sizes[-1]} court containers (fleet '{name}') ...", flush=True)
     started = time.monotonic()
     try:
-        fleet = fleet_lib.start(name, count=sizes[-1], timeout=300 + 30 * sizes[-1])
+        fleet = fleet_lib.start(name, count=sizes[-1], timeout=300 + 30 * sizes[-1], podman_args=podman_args)
     except fleet_lib.FleetError as error:
         fleet_lib.remove(name)
         print(f"fleet did not start: {error}", file=sys.stderr)
@@ -321,7 +338,9 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one report, printed in orde
             print(f"{size} courts:", flush=True)
             for round_no in range(args.rounds):
                 for kind in kinds if round_no % 2 == 0 else list(reversed(kinds)):
-                    run = run_cycle(kind, playbooks, fleet.inventory, workdir, limit, args.rtt_ms)
+                    run = run_cycle(
+                        kind, playbooks, fleet.inventory, workdir, limit, args.rtt_ms, controller_core
+                    )
                     if kind not in best[size] or run.cpu < best[size][kind].cpu:
                         best[size][kind] = run
                     bad = sorted(run.summary["failed"])
