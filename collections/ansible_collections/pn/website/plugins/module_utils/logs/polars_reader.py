@@ -983,7 +983,7 @@ class PolarsReader:
         kept_values = dict(zip(values["gid"].to_list(), as_lists(values["value"])))  # noqa: B905
         # Pairs whose rule needs more than one event: fired as found by polars, or their window's
         # events in log order for the rule code's own test (see _windows).
-        fired = windows.filter("fired")["gid"].to_list()
+        fired = set(windows.filter("fired")["gid"].to_list())
         unsure = windows.filter(~c("fired"))["gid"]
         window_times = {}
         if unsure.len():
@@ -994,7 +994,6 @@ class PolarsReader:
                 .collect(engine=_IN_MEMORY)
             )
             window_times = dict(zip(times["gid"].to_list(), times["now"].to_list()))  # noqa: B905
-        fired = set(fired)
         for gid, count, first, last, first_offset, last_offset, served, any_new in summary.iter_rows():
             rule, key = new[gid]
             evidence = analyzer.new_evidence(rule, key)
