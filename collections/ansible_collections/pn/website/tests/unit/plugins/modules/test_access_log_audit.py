@@ -434,3 +434,13 @@ def test_no_logs_to_read_keeps_the_read_positions(logs, tmp_path):
 def test_a_malformed_extra_finding_fails_naming_it():
     loud = {"rule": "x", "severity": "loud", "message": "?"}
     assert "extra_findings" in fail({"paths": [], "extra_findings": [loud]})["msg"]
+
+
+def test_the_rules_as_json_text_are_the_rules(logs):
+    """The role passes the rules as JSON text (one string to template per court): same analysis."""
+    data = access_log_audit.default_data()
+    args = {"paths": [str(logs / "access.log")], "include_rotated": True, "trust_controller": False}
+    as_mapping = run(dict(args, rules=data))
+    as_text = run(dict(args, rules=json.dumps(data)))
+    assert as_text["findings"] and as_text["findings"] == as_mapping["findings"]
+    assert as_text["pn_sop_result"] == as_mapping["pn_sop_result"]
