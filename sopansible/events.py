@@ -3,11 +3,13 @@
 The events are ansible-runner's job events (``{"event": "runner_on_ok", "created": ..., "event_data":
 {"host", "task", "res", "ignore_errors", "play"}}``), as ``sopansible run`` receives them from
 ansible-runner and as the ``pn.website.sop_history`` callback plugin builds them from the callbacks
-ansible-playbook makes (AWX, cron, a plain ``ansible-playbook``). Results come from the
-``pn_sop_result`` fact each SOP play sets per court (see CONTRIBUTING.md, built by the
-``pn.website.sop_result`` action); failed and unreachable courts are results too, with the reason
-taken from the events. Job events are untrusted input (a court's module writes them): only the
-result fact is kept, an error text is cut to 2000 characters, and a no_log result is never read.
+ansible-playbook makes (AWX, cron, a plain ``ansible-playbook``). A court's result of a play is its
+last ``pn_sop_result`` (see CONTRIBUTING.md and :func:`sop_results`): the fact a play sets, or what a
+module that judges the court itself returns under that name, or one court's entry of the results a
+controller module of :data:`FLEET_RESULTS` returns for every court of the play at once. Failed and
+unreachable courts are results too, with the reason taken from the events. Job events are untrusted
+input (a court's module writes them): only the results are kept, a court's module speaks only for
+that court, an error text is cut to 2000 characters, and a no_log result is never read.
 
 This module needs no ansible-runner: the callback plugin imports it inside ansible-playbook.
 """
@@ -25,6 +27,29 @@ from ansible_collections.pn.website.plugins.module_utils.shared import sop_resul
 
 #: The SOP activity a play is about, from its name ("W1: monitor ...", "IT-DRILL ...").
 ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
+
+#: Controller modules that judge every court of the play in one run (run_once), and the key of their
+#: result that holds each court's result by name. Only these may speak for other courts: the action
+#: is the playbook's, never a court's.
+FLEET_RESULTS = {"pn.website.site_probe": "sop_results"}
+
+
+def sop_results(host: str, res: dict, action: str | None = None) -> list[tuple[str, dict]]:
+    """The (court, SOP result) pairs an ok task result of HOST gives: its ``pn_sop_result`` fact
+    (``set_fact``), else the ``pn_sop_result`` a module returned for its own court (no task per court
+    just to copy it into a fact), and the per-court results of an ACTION of :data:`FLEET_RESULTS`."""
+    found = []
+    facts = res.get("ansible_facts")
+    own = facts.get("pn_sop_result") if isinstance(facts, dict) else None
+    if own is None:
+        own = res.get("pn_sop_result")
+    if isinstance(own, dict):
+        found.append((host, own))
+    key = FLEET_RESULTS.get(action or "")
+    courts = res.get(key) if key else None
+    if isinstance(courts, dict):
+        found += [(str(court), result) for court, result in courts.items() if isinstance(result, dict)]
+    return found
 
 
 def now() -> str:
@@ -88,9 +113,13 @@ class EventCollector:
             if kind == "runner_on_start":
                 self._progress(host, "running", data.get("task", ""))
             elif kind == "runner_on_ok":
-                facts = (data.get("res") or {}).get("ansible_facts") or {}
-                if "pn_sop_result" in facts:
-                    self._record(host, created, facts["pn_sop_result"])
+                action = data.get("resolved_action") or data.get("task_action")
+                found = sop_results(host, data.get("res") or {}, action)
+                started = self._open[(host, self._activity or self._play)].started
+                for court, result in found:
+                    # the other courts a run_once task judged started with it
+                    self._touch(court, started)
+                    self._record(court, created, result)
             elif kind == "runner_on_failed" and not data.get("ignore_errors"):
                 self._fail(host, created, "failed", data)
             elif kind == "runner_on_unreachable":

@@ -1,4 +1,4 @@
-"""Run a project playbook with ansible-playbook and collect every court's pn_sop_result."""
+"""Run a project playbook with ansible-playbook and collect every court's SOP result."""
 
 from __future__ import annotations
 
@@ -9,44 +9,25 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_sop_playbook(name: str, work: Path, *args: str) -> tuple[int, str, dict]:
     """Run playbooks/NAME with ARGS (inventories, limits, extra variables); returns (exit code,
-    output, {host: pn_sop_result}). The results are written by a play appended to the playbook."""
+    output, {host: its last SOP result}), the results the sopansible history records from the run
+    (written by the test callback callback_plugins/sop_results_dir.py, beside the project's own)."""
     results = work / f"results-{Path(name).stem}-{time.monotonic_ns()}"
     results.mkdir()
-    wrapper = work / f"run-{name}"
-    wrapper.write_text(
-        yaml.safe_dump(
-            [
-                {"ansible.builtin.import_playbook": str(ROOT / "playbooks" / name)},
-                {
-                    "name": "Collect the SOP results",
-                    "hosts": "all",
-                    "gather_facts": False,
-                    "tasks": [
-                        {
-                            "name": "Write the result",
-                            "delegate_to": "localhost",
-                            "when": "pn_sop_result is defined",
-                            "ansible.builtin.copy": {
-                                "content": "{{ pn_sop_result | to_json }}",
-                                "dest": f"{results}/{{{{ inventory_hostname }}}}.json",
-                                "mode": "0600",
-                            },
-                        }
-                    ],
-                },
-            ]
-        )
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="pn.website.sop_history,sop_results_dir",
+        PN_TEST_RESULTS_DIR=str(results),
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), *args, str(wrapper)],
+        [str(Path(sys.executable).parent / "ansible-playbook"), *args, str(ROOT / "playbooks" / name)],
         capture_output=True,
         text=True,
         env=env,

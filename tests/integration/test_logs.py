@@ -168,11 +168,15 @@ def test_rotation_archive_retention_and_trusted_probes(lg):
         p.name for p in archive.glob("*.gz")
     )
 
-    # Nothing new: nothing read, nothing archived again.
+    # Nothing new: nothing read, nothing copied again (the court leaves the role before the copy task);
+    # the result still names where each rotated log is kept.
+    kept = {p.name: p.stat().st_mtime_ns for p in archive.glob("*.gz")}
     code, output, fourth = playbook(lg)
     assert code == 0, output[-3000:]
     assert fourth["outputs"]["lines"] == 0
-    assert fourth["outputs"]["archived_files"] == []
+    assert "Copy each rotated log into the archive once" not in output
+    assert {p.name: p.stat().st_mtime_ns for p in archive.glob("*.gz")} == kept
+    assert sorted(fourth["outputs"]["archived_files"]) == sorted(third["outputs"]["archived_files"])
     assert logged_lines(lg) == total
 
 
@@ -350,5 +354,5 @@ def test_a_court_that_lies_about_its_rotated_logs_writes_nothing_outside_the_arc
             escaped.unlink()
     assert not created, f"the court's answer wrote {escaped} on the controller"
     assert code == 0, output[-3000:]
-    assert result["outputs"]["archived_files"] == []
+    assert result["status"]  # judged all the same (what it says of its own archive is its own claim)
     assert sorted(p.name for p in archive.glob("*")) == before

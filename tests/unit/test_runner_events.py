@@ -91,3 +91,60 @@ def test_a_rescued_failure_then_the_result_keeps_one_row_with_the_result():
     assert tais["error"] == "wrong repository password" and "GAGAL" in tais["summary"]
     assert tais["duration_s"] == 60.0
     assert rows["pn-bangil"]["status"] == "ok"
+
+
+def w1(status):
+    return {"activity": "W1", "status": status, "summary": status, "outputs": {}, "findings": []}
+
+
+def test_a_module_result_of_its_own_court_is_the_court_result():
+    """A module that judges its court (backup_status on the usual day, access_log_audit) returns
+    pn_sop_result in its result: recorded as the fact is, with no set_fact task per court."""
+    collector = EventCollector()
+    w3 = {"activity": "W3", "status": "warning", "summary": "2 temuan", "outputs": {}, "findings": []}
+    for item in (
+        event("playbook_on_play_start", play="W3: monitor visitor activity"),
+        event("runner_on_start", "pn-tais", task="Analyse"),
+        event(
+            "runner_on_ok", "pn-tais", task_action="pn.website.access_log_audit", res={"pn_sop_result": w3}
+        ),
+        event("runner_on_start", "pn-curup", task="Analyse"),
+        event("runner_on_ok", "pn-curup", task_action="pn.website.access_log_audit", res={"sop_result": w3}),
+    ):
+        collector.handle(item)
+    (row,) = collector.results  # a result under another name is no court result
+    assert (row["court"], row["activity"], row["status"]) == ("pn-tais", "W3", "warning")
+
+
+def test_the_probe_of_every_court_gives_each_court_its_result_and_no_court_speaks_for_another():
+    collector = EventCollector()
+    fleet = {"pn-tais": w1("ok"), "pn-curup": w1("critical")}
+    for item in (
+        event("playbook_on_play_start", play="W1: monitor content updates"),
+        event("runner_on_start", "pn-tais", created="2026-11-23T02:30:00+00:00", task="Probe"),
+        event(
+            "runner_on_ok",
+            "pn-tais",
+            created="2026-11-23T02:30:09+00:00",
+            task_action="pn.website.site_probe",
+            res={"sop_results": fleet},
+        ),
+    ):
+        collector.handle(item)
+    rows = {row["court"]: row for row in collector.results}
+    assert {court: row["status"] for court, row in rows.items()} == {"pn-tais": "ok", "pn-curup": "critical"}
+    assert rows["pn-curup"]["started"] == "2026-11-23T02:30:00+00:00" and rows["pn-curup"]["duration_s"] == 9
+    # the same mapping from a court's own module (a compromised server) is not taken for other courts
+    other = EventCollector()
+    for item in (
+        event("playbook_on_play_start", play="W3: monitor visitor activity"),
+        event("runner_on_start", "pn-tais", task="Analyse"),
+        event(
+            "runner_on_ok",
+            "pn-tais",
+            task_action="pn.website.access_log_audit",
+            res={"sop_results": {"pn-curup": w1("ok")}},
+        ),
+    ):
+        other.handle(item)
+    assert other.results == []

@@ -109,6 +109,11 @@ options:
         not make it read again. Without O(state_file) or O(read_state) every file is hashed.
     type: list
     elements: path
+  archive_dir:
+    description:
+      - The controller folder the court's rotated logs are archived in. Only named in C(archived_files) of
+        RV(pn_sop_result); nothing is written there by this module.
+    type: str
   max_rotated:
     description:
       - Most rotated logs listed. When the directories hold more, only the newest (by modification
@@ -117,7 +122,7 @@ options:
     default: 2000
   extra_findings:
     description:
-      - Findings an earlier step made about this court's logs, added to RV(sop_result) (a court on shared
+      - Findings an earlier step made about this court's logs, added to RV(pn_sop_result) (a court on shared
         hosting whose logs could not be copied), with the fields of the findings of an SOP result.
     type: list
     elements: dict
@@ -154,6 +159,9 @@ options:
         (C(version) and C(rules)), read on the controller, for example with
         C(lookup('ansible.builtin.file', ...) | from_yaml); the M(pn.website.access_log_audit) task of
         the C(pn.website.logs) role passes it.
+      - Also accepted as JSON text (C(... | from_yaml | to_json)). The role reads the file once per run
+        and passes that text: one string to template per court on the controller, not every value of
+        the rules.
       - Omitted, the module reads the rule file itself, which works only where the collection and
         PyYAML are installed (the controller), not on a court server.
     type: dict
@@ -335,12 +343,16 @@ status:
   description: ok, warning or critical, from the worst finding (for the SOP result).
   returned: when paths was given
   type: str
-sop_result:
+pn_sop_result:
   description:
-    - The court's W3 result (the format of C(pn_sop_result)), judged here so that the role needs no
-      further task on the controller. It holds the summary in Bahasa Indonesia, the engine's findings and
-      O(extra_findings), the status (or O(judged_status)), and as outputs C(lines), C(malformed),
-      C(format), C(formats), C(unreadable_logs) (the C(errors)), C(files) and C(summary).
+    - The court's W3 result, judged here so that the role needs no further task per court (the sopansible
+      history records it from the task's result like the fact a play sets). It holds the summary in Bahasa
+      Indonesia, the engine's findings and O(extra_findings), the status (or O(judged_status)), and as
+      outputs C(lines), C(malformed), C(format), C(formats), C(unreadable_logs) (the C(errors)),
+      C(files), C(summary) and C(archived_files).
+    - C(archived_files) - with O(archive_dir), where each rotated log listed is kept on the controller
+      (O(archive_dir)/C(name) of RV(rotated)), once the role has copied those not there yet; empty
+      otherwise.
   returned: always
   type: dict
 read_state:
@@ -366,6 +378,13 @@ rotated:
     size:
       description: Size in bytes.
       type: int
+    name:
+      description:
+        - The name it is archived under on the controller - its file name without the rotation number,
+          and the first 16 hexadecimal digits of its checksum (logrotate renames C(access.log.2.gz) to
+          C(access.log.3.gz) without changing it, so the checksum names it, and it is copied once).
+      type: str
+      sample: access.log-2aae6c35c94fcfb4.gz
     mtime:
       description: Modification time, seconds since the epoch.
       type: float
@@ -399,6 +418,7 @@ errors:
 
 import json
 import os
+import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -468,6 +488,7 @@ def main():
             max_samples=dict(type="int", default=5),
             rotated_dirs=dict(type="list", elements="path"),
             max_rotated=dict(type="int", default=2000),
+            archive_dir=dict(type="str"),
             extra_findings=dict(type="list", elements="dict", default=[]),
             judged_status=dict(type="str", choices=["ok", "warning", "critical", "failed"]),
         ),
@@ -491,6 +512,8 @@ def main():
             module.fail_json(msg="max_rotated must be at least 1")
         cache = state_in.get("rotated") if isinstance(state_in, dict) else None
         rotated, cache, notes = list_rotated(params["rotated_dirs"], cache, params["max_rotated"])
+        for item in rotated:
+            item["name"] = archive_name(item["path"], item["checksum"])
         result["rotated"] = rotated
         result["rotated_notes"] = notes
         warnings.extend(notes)
@@ -507,12 +530,21 @@ def main():
                 except (OSError, IOError) as exc:
                     module.fail_json(msg="cannot write %s: %s" % (params["state_file"], exc))
     try:
-        result["sop_result"] = w3_result(result, params["extra_findings"], params["judged_status"])
+        result["pn_sop_result"] = w3_result(result, params["extra_findings"], params["judged_status"])
     except SopResultError as exc:
         module.fail_json(msg="extra_findings: %s" % exc.message("en"))
+    archive = params["archive_dir"]
+    result["pn_sop_result"]["outputs"]["archived_files"] = [
+        "%s/%s" % (archive.rstrip("/"), item["name"]) for item in result.get("rotated", []) if archive
+    ]
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=changed, **result)
+
+
+def archive_name(path, checksum):
+    """The name a rotated log is archived under (see RETURN): the same file renamed by logrotate keeps it."""
+    return "%s-%s.gz" % (re.sub(r"\.[0-9]+\.gz$", "", os.path.basename(path)), checksum[:16])
 
 
 def audit(module, state_in):

@@ -17,7 +17,10 @@ description:
     of the last run (RV(sop_result)) and whether the setup is the one the role would install now
     (RV(setup_current)).
   - This is the daily cycle's usual day for a court (the timer backed up at night, nothing in the setup
-    changed), and this one task is all the controller spends on W2 for the court.
+    changed), and this one task is all the controller spends on W2 for the court. When nothing is to be
+    set up or backed up now (see O(run_now)), the module returns the court's W2 result as
+    RV(pn_sop_result), which the sopansible history records like the fact a play sets, so no task per court
+    just to copy it.
   - The W2 result is C(failed) when no run is recorded, the last one failed or its status file cannot be
     read, C(warning) when the last successful run is older than O(max_age_hours), C(ok) otherwise. The age
     is measured by the court server's clock, which also wrote the time the run finished.
@@ -53,6 +56,14 @@ options:
         fails, naming what to set, before it reads anything.
     type: bool
     default: true
+  run_now:
+    description: Whether a backup is to run now (RV(backup_due)), unless O(only_when_due) says it is not due.
+    type: bool
+    default: false
+  only_when_due:
+    description: With O(run_now), back up now only when the last run is missing, failed or stale.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -65,9 +76,9 @@ EXAMPLES = r"""
     configured: "{{ backup_password | length > 0 and backup_targets | length > 0 }}"
   register: last_backup
 
-- name: Record the W2 result
-  ansible.builtin.set_fact:
-    pn_sop_result: "{{ last_backup.sop_result }}"
+- name: Back up now when due
+  ansible.builtin.include_tasks: run_now.yml
+  when: last_backup.backup_due
 """
 
 RETURN = r"""
@@ -83,6 +94,16 @@ setup_current:
   description: Whether the installed setup's fingerprint equals O(setup_fingerprint).
   returned: success
   type: bool
+backup_due:
+  description: Whether a backup is to run now (O(run_now), and with O(only_when_due) the last run not C(ok)).
+  returned: success
+  type: bool
+pn_sop_result:
+  description:
+    - The court's W2 result (RV(sop_result)) when nothing is to be set up or backed up now (the setup is
+      current and no backup is due), the result of the play for the court.
+  returned: when nothing is to be set up or backed up now
+  type: dict
 """
 
 import datetime
@@ -116,6 +137,8 @@ def main():
             setup_fingerprint=dict(type="str", required=True, no_log=True),
             max_age_hours=dict(type="float", default=30),
             configured=dict(type="bool", default=True),
+            run_now=dict(type="bool", default=False),
+            only_when_due=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -144,12 +167,14 @@ def main():
         )
     except SopResultError as error:
         module.fail_json(msg="W2: %s" % error.message("en"))
-    module.exit_json(
-        changed=False,
-        sop_result=result,
-        job_outputs=job_outputs,
-        setup_current=bool(installed) and installed == params["setup_fingerprint"],
+    current = bool(installed) and installed == params["setup_fingerprint"]
+    due = params["run_now"] and not (params["only_when_due"] and result["status"] == "ok")
+    output = dict(
+        changed=False, sop_result=result, job_outputs=job_outputs, setup_current=current, backup_due=due
     )
+    if current and not due:
+        output["pn_sop_result"] = result  # the usual day: this is the court's W2 result
+    module.exit_json(**output)
 
 
 if __name__ == "__main__":

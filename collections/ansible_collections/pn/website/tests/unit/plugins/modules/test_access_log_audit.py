@@ -317,6 +317,16 @@ def test_module_lists_the_rotated_logs_with_the_analysis(logs, monkeypatch):
     for r in first["rotated"]:
         assert r["checksum"] == hashlib.sha1(Path(r["path"]).read_bytes()).hexdigest()  # noqa: S324
         assert r["size"] == Path(r["path"]).stat().st_size
+    # archived under the name without the rotation number, with the checksum (a renamed file keeps it)
+    assert [r["name"] for r in first["rotated"]] == [
+        "access.log-%s.gz" % first["rotated"][0]["checksum"][:16],
+        "error.log-%s.gz" % first["rotated"][1]["checksum"][:16],
+    ]
+    assert first["pn_sop_result"]["outputs"]["archived_files"] == []  # no archive_dir: named nowhere
+    named = run(dict(args, archive_dir="/srv/archive/pn-tais/"))
+    assert named["pn_sop_result"]["outputs"]["archived_files"] == [
+        "/srv/archive/pn-tais/" + r["name"] for r in first["rotated"]
+    ]
     assert first["rotated_notes"] == []
     saved = json.loads(state_file.read_text())
     assert saved == first["read_state"] and len(saved["rotated"]) == 2 and saved["files"]
@@ -380,10 +390,10 @@ def test_module_needs_paths_or_rotated_dirs():
     assert "one of the following is required" in fail({})["msg"]
 
 
-# --- the W3 result judged by the module (sop_result) -------------------------------------------------
+# --- the W3 result judged by the module (pn_sop_result) -------------------------------------------------
 def test_module_judges_w3_from_its_own_analysis(logs):
     result = run({"paths": [str(logs / "access.log")], "include_rotated": True})
-    w3 = result["sop_result"]
+    w3 = result["pn_sop_result"]
     assert (w3["activity"], w3["status"]) == ("W3", result["status"]) == ("W3", "critical")
     assert w3["findings"] == result["findings"]
     assert w3["summary"] == "%d permintaan, %d pengunjung unik, %d temuan (%d baris log baru, 0 rusak)" % (
@@ -406,7 +416,7 @@ def test_a_court_whose_logs_could_not_be_copied_gets_w3_failed_with_the_reason()
     reason = {"rule": "logs-hosting-pull-failed", "severity": "high", "message": "login gagal"}
     reason["evidence"] = {"kind": "auth"}
     result = run({"paths": [], "extra_findings": [reason], "judged_status": "failed"})
-    w3 = result["sop_result"]
+    w3 = result["pn_sop_result"]
     assert (w3["status"], w3["findings"]) == ("failed", [reason])
     assert w3["summary"] == "0 permintaan, 0 pengunjung unik, 0 temuan (0 baris log baru, 0 rusak)"
     assert "lines" not in result  # nothing was read
@@ -417,10 +427,20 @@ def test_no_logs_to_read_keeps_the_read_positions(logs, tmp_path):
     run({"paths": [str(logs / "access.log")], "state_file": str(state_file)})
     before = state_file.read_text()
     again = run({"paths": [], "rotated_dirs": [str(logs)], "state_file": str(state_file)})
-    assert again["sop_result"]["status"] == "ok" and again["sop_result"]["outputs"]["lines"] == 0
+    assert again["pn_sop_result"]["status"] == "ok" and again["pn_sop_result"]["outputs"]["lines"] == 0
     assert json.loads(state_file.read_text())["files"] == json.loads(before)["files"]
 
 
 def test_a_malformed_extra_finding_fails_naming_it():
     loud = {"rule": "x", "severity": "loud", "message": "?"}
     assert "extra_findings" in fail({"paths": [], "extra_findings": [loud]})["msg"]
+
+
+def test_the_rules_as_json_text_are_the_rules(logs):
+    """The role passes the rules as JSON text (one string to template per court): same analysis."""
+    data = access_log_audit.default_data()
+    args = {"paths": [str(logs / "access.log")], "include_rotated": True, "trust_controller": False}
+    as_mapping = run(dict(args, rules=data))
+    as_text = run(dict(args, rules=json.dumps(data)))
+    assert as_text["findings"] and as_text["findings"] == as_mapping["findings"]
+    assert as_text["pn_sop_result"] == as_mapping["pn_sop_result"]

@@ -167,3 +167,27 @@ def test_a_court_without_password_or_targets_fails_naming_them(tmp_path):
     result = run(tmp_path, configured=False)
     assert result["failed"] is True
     assert "pn_backup_password" in result["msg"] and "court_backup_targets" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("hours_ago", "run_now", "only_when_due", "current", "due"),
+    [
+        (2, False, False, True, False),  # W2 read only: the last run is the court's result
+        (2, True, True, True, False),  # the daily cycle's usual day: the timer's run is recent and ok
+        (50, True, True, True, True),  # stale: due now
+        (2, True, False, True, True),  # sop_backup.yml on its own: always backs up
+        (2, True, True, False, False),  # the setup changed: set up first, so no result from here
+    ],
+)
+def test_the_court_result_is_returned_only_when_nothing_is_to_be_set_up_or_backed_up(
+    tmp_path, hours_ago, run_now, only_when_due, current, due
+):
+    (tmp_path / "backup-status.json").write_text(json.dumps(nightly_run(hours_ago)))
+    if current:
+        (tmp_path / "setup.sha256").write_text(FINGERPRINT + "\n")
+    result = run(tmp_path, run_now=run_now, only_when_due=only_when_due)
+    assert result["backup_due"] is due
+    if current and not due:
+        assert result["pn_sop_result"] == result["sop_result"]
+    else:
+        assert "pn_sop_result" not in result
