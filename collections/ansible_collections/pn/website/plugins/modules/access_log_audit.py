@@ -160,7 +160,7 @@ options:
         C(lookup('ansible.builtin.file', ...) | from_yaml); the M(pn.website.access_log_audit) task of
         the C(pn.website.logs) role passes it.
       - Also accepted as JSON text (C(... | from_yaml | to_json)). The role reads the file once per run
-        and passes that text: one string to template per court on the controller, not every value of
+        and passes that text, one string to template per court on the controller instead of every value of
         the rules.
       - Omitted, the module reads the rule file itself, which works only where the collection and
         PyYAML are installed (the controller), not on a court server.
