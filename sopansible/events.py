@@ -34,10 +34,14 @@ ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
 FLEET_RESULTS = {"pn.website.site_probe": "sop_results"}
 
 
-def sop_results(host: str, res: dict, action: str | None = None) -> list[tuple[str, dict]]:
+def sop_results(
+    host: str, res: dict, action: str | None = None, activity: str | None = None
+) -> list[tuple[str, dict]]:
     """The (court, SOP result) pairs an ok task result of HOST gives: its ``pn_sop_result`` fact
     (``set_fact``), else the ``pn_sop_result`` a module returned for its own court (no task per court
-    just to copy it into a fact), and the per-court results of an ACTION of :data:`FLEET_RESULTS`."""
+    just to copy it into a fact), and the per-court results of an ACTION of :data:`FLEET_RESULTS` that
+    are of the play's ACTIVITY (any, for a play without one): a probe that serves another activity
+    (W6 diagnoses from it) gives no W1 results."""
     found = []
     facts = res.get("ansible_facts")
     own = facts.get("pn_sop_result") if isinstance(facts, dict) else None
@@ -48,7 +52,11 @@ def sop_results(host: str, res: dict, action: str | None = None) -> list[tuple[s
     key = FLEET_RESULTS.get(action or "")
     courts = res.get(key) if key else None
     if isinstance(courts, dict):
-        found += [(str(court), result) for court, result in courts.items() if isinstance(result, dict)]
+        found += [
+            (str(court), result)
+            for court, result in courts.items()
+            if isinstance(result, dict) and activity in (None, result.get("activity"))
+        ]
     return found
 
 
@@ -114,9 +122,8 @@ class EventCollector:
                 self._progress(host, "running", data.get("task", ""))
             elif kind == "runner_on_ok":
                 action = data.get("resolved_action") or data.get("task_action")
-                found = sop_results(host, data.get("res") or {}, action)
                 started = self._open[(host, self._activity or self._play)].started
-                for court, result in found:
+                for court, result in sop_results(host, data.get("res") or {}, action, self._activity):
                     # the other courts a run_once task judged started with it
                     self._touch(court, started)
                     self._record(court, created, result)

@@ -134,6 +134,15 @@ def test_the_probe_of_every_court_gives_each_court_its_result_and_no_court_speak
     rows = {row["court"]: row for row in collector.results}
     assert {court: row["status"] for court, row in rows.items()} == {"pn-tais": "ok", "pn-curup": "critical"}
     assert rows["pn-curup"]["started"] == "2026-11-23T02:30:00+00:00" and rows["pn-curup"]["duration_s"] == 9
+    # the probe that W6 diagnoses from gives no W1 results in the W6 play
+    diagnosis = EventCollector()
+    for item in (
+        event("playbook_on_play_start", play="W6 Diagnosis masalah website"),
+        event("runner_on_start", "pn-tais", task="Probe"),
+        event("runner_on_ok", "pn-tais", task_action="pn.website.site_probe", res={"sop_results": fleet}),
+    ):
+        diagnosis.handle(item)
+    assert diagnosis.results == []
     # the same mapping from a court's own module (a compromised server) is not taken for other courts
     other = EventCollector()
     for item in (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ansible.plugins.callback import CallbackBase
 
-from sopansible.events import sop_results
+from sopansible.events import ACTIVITY_IN_PLAY, sop_results
 
 
 class CallbackModule(CallbackBase):
@@ -22,11 +22,16 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._found = {}
+        self._activity = None
+
+    def v2_playbook_on_play_start(self, play):
+        match = ACTIVITY_IN_PLAY.match(play.get_name())
+        self._activity = match.group(1) if match else None
 
     def v2_runner_on_ok(self, result):
         task = result.task
         action = getattr(task, "resolved_action", None) or task.action
-        for court, value in sop_results(result.host.get_name(), result.result, action):
+        for court, value in sop_results(result.host.get_name(), result.result, action, self._activity):
             self._found[court] = value
 
     def v2_playbook_on_stats(self, stats):
