@@ -28,10 +28,27 @@ from ansible_collections.pn.website.plugins.module_utils.shared import sop_resul
 #: The SOP activity a play is about, from its name ("W1: monitor ...", "IT-DRILL ...").
 ACTIVITY_IN_PLAY = re.compile(r"^\s*(W[1-8]|IT-[A-Z]+)\b")
 
+
+def play_activity(play: str) -> str | None:
+    """The SOP activity a play's name names, None for a play without one."""
+    match = ACTIVITY_IN_PLAY.match(play)
+    return match.group(1) if match else None
+
+
 #: Controller modules that judge every court of the play in one run (run_once), and the key of their
 #: result that holds each court's result by name. Only these may speak for other courts: the action
 #: is the playbook's, never a court's.
 FLEET_RESULTS = {"pn.website.site_probe": "sop_results"}
+
+
+def results_part(res: dict, action: str | None = None) -> dict:
+    """The part of an ok task result that :func:`sop_results` reads (a callback converts only that, not
+    a whole log analysis with its evidence or every court's probe)."""
+    part = {key: res[key] for key in ("pn_sop_result", FLEET_RESULTS.get(action or "")) if key in res}
+    facts = res.get("ansible_facts")
+    if isinstance(facts, dict) and "pn_sop_result" in facts:
+        part["ansible_facts"] = {"pn_sop_result": facts["pn_sop_result"]}
+    return part
 
 
 def sop_results(
@@ -112,8 +129,7 @@ class EventCollector:
         with self._lock:
             if kind == "playbook_on_play_start":
                 self._play = data.get("play", "")
-                match = ACTIVITY_IN_PLAY.match(self._play)
-                self._activity = match.group(1) if match else None
+                self._activity = play_activity(self._play)
             host = data.get("host")
             if not host or not kind.startswith("runner_on_"):
                 return True

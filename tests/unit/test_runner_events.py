@@ -157,3 +157,22 @@ def test_the_probe_of_every_court_gives_each_court_its_result_and_no_court_speak
     ):
         other.handle(item)
     assert other.results == []
+
+
+def test_the_part_a_callback_converts_gives_the_same_results_as_the_whole_result():
+    from sopansible.events import results_part, sop_results
+
+    fleet = {"pn-tais": w1("ok"), "pn-curup": w1("critical")}
+    whole = {"sop_results": fleet, "summary": {"sites": 2}, "probes": {"pn-tais": {"html": "x" * 1000}}}
+    part = results_part(whole, "pn.website.site_probe")
+    assert part == {"sop_results": fleet}
+    assert sop_results("pn-tais", part, "pn.website.site_probe", "W1") == sop_results(
+        "pn-tais", whole, "pn.website.site_probe", "W1"
+    )
+    audit = {"pn_sop_result": w1("ok"), "findings": [{"samples": ["..."]}], "rotated": []}
+    assert results_part(audit, "pn.website.access_log_audit") == {"pn_sop_result": w1("ok")}
+    fact = {"ansible_facts": {"pn_sop_result": w1("warning"), "other": 1}, "changed": False}
+    kept = {"ansible_facts": {"pn_sop_result": w1("warning")}}
+    assert results_part(fact, "ansible.builtin.set_fact") == kept
+    # a court's module cannot carry a mapping for other courts through the part either
+    assert results_part({"sop_results": fleet}, "pn.website.access_log_audit") == {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ansible.plugins.callback import CallbackBase
 
-from sopansible.events import ACTIVITY_IN_PLAY, sop_results
+from sopansible.events import play_activity, sop_results
 
 
 class CallbackModule(CallbackBase):
@@ -25,8 +25,7 @@ class CallbackModule(CallbackBase):
         self._activity = None
 
     def v2_playbook_on_play_start(self, play):
-        match = ACTIVITY_IN_PLAY.match(play.get_name())
-        self._activity = match.group(1) if match else None
+        self._activity = play_activity(play.get_name())
 
     def v2_runner_on_ok(self, result):
         task = result.task

@@ -139,18 +139,14 @@ def _part(result, name):
     return value if value is not None else getattr(result, "_" + name)
 
 
-def _results_part(result, fleet_keys):
-    """Only what the collector reads of an ok result, its SOP results (see sopansible.events.sop_results),
-    as plain data: converting a whole result (a log analysis with its evidence, every court's probe)
-    costs more than the rest of this plugin."""
+def _results_part(result, action, events):
+    """Only what the collector reads of an ok result (events.results_part), as plain data: converting a
+    whole result (a log analysis with its evidence, every court's probe) costs more than the rest of
+    this plugin."""
     raw = getattr(result, "_return_data", None)  # ansible-core 2.19: not yet converted
     if raw is None:
         raw = _part(result, "result")
-    part = dict((key, raw[key]) for key in ("pn_sop_result",) + tuple(fleet_keys) if key in raw)
-    facts = raw.get("ansible_facts")
-    if isinstance(facts, dict) and "pn_sop_result" in facts:
-        part["ansible_facts"] = {"pn_sop_result": facts["pn_sop_result"]}
-    return _plain(part)
+    return _plain(events.results_part(raw, action))
 
 
 def _plain(value):
@@ -241,7 +237,7 @@ class CallbackModule(CallbackBase):
         task = _part(result, "task")
         action = getattr(task, "resolved_action", None) or task.action
         if kind == "runner_on_ok":
-            res = _results_part(result, self._sopansible[0].FLEET_RESULTS.values())
+            res = _results_part(result, action, self._sopansible[0])
         else:
             res = _part(result, "result")
         self._event(

@@ -534,9 +534,11 @@ def main():
     except SopResultError as exc:
         module.fail_json(msg="extra_findings: %s" % exc.message("en"))
     archive = params["archive_dir"]
-    result["pn_sop_result"]["outputs"]["archived_files"] = [
-        "%s/%s" % (archive.rstrip("/"), item["name"]) for item in result.get("rotated", []) if archive
-    ]
+    result["pn_sop_result"]["outputs"]["archived_files"] = (
+        ["%s/%s" % (archive.rstrip("/"), item["name"]) for item in result.get("rotated", [])]
+        if archive
+        else []
+    )
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=changed, **result)
