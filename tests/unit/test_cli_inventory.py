@@ -264,4 +264,4 @@ def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
     assert proc.stdout.count("fatal: [pn-b]") == 1  # pn-b failed once, then left out
     assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
     # the second activity's preflight starts no check: pn-a was checked in this run, pn-b is left out
-    assert proc.stdout.count("TASK [pn.website.preflight : Check the court's inventory data") == 1
+    assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 1

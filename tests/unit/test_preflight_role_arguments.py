@@ -1,6 +1,6 @@
-"""The preflight checks the argument specs of the playbook's roles in its one controller action per
-court (pn.website.court_contract, option roles): a real ansible-playbook run, as the SOP playbooks
-run it (the roles imported with rolespec_validate: false)."""
+"""The preflight checks the argument specs of the playbook's roles in its one controller action for
+the courts of the play (pn.website.court_contract, options roles and courts): a real ansible-playbook
+run, as the SOP playbooks run it (the roles imported with rolespec_validate: false)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,7 @@ PLAYBOOK = """
         dest: "{{ checks_file }}"
         mode: "0600"
         content: >-
-          {{ dict(groups.courts | zip(groups.courts | map('extract', hostvars, '_pn_preflight_checked')))
-             | to_json }}
+          {{ hostvars[groups.courts[0]]._pn_preflight_checked.courts | to_json }}
 """
 
 
@@ -78,6 +77,8 @@ def run(tmp_path_factory):
     ]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     checks = json.loads((tmp_path / "checks.json").read_text())
+    for court, check in checks.items():
+        check["failed"] = f"fatal: [{court}]" in proc.stdout
     return proc, checks
 
 
@@ -98,14 +99,16 @@ def test_a_bad_type_for_a_backup_option_fails_the_court_naming_role_and_variable
     # both entry points that know the option say so, in the court's one failure
     assert maintain.startswith("does not match the argument spec of role pn.website.backup (maintain): ")
     assert "pn_backup_keep_daily: does not match" in checks["pn-badtype"]["msg"]
-    recap = {line.split()[0]: line for line in proc.stdout.splitlines() if " : ok=" in line}
-    assert "failed=1" in recap["pn-badtype"] and "failed=0" in recap["pn-good"]
+    # the court fails with its own problems, the others go on
+    failure = " ".join(proc.stdout.split("fatal: [pn-badtype]: FAILED!", 1)[1].split("fatal:", 1)[0].split())
+    assert failure.startswith("=> changed: false msg: 'pn_backup_keep_daily: does not match the argument spec")
+    assert checks["pn-good"]["failed"] is False
 
 
 def test_a_valid_court_passes_with_every_roles_check(run):
     _proc, checks = run
     assert checks["pn-good"]["problems"] == []
-    assert checks["pn-good"].get("failed") is not True
+    assert checks["pn-good"]["failed"] is False
 
 
 def test_values_are_templated_before_the_check(run):
@@ -130,3 +133,48 @@ def test_a_required_option_missing_is_reported(run):
         "does not match the argument spec of role pn.website.base (main): "
         "missing required arguments: court_name"
     )
+
+
+def test_a_value_the_play_sets_is_checked_for_every_court_and_a_hosted_court_is_checked_as_one(tmp_path):
+    """What the play sets for every court (a play variable here) is checked with each court's own
+    variables, and a court of the shared_hosting group is checked as one (no ansible_host needed)."""
+    (tmp_path / "hosts.yml").write_text(
+        textwrap.dedent(
+            """
+            courts:
+              vars: {ansible_connection: local, court_type: PN, court_domain: pn-a.go.id}
+              hosts:
+                pn-server: {court_name: PN Server, ansible_host: "-oProxyCommand=true"}
+                pn-hosted:
+                  court_name: PN Hosted
+                  court_hosting: {transfer: ftps, host: ftp.pn-hosted.go.id, user: pnhosted, password: rahasia}
+            shared_hosting:
+              hosts:
+                pn-hosted:
+            """
+        )
+    )
+    play = PLAYBOOK.split("\n- name: Keep what each court's check said")[0].replace(
+        "pn_preflight_roles: [preflight, backup, 'backup:maintain', pn.website.base]",
+        "pn_preflight_roles: [backup]\n    pn_backup_keep_daily: setiap hari",
+    )
+    (tmp_path / "play.yml").write_text(play)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
+    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(tmp_path / "hosts.yml")]
+    command += [str(tmp_path / "play.yml"), "-e", "pn_preflight_lang=en"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    # the JSON document, then the line the history callback prints
+    run = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("{") :])[0]
+    tasks = {task["task"]["name"]: task["hosts"] for task in run["plays"][0]["tasks"]}
+    [checked] = tasks["pn.website.preflight : Check the courts' inventory data against the contract"].values()
+    stopped = tasks["pn.website.preflight : Stop a court whose inventory data breaks the contract"]
+    for court in ("pn-server", "pn-hosted"):
+        assert "pn_backup_keep_daily" in role_problems(checked["courts"][court]), court
+        assert stopped[court]["failed"] is True
+    variables = {problem["variable"] for problem in checked["courts"]["pn-server"]["problems"]}
+    assert "ansible_host" in variables  # the court's own value, in its own check
+    # court_hosting is allowed for a court of the shared_hosting group only: checked as one
+    assert {problem["variable"] for problem in checked["courts"]["pn-hosted"]["problems"]} == {"pn_backup_keep_daily"}

@@ -22,6 +22,9 @@ description:
   - Runs on the controller as an action plugin; nothing is sent to the court server.
   - The same rules back C(sopansible inventory check).
   - Sets no fact; the C(pn.website.preflight) role registers the result to check each court once per run.
+  - With O(courts), one run of the action checks every listed court (for C(run_once)): no worker process
+    per court on the controller. It then never fails for a court's problems, which it returns per court
+    in RV(courts); the C(pn.website.preflight) role fails each court with problems from there.
 options:
   shared_hosting:
     description:
@@ -51,6 +54,19 @@ options:
     type: list
     elements: str
     default: []
+  courts:
+    description:
+      - Inventory host names of the courts to check in this one run (typically C(ansible_play_batch) with
+        C(run_once)), instead of the host the task runs for. At most 10000.
+      - Each court is checked with its own variables (inventory, group and host variables, facts, extra
+        vars: what C(hostvars) holds), templated in that court's context, and with what the play sets for
+        every court (play, role and import variables) for the names it does not set itself. Where both
+        set a name, the court's own value is checked: a wrong value in the inventory is wrong even when
+        this play overrides it.
+      - A shared-hosting court is one in the C(shared_hosting) group, unless O(shared_hosting) says so for
+        all of them.
+    type: list
+    elements: str
 extends_documentation_fragment:
   - pn.website.attributes
   - pn.website.attributes.READ_ONLY
@@ -66,11 +82,23 @@ EXAMPLES = r"""
 - name: Also check the arguments of the roles the playbook imports with rolespec_validate=false
   pn.website.court_contract:
     roles: [backup, "backup:hosted", logs]
+
+- name: Check every court of the play in one controller action
+  pn.website.court_contract:
+    roles: [backup, logs]
+    courts: "{{ ansible_play_batch }}"
+  run_once: true
+  register: checked
+
+- name: Stop each court with problems
+  ansible.builtin.fail:
+    msg: "{{ checked.courts[inventory_hostname].msg }}"
+  when: checked.courts[inventory_hostname].problems | length > 0
 """
 
 RETURN = r"""
 problems:
-  description: Every contract problem found, empty when the court's data is valid.
+  description: Every contract problem found (of every court checked), empty when the data is valid.
   returned: always
   type: list
   elements: dict
@@ -89,6 +117,19 @@ problems:
     message:
       description: Explanation in the chosen language.
       type: str
+courts:
+  description: With O(courts), each court's own check, by inventory host name.
+  returned: when O(courts) is given
+  type: dict
+  contains:
+    problems:
+      description: The court's problems, as in RV(problems); empty when its data is valid.
+      type: list
+      elements: dict
+    msg:
+      description: The court's problems in one line (C(variable: message; ...)), or C(ok).
+      type: str
+  sample: {"pn-tais": {"problems": [], "msg": "ok"}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -100,6 +141,7 @@ def main():
             shared_hosting=dict(type="bool"),
             lang=dict(type="str", default="id", choices=["id", "en"]),
             roles=dict(type="list", elements="str", default=[]),
+            courts=dict(type="list", elements="str"),
         ),
         supports_check_mode=True,
     )
