@@ -32,6 +32,8 @@ courts:
     pn-unrelated: {court_name: PN Lain, pn_audit_enabled: bukan-bool}
     # pn.website.base requires court_name
     pn-nameless: {}
+    # a court value that cannot be templated fails this court only
+    pn-untemplatable: {court_name: PN Rusak, court_domain: "{{ nowhere_defined }}"}
 """
 
 PLAYBOOK = """
@@ -101,7 +103,9 @@ def test_a_bad_type_for_a_backup_option_fails_the_court_naming_role_and_variable
     assert "pn_backup_keep_daily: does not match" in checks["pn-badtype"]["msg"]
     # the court fails with its own problems, the others go on
     failure = " ".join(proc.stdout.split("fatal: [pn-badtype]: FAILED!", 1)[1].split("fatal:", 1)[0].split())
-    assert failure.startswith("=> changed: false msg: 'pn_backup_keep_daily: does not match the argument spec")
+    assert failure.startswith(
+        "=> changed: false msg: 'pn_backup_keep_daily: does not match the argument spec"
+    )
     assert checks["pn-good"]["failed"] is False
 
 
@@ -147,7 +151,7 @@ def test_a_value_the_play_sets_is_checked_for_every_court_and_a_hosted_court_is_
                 pn-server: {court_name: PN Server, ansible_host: "-oProxyCommand=true"}
                 pn-hosted:
                   court_name: PN Hosted
-                  court_hosting: {transfer: ftps, host: ftp.pn-hosted.go.id, user: pnhosted, password: rahasia}
+                  court_hosting: {transfer: ftps, host: ftp.pn-hosted.go.id, user: pnh, password: rahasia}
             shared_hosting:
               hosts:
                 pn-hosted:
@@ -177,4 +181,15 @@ def test_a_value_the_play_sets_is_checked_for_every_court_and_a_hosted_court_is_
     variables = {problem["variable"] for problem in checked["courts"]["pn-server"]["problems"]}
     assert "ansible_host" in variables  # the court's own value, in its own check
     # court_hosting is allowed for a court of the shared_hosting group only: checked as one
-    assert {problem["variable"] for problem in checked["courts"]["pn-hosted"]["problems"]} == {"pn_backup_keep_daily"}
+    assert {problem["variable"] for problem in checked["courts"]["pn-hosted"]["problems"]} == {
+        "pn_backup_keep_daily"
+    }
+
+
+def test_a_court_value_that_cannot_be_templated_fails_that_court_only(run):
+    proc, checks = run
+    [problem] = [p for p in checks["pn-untemplatable"]["problems"] if p["code"] == "template"]
+    assert problem["variable"] == "court_domain"
+    assert problem["message"].startswith("its value cannot be templated: ")
+    assert "nowhere_defined" in problem["message"]
+    assert checks["pn-untemplatable"]["failed"] is True and checks["pn-good"]["failed"] is False

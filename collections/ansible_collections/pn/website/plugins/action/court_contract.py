@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleUndefinedVariable
-from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.pn.website.plugins.module_utils.inventory import role_arguments
@@ -55,21 +54,24 @@ class ActionModule(ActionBase):
             changed=False,
             courts=by_court,
             problems=[p for entry in by_court.values() for p in entry["problems"]],
-            msg="%d of %d courts with problems" % (sum(1 for e in by_court.values() if e["problems"]), len(by_court)),
+            msg="%d of %d courts with problems"
+            % (sum(1 for e in by_court.values() if e["problems"]), len(by_court)),
         )
         return result
 
     def _roles(self):
         roles = self._task.args.get("roles") or []
         if not isinstance(roles, list) or len(roles) > role_arguments.MAX_ROLES:
-            raise AnsibleActionFail("roles must be a list of at most %d role names" % role_arguments.MAX_ROLES)
+            raise AnsibleActionFail(
+                "roles must be a list of at most %d role names" % role_arguments.MAX_ROLES
+            )
         return roles
 
     def _courts(self, courts, task_vars):
         if not isinstance(courts, list) or len(courts) > MAX_COURTS:
             raise AnsibleActionFail("courts must be a list of at most %d inventory host names" % MAX_COURTS)
         for court in courts:
-            if not isinstance(court, string_types) or court not in task_vars["hostvars"]:
+            if not isinstance(court, str) or court not in task_vars["hostvars"]:
                 raise AnsibleActionFail("courts: %s is no host of the inventory" % shown(str(court)))
         return courts
 
@@ -78,11 +80,16 @@ class ActionModule(ActionBase):
         if shared is None:
             shared = "shared_hosting" in (variables.get("group_names") or [])
         values = {}
+        unusable = []  # a value that cannot be templated is this court's problem, not the fleet's
         for name in variables.names():
             # court_* and the connection values that reach ssh's command line
             if name.startswith("court_") or name in CONNECTION_VARIABLES:
-                values[name] = variables.get(name)
+                try:
+                    values[name] = variables.get(name)
+                except AnsibleError as error:
+                    unusable.append(Problem(host, name, "template", error=_first_line(error)))
         found = validate_court(host, values, shared_hosting=bool(shared))
+        found.extend(unusable)
         found.extend(_role_problems(host, variables, roles))
         return found
 
@@ -122,8 +129,12 @@ def _templated(host, name, variables, problems):
         # so it is not the court's fault here. Left out, as if not given.
         return _SKIPPED
     except AnsibleError as error:
-        problems.append(Problem(host, name, "role_spec", error=str(error).splitlines()[0] if str(error) else ""))
+        problems.append(Problem(host, name, "role_spec", error=_first_line(error)))
         return _SKIPPED
+
+
+def _first_line(error):
+    return str(error).splitlines()[0] if str(error) else ""
 
 
 class _TaskVariables(object):

@@ -230,6 +230,7 @@ MESSAGES = {
         "pemeriksaan argumen peran tidak dapat dilakukan: {error}",
         "the role argument check cannot be done: {error}",
     ),
+    "template": ("nilainya tidak dapat diolah: {error}", "its value cannot be templated: {error}"),
 }
 
 # Website SOP activities W1-W8 and IT SOP activities (IT-...), as in the SOP catalogue.
