@@ -22,9 +22,10 @@ description:
   - Runs on the controller as an action plugin; nothing is sent to the court server.
   - The same rules back C(sopansible inventory check).
   - Sets no fact; the C(pn.website.preflight) role registers the result to check each court once per run.
-  - With O(courts), one run of the action checks every listed court (for C(run_once)): no worker process
-    per court on the controller. It then never fails for a court's problems, which it returns per court
-    in RV(courts); the C(pn.website.preflight) role fails each court with problems from there.
+  - With O(courts), one run of the action checks every listed court (for C(run_once)), so that no worker
+    process per court is started on the controller. It then never fails for a court's problems, which it
+    returns per court in RV(courts); the C(pn.website.preflight) role fails each court with problems from
+    there.
 options:
   shared_hosting:
     description:
@@ -58,11 +59,11 @@ options:
     description:
       - Inventory host names of the courts to check in this one run (typically C(ansible_play_batch) with
         C(run_once)), instead of the host the task runs for. At most 10000.
-      - Each court is checked with its own variables (inventory, group and host variables, facts, extra
-        vars: what C(hostvars) holds), templated in that court's context, and with what the play sets for
-        every court (play, role and import variables) for the names it does not set itself. Where both
-        set a name, the court's own value is checked: a wrong value in the inventory is wrong even when
-        this play overrides it.
+      - Each court is checked with its own variables (inventory, group and host variables, facts and extra
+        vars, as C(hostvars) holds them), templated in that court's context, and with what the play sets
+        for every court (play, role and import variables) for the names it does not set itself. Where both
+        set a name, the court's own value is checked, since a wrong value in the inventory is wrong even
+        when this play overrides it.
       - A shared-hosting court is one in the C(shared_hosting) group, unless O(shared_hosting) says so for
         all of them.
     type: list
@@ -127,7 +128,7 @@ courts:
       type: list
       elements: dict
     msg:
-      description: The court's problems in one line (C(variable: message; ...)), or C(ok).
+      description: The court's problems in one line, each as its variable and message, or C(ok).
       type: str
   sample: {"pn-tais": {"problems": [], "msg": "ok"}}
 """
