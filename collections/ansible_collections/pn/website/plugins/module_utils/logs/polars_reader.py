@@ -87,11 +87,14 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     AGENT_GOOGLEBOT,
+    BACKDOOR_FILE_NAMES,
     DOCUMENT_EXT,
     FULL_TESTS,
     HINT_PATTERNS,
+    PHP_EXT,
     SCRIPT_EXT,
     STATIC_EXT,
+    UPLOAD_DIR_RE,
     is_crawler,
     split_target,
 )
@@ -144,6 +147,8 @@ _VISIT_KEYS = ["ip", "hour", "ua", "status"]
 _QUIET_ELIGIBLE_RE = r"\A/[\x21-\x24\x26-\x7e]*\z"
 _NOT_PAGE_EXT = sorted(x.decode("ascii") for x in DOCUMENT_EXT | STATIC_EXT)
 _SCRIPT_EXT = sorted(x.decode("ascii") for x in SCRIPT_EXT)
+_PHP_EXT = sorted(x.decode("ascii") for x in PHP_EXT)
+_BACKDOOR_FILE_NAMES = sorted(x.decode("latin-1") for x in BACKDOOR_FILE_NAMES)
 _QUIET_MIN = 256  # fewer new targets in a chunk: each is classified in Python
 
 
@@ -981,14 +986,15 @@ class PolarsReader:
             status_counts[gid][status] = n
         sample_lines = dict(zip(samples["gid"].to_list(), as_lists(samples["line"])))  # noqa: B905
         kept_values = dict(zip(values["gid"].to_list(), as_lists(values["value"])))  # noqa: B905
-        # Pairs whose rule needs more than one event: fired as found by polars, or their window's
-        # events in log order for the rule code's own test (see _windows).
+        # Pairs whose rule needs more than one event: fired or not as found by polars, or their
+        # window's events in log order for the rule code's own test (see _windows).
         fired = set(windows.filter("fired")["gid"].to_list())
-        unsure = windows.filter(~c("fired"))["gid"]
+        unsure = set(windows.filter(c("fired").is_null())["gid"].to_list())
+        open_windows = windows.filter(~c("fired").fill_null(False))["gid"]  # unsure or not fired
         window_times = {}
-        if unsure.len():
+        if open_windows.len():
             times = (
-                fresh.filter(c("gid").is_in(unsure.implode()))
+                fresh.filter(c("gid").is_in(open_windows.implode()))
                 .group_by("gid")
                 .agg("now")
                 .collect(engine=_IN_MEMORY)
@@ -1009,15 +1015,21 @@ class PolarsReader:
                 evidence.fired = any_new
             elif gid in fired:
                 evidence.fired = True
-            else:
+            elif gid in unsure:
                 times = window_times.get(gid, ())
                 evidence.fired = any(fills_window(window, now, rule) for now in times)
+            else:
+                # Times that never go back and never fill the window: the window the rule code
+                # would leave (for the pair's later events) holds some of the last count - 1.
+                for now in window_times.get(gid, ())[1 - rule.count :]:
+                    fills_window(window, now, rule)
 
     def _windows(self, fresh):
-        """Per pair (gid) of a rule that needs ``count`` > 1 events, whether polars finds that it
-        fired, from the times of its new events (``fresh``, sorted by pair, in log order within
-        each): where the times never go back, when ``count`` of them fall within ``window``
-        seconds (0: the whole log). Otherwise (False) the rule code's own test decides."""
+        """Per pair (gid) of a rule that needs ``count`` > 1 events, whether it fired, from the
+        times of its new events (``fresh``, sorted by pair, in log order within each): where the
+        times never go back, whether ``count`` of them fall within ``window`` seconds (0: the
+        whole log), as the rule code's window then finds. Otherwise (null) the rule code's own
+        test decides."""
         c = pl.col
         windowed = {n: (rule.count, rule.window) for n, rule in enumerate(self._rules) if rule.count > 1}
         same_pair = c("gid") == c("gid").shift(1)
@@ -1033,14 +1045,15 @@ class PolarsReader:
             fresh.filter(c("rule").is_in(list(windowed)))
             .with_columns(back.fill_null(False).alias("back"), hit.fill_null(False).alias("hit"))
             .group_by("gid")
-            .agg((~c("back").any() & c("hit").any()).alias("fired"))
+            .agg(pl.when(c("back").any()).then(None).otherwise(c("hit").any()).alias("fired"))
         )
 
     def _quiet_filter(self):
         """The Rust patterns of the vectorised test (see _quiet_targets): the built-in hints, the
         built-in tests on the path and on the whole target, the rules' key patterns on the path,
-        the query and the whole target; None when one of the Python patterns cannot be written as
-        one (see :mod:`prefilter`) or the Rust engine refuses one."""
+        the query and the whole target, the folders of uploads on the path ("" when it cannot be
+        written: any folder may be one); None when one of the other Python patterns cannot be
+        written as one (see :mod:`prefilter`) or the Rust engine refuses one."""
         if self._quiet is None:
             patterns = [prefilter.any_of(HINT_PATTERNS)]
             for part in ("path", "target"):
@@ -1051,6 +1064,7 @@ class PolarsReader:
                 ]
                 patterns.append(None if None in tests else "|".join("(?:%s)" % t for t in tests))
             patterns += [prefilter.any_of(keys) for keys in self.analyzer.rules.key_patterns]
+            patterns.append(prefilter.rust_pattern(UPLOAD_DIR_RE) or "")
             self._quiet = False
             if None not in patterns:
                 try:
@@ -1077,13 +1091,20 @@ class PolarsReader:
         patterns = self._quiet_filter()
         if patterns is None:
             return targets
-        hint, class_path, class_target, on_path, on_query, on_target = patterns
+        hint, class_path, class_target, on_path, on_query, on_target, upload = patterns
         c = pl.col
 
         def extension(of):
             return c(of).str.extract(r"\.([^./]*)\z", 1).fill_null("")
 
-        classed = [extension("path").is_in(_SCRIPT_EXT)]
+        # The file-name tests of scripts (see rules.FULL_TESTS): a backdoor's name, or PHP in a
+        # folder of uploads. Most scripts of a scan have neither and need no Python test.
+        uploaded = c("path").str.contains(upload) if upload else pl.lit(True)
+        named = c("path").str.extract(r"([^/]*)\.[^./]*\z", 1).is_in(_BACKDOOR_FILE_NAMES)
+        script = extension("path").is_in(_SCRIPT_EXT) & (
+            named | (extension("path").is_in(_PHP_EXT) & uploaded)
+        )
+        classed = [script]
         classed += [c("path").str.contains(class_path)] * bool(class_path)
         classed += [c("decoded").str.contains(class_target)] * bool(class_target)
         keyed = [c("path").str.contains(on_path)] * bool(on_path)
