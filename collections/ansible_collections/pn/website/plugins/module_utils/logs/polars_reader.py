@@ -769,9 +769,9 @@ class PolarsReader:
             trusted = [ip for ip in ips if analyzer.is_trusted(_bytes(ip))]
             if trusted:
                 hot = hot.filter(~c("ip").is_in(trusted))
-        targets = hot["target"].unique(maintain_order=True).to_list()
-        agents = hot["ua"].unique(maintain_order=True).to_list()
+        # The held flags have every target and agent of the held rows (see _hold).
         tflags, uflags = self._held_target_flags, self._held_agent_flags
+        targets, agents = list(tflags), list(uflags)
         flag_ids, flags = {}, []  # flags (int) -> a number, and back
 
         def flag_id(value):
@@ -790,10 +790,17 @@ class PolarsReader:
                 verified = c("ua").is_in(claims) & c("ip").is_in(genuine)
         # The time of each row as LogClock.epoch gives it: the hour's start in its zone (once per
         # hour and zone), plus minutes and seconds; Python's own parse where they are not digits.
+        # A log has one time zone, as a rule: the hour alone is then the key of the join (one of
+        # two text columns costs several times more).
         rest = c("rest")
-        hours = hot.select("hour", rest.str.slice(7).alias("zone")).unique(maintain_order=True)
+        zone = rest.str.slice(7).alias("zone")
+        zones = hot.select(zone.unique())["zone"].to_list()
+        lf = hot.lazy() if len(zones) == 1 else hot.lazy().with_columns(zone)
+        keys = ["hour"] if len(zones) == 1 else ["hour", "zone"]
+        hours = lf.select(keys).unique(maintain_order=True).collect(engine=_IN_MEMORY)
         clock = analyzer.clock
-        bases = [clock.hour(_bytes(hour), _bytes(zone)) for hour, zone in hours.iter_rows()]
+        hour_zones = zip(hours["hour"].to_list(), repeat(zones[0])) if len(zones) == 1 else hours.iter_rows()
+        bases = [clock.hour(_bytes(hour), _bytes(zone)) for hour, zone in hour_zones]
         hours = hours.with_columns(
             pl.Series("base", [base for base, _offset in bases], dtype=pl.Int64),
             pl.Series("offset", [offset for _base, offset in bases], dtype=pl.Int64),
@@ -802,9 +809,7 @@ class PolarsReader:
         seconds = rest.str.slice(1, 2).cast(pl.Int64) * 60 + rest.str.slice(4, 2).cast(pl.Int64)
         size = c("size") if analyzer.rules.sized else pl.lit("")
         hot = (
-            hot.lazy()
-            .with_columns(rest.str.slice(7).alias("zone"))
-            .join(hours.lazy(), on=["hour", "zone"], how="left", maintain_order="left")
+            lf.join(hours.lazy(), on=keys, how="left", maintain_order="left")
             .with_columns(
                 pl.when(digits).then(c("base") + seconds).otherwise(None).alias("now"),
                 c("target").replace_strict(targets, [flag_id(tflags[t]) for t in targets]).alias("tf"),
@@ -812,7 +817,7 @@ class PolarsReader:
                 verified.alias("verified"),
                 size.alias("size_key"),
             )
-            .drop("zone", "base")
+            .drop("zone", "base", strict=False)
             .collect(engine=_IN_MEMORY)
         )
         odd = hot.filter(c("now").is_null())
