@@ -758,10 +758,11 @@ class PolarsReader:
 
     def _events(self, hot):
         """(the ``hot`` rows that give rule events, with their time; their events: position, rule
-        number, whether the rule's match was by target, time, status, target and the (rule, key)
-        pair as one number, and the keys by number), or None when none gives one. What a row gives
-        is decided per kind of row, as the rule code decides (RuleSet.events: flags of target and
-        agent, method, status, size, a verified Googlebot)."""
+        number, whether the rule's match was by target, time, status, the number of the target
+        and the (rule, key) pair as one number; the keys by number; the targets by number), or
+        None when none gives one. What a row gives is decided per kind of row, as the rule code
+        decides (RuleSet.events: flags of target and agent, method, status, size, a verified
+        Googlebot)."""
         c = pl.col
         analyzer = self.analyzer
         if analyzer.trusted_networks:  # never evidence against the site (see Analyzer.apply_rules_to)
@@ -812,10 +813,15 @@ class PolarsReader:
             lf.join(hours.lazy(), on=keys, how="left", maintain_order="left")
             .with_columns(
                 pl.when(digits).then(c("base") + seconds).otherwise(None).alias("now"),
-                c("target").replace_strict(targets, [flag_id(tflags[t]) for t in targets]).alias("tf"),
+                c("target")
+                .replace_strict(targets, range(len(targets)), return_dtype=pl.UInt32)
+                .alias("target_id"),
                 c("ua").replace_strict(agents, [flag_id(uflags[u]) for u in agents]).alias("af"),
                 verified.alias("verified"),
                 size.alias("size_key"),
+            )
+            .with_columns(
+                pl.lit(pl.Series([flag_id(tflags[t]) for t in targets])).gather(c("target_id")).alias("tf")
             )
             .drop("zone", "base", strict=False)
             .collect(engine=_IN_MEMORY)
@@ -853,7 +859,7 @@ class PolarsReader:
         key = c("ip").replace_strict(addresses, range(1, len(addresses) + 1), return_dtype=pl.UInt64)
         pair = c("rule").cast(pl.UInt64) * _PAIR_RULE
         events = (
-            rows.select("pos", "rule", "by_target", key.alias("key"), "now", "offset", "status", "target")
+            rows.select("pos", "rule", "by_target", key.alias("key"), "now", "offset", "status", "target_id")
             .explode(["rule", "by_target"])
             .with_columns(
                 pl.when(c("rule").is_in(self._by_address)).then(pair + c("key")).otherwise(pair).alias("pair")
@@ -861,7 +867,7 @@ class PolarsReader:
             .drop("key")
         )
         keys = [b""] + [_bytes(ip) for ip in addresses]  # 0: the site
-        return rows.select("pos", *_ROW_FIELDS, "line"), events, keys
+        return rows.select("pos", *_ROW_FIELDS, "line"), events, keys, targets
 
     def _record_held(self) -> None:
         """Records the held events in the analyzer's evidence, as its rule code would have
@@ -883,7 +889,7 @@ class PolarsReader:
         self._held_target_flags, self._held_agent_flags = {}, {}
         if found is None:
             return
-        rows, events, keys = found
+        rows, events, keys, targets = found
         rules = self._rules
         # The pairs in the order of their first event; "gid": the number of a pair new to the
         # evidence, in that order (null: recorded by the rule code).
@@ -910,29 +916,35 @@ class PolarsReader:
                 keys=kept,
             )
         if new:
-            self._record_new(events.filter(c("gid").is_not_null()), rows, new, as_bytes, as_lists)
+            self._record_new(events.filter(c("gid").is_not_null()), rows, new, targets, as_bytes, as_lists)
 
-    def _record_new(self, events, rows, new, as_bytes, as_lists) -> None:
+    def _record_new(self, events, rows, new, targets, as_bytes, as_lists) -> None:
         """The evidence of the ``new`` (rule, (rule id, key)) pairs, numbered by "gid" in the
-        order of their first event, from their ``events`` (in log order); their sample lines from
-        ``rows``. The events are sorted by pair (keeping the log order within each), so that what
-        is computed per pair compares a row with the ones before it (a shift and a test that they
-        are of the same pair), not a window expression per pair (several times slower)."""
+        order of their first event, from their ``events`` (in log order, with the number of their
+        target in ``targets``); their sample lines from ``rows``. The events are sorted by pair
+        (keeping the log order within each), so that what is computed per pair compares a row with
+        the ones before it (a shift and a test that they are of the same pair), not a window
+        expression per pair (several times slower)."""
         c = pl.col
         analyzer = self.analyzer
         rules = self._rules
-        # The value a rule counts distinct ones of: the path (as rules.split_target cuts it, once per
-        # target) or the whole target.
+        # The value a rule counts distinct ones of, by number (numbers compare faster than text):
+        # the whole target (its number), or its path (as rules.split_target cuts it, once per
+        # target; numbered in ``paths``). All values of a pair are of one kind, its rule's.
         by_path = [n for n, rule in enumerate(rules) if rule.distinct == "path"]
         by_target = [n for n, rule in enumerate(rules) if rule.distinct == "target"]
-        value = pl.lit(None, dtype=pl.String)
+        value = pl.lit(None, dtype=pl.UInt32)
         if by_target:
-            value = pl.when(c("rule").is_in(by_target)).then(c("target")).otherwise(value)
+            value = pl.when(c("rule").is_in(by_target)).then(c("target_id")).otherwise(value)
+        paths = {}
         if by_path:
-            targets = events.filter(c("rule").is_in(by_path))["target"].unique().to_list()
-            paths = [split_target(_bytes(t))[0].decode("latin-1") for t in targets]
-            path = c("target").replace_strict(targets, paths, default=None, return_dtype=pl.String)
+            numbers = events.filter(c("rule").is_in(by_path))["target_id"].unique().to_list()
+            path_numbers = [
+                paths.setdefault(split_target(_bytes(targets[n]))[0], len(paths)) for n in numbers
+            ]
+            path = c("target_id").replace_strict(numbers, path_numbers, default=None, return_dtype=pl.UInt32)
             value = pl.when(c("rule").is_in(by_path)).then(path).otherwise(value)
+        value_names = {"target": [_bytes(t) for t in targets], "path": list(paths)}
         events = (
             events.sort("gid", maintain_order=True)
             .with_columns(value.alias("value"))
@@ -990,7 +1002,7 @@ class PolarsReader:
         for gid, status, n in status_rows:
             status_counts[gid][status] = n
         sample_lines = dict(zip(samples["gid"].to_list(), as_lists(samples["line"])))  # noqa: B905
-        kept_values = dict(zip(values["gid"].to_list(), as_lists(values["value"])))  # noqa: B905
+        kept_values = dict(zip(values["gid"].to_list(), values["value"].to_list()))  # noqa: B905
         # Pairs whose rule needs more than one event: fired or not as found by polars, or their
         # window's events in log order for the rule code's own test (see _windows).
         fired = set(windows.filter("fired")["gid"].to_list())
@@ -1013,7 +1025,8 @@ class PolarsReader:
             evidence.statuses = status_counts[gid]
             evidence.served = served
             if evidence.distinct is not None:
-                evidence.distinct.update(kept_values.get(gid, ()))
+                names = value_names[rule.distinct]
+                evidence.distinct.update([names[n] for n in kept_values.get(gid, ())])
             evidence.samples = sample_lines.get(gid, [])
             window = evidence.window
             if window is None:  # one event is enough
