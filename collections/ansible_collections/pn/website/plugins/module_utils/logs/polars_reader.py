@@ -121,6 +121,10 @@ _ROW_FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "stat
 # requests (_REQUEST_COLUMNS), which has the method, target and protocol.
 _FRAME_COLUMNS = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_PARTS)
 _REQUEST_COLUMNS = ("request", "method", "target", "proto")
+# The parts of a held row's line (the referrer and agent are the "ref" and "ua" fields): the line is
+# made of them only for the few rows that give a sample.
+_HELD_PARTS = ("head", "request_line", "status_size", "ref", "between", "ua", "after")
+_HELD_COLUMNS = ("pos", *_ROW_FIELDS, "line", *(x for x in _HELD_PARTS if x not in _ROW_FIELDS))
 
 # Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
 # same fields as the stdlib regular expression (log_formats.LINE_PATTERNS["combined"]): no escapes,
@@ -171,10 +175,17 @@ class _Prepended:
         return out
 
 
-def _line(read: bool = True):
-    """The "line" column: as read, else (a frame with the parts only) the quote-join of the parts."""
-    joined = pl.concat_str([pl.col(name) for name in _PARTS], separator='"')
+def _line(read: bool = True, parts=_PARTS):
+    """The "line" column: as read, else (a frame with the parts only) the quote-join of the
+    ``parts`` (columns)."""
+    joined = pl.concat_str([pl.col(name) for name in parts], separator='"')
     return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
+
+
+def _held_line():
+    """The line of a held row (see PolarsReader._hot_rows) as the rule code takes a sample: without
+    a carriage return at its end."""
+    return _line(parts=_HELD_PARTS).str.strip_chars_end("\r")
 
 
 def _before_query(name: str):
@@ -757,7 +768,7 @@ class PolarsReader:
             self._record_held()
 
     def _events(self, hot):
-        """(the ``hot`` rows that give rule events, with their time; their events: position, rule
+        """(the ``hot`` rows that give rule events (_HELD_COLUMNS); their events: position, rule
         number, whether the rule's match was by target, time, status, the number of the target
         and the (rule, key) pair as one number; the keys by number; the targets by number), or
         None when none gives one. What a row gives is decided per kind of row, as the rule code
@@ -867,7 +878,12 @@ class PolarsReader:
             .drop("key")
         )
         keys = [b""] + [_bytes(ip) for ip in addresses]  # 0: the site
-        return rows.select("pos", *_ROW_FIELDS, "line"), events, keys, targets
+        return (
+            rows.select(_HELD_COLUMNS),
+            events,
+            keys,
+            targets,
+        )
 
     def _record_held(self) -> None:
         """Records the held events in the analyzer's evidence, as its rule code would have
@@ -908,7 +924,7 @@ class PolarsReader:
         )
         if kept:  # the rule code, in log order, on the rows with such events
             positions = events.filter(c("gid").is_null())["pos"].unique(maintain_order=True)
-            chosen = rows.filter(c("pos").is_in(positions.implode()))
+            chosen = rows.filter(c("pos").is_in(positions.implode())).with_columns(_held_line())
             analyzer.apply_rules_to(
                 zip(*(as_bytes(chosen[name]) for name in (*_ROW_FIELDS, "line"))),  # noqa: B905
                 map(tflags.__getitem__, chosen["target"].to_list()),
@@ -990,9 +1006,9 @@ class PolarsReader:
                 lf.group_by("gid", "status").agg(pl.len().alias("n")),
                 fresh.filter(c("row") - start < analyzer.max_samples)
                 .select("gid", "pos")
-                .join(rows.lazy().select("pos", "line"), on="pos", how="left", maintain_order="left")
+                .join(rows.lazy(), on="pos", how="left", maintain_order="left")
                 .group_by("gid")
-                .agg("line"),
+                .agg(_held_line()),
                 self._windows(fresh),
             ],
             engine=_IN_MEMORY,
@@ -1171,9 +1187,10 @@ class PolarsReader:
 
     def _hot_rows(self, lf, requests, uas):
         """The rows that can produce evidence, in log order, as the rule code takes them: their
-        position in the input ("pos"), the _ROW_FIELDS and the line (text). The stdlib engine sends more
-        rows to the rule code (every status >= 400): the extra ones match no rule (their target
-        and agent have no rule's bits and no rule looks at their status alone)."""
+        position in the input ("pos"), the _ROW_FIELDS and the line (text; null where it is made
+        of the parts of _HELD_PARTS, see _held_line). The stdlib engine sends more rows to the
+        rule code (every status >= 400): the extra ones match no rule (their target and agent have
+        no rule's bits and no rule looks at their status alone)."""
         c = pl.col
         analyzer = self.analyzer
         tflags, uflags = self._target_flags, self._agent_flags
@@ -1209,10 +1226,12 @@ class PolarsReader:
         if error_flagged:
             selected = selected | ((c("status") >= "400") & pl.any_horizontal(*error_flagged))
         if claim_uas:
-            claimed = c("ua").is_in(claim_uas)
-            lf = lf.filter(selected | claimed).collect(engine=_IN_MEMORY).lazy()
-            ips = lf.filter(c("ua").is_in(google_uas)).select(c("ip").unique(maintain_order=True))
-            ips = ips.collect(engine=_IN_MEMORY).to_series()
+            # Both tests once, as columns (taking their rows first would copy every column).
+            lf = lf.with_columns(selected.alias("selected"), c("ua").is_in(claim_uas).alias("claimed"))
+            lf = lf.collect(engine=_IN_MEMORY).lazy()
+            selected, claimed = c("selected"), c("claimed")
+            ips = lf.filter((selected | claimed) & c("ua").is_in(google_uas))
+            ips = ips.select(c("ip").unique(maintain_order=True)).collect(engine=_IN_MEMORY).to_series()
             # the same cached verdicts the rule code uses, asked in log order
             google_ips = [ip for ip in ips.to_list() if analyzer.is_googlebot(_bytes(ip))]
             genuine = c("ip").is_in(google_ips) if google_ips else pl.lit(False)
@@ -1225,8 +1244,7 @@ class PolarsReader:
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("head").str.slice(-14, 12)).alias("rest"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
-                _line().str.strip_chars_end("\r"),  # as the rule code takes a sample
             )
-            .select("pos", *_ROW_FIELDS, "line")
+            .select(_HELD_COLUMNS)
             .collect(engine=_IN_MEMORY)
         )
