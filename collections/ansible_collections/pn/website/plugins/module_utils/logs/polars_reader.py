@@ -961,10 +961,14 @@ class PolarsReader:
             path = c("target_id").replace_strict(numbers, path_numbers, default=None, return_dtype=pl.UInt32)
             value = pl.when(c("rule").is_in(by_path)).then(path).otherwise(value)
         value_names = {"target": [_bytes(t) for t in targets], "path": list(paths)}
+        # A pair and a value as one number (values are below len(targets): a path is of a target),
+        # whose first occurrences are those of each value within its pair (several times faster
+        # than the same test per pair).
+        pair_value = c("gid").cast(pl.UInt64) * len(targets) + c("value")
         events = (
             events.sort("gid", maintain_order=True)
             .with_columns(value.alias("value"))
-            .with_columns(c("value").is_first_distinct().over("gid").alias("first"))
+            .with_columns(pair_value.is_first_distinct().alias("first"))
         )
         # A value is new the first time the pair sees it, or every time once DISTINCT_KEPT other
         # values were kept before it (its rank among the pair's values, by first occurrence).

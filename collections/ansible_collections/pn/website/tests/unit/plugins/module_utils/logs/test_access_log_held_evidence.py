@@ -161,3 +161,14 @@ def test_a_window_left_open_goes_on_in_a_later_read(later, fires):
         result = _both(_log(probes + filler + last), thresholds=THRESHOLDS)
     fired = [f["ip"] for f in result["findings"] if f["rule"] == "http-probing"]
     assert fired == (["45.1.1.1"] if fires else [])
+
+
+def test_pairs_count_their_own_distinct_values():
+    """Two addresses probing the same paths: each pair's values are new to it, whatever another
+    pair saw before (the two scans fire alike, with the same distinct paths)."""
+    events = [(ip, 0, n, 1, "+0700") for ip in ("45.1.1.1", "45.1.1.2") for n in range(4)]
+    result = _both(_log(events), thresholds=THRESHOLDS)
+    found = [
+        (f["ip"], f["evidence"]["distinct_paths"]) for f in result["findings"] if f["rule"] == "http-probing"
+    ]
+    assert found == [("45.1.1.1", 4), ("45.1.1.2", 4)]
