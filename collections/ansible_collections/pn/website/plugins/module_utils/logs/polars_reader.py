@@ -87,11 +87,14 @@ from ansible_collections.pn.website.plugins.module_utils.logs.log_formats import
 )
 from ansible_collections.pn.website.plugins.module_utils.logs.rules import (
     AGENT_GOOGLEBOT,
+    BACKDOOR_FILE_NAMES,
     DOCUMENT_EXT,
     FULL_TESTS,
     HINT_PATTERNS,
+    PHP_EXT,
     SCRIPT_EXT,
     STATIC_EXT,
+    UPLOAD_DIR_RE,
     is_crawler,
     split_target,
 )
@@ -118,6 +121,10 @@ _ROW_FIELDS = ("vhost", "ip", "hour", "rest", "method", "target", "proto", "stat
 # requests (_REQUEST_COLUMNS), which has the method, target and protocol.
 _FRAME_COLUMNS = ("idx", "ip", "hour", "request", "status", "size", "ref", "ua", "line", "rest", *_PARTS)
 _REQUEST_COLUMNS = ("request", "method", "target", "proto")
+# The parts of a held row's line (the referrer and agent are the "ref" and "ua" fields): the line is
+# made of them only for the few rows that give a sample.
+_HELD_PARTS = ("head", "request_line", "status_size", "ref", "between", "ua", "after")
+_HELD_COLUMNS = ("pos", *_ROW_FIELDS, "line", *(x for x in _HELD_PARTS if x not in _ROW_FIELDS))
 
 # Shapes of the quote-separated parts of a combined line for which cutting at the quotes gives the
 # same fields as the stdlib regular expression (log_formats.LINE_PATTERNS["combined"]): no escapes,
@@ -144,6 +151,8 @@ _VISIT_KEYS = ["ip", "hour", "ua", "status"]
 _QUIET_ELIGIBLE_RE = r"\A/[\x21-\x24\x26-\x7e]*\z"
 _NOT_PAGE_EXT = sorted(x.decode("ascii") for x in DOCUMENT_EXT | STATIC_EXT)
 _SCRIPT_EXT = sorted(x.decode("ascii") for x in SCRIPT_EXT)
+_PHP_EXT = sorted(x.decode("ascii") for x in PHP_EXT)
+_BACKDOOR_FILE_NAMES = sorted(x.decode("latin-1") for x in BACKDOOR_FILE_NAMES)
 _QUIET_MIN = 256  # fewer new targets in a chunk: each is classified in Python
 
 
@@ -166,10 +175,17 @@ class _Prepended:
         return out
 
 
-def _line(read: bool = True):
-    """The "line" column: as read, else (a frame with the parts only) the quote-join of the parts."""
-    joined = pl.concat_str([pl.col(name) for name in _PARTS], separator='"')
+def _line(read: bool = True, parts=_PARTS):
+    """The "line" column: as read, else (a frame with the parts only) the quote-join of the
+    ``parts`` (columns)."""
+    joined = pl.concat_str([pl.col(name) for name in parts], separator='"')
     return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
+
+
+def _held_line():
+    """The line of a held row (see PolarsReader._hot_rows) as the rule code takes a sample: without
+    a carriage return at its end."""
+    return _line(parts=_HELD_PARTS).str.strip_chars_end("\r")
 
 
 def _before_query(name: str):
@@ -752,11 +768,12 @@ class PolarsReader:
             self._record_held()
 
     def _events(self, hot):
-        """(the ``hot`` rows that give rule events, with their time; their events: position, rule
-        number, whether the rule's match was by target, time, status, target and the (rule, key)
-        pair as one number, and the keys by number), or None when none gives one. What a row gives
-        is decided per kind of row, as the rule code decides (RuleSet.events: flags of target and
-        agent, method, status, size, a verified Googlebot)."""
+        """(the ``hot`` rows that give rule events (_HELD_COLUMNS); their events: position, rule
+        number, whether the rule's match was by target, time, status, the number of the target
+        and the (rule, key) pair as one number; the keys by number; the targets by number), or
+        None when none gives one. What a row gives is decided per kind of row, as the rule code
+        decides (RuleSet.events: flags of target and agent, method, status, size, a verified
+        Googlebot)."""
         c = pl.col
         analyzer = self.analyzer
         if analyzer.trusted_networks:  # never evidence against the site (see Analyzer.apply_rules_to)
@@ -764,9 +781,9 @@ class PolarsReader:
             trusted = [ip for ip in ips if analyzer.is_trusted(_bytes(ip))]
             if trusted:
                 hot = hot.filter(~c("ip").is_in(trusted))
-        targets = hot["target"].unique(maintain_order=True).to_list()
-        agents = hot["ua"].unique(maintain_order=True).to_list()
+        # The held flags have every target and agent of the held rows (see _hold).
         tflags, uflags = self._held_target_flags, self._held_agent_flags
+        targets, agents = list(tflags), list(uflags)
         flag_ids, flags = {}, []  # flags (int) -> a number, and back
 
         def flag_id(value):
@@ -785,10 +802,17 @@ class PolarsReader:
                 verified = c("ua").is_in(claims) & c("ip").is_in(genuine)
         # The time of each row as LogClock.epoch gives it: the hour's start in its zone (once per
         # hour and zone), plus minutes and seconds; Python's own parse where they are not digits.
+        # A log has one time zone, as a rule: the hour alone is then the key of the join (one of
+        # two text columns costs several times more).
         rest = c("rest")
-        hours = hot.select("hour", rest.str.slice(7).alias("zone")).unique(maintain_order=True)
+        zone = rest.str.slice(7).alias("zone")
+        zones = hot.select(zone.unique())["zone"].to_list()
+        lf = hot.lazy() if len(zones) == 1 else hot.lazy().with_columns(zone)
+        keys = ["hour"] if len(zones) == 1 else ["hour", "zone"]
+        hours = lf.select(keys).unique(maintain_order=True).collect(engine=_IN_MEMORY)
         clock = analyzer.clock
-        bases = [clock.hour(_bytes(hour), _bytes(zone)) for hour, zone in hours.iter_rows()]
+        hour_zones = zip(hours["hour"].to_list(), repeat(zones[0])) if len(zones) == 1 else hours.iter_rows()
+        bases = [clock.hour(_bytes(hour), _bytes(zone)) for hour, zone in hour_zones]
         hours = hours.with_columns(
             pl.Series("base", [base for base, _offset in bases], dtype=pl.Int64),
             pl.Series("offset", [offset for _base, offset in bases], dtype=pl.Int64),
@@ -797,17 +821,20 @@ class PolarsReader:
         seconds = rest.str.slice(1, 2).cast(pl.Int64) * 60 + rest.str.slice(4, 2).cast(pl.Int64)
         size = c("size") if analyzer.rules.sized else pl.lit("")
         hot = (
-            hot.lazy()
-            .with_columns(rest.str.slice(7).alias("zone"))
-            .join(hours.lazy(), on=["hour", "zone"], how="left", maintain_order="left")
+            lf.join(hours.lazy(), on=keys, how="left", maintain_order="left")
             .with_columns(
                 pl.when(digits).then(c("base") + seconds).otherwise(None).alias("now"),
-                c("target").replace_strict(targets, [flag_id(tflags[t]) for t in targets]).alias("tf"),
+                c("target")
+                .replace_strict(targets, range(len(targets)), return_dtype=pl.UInt32)
+                .alias("target_id"),
                 c("ua").replace_strict(agents, [flag_id(uflags[u]) for u in agents]).alias("af"),
                 verified.alias("verified"),
                 size.alias("size_key"),
             )
-            .drop("zone", "base")
+            .with_columns(
+                pl.lit(pl.Series([flag_id(tflags[t]) for t in targets])).gather(c("target_id")).alias("tf")
+            )
+            .drop("zone", "base", strict=False)
             .collect(engine=_IN_MEMORY)
         )
         odd = hot.filter(c("now").is_null())
@@ -843,7 +870,7 @@ class PolarsReader:
         key = c("ip").replace_strict(addresses, range(1, len(addresses) + 1), return_dtype=pl.UInt64)
         pair = c("rule").cast(pl.UInt64) * _PAIR_RULE
         events = (
-            rows.select("pos", "rule", "by_target", key.alias("key"), "now", "offset", "status", "target")
+            rows.select("pos", "rule", "by_target", key.alias("key"), "now", "offset", "status", "target_id")
             .explode(["rule", "by_target"])
             .with_columns(
                 pl.when(c("rule").is_in(self._by_address)).then(pair + c("key")).otherwise(pair).alias("pair")
@@ -851,7 +878,12 @@ class PolarsReader:
             .drop("key")
         )
         keys = [b""] + [_bytes(ip) for ip in addresses]  # 0: the site
-        return rows.select("pos", *_ROW_FIELDS, "line"), events, keys
+        return (
+            rows.select(_HELD_COLUMNS),
+            events,
+            keys,
+            targets,
+        )
 
     def _record_held(self) -> None:
         """Records the held events in the analyzer's evidence, as its rule code would have
@@ -873,7 +905,7 @@ class PolarsReader:
         self._held_target_flags, self._held_agent_flags = {}, {}
         if found is None:
             return
-        rows, events, keys = found
+        rows, events, keys, targets = found
         rules = self._rules
         # The pairs in the order of their first event; "gid": the number of a pair new to the
         # evidence, in that order (null: recorded by the rule code).
@@ -892,7 +924,7 @@ class PolarsReader:
         )
         if kept:  # the rule code, in log order, on the rows with such events
             positions = events.filter(c("gid").is_null())["pos"].unique(maintain_order=True)
-            chosen = rows.filter(c("pos").is_in(positions.implode()))
+            chosen = rows.filter(c("pos").is_in(positions.implode())).with_columns(_held_line())
             analyzer.apply_rules_to(
                 zip(*(as_bytes(chosen[name]) for name in (*_ROW_FIELDS, "line"))),  # noqa: B905
                 map(tflags.__getitem__, chosen["target"].to_list()),
@@ -900,33 +932,43 @@ class PolarsReader:
                 keys=kept,
             )
         if new:
-            self._record_new(events.filter(c("gid").is_not_null()), rows, new, as_bytes, as_lists)
+            self._record_new(events.filter(c("gid").is_not_null()), rows, new, targets, as_bytes, as_lists)
 
-    def _record_new(self, events, rows, new, as_bytes, as_lists) -> None:
+    def _record_new(self, events, rows, new, targets, as_bytes, as_lists) -> None:
         """The evidence of the ``new`` (rule, (rule id, key)) pairs, numbered by "gid" in the
-        order of their first event, from their ``events`` (in log order); their sample lines from
-        ``rows``. The events are sorted by pair (keeping the log order within each), so that what
-        is computed per pair compares a row with the ones before it (a shift and a test that they
-        are of the same pair), not a window expression per pair (several times slower)."""
+        order of their first event, from their ``events`` (in log order, with the number of their
+        target in ``targets``); their sample lines from ``rows``. The events are sorted by pair
+        (keeping the log order within each), so that what is computed per pair compares a row with
+        the ones before it (a shift and a test that they are of the same pair), not a window
+        expression per pair (several times slower)."""
         c = pl.col
         analyzer = self.analyzer
         rules = self._rules
-        # The value a rule counts distinct ones of: the path (as rules.split_target cuts it, once per
-        # target) or the whole target.
+        # The value a rule counts distinct ones of, by number (numbers compare faster than text):
+        # the whole target (its number), or its path (as rules.split_target cuts it, once per
+        # target; numbered in ``paths``). All values of a pair are of one kind, its rule's.
         by_path = [n for n, rule in enumerate(rules) if rule.distinct == "path"]
         by_target = [n for n, rule in enumerate(rules) if rule.distinct == "target"]
-        value = pl.lit(None, dtype=pl.String)
+        value = pl.lit(None, dtype=pl.UInt32)
         if by_target:
-            value = pl.when(c("rule").is_in(by_target)).then(c("target")).otherwise(value)
+            value = pl.when(c("rule").is_in(by_target)).then(c("target_id")).otherwise(value)
+        paths = {}
         if by_path:
-            targets = events.filter(c("rule").is_in(by_path))["target"].unique().to_list()
-            paths = [split_target(_bytes(t))[0].decode("latin-1") for t in targets]
-            path = c("target").replace_strict(targets, paths, default=None, return_dtype=pl.String)
+            numbers = events.filter(c("rule").is_in(by_path))["target_id"].unique().to_list()
+            path_numbers = [
+                paths.setdefault(split_target(_bytes(targets[n]))[0], len(paths)) for n in numbers
+            ]
+            path = c("target_id").replace_strict(numbers, path_numbers, default=None, return_dtype=pl.UInt32)
             value = pl.when(c("rule").is_in(by_path)).then(path).otherwise(value)
+        value_names = {"target": [_bytes(t) for t in targets], "path": list(paths)}
+        # A pair and a value as one number (values are below len(targets): a path is of a target),
+        # whose first occurrences are those of each value within its pair (several times faster
+        # than the same test per pair).
+        pair_value = c("gid").cast(pl.UInt64) * len(targets) + c("value")
         events = (
             events.sort("gid", maintain_order=True)
             .with_columns(value.alias("value"))
-            .with_columns(c("value").is_first_distinct().over("gid").alias("first"))
+            .with_columns(pair_value.is_first_distinct().alias("first"))
         )
         # A value is new the first time the pair sees it, or every time once DISTINCT_KEPT other
         # values were kept before it (its rank among the pair's values, by first occurrence).
@@ -968,9 +1010,9 @@ class PolarsReader:
                 lf.group_by("gid", "status").agg(pl.len().alias("n")),
                 fresh.filter(c("row") - start < analyzer.max_samples)
                 .select("gid", "pos")
-                .join(rows.lazy().select("pos", "line"), on="pos", how="left", maintain_order="left")
+                .join(rows.lazy(), on="pos", how="left", maintain_order="left")
                 .group_by("gid")
-                .agg("line"),
+                .agg(_held_line()),
                 self._windows(fresh),
             ],
             engine=_IN_MEMORY,
@@ -980,15 +1022,16 @@ class PolarsReader:
         for gid, status, n in status_rows:
             status_counts[gid][status] = n
         sample_lines = dict(zip(samples["gid"].to_list(), as_lists(samples["line"])))  # noqa: B905
-        kept_values = dict(zip(values["gid"].to_list(), as_lists(values["value"])))  # noqa: B905
-        # Pairs whose rule needs more than one event: fired as found by polars, or their window's
-        # events in log order for the rule code's own test (see _windows).
+        kept_values = dict(zip(values["gid"].to_list(), values["value"].to_list()))  # noqa: B905
+        # Pairs whose rule needs more than one event: fired or not as found by polars, or their
+        # window's events in log order for the rule code's own test (see _windows).
         fired = set(windows.filter("fired")["gid"].to_list())
-        unsure = windows.filter(~c("fired"))["gid"]
+        unsure = set(windows.filter(c("fired").is_null())["gid"].to_list())
+        open_windows = windows.filter(~c("fired").fill_null(False))["gid"]  # unsure or not fired
         window_times = {}
-        if unsure.len():
+        if open_windows.len():
             times = (
-                fresh.filter(c("gid").is_in(unsure.implode()))
+                fresh.filter(c("gid").is_in(open_windows.implode()))
                 .group_by("gid")
                 .agg("now")
                 .collect(engine=_IN_MEMORY)
@@ -1002,22 +1045,29 @@ class PolarsReader:
             evidence.statuses = status_counts[gid]
             evidence.served = served
             if evidence.distinct is not None:
-                evidence.distinct.update(kept_values.get(gid, ()))
+                names = value_names[rule.distinct]
+                evidence.distinct.update([names[n] for n in kept_values.get(gid, ())])
             evidence.samples = sample_lines.get(gid, [])
             window = evidence.window
             if window is None:  # one event is enough
                 evidence.fired = any_new
             elif gid in fired:
                 evidence.fired = True
-            else:
+            elif gid in unsure:
                 times = window_times.get(gid, ())
                 evidence.fired = any(fills_window(window, now, rule) for now in times)
+            else:
+                # Times that never go back and never fill the window: the window the rule code
+                # would leave (for the pair's later events) holds some of the last count - 1.
+                for now in window_times.get(gid, ())[1 - rule.count :]:
+                    fills_window(window, now, rule)
 
     def _windows(self, fresh):
-        """Per pair (gid) of a rule that needs ``count`` > 1 events, whether polars finds that it
-        fired, from the times of its new events (``fresh``, sorted by pair, in log order within
-        each): where the times never go back, when ``count`` of them fall within ``window``
-        seconds (0: the whole log). Otherwise (False) the rule code's own test decides."""
+        """Per pair (gid) of a rule that needs ``count`` > 1 events, whether it fired, from the
+        times of its new events (``fresh``, sorted by pair, in log order within each): where the
+        times never go back, whether ``count`` of them fall within ``window`` seconds (0: the
+        whole log), as the rule code's window then finds. Otherwise (null) the rule code's own
+        test decides."""
         c = pl.col
         windowed = {n: (rule.count, rule.window) for n, rule in enumerate(self._rules) if rule.count > 1}
         same_pair = c("gid") == c("gid").shift(1)
@@ -1033,14 +1083,15 @@ class PolarsReader:
             fresh.filter(c("rule").is_in(list(windowed)))
             .with_columns(back.fill_null(False).alias("back"), hit.fill_null(False).alias("hit"))
             .group_by("gid")
-            .agg((~c("back").any() & c("hit").any()).alias("fired"))
+            .agg(pl.when(c("back").any()).then(None).otherwise(c("hit").any()).alias("fired"))
         )
 
     def _quiet_filter(self):
         """The Rust patterns of the vectorised test (see _quiet_targets): the built-in hints, the
         built-in tests on the path and on the whole target, the rules' key patterns on the path,
-        the query and the whole target; None when one of the Python patterns cannot be written as
-        one (see :mod:`prefilter`) or the Rust engine refuses one."""
+        the query and the whole target, the folders of uploads on the path ("" when it cannot be
+        written: any folder may be one); None when one of the other Python patterns cannot be
+        written as one (see :mod:`prefilter`) or the Rust engine refuses one."""
         if self._quiet is None:
             patterns = [prefilter.any_of(HINT_PATTERNS)]
             for part in ("path", "target"):
@@ -1051,6 +1102,7 @@ class PolarsReader:
                 ]
                 patterns.append(None if None in tests else "|".join("(?:%s)" % t for t in tests))
             patterns += [prefilter.any_of(keys) for keys in self.analyzer.rules.key_patterns]
+            patterns.append(prefilter.rust_pattern(UPLOAD_DIR_RE) or "")
             self._quiet = False
             if None not in patterns:
                 try:
@@ -1077,13 +1129,20 @@ class PolarsReader:
         patterns = self._quiet_filter()
         if patterns is None:
             return targets
-        hint, class_path, class_target, on_path, on_query, on_target = patterns
+        hint, class_path, class_target, on_path, on_query, on_target, upload = patterns
         c = pl.col
 
         def extension(of):
             return c(of).str.extract(r"\.([^./]*)\z", 1).fill_null("")
 
-        classed = [extension("path").is_in(_SCRIPT_EXT)]
+        # The file-name tests of scripts (see rules.FULL_TESTS): a backdoor's name, or PHP in a
+        # folder of uploads. Most scripts of a scan have neither and need no Python test.
+        uploaded = c("path").str.contains(upload) if upload else pl.lit(True)
+        named = c("path").str.extract(r"([^/]*)\.[^./]*\z", 1).is_in(_BACKDOOR_FILE_NAMES)
+        script = extension("path").is_in(_SCRIPT_EXT) & (
+            named | (extension("path").is_in(_PHP_EXT) & uploaded)
+        )
+        classed = [script]
         classed += [c("path").str.contains(class_path)] * bool(class_path)
         classed += [c("decoded").str.contains(class_target)] * bool(class_target)
         keyed = [c("path").str.contains(on_path)] * bool(on_path)
@@ -1132,9 +1191,10 @@ class PolarsReader:
 
     def _hot_rows(self, lf, requests, uas):
         """The rows that can produce evidence, in log order, as the rule code takes them: their
-        position in the input ("pos"), the _ROW_FIELDS and the line (text). The stdlib engine sends more
-        rows to the rule code (every status >= 400): the extra ones match no rule (their target
-        and agent have no rule's bits and no rule looks at their status alone)."""
+        position in the input ("pos"), the _ROW_FIELDS and the line (text; null where it is made
+        of the parts of _HELD_PARTS, see _held_line). The stdlib engine sends more rows to the
+        rule code (every status >= 400): the extra ones match no rule (their target and agent have
+        no rule's bits and no rule looks at their status alone)."""
         c = pl.col
         analyzer = self.analyzer
         tflags, uflags = self._target_flags, self._agent_flags
@@ -1170,10 +1230,12 @@ class PolarsReader:
         if error_flagged:
             selected = selected | ((c("status") >= "400") & pl.any_horizontal(*error_flagged))
         if claim_uas:
-            claimed = c("ua").is_in(claim_uas)
-            lf = lf.filter(selected | claimed).collect(engine=_IN_MEMORY).lazy()
-            ips = lf.filter(c("ua").is_in(google_uas)).select(c("ip").unique(maintain_order=True))
-            ips = ips.collect(engine=_IN_MEMORY).to_series()
+            # Both tests once, as columns (taking their rows first would copy every column).
+            lf = lf.with_columns(selected.alias("selected"), c("ua").is_in(claim_uas).alias("claimed"))
+            lf = lf.collect(engine=_IN_MEMORY).lazy()
+            selected, claimed = c("selected"), c("claimed")
+            ips = lf.filter((selected | claimed) & c("ua").is_in(google_uas))
+            ips = ips.select(c("ip").unique(maintain_order=True)).collect(engine=_IN_MEMORY).to_series()
             # the same cached verdicts the rule code uses, asked in log order
             google_ips = [ip for ip in ips.to_list() if analyzer.is_googlebot(_bytes(ip))]
             genuine = c("ip").is_in(google_ips) if google_ips else pl.lit(False)
@@ -1186,8 +1248,7 @@ class PolarsReader:
                 pl.lit("").alias("vhost"),
                 pl.coalesce(c("rest"), c("head").str.slice(-14, 12)).alias("rest"),
                 pl.when(c("size") == "-").then(pl.lit("")).otherwise(c("size")).alias("size"),
-                _line().str.strip_chars_end("\r"),  # as the rule code takes a sample
             )
-            .select("pos", *_ROW_FIELDS, "line")
+            .select(_HELD_COLUMNS)
             .collect(engine=_IN_MEMORY)
         )

@@ -106,7 +106,7 @@ _XSS_RE = re.compile(
     rb"prompt\s*\(|confirm\s*\(|document\.(?:cookie|domain|write)|String\.fromCharCode|<\s*object)",
     re.I | re.S,
 )
-_UPLOAD_DIR_RE = re.compile(
+UPLOAD_DIR_RE = re.compile(
     rb"/(?:uploads?|upload_files|files|images?|img|imgs|gambar|foto|photos?|media|assets|attachments?|"
     rb"tmp|temp|cache|wp-content/uploads|sites/default/files|storage|public/uploads|userfiles|"
     rb"lampiran|dokumen|berkas)/"
@@ -125,7 +125,7 @@ _ANY_RULE_HINT_RE = re.compile(
     rb"settings|id_[rd]sa|database|backup|dump|phpinfo|admin|login|auth|signin|panel|wp-|"
     rb"\.(?:ph|as|js|cg|pl|sql|bak|zip|gz|old|swp|tar|tgz|7z|rar|mdb|sqlite|ya?ml|json|py|orig|save|txt|lock)"
 )
-_BACKDOOR_NAMES = frozenset(n.encode() for n in rule_data.BACKDOOR_NAMES)
+BACKDOOR_FILE_NAMES = frozenset(n.encode() for n in rule_data.BACKDOOR_NAMES)
 _GAMBLING_RE = re.compile(
     b"|".join(re.escape(w.encode()) for w in rule_data.GAMBLING_WORDS).replace(rb"\ ", rb"[\s+_]")
 )
@@ -147,7 +147,9 @@ _CRAWLER_RE = re.compile(
 HINT_PATTERNS = (_ANY_RULE_HINT_RE, _GAMBLING_RE, _DOORWAY_RE)
 #: Nor has a target for which none of the tests of classify_target_full holds: (part of the
 #: decoded target, "path" or "target", pattern, searched only at the start), besides the
-#: extensions of SCRIPT_EXT (the file-name tests). For readers that run the tests another way.
+#: file-name tests of scripts (a path whose extension is in SCRIPT_EXT has a flag from them only
+#: when its file name without the extension is in BACKDOOR_FILE_NAMES, or when it is PHP, PHP_EXT,
+#: and UPLOAD_DIR_RE finds its folder). For readers that run the tests another way.
 FULL_TESTS = (
     ("path", _SENSITIVE_RE, False),
     ("target", _TRAVERSAL_RE, False),
@@ -217,9 +219,9 @@ def classify_target_full(target: bytes) -> int:
     ext = _extension(path)
     if ext in SCRIPT_EXT:
         base = path.rsplit(b"/", 1)[-1][: -len(ext) - 1]
-        if base in _BACKDOOR_NAMES:
+        if base in BACKDOOR_FILE_NAMES:
             flags |= TARGET_BACKDOOR
-        if ext in PHP_EXT and _UPLOAD_DIR_RE.search(path):
+        if ext in PHP_EXT and UPLOAD_DIR_RE.search(path):
             flags |= TARGET_UPLOADED_PHP
     if _GAMBLING_RE.search(decoded) or _DOORWAY_RE.search(decoded):
         flags |= TARGET_GAMBLING

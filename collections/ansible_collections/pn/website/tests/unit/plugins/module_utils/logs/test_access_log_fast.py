@@ -573,3 +573,19 @@ def test_many_distinct_targets_decided_at_once(tmp_path, court_rules):
     found = {f["rule"] for f in result["findings"]}
     assert {"sensitive-files", "sqli-probing", "xss-probing"} <= found
     assert ("court-secret-folder" in found) == court_rules
+
+
+@pytest.mark.parametrize(
+    "ends",
+    [[b"\n"], [b"\r\n"], [b' "x"\n'], [b" \r\n"], [b"\n", b"\r\n", b' "x"\r\n']],
+    ids=["lf", "crlf", "text-after-agent", "space-crlf", "mixed"],
+)
+def test_sample_lines_whatever_ends_the_lines(ends):
+    """Held rows keep the parts of a line where every line of a read has six quotes (the line is
+    made of them for a sample) and the line itself otherwise; samples come without the carriage
+    return the rule code drops, either way."""
+    lines = attacks()
+    data = b"".join(line.encode("latin-1") + ends[i % len(ends)] for i, line in enumerate(lines))
+    result = same_bytes(data, fmt="combined")
+    samples = [s for finding in result["findings"] for s in finding["samples"]]
+    assert samples and not any(s.endswith("\r") for s in samples)

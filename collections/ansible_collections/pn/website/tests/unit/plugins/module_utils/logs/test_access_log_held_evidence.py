@@ -147,3 +147,28 @@ def test_values_past_the_kept_limit_are_new_every_time():
     assert finding["rule"] == "http-probing" and finding["count"] == 7
     assert len(finding["samples"]) == 5
     assert finding["evidence"]["distinct_paths"] == 2
+
+
+@pytest.mark.parametrize(("later", "fires"), [(5, True), (61, False)])
+def test_a_window_left_open_goes_on_in_a_later_read(later, fires):
+    """Probes at 0, 50 and 100 seconds do not make three within a minute; the window the rule code
+    keeps (50, 100) goes on in a later read recorded apart (HELD_BYTES 0): a probe 5 seconds later
+    makes three within a minute, one 61 seconds later does not."""
+    probes = [("45.1.1.1", 0, n, step, "+0700") for n, step in enumerate((0, 50, 50))]
+    filler = [("203.0.113.9", len(REQUESTS) - 1, 0, 0, "+0700")] * 600  # more than the first read
+    last = [("45.1.1.1", 0, 3, later, "+0700")]
+    with mock.patch.object(af, "HELD_BYTES", 0):
+        result = _both(_log(probes + filler + last), thresholds=THRESHOLDS)
+    fired = [f["ip"] for f in result["findings"] if f["rule"] == "http-probing"]
+    assert fired == (["45.1.1.1"] if fires else [])
+
+
+def test_pairs_count_their_own_distinct_values():
+    """Two addresses probing the same paths: each pair's values are new to it, whatever another
+    pair saw before (the two scans fire alike, with the same distinct paths)."""
+    events = [(ip, 0, n, 1, "+0700") for ip in ("45.1.1.1", "45.1.1.2") for n in range(4)]
+    result = _both(_log(events), thresholds=THRESHOLDS)
+    found = [
+        (f["ip"], f["evidence"]["distinct_paths"]) for f in result["findings"] if f["rule"] == "http-probing"
+    ]
+    assert found == [("45.1.1.1", 4), ("45.1.1.2", 4)]

@@ -48,9 +48,17 @@ EDGE_TARGETS = [
     "/wp-login.phpx",  # twin
     "/shell.php",
     "/SHELL.PHP",
+    "/c99.php",
+    "/wso.aspx",
+    "/c99.php.bak",  # twin
+    "/x.c99.php",  # twin
     "/uploads/x.php",
+    "/uploads/x.asp",  # twin: a script, not PHP
     "/uploads/foto.jpg",  # twin
     "/Uploads/X.PHP",
+    "/images/2026/x.phtml",
+    "/putusan12.php",  # a scan's script: neither a backdoor's name nor uploaded
+    "/sidang.jsp",
     "http://evil.example/.git/config",
     "http://evil.example",
     "/caf\xe9.php",
@@ -137,8 +145,11 @@ def test_decided_targets_get_the_python_flags(extra):
     for target, flags in decided.items():
         assert flags == python(target.encode("latin-1")), target
     # Left to Python: percent-escapes, not ASCII, absolute form, and what a rule may match.
-    for target in ("/%2eenv", "/caf\xe9", "http://evil.example", "/.env", "/?author=1", "/a+b.php"):
+    for target in ("/%2eenv", "/caf\xe9", "http://evil.example", "/.env", "/?author=1"):
         assert target in left
+    # Scripts with a flag of their own are left to Python, the others decided.
+    assert {"/c99.php", "/wso.aspx", "/uploads/x.php", "/Uploads/X.PHP", "/images/2026/x.phtml"} <= set(left)
+    assert {"/putusan12.php", "/sidang.jsp", "/uploads/x.asp", "/x.c99.php", "/a+b.php"} <= set(decided)
     if extra:
         assert {"/rahasia/x", "/?Token=abc", "/?token=abc"} <= set(left)
 
@@ -205,6 +216,7 @@ def test_every_rule_pattern_rewritten_matches_where_python_does():
     patterns = [(p, False) for keys in built.key_patterns for p in keys]
     patterns += [(p, False) for p in rules.HINT_PATTERNS]
     patterns += [(p, anchored) for _part, p, anchored in rules.FULL_TESTS]
+    patterns.append((rules.UPLOAD_DIR_RE, False))
     texts = _haystacks()
     series = pl.Series([t.decode("ascii") for t in texts])
     for pattern, anchored in patterns:
@@ -221,7 +233,7 @@ _PIECES = (
     "/", "berita", "wp-", "wp-content/", "uploads/", "plugins/", "admin", "login", "shell", "x", "1",
     "-", "_", ".", ".php", ".js", ".pdf", ".env", ".bak", ".git/", "config", "?", "&", "=", "+",
     "author=1", "s=", "fbclid=IwAR", "option=com_", "..", "%2e", "Select", "union", "slot", "gacor",
-    "~", "(", "'", "A",
+    "~", "(", "'", "A", "c99", "wso", ".PHP", ".phtml", ".asp", ".cgi", "images/", "Uploads/", "tmp",
 )  # fmt: skip
 
 
