@@ -175,10 +175,10 @@ class _Prepended:
         return out
 
 
-def _line(read: bool = True, parts=_PARTS):
+def _line(read: bool = True, parts=None):
     """The "line" column: as read, else (a frame with the parts only) the quote-join of the
-    ``parts`` (columns)."""
-    joined = pl.concat_str([pl.col(name) for name in parts], separator='"')
+    ``parts`` (columns; _PARTS when not given)."""
+    joined = pl.concat_str([pl.col(name) for name in parts or _PARTS], separator='"')
     return (pl.coalesce(pl.col("line"), joined) if read else joined).alias("line")
 
 
