@@ -161,14 +161,15 @@ class _PlayVariables(_TaskVariables):
     def __init__(self, templar, task_vars):
         super(_PlayVariables, self).__init__(templar, task_vars)
         own = task_vars["hostvars"].raw_get(task_vars["inventory_hostname"])
-        self._names = frozenset(name for name in task_vars if name not in own)
+        self._names = [name for name in task_vars if name not in own]  # in the task's order
+        self._known = frozenset(self._names)
         self._done = {}
 
     def names(self):
         return list(self._names)
 
     def has(self, name):
-        return name in self._names
+        return name in self._known
 
     def get(self, name):
         if name not in self._done:
