@@ -61,23 +61,24 @@ PLAYBOOK = """
 """
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("preflight_roles")
-    (tmp_path / "hosts.yml").write_text(textwrap.dedent(INVENTORY))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+def play(
+    tmp_path: Path, inventory: str, playbook: str, *extra: str, **env: str
+) -> subprocess.CompletedProcess:
+    """ansible-playbook with the project's settings on PLAYBOOK over INVENTORY, in English."""
+    (tmp_path / "hosts.yml").write_text(textwrap.dedent(inventory))
+    (tmp_path / "play.yml").write_text(playbook)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
     env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
     env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(tmp_path / "hosts.yml")]
-    command += [
-        str(tmp_path / "play.yml"),
-        "-e",
-        "pn_preflight_lang=en",
-        "-e",
-        f"checks_file={tmp_path / 'checks.json'}",
-    ]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    command += [str(tmp_path / "play.yml"), "-e", "pn_preflight_lang=en", *extra]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("preflight_roles")
+    proc = play(tmp_path, INVENTORY, PLAYBOOK, "-e", f"checks_file={tmp_path / 'checks.json'}")
     checks = json.loads((tmp_path / "checks.json").read_text())
     for court, check in checks.items():
         check["failed"] = f"fatal: [{court}]" in proc.stdout
@@ -141,10 +142,8 @@ def test_a_required_option_missing_is_reported(run):
 
 def test_a_value_the_play_sets_is_checked_for_every_court_and_a_hosted_court_is_checked_as_one(tmp_path):
     """What the play sets for every court (a play variable here) is checked with each court's own
-    variables, and a court of the shared_hosting group is checked as one (no ansible_host needed)."""
-    (tmp_path / "hosts.yml").write_text(
-        textwrap.dedent(
-            """
+    variables, and a court of the shared_hosting group is checked as one (court_hosting allowed)."""
+    inventory = """
             courts:
               vars: {ansible_connection: local, court_type: PN, court_domain: pn-a.go.id}
               hosts:
@@ -156,20 +155,11 @@ def test_a_value_the_play_sets_is_checked_for_every_court_and_a_hosted_court_is_
               hosts:
                 pn-hosted:
             """
-        )
-    )
-    play = PLAYBOOK.split("\n- name: Keep what each court's check said")[0].replace(
+    playbook = PLAYBOOK.split("\n- name: Keep what each court's check said")[0].replace(
         "pn_preflight_roles: [preflight, backup, 'backup:maintain', pn.website.base]",
         "pn_preflight_roles: [backup]\n    pn_backup_keep_daily: setiap hari",
     )
-    (tmp_path / "play.yml").write_text(play)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
-    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
-    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(tmp_path / "hosts.yml")]
-    command += [str(tmp_path / "play.yml"), "-e", "pn_preflight_lang=en"]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    proc = play(tmp_path, inventory, playbook, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     # the JSON document, then the line the history callback prints
     run = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("{") :])[0]
     tasks = {task["task"]["name"]: task["hosts"] for task in run["plays"][0]["tasks"]}
