@@ -289,6 +289,28 @@ def test_without_database_access_and_logs_the_results_say_what_was_not_done(host
     assert "tidak dapat dilakukan" in w3["findings"][0]["message"]
 
 
+def test_logs_that_cannot_be_copied_fail_w3_and_say_why(hosting):
+    wrong = "Bukan-Sandi-Hosting-0000"
+    court = dict(hosting["court"])
+    court["court_hosting"] = dict(court["court_hosting"], password=wrong)
+    path = hosting["work"] / "inventory-wrong-password.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}
+                }
+            }
+        )
+    )
+    _code, output, results = playbook(hosting, "sop_logs.yml", path)
+    assert wrong not in output and wrong not in json.dumps(results)
+    w3 = results["pn-hosted"]
+    assert w3["status"] == "failed", w3
+    assert [f["rule"] for f in w3["findings"]] == ["logs-hosting-pull-failed"]
+    assert w3["findings"][0]["message"].startswith("Log pengunjung tidak dapat diambil dari hosting: ")
+
+
 def test_a_wrong_host_key_stops_the_backup_before_the_password_is_sent(hosting):
     court = dict(hosting["court"])
     key = hosting["work"] / "impostor"

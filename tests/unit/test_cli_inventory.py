@@ -265,3 +265,42 @@ def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
     assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
     # the second activity's preflight starts no check: pn-a was checked in this run, pn-b is left out
     assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 1
+
+
+def test_a_later_activity_checks_the_courts_the_first_one_left_out(tmp_path):
+    """The preflight play ends once for all its courts when their data is valid (no task per court);
+    a later activity over more courts checks the ones not checked yet, and fails only the bad one."""
+    hosts = write_inventory(
+        tmp_path,
+        """
+        courts:
+          vars: {court_type: PN, court_name: PN A, court_domain: pn-a.go.id, ansible_connection: local}
+          hosts:
+            pn-a: {ansible_host: 192.0.2.4, ansible_user: sopadmin}
+            pn-b: {ansible_host: "-oProxyCommand=touch /tmp/pn-website-pwned"}
+        """,
+    )
+    activity = (
+        "- hosts: '{{ activity_hosts }}'\n  gather_facts: false\n  roles: [pn.website.preflight]\n"
+        "- hosts: '{{ activity_hosts }}'\n  gather_facts: false\n  tasks:\n"
+        "    - name: Work on the court\n"
+        "      ansible.builtin.debug: {msg: 'working on {{ inventory_hostname }}'}\n"
+    )
+    (tmp_path / "activity.yml").write_text(activity)
+    playbook = tmp_path / "cycle.yml"
+    playbook.write_text(
+        "- {name: First activity, ansible.builtin.import_playbook: activity.yml,\n"
+        "   vars: {activity_hosts: pn-a}}\n"
+        "- {name: Second activity, ansible.builtin.import_playbook: activity.yml,\n"
+        "   vars: {activity_hosts: courts}}\n"
+    )
+    proc = _preflight_run(tmp_path, hosts, playbook)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 2
+    assert proc.stdout.count("fatal: [pn-b]") == 1
+    assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
+    # The first preflight play ended for all its courts at once, the second (a bad court in it) let
+    # the valid court leave the role on its own.
+    first, _work, second, _work = proc.stdout.split("\nPLAY [")[1:]
+    assert "Leave the play, every court's data is valid" in first and "Leave the role" not in first
+    assert "Leave the role, the court's data is valid" in second

@@ -48,6 +48,8 @@ def _checked(roles: list[str]) -> set[str]:
 def test_sop_playbooks_validate_first_and_name_their_activity(path):
     plays = yaml.safe_load(path.read_text())
     preflight = plays[0]
+    # The preflight role ends its play: the play holds nothing else.
+    assert set(preflight) <= {"name", "hosts", "gather_facts", "vars", "tasks"}, sorted(preflight)
     assert [task["ansible.builtin.import_role"] for task in preflight["tasks"]] == [
         {"name": "pn.website.preflight", "rolespec_validate": False}
     ]
@@ -67,7 +69,8 @@ def test_sop_playbooks_validate_first_and_name_their_activity(path):
 
 @pytest.mark.parametrize("cycle", catalogue.CYCLES)
 def test_a_cycle_checks_all_its_roles_in_its_first_preflight(cycle):
-    """Later preflights of the run skip the courts already checked, so the first one checks all."""
+    """Later preflight plays of the run end at once for courts already checked, so the first one checks
+    all."""
     path = PLAYBOOKS / f"{cycle}.yml"
     if not path.exists():
         return
