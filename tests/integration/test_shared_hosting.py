@@ -126,6 +126,16 @@ userdel {ACCOUNT}; rm -rf /srv/hosting
 """
 
 
+def write_inventory(work: Path, court: dict, name: str = "inventory.yml") -> Path:
+    """An inventory of the one court pn-hosted (variables COURT) on shared hosting, as WORK/NAME."""
+    inventory = {
+        "all": {"children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}}
+    }
+    path = work / name
+    path.write_text(yaml.safe_dump(inventory))
+    return path
+
+
 @pytest.fixture(scope="module")
 def hosting(fleet, tmp_path_factory):
     """The fleet's first court as a hosting company, and an inventory of one shared-hosting court."""
@@ -171,10 +181,7 @@ def hosting(fleet, tmp_path_factory):
         "pn_logs_hosted_dir": str(work / "hosting-logs"),
         "ansible_connection": "local",
     }
-    inventory = {
-        "all": {"children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}}
-    }
-    (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    write_inventory(work, court)
     endpoint = {
         "url": f"https://{container_ip}:8443/",
         "db_host": "localhost",
@@ -261,16 +268,7 @@ def test_without_database_access_and_logs_the_results_say_what_was_not_done(host
     court["court_hosting"] = {
         k: v for k, v in court["court_hosting"].items() if k not in ("database", "log_paths")
     }
-    path = hosting["work"] / "inventory-limited.yml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}
-                }
-            }
-        )
-    )
+    path = write_inventory(hosting["work"], court, "inventory-limited.yml")
     code, output, results = playbook(hosting, "sop_backup.yml", path)
     assert "pn-hosted" in results, output[-3000:]
     result = results["pn-hosted"]
@@ -293,16 +291,7 @@ def test_logs_that_cannot_be_copied_fail_w3_and_say_why(hosting):
     wrong = "Bukan-Sandi-Hosting-0000"
     court = dict(hosting["court"])
     court["court_hosting"] = dict(court["court_hosting"], password=wrong)
-    path = hosting["work"] / "inventory-wrong-password.yml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}
-                }
-            }
-        )
-    )
+    path = write_inventory(hosting["work"], court, "inventory-wrong-password.yml")
     _code, output, results = playbook(hosting, "sop_logs.yml", path)
     assert wrong not in output and wrong not in json.dumps(results)
     w3 = results["pn-hosted"]
@@ -317,16 +306,7 @@ def test_a_wrong_host_key_stops_the_backup_before_the_password_is_sent(hosting):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     other = " ".join(key.with_suffix(".pub").read_text().split()[:2])
     court["court_hosting"] = dict(court["court_hosting"], host_key=other)
-    path = hosting["work"] / "inventory-impostor.yml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "children": {"courts": {"children": {"shared_hosting": {"hosts": {"pn-hosted": court}}}}}
-                }
-            }
-        )
-    )
+    path = write_inventory(hosting["work"], court, "inventory-impostor.yml")
     code, output, results = playbook(hosting, "sop_backup.yml", path)
     assert "pn-hosted" in results, output[-3000:]
     result = results["pn-hosted"]
@@ -337,15 +317,6 @@ def test_a_wrong_host_key_stops_the_backup_before_the_password_is_sent(hosting):
 
 
 # -- hosts without remote MySQL: the one-shot dump endpoint ----------------------------------------------
-
-
-def write_inventory(hosting, court, name):
-    path = hosting["work"] / name
-    hosts = {"pn-hosted": court}
-    path.write_text(
-        yaml.safe_dump({"all": {"children": {"courts": {"children": {"shared_hosting": {"hosts": hosts}}}}}})
-    )
-    return path
 
 
 def endpoint_court(hosting, **endpoint):
@@ -473,7 +444,7 @@ def test_a_pull_through_the_dump_endpoint_leaves_no_script(hosting, dump, works)
 
 
 def test_a_court_without_remote_mysql_is_backed_up_through_the_dump_endpoint(hosting):
-    path = write_inventory(hosting, endpoint_court(hosting), "inventory-endpoint.yml")
+    path = write_inventory(hosting["work"], endpoint_court(hosting), "inventory-endpoint.yml")
     code, output, results = playbook(hosting, "sop_backup.yml", path)
     assert code == 0, output[-3000:]
     for secret in (HOSTING_PASSWORD, LOCAL_DB_PASSWORD, REPO_PASSWORD):
@@ -501,7 +472,7 @@ def test_a_court_without_remote_mysql_is_backed_up_through_the_dump_endpoint(hos
 def test_a_failing_dump_endpoint_is_critical_and_leaves_no_script(hosting):
     court = endpoint_court(hosting)
     court["court_db"] = dict(court["court_db"], password="salah-" + LOCAL_DB_PASSWORD)
-    path = write_inventory(hosting, court, "inventory-endpoint-bad.yml")
+    path = write_inventory(hosting["work"], court, "inventory-endpoint-bad.yml")
     code, output, results = playbook(hosting, "sop_backup.yml", path)
     result = results["pn-hosted"]
     assert result["status"] == "failed", result  # W2's rule: a critical finding fails it

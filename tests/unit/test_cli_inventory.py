@@ -234,42 +234,9 @@ def test_a_court_that_passed_yesterday_is_validated_again_today(tmp_path):
     assert "ansible_host: '-oProxyCommand=touch /tmp/pn-website-pwned' is not a valid host name" in output
 
 
-def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
-    """In a cycle (several SOP playbooks in one run) the contract is checked in the first play only;
-    a court that failed it takes no part in the later plays."""
-    hosts = write_inventory(
-        tmp_path,
-        """
-        courts:
-          vars: {court_type: PN, court_name: PN A, court_domain: pn-a.go.id, ansible_connection: local}
-          hosts:
-            pn-a: {ansible_host: 192.0.2.4, ansible_user: sopadmin}
-            pn-b: {ansible_host: "-oProxyCommand=touch /tmp/pn-website-pwned"}
-        """,
-    )
-    play = (
-        "- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n"
-        "- hosts: courts\n  gather_facts: false\n  tasks:\n"
-        "    - name: Work on the court\n"
-        "      ansible.builtin.debug: {msg: 'working on {{ inventory_hostname }}'}\n"
-    )
-    (tmp_path / "activity.yml").write_text(play)
-    playbook = tmp_path / "cycle.yml"
-    playbook.write_text(
-        "- {name: First activity, ansible.builtin.import_playbook: activity.yml}\n"
-        "- {name: Second activity, ansible.builtin.import_playbook: activity.yml}\n"
-    )
-    proc = _preflight_run(tmp_path, hosts, playbook)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert proc.stdout.count("fatal: [pn-b]") == 1  # pn-b failed once, then left out
-    assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
-    # the second activity's preflight starts no check: pn-a was checked in this run, pn-b is left out
-    assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 1
-
-
-def test_a_later_activity_checks_the_courts_the_first_one_left_out(tmp_path):
-    """The preflight play ends once for all its courts when their data is valid (no task per court);
-    a later activity over more courts checks the ones not checked yet, and fails only the bad one."""
+def _cycle_run(tmp_path: Path, first: str, second: str) -> subprocess.CompletedProcess:
+    """A cycle of two activities (a preflight play and a work play each), the first over the hosts
+    FIRST, the second over SECOND: pn-a's data is valid, pn-b's address is an ssh option."""
     hosts = write_inventory(
         tmp_path,
         """
@@ -289,12 +256,29 @@ def test_a_later_activity_checks_the_courts_the_first_one_left_out(tmp_path):
     (tmp_path / "activity.yml").write_text(activity)
     playbook = tmp_path / "cycle.yml"
     playbook.write_text(
-        "- {name: First activity, ansible.builtin.import_playbook: activity.yml,\n"
-        "   vars: {activity_hosts: pn-a}}\n"
-        "- {name: Second activity, ansible.builtin.import_playbook: activity.yml,\n"
-        "   vars: {activity_hosts: courts}}\n"
+        f"- {{name: First activity, ansible.builtin.import_playbook: activity.yml,\n"
+        f"   vars: {{activity_hosts: {first}}}}}\n"
+        f"- {{name: Second activity, ansible.builtin.import_playbook: activity.yml,\n"
+        f"   vars: {{activity_hosts: {second}}}}}\n"
     )
-    proc = _preflight_run(tmp_path, hosts, playbook)
+    return _preflight_run(tmp_path, hosts, playbook)
+
+
+def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):
+    """In a cycle (several SOP playbooks in one run) the contract is checked in the first play only;
+    a court that failed it takes no part in the later plays."""
+    proc = _cycle_run(tmp_path, "courts", "courts")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout.count("fatal: [pn-b]") == 1  # pn-b failed once, then left out
+    assert proc.stdout.count("working on pn-a") == 2 and "working on pn-b" not in proc.stdout
+    # the second activity's preflight starts no check: pn-a was checked in this run, pn-b is left out
+    assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 1
+
+
+def test_a_later_activity_checks_the_courts_the_first_one_left_out(tmp_path):
+    """The preflight play ends once for all its courts when their data is valid (no task per court);
+    a later activity over more courts checks the ones not checked yet, and fails only the bad one."""
+    proc = _cycle_run(tmp_path, "pn-a", "courts")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stdout.count("TASK [pn.website.preflight : Check the courts' inventory data") == 2
     assert proc.stdout.count("fatal: [pn-b]") == 1
