@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from sopansible import inventory
 from sopansible.cli import main
+from tests.unit.playbook_run import run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,26 +187,12 @@ def test_the_preflight_role_stops_a_court_whose_address_is_an_ssh_option(tmp_pat
     )
     playbook = tmp_path / "preflight.yml"
     playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
-    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")  # the history callback records the run there
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), str(playbook)]
-    command += ["-e", "pn_preflight_lang=en"]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    proc = run_playbook(tmp_path, hosts, playbook)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     recap = {line.split()[0]: line for line in proc.stdout.splitlines() if " : ok=" in line}
     assert "failed=0" in recap["pn-a"] and "failed=1" in recap["pn-b"]
     output = " ".join((proc.stdout + proc.stderr).split())
     assert "ansible_host: '-oProxyCommand=touch /tmp/pn-website-pwned' is not a valid host name" in output
-
-
-def _preflight_run(tmp_path: Path, hosts: Path, playbook: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")  # the fact cache, kept between runs
-    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(hosts), str(playbook)]
-    command += ["-e", "pn_preflight_lang=en"]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
 
 def test_a_court_that_passed_yesterday_is_validated_again_today(tmp_path):
@@ -223,10 +208,10 @@ def test_a_court_that_passed_yesterday_is_validated_again_today(tmp_path):
     playbook = tmp_path / "preflight.yml"
     playbook.write_text("- hosts: courts\n  gather_facts: false\n  roles: [pn.website.preflight]\n")
     hosts = write_inventory(tmp_path, courts.format(address="192.0.2.5"))
-    first = _preflight_run(tmp_path, hosts, playbook)
+    first = run_playbook(tmp_path, hosts, playbook)
     assert first.returncode == 0, first.stdout + first.stderr
     hosts = write_inventory(tmp_path, courts.format(address="-oProxyCommand=touch /tmp/pn-website-pwned"))
-    proc = _preflight_run(tmp_path, hosts, playbook)
+    proc = run_playbook(tmp_path, hosts, playbook)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     recap = {line.split()[0]: line for line in proc.stdout.splitlines() if " : ok=" in line}
     assert "failed=0" in recap["pn-a"] and "failed=1" in recap["pn-b"]
@@ -261,7 +246,7 @@ def _cycle_run(tmp_path: Path, first: str, second: str) -> subprocess.CompletedP
         f"- {{name: Second activity, ansible.builtin.import_playbook: activity.yml,\n"
         f"   vars: {{activity_hosts: {second}}}}}\n"
     )
-    return _preflight_run(tmp_path, hosts, playbook)
+    return run_playbook(tmp_path, hosts, playbook)
 
 
 def test_a_cycle_validates_each_court_once_and_leaves_a_bad_one_out(tmp_path):

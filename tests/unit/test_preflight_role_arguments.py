@@ -5,15 +5,13 @@ run, as the SOP playbooks run it (the roles imported with rolespec_validate: fal
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.playbook_run import run_playbook
 
 INVENTORY = """
 courts:
@@ -67,12 +65,7 @@ def play(
     """ansible-playbook with the project's settings on PLAYBOOK over INVENTORY, in English."""
     (tmp_path / "hosts.yml").write_text(textwrap.dedent(inventory))
     (tmp_path / "play.yml").write_text(playbook)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
-    env["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(tmp_path / "facts")
-    env["SOPANSIBLE_DATA"] = str(tmp_path / "data")
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(tmp_path / "hosts.yml")]
-    command += [str(tmp_path / "play.yml"), "-e", "pn_preflight_lang=en", *extra]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    return run_playbook(tmp_path, tmp_path / "hosts.yml", tmp_path / "play.yml", *extra, **env)
 
 
 @pytest.fixture(scope="module")
