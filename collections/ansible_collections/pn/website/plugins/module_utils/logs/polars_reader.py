@@ -199,6 +199,15 @@ def _after_query(name: str):
     return pl.col(name).str.splitn("?", 2).struct.field("field_1")
 
 
+def _owned(frame):
+    """A copy of ``frame`` whose text is its own. The text of a frame taken from a chunk's rows
+    points into the chunk's buffers (polars' string views): held past its chunk, a few rows would
+    keep every chunk's whole text in memory (a copy through Arrow IPC keeps only what it uses)."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return pl.read_ipc(buffer.getvalue())
+
+
 def _bytes(text) -> bytes:
     return text.encode("latin-1") if text is not None else b""
 
@@ -338,10 +347,12 @@ class PolarsReader:
 
     def _feed_combined(self, head: bytes, stream, complete_only: bool) -> int:
         """Read a chunk at a time and hand each read to polars; the line a read ends in the
-        middle of is carried over to the start of the next read (a copy of that read)."""
+        middle of starts the next read: read again from a plain file, carried over from a stream
+        (gzip), where the next read is copied after it."""
         consumed = 0
         carry = b""  # the start of a line cut by the previous read
         skipping = False  # inside a line already counted as too long
+        rewind = isinstance(stream, io.BufferedReader) and stream.seekable()
         data = head + stream.read(max(self.chunk_bytes - len(head), 1)) if head else b""
         while data:
             if skipping:
@@ -361,7 +372,10 @@ class PolarsReader:
             else:
                 self._process(data, last + 1)
                 consumed += last + 1
-                carry = data[last + 1 :]
+                if rewind and last + 1 < len(data):
+                    stream.seek(last + 1 - len(data), io.SEEK_CUR)
+                else:
+                    carry = data[last + 1 :]
             if len(carry) > MAX_LINE_BYTES:  # an unfinished line already too long: malformed
                 self.analyzer.add_lines(1, 1)
                 consumed += len(carry)
@@ -761,7 +775,7 @@ class PolarsReader:
         ):
             for value in hot[names].unique().to_list():
                 held[value] = flags[value]
-        self._held.append(hot)
+        self._held.append(_owned(hot))
         self._held_ascii &= ascii_only
         self._held_bytes += hot.estimated_size()
         if self._held_bytes > HELD_BYTES:

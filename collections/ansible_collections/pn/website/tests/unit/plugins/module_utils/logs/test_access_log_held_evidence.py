@@ -10,6 +10,11 @@ pairs with more distinct values than are kept."""
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -172,3 +177,60 @@ def test_pairs_count_their_own_distinct_values():
         (f["ip"], f["evidence"]["distinct_paths"]) for f in result["findings"] if f["rule"] == "http-probing"
     ]
     assert found == [("45.1.1.1", 4), ("45.1.1.2", 4)]
+
+
+_PAGE = (
+    '198.51.100.%d - - [16/Nov/2026:10:%02d:%02d +0700] "GET /berita/%d?utm_source=whatsapp HTTP/1.1" '
+    '200 5120 "https://pn.example.go.id/berita/%d" '
+    '"Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36"\n'
+)
+_PROBE = '203.0.113.7 - - [16/Nov/2026:11:00:00 +0700] "GET /.env HTTP/1.1" 404 150 "-" "curl/8.5.0"\n'
+_READ_BYTES = 1 << 21
+
+
+def peak_memory_of_analysis(reads: int, path: str) -> int:
+    """Writes a log of ``reads`` reads of 2 MiB (the same few hundred pages all along, a probe for
+    /.env every 500 lines), analyzes it with the polars engine one read at a time and returns the
+    peak memory of the process in KiB (run in a fresh process)."""
+    per_read = _READ_BYTES // len(_PAGE % (1, 1, 1, 1, 1))
+    with open(path, "w", encoding="ascii") as log:
+        for r in range(reads):
+            log.write(
+                "".join(
+                    _PAGE % (n % 250, n // 60 % 60, n % 60, n % 300, n % 300) + _PROBE * (n % 500 == 0)
+                    for n in range(r * per_read, (r + 1) * per_read)
+                )
+            )
+    result, _state = al.analyze([path], engine="polars", chunk_bytes=_READ_BYTES)
+    assert any(f["rule"] == "sensitive-files" for f in result["findings"]), result["findings"]
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+_PEAK_RUN = (
+    "import sys\n"
+    "from ansible_collections.pn.website.tests.unit.plugins.module_utils.logs.test_access_log_held_evidence"
+    " import peak_memory_of_analysis\n"
+    "print(peak_memory_of_analysis(int(sys.argv[1]), sys.argv[2]))"
+)
+
+
+def test_held_rows_do_not_keep_their_reads_in_memory(tmp_path):
+    """The rows held for evidence are copied out of their read: a probe every 500 lines of a log
+    read 2 MiB at a time must not keep each read's text in memory (it did: over 1 MiB more per
+    read). Peak memory of a fresh process, 8 reads against 40 (64 MiB more log): it grows by
+    less than a quarter of that."""
+    collections = Path(al.__file__).parents[6]
+    env = dict(os.environ, PYTHONPATH=str(collections), POLARS_MAX_THREADS="1")
+
+    def peak_kib(reads):
+        run = subprocess.run(
+            [sys.executable, "-c", _PEAK_RUN, str(reads), str(tmp_path / f"{reads}.log")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(run.stdout)
+
+    grown = peak_kib(40) - peak_kib(8)
+    assert grown < 16 * 1024, f"peak memory grew by {grown} KiB for 64 MiB more log"
