@@ -17,8 +17,8 @@ Three shapes of log, each measured on its own (``--shape`` picks some):
 Measures both engines of `sopansible logs analyze`: ``--engine polars`` (what the default ``auto``
 uses for large logs when polars is installed, as it is with sopansible) and ``--engine python``
 (the stdlib engine the court servers run), checks that they print the same JSON, and prints
-lines/second for each and the ratios to GoAccess, wall and CPU (CPU seconds are steadier on a
-shared machine). Goals: the default engine 10x GoAccess on court traffic (``few-pages``,
+lines/second and peak memory for each and the ratios to GoAccess, wall and CPU (CPU seconds are
+steadier on a shared machine). Goals: the default engine 10x GoAccess on court traffic (``few-pages``,
 ``many-pages``) and 5x on ``flood``; the stdlib engine 4x.
 """
 
@@ -29,7 +29,6 @@ import compileall
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -159,14 +158,17 @@ def pinned(cmd: list) -> list:
 
 
 def timed(cmd: list, stdout, cwd=None) -> tuple:
-    """(wall seconds, CPU seconds of the child) for one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc
+    """(wall seconds, CPU seconds, peak memory in MiB, the finished process) of one run: the
+    child's own resource usage (os.wait4), taskset having become the tool it runs."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=errors, cwd=cwd)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        proc.stderr = errors.read()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc
 
 
 def load_average() -> float:
@@ -179,7 +181,8 @@ GOAL_STDLIB = 4.0
 
 
 def measure(log: Path, work: Path, runs: int, goaccess: str | None) -> dict | None:
-    """Best (wall, CPU) of ``runs`` alternating runs per tool, and whether the engines agree."""
+    """Best (wall, CPU) and the largest peak memory of ``runs`` alternating runs per tool, and
+    whether the engines agree."""
 
     def ours_cmd(engine_name):
         command = [
@@ -201,19 +204,23 @@ def measure(log: Path, work: Path, runs: int, goaccess: str | None) -> dict | No
     for _ in range(runs):  # alternate the tools so all see the same machine load
         for name in ENGINES:
             with open(work / f"sopansible-{name}.json", "wb") as out:
-                wall, cpu, proc = timed(ours_cmd(name), out, cwd=ROOT)
+                wall, cpu, peak, proc = timed(ours_cmd(name), out, cwd=ROOT)
             if proc.returncode not in (0, 1, 2):  # 1, 2: warnings, critical findings
                 print(proc.stderr.decode(errors="replace"), file=sys.stderr)
                 return None
-            times[name].append((wall, cpu))
+            times[name].append((wall, cpu, peak))
         if goaccess:
-            wall, cpu, proc = timed(go_cmd, subprocess.DEVNULL)
+            wall, cpu, peak, proc = timed(go_cmd, subprocess.DEVNULL)
             if proc.returncode != 0:
                 print(proc.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
                 return None
-            times["goaccess"].append((wall, cpu))
+            times["goaccess"].append((wall, cpu, peak))
     outputs = {name: (work / f"sopansible-{name}.json").read_text() for name in ENGINES}
-    best = {name: (min(r[0] for r in rs), min(r[1] for r in rs)) for name, rs in times.items() if rs}
+    best = {
+        name: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs))
+        for name, rs in times.items()
+        if rs
+    }
     return {
         "best": best,
         "identical": outputs["polars"] == outputs["python"],
@@ -259,18 +266,19 @@ def main() -> int:
             print(f"\n== {shape}: {n} lines, {distinct} distinct request lines")
             for name in (*ENGINES, "goaccess"):
                 if name in best:
-                    wall, cpu = best[name]
+                    wall, cpu, peak = best[name]
                     tool = "goaccess (JSON output)" if name == "goaccess" else f"sopansible --engine {name}"
                     print(
                         f"{tool}: wall {wall:.2f} s = {n / wall:,.0f} lines/s; CPU {cpu:.2f} s = "
-                        f"{n / cpu:,.0f} lines/s ({env_note}, best of {args.runs})"
+                        f"{n / cpu:,.0f} lines/s ({env_note}, best of {args.runs}); "
+                        f"peak memory {peak:,.0f} MiB"
                     )
             print(f"  {result['lines']} lines, {result['malformed']} malformed; findings: {', '.join(rules)}")
             print(f"  JSON output of both engines identical: {measured['identical']}")
             if "goaccess" in best:
-                go_wall, go_cpu = best["goaccess"]
+                go_wall, go_cpu, _peak = best["goaccess"]
                 for name in ENGINES:
-                    wall, cpu = best[name]
+                    wall, cpu, _peak = best[name]
                     goal = GOALS[shape] if name == "polars" else GOAL_STDLIB
                     verdict = "met" if go_cpu / cpu >= goal else "NOT met"
                     print(
