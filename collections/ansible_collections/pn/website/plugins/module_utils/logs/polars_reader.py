@@ -775,9 +775,10 @@ class PolarsReader:
         ):
             for value in hot[names].unique().to_list():
                 held[value] = flags[value]
-        self._held.append(_owned(hot))
+        rows = _owned(hot)
+        self._held.append(rows)
         self._held_ascii &= ascii_only
-        self._held_bytes += hot.estimated_size()
+        self._held_bytes += rows.estimated_size()  # the copy's own size: what stays in memory
         if self._held_bytes > HELD_BYTES:
             self._record_held()
 
