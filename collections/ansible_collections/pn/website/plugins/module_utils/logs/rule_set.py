@@ -27,6 +27,11 @@ import os
 import re
 
 from ansible_collections.pn.website.plugins.module_utils.logs import rules as classes
+from ansible_collections.pn.website.plugins.module_utils.logs.alternation import (
+    branches,
+    compile_merged,
+    expanded,
+)
 from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
 
 DATA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "access_log_rules.yml")
@@ -255,10 +260,10 @@ def _pattern(rule_id, field, value, flags=0):
     if not isinstance(value, str) or not value or len(value) > MAX_PATTERN:
         _fail(rule_id, field, "must be a regular expression of 1 to %d characters" % MAX_PATTERN)
     try:
-        return re.compile(value.encode("utf-8"), flags)
+        re.compile(value.encode("utf-8"), flags)
     except re.error as exc:
         _fail(rule_id, field, "not a valid regular expression: %s" % exc)
-    return None  # not reached
+    return compile_merged(value.encode("utf-8"), flags)  # matches where the pattern does, faster
 
 
 def _listed(rule_id, field, value):
@@ -469,36 +474,6 @@ class Matcher:
         return True
 
 
-def _branches(source: bytes) -> list:
-    """The top-level alternatives of a regular expression's source (``a|b`` -> [a, b])."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(source):
-        ch = source[i : i + 1]
-        if ch == b"\\":
-            i += 2
-            continue
-        if ch == b"[":  # a character class, where | ( ) are plain; "]" first is plain too
-            i += 1
-            if source[i : i + 1] == b"^":
-                i += 1
-            if source[i : i + 1] == b"]":
-                i += 1
-            while i < len(source) and source[i : i + 1] != b"]":
-                i += 2 if source[i : i + 1] == b"\\" else 1
-            i += 1
-            continue
-        if ch == b"(":
-            depth += 1
-        elif ch == b")":
-            depth -= 1
-        elif ch == b"|" and depth == 0:
-            out.append(source[start:i])
-            start = i + 1
-        i += 1
-    out.append(source[start:])
-    return out
-
-
 class _AnyOf:
     """Matches where any of some patterns does: the alternatives anchored at the start (``^...``)
     tried at the start only, the others searched (an alternation of many patterns searched at every
@@ -524,18 +499,23 @@ def _any_of(patterns, flags=0):
         return None
     anchored, floating = [], []
     for pattern in patterns:
-        parts = _branches(pattern.pattern)
+        # "(?:^|&)a" is "^a" (tried at the start only) or "&a" (searched for): see expanded.
+        parts = [x for part in branches(pattern.pattern) for x in expanded(part)]
         try:
             for part in parts:
-                re.compile(part, flags)  # a split the parser disagrees with: keep the pattern whole
-        except re.error:
+                re.compile(part, flags)
+        except re.error:  # a split the parser disagrees with: the pattern whole, in a group
             parts = [pattern.pattern]
+            wrap = True
+        else:
+            wrap = False  # each part is one alternative: no "|" outside its groups
         for part in parts:
-            (anchored if part.startswith(b"^") else floating).append(b"(?:" + part + b")")
+            (anchored if part.startswith(b"^") else floating).append(b"(?:%s)" % part if wrap else part)
     try:
+        # The alternatives of all patterns in one, those that begin alike merged (alternation).
         return _AnyOf(
-            re.compile(b"|".join(anchored), flags) if anchored else None,
-            re.compile(b"|".join(floating), flags) if floating else None,
+            compile_merged(b"|".join(anchored), flags) if anchored else None,
+            compile_merged(b"|".join(floating), flags) if floating else None,
         )
     except re.error:
         return None

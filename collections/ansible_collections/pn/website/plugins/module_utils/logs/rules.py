@@ -17,6 +17,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.pn.website.plugins.module_utils.logs import rule_data
+from ansible_collections.pn.website.plugins.module_utils.logs.alternation import compile_merged
 from ansible_collections.pn.website.plugins.module_utils.shared import sop_result
 
 #: The severities, for the users of this module's rule tables.
@@ -77,6 +78,8 @@ NOT_FOUND = frozenset((b"403", b"404"))
 # Flags of a user agent.
 AGENT_ATTACK_TOOL, AGENT_GOOGLEBOT = 1, 2
 
+# The alternations searched in every distinct target or agent are compiled merged (the same
+# matches, fewer tries per character: see alternation).
 _SENSITIVE_RE = re.compile(
     rb"(?:^|/)(?:\.env(?:\.\w+)?|\.git(?:/|$)|\.svn/|\.hg/|\.bzr/|\.htpasswd|\.htaccess|\.ds_store|"
     rb"\.aws/|\.ssh/|id_rsa|id_dsa|\.bash_history|\.vscode/sftp\.json|sftp-config\.json|"
@@ -87,11 +90,11 @@ _SENSITIVE_RE = re.compile(
     rb"[\w.-]*\.(?:sql|sql\.gz|sql\.zip|sql\.bz2|sqlite3?|mdb|bak|backup|old|swp|tar|tar\.gz|tgz)$|"
     rb"(?:backup|dump|db|database|site|www|html|public_html|web)\.(?:zip|rar|tar\.gz|tgz|7z|gz)$)"
 )
-_TRAVERSAL_RE = re.compile(
+_TRAVERSAL_RE = compile_merged(
     rb"(?:\.\./|\.\.\\|/etc/passwd|/etc/shadow|/proc/self/|win\.ini|boot\.ini|"
     rb"php://(?:filter|input)|file:///|expect://|zip://|phar://|/\.\.;/)"
 )
-_SQLI_RE = re.compile(
+_SQLI_RE = compile_merged(
     rb"(?:union(?:\s|/\*.*?\*/)+(?:all(?:\s|/\*.*?\*/)+)?select|information_schema|"
     rb"(?:sleep|benchmark|pg_sleep|waitfor\s+delay)\s*\(|\bwaitfor\s+delay\b|"
     rb"'\s*(?:or|and)\s+'?\d+'?\s*=\s*'?\d|\b(?:or|and)\s+\d+\s*=\s*\d+(?:\s*--|\s*#|\s*$)|"
@@ -100,7 +103,7 @@ _SQLI_RE = re.compile(
     rb"select.+from.+(?:--|#)|;\s*(?:drop|insert|update|delete)\s)",
     re.S,
 )
-_XSS_RE = re.compile(
+_XSS_RE = compile_merged(
     rb"(?:<\s*script|<\s*/\s*script|<\s*svg[\s/]|<\s*img[^>]*\son\w+\s*=|<\s*iframe|<\s*body[^>]*\son\w+|"
     rb"javascript\s*:|vbscript\s*:|\bon(?:error|load|mouseover|focus|click)\s*=|alert\s*\(|"
     rb"prompt\s*\(|confirm\s*\(|document\.(?:cookie|domain|write)|String\.fromCharCode|<\s*object)",
@@ -119,23 +122,23 @@ _LOGIN_RE = re.compile(
     rb"index\.php\?option=com_(?:login|users)\S*)$"
 )
 # Anything any target rule looks for: a target without any of it (nor gambling words) has no flag.
-_ANY_RULE_HINT_RE = re.compile(
+_ANY_RULE_HINT_RE = compile_merged(
     rb"[%<>'\"\\();:~*@!$`{}|]|\.\.|/\.|"
     rb"select|union|sleep|benchmark|waitfor|passwd|shadow|\.ini|proc/self|config|status|compose|"
     rb"settings|id_[rd]sa|database|backup|dump|phpinfo|admin|login|auth|signin|panel|wp-|"
     rb"\.(?:ph|as|js|cg|pl|sql|bak|zip|gz|old|swp|tar|tgz|7z|rar|mdb|sqlite|ya?ml|json|py|orig|save|txt|lock)"
 )
 BACKDOOR_FILE_NAMES = frozenset(n.encode() for n in rule_data.BACKDOOR_NAMES)
-_GAMBLING_RE = re.compile(
+_GAMBLING_RE = compile_merged(
     b"|".join(re.escape(w.encode()) for w in rule_data.GAMBLING_WORDS).replace(rb"\ ", rb"[\s+_]")
 )
 _DOORWAY_RE = re.compile(
     rb"[?&](?:" + b"|".join(re.escape(w.encode()) for w in rule_data.DOORWAY_PARAMS) + rb")=[^&]*"
     rb"(?:slot|gacor|togel|judi|casino|toto|maxwin|bet|sbobet|rtp|pola)"
 )
-_ATTACK_TOOL_RE = re.compile(b"|".join(re.escape(w.encode()) for w in rule_data.BAD_USER_AGENTS), re.I)
+_ATTACK_TOOL_RE = compile_merged(b"|".join(re.escape(w.encode()) for w in rule_data.BAD_USER_AGENTS), re.I)
 _GOOGLEBOT_RE = re.compile(rb"googlebot", re.I)
-_CRAWLER_RE = re.compile(
+_CRAWLER_RE = compile_merged(
     rb"bot\b|bot/|crawl|spider|slurp|fetcher|feed|rss|atom|scrap|curl/|wget/|python|go-http|java/|"
     rb"libwww|httpclient|okhttp|axios|node-fetch|headless|facebookexternalhit|whatsapp|telegram|"
     rb"preview|monitor|uptime|pingdom|check|archiver|validator|^-?$",

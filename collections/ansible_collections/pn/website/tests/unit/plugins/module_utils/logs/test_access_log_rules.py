@@ -238,16 +238,3 @@ def test_the_quick_no_match_test_never_hides_a_match():
         assert quick.classify_target(target) == full.classify_target(target), target
     for agent in agents:
         assert quick.classify_user_agent(agent) == full.classify_user_agent(agent), agent
-
-
-@pytest.mark.parametrize(
-    ("source", "branches"),
-    [
-        (rb"^/a|^/b(?:x|y)|[|]c|\|d", [rb"^/a", rb"^/b(?:x|y)", rb"[|]c", rb"\|d"]),
-        (rb"[]|]x|y", [rb"[]|]x", rb"y"]),
-        (rb"[^]|]x|^z", [rb"[^]|]x", rb"^z"]),
-        (rb"a[\]|]b|c", [rb"a[\]|]b", rb"c"]),
-    ],
-)
-def test_alternatives_split_at_the_top_level_only(source, branches):
-    assert rule_set._branches(source) == branches
