@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import concurrent.futures
 import json
 import os
 import random
@@ -159,7 +160,8 @@ def pinned(cmd: list) -> list:
 
 def timed(cmd: list, stdout, cwd=None) -> tuple:
     """(wall seconds, CPU seconds, peak memory in MiB, the finished process) of one run: the
-    child's own resource usage (os.wait4), taskset having become the tool it runs."""
+    child's own resource usage (os.wait4), taskset having become the tool it runs. The peak is at
+    least this process's memory when it started the child (see main)."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=errors, cwd=cwd)
@@ -243,7 +245,10 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        counts = write_shapes(work, args.lines, shapes)
+        # In a child process: a process started later inherits the peak memory of this one (the
+        # kernel keeps it across exec), so this one must not hold the logs.
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+            counts = pool.submit(write_shapes, work, args.lines, shapes).result()
         ready = ", ".join(f"{shape}: {n} lines, {d} distinct requests" for shape, (n, d) in counts.items())
         print(f"logs ready ({ready}) in {time.perf_counter() - t0:.1f} s")
         # The project's bytecode, as an installed package has it: Python would otherwise compile
