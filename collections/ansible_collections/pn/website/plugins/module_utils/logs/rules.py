@@ -78,9 +78,9 @@ NOT_FOUND = frozenset((b"403", b"404"))
 # Flags of a user agent.
 AGENT_ATTACK_TOOL, AGENT_GOOGLEBOT = 1, 2
 
-# The alternations searched in every distinct target or agent are compiled merged (the same
-# matches, fewer tries per character: see alternation).
-_SENSITIVE_RE = re.compile(
+# The classifiers' patterns, searched in every distinct target or agent, are compiled with their
+# alternatives merged (the same matches, fewer tries per character: see alternation).
+_SENSITIVE_RE = compile_merged(
     rb"(?:^|/)(?:\.env(?:\.\w+)?|\.git(?:/|$)|\.svn/|\.hg/|\.bzr/|\.htpasswd|\.htaccess|\.ds_store|"
     rb"\.aws/|\.ssh/|id_rsa|id_dsa|\.bash_history|\.vscode/sftp\.json|sftp-config\.json|"
     rb"(?!wp-config(?:-sample)?\.php$)\.?wp-config(?:\.php)?[.~_-][\w.~-]*$|"
@@ -109,12 +109,12 @@ _XSS_RE = compile_merged(
     rb"prompt\s*\(|confirm\s*\(|document\.(?:cookie|domain|write)|String\.fromCharCode|<\s*object)",
     re.I | re.S,
 )
-UPLOAD_DIR_RE = re.compile(
+UPLOAD_DIR_RE = compile_merged(
     rb"/(?:uploads?|upload_files|files|images?|img|imgs|gambar|foto|photos?|media|assets|attachments?|"
     rb"tmp|temp|cache|wp-content/uploads|sites/default/files|storage|public/uploads|userfiles|"
     rb"lampiran|dokumen|berkas)/"
 )
-_LOGIN_RE = re.compile(
+_LOGIN_RE = compile_merged(
     rb"^(?:/[\w.-]+)*?/(?:wp-login\.php|xmlrpc\.php|administrator/?(?:index\.php)?|"
     rb"admin(?:istrator)?/(?:login|index)\.php|admin/login|admin/?|login\.php|login/?|"
     rb"user/login|auth/login|(?:backend|panel|cpanel|webadmin|adminpanel)/(?:login(?:\.php)?)?|"
@@ -132,7 +132,7 @@ BACKDOOR_FILE_NAMES = frozenset(n.encode() for n in rule_data.BACKDOOR_NAMES)
 _GAMBLING_RE = compile_merged(
     b"|".join(re.escape(w.encode()) for w in rule_data.GAMBLING_WORDS).replace(rb"\ ", rb"[\s+_]")
 )
-_DOORWAY_RE = re.compile(
+_DOORWAY_RE = compile_merged(
     rb"[?&](?:" + b"|".join(re.escape(w.encode()) for w in rule_data.DOORWAY_PARAMS) + rb")=[^&]*"
     rb"(?:slot|gacor|togel|judi|casino|toto|maxwin|bet|sbobet|rtp|pola)"
 )
