@@ -22,9 +22,10 @@ import weakref
 
 _QUANTIFIERS = frozenset(b"*+?{")
 _SPECIAL = frozenset(b"\\[]()|.^$*+?{}")
-# Back-references and conditionals name groups by number or name: moving alternatives would
-# renumber them. A leading "(?i)"-style group sets flags for the whole pattern and must stay first.
-_UNSAFE_RE = re.compile(rb"\\[1-9]|\(\?P=|\(\?\(|\A\(\?[aiLmsux-]+[:)]")
+# Back-references and conditionals name groups by number or name: moving alternatives, or
+# writing some twice, would make them name other groups.
+_REFERENCES_RE = re.compile(rb"\\[1-9]|\(\?P=|\(\?\(")
+_LEADING_FLAGS_RE = re.compile(rb"\A\(\?[aiLmsux-]+[:)]")  # must stay first, and apply to all
 _MAX_DEPTH = 32  # merged levels (each is one shared character): ample for words, and bounded
 _MAX_EXPANDED = 8  # alternatives a leading group is spread into (its tail is written again for each)
 
@@ -68,6 +69,12 @@ def branches(source: bytes) -> list:
     return out
 
 
+def refers_to_groups(source: bytes) -> bool:
+    """Whether a pattern refers to its groups (a back-reference or a conditional): joined with
+    other patterns, or rewritten, its references could name other groups."""
+    return bool(_REFERENCES_RE.search(source))
+
+
 def _group_end(source: bytes) -> int:
     """Where the first "(" of ``source`` closes (-1: nowhere)."""
     depth = 0
@@ -88,8 +95,10 @@ def expanded(alternative: bytes) -> list:
     Otherwise a list of itself."""
     end = _group_end(alternative) if alternative.startswith(b"(?:") else -1
     rest = alternative[end + 1 :]
-    if end < 0 or rest[:1] and rest[0] in _QUANTIFIERS or b"(?P<" in alternative:
-        return [alternative]  # (a named group would be written twice)
+    if end < 0 or rest[:1] and rest[0] in _QUANTIFIERS or refers_to_groups(alternative):
+        return [alternative]
+    if b"(?P<" in alternative:
+        return [alternative]  # a named group would be written twice
     out = [x for part in branches(alternative[3:end]) for x in expanded(part + rest)]
     return out if len(out) <= _MAX_EXPANDED or not rest else [alternative]
 
@@ -149,7 +158,7 @@ def merged(source: bytes, flags: int = 0) -> bytes:
     (recursively), after those that begin with a group are spread (:func:`expanded`): the same
     strings match, at the same positions. Unchanged when it has no alternatives to merge, or may
     not be rewritten (see the module's docstring)."""
-    if flags & re.VERBOSE or _UNSAFE_RE.search(source):
+    if flags & re.VERBOSE or refers_to_groups(source) or _LEADING_FLAGS_RE.match(source):
         return source
     alternatives = [x for alternative in branches(source) for x in expanded(alternative)]
     if len(alternatives) < 2:

@@ -31,6 +31,7 @@ from ansible_collections.pn.website.plugins.module_utils.logs.alternation import
     branches,
     compile_merged,
     expanded,
+    refers_to_groups,
 )
 from ansible_collections.pn.website.plugins.module_utils.shared.sop_result import SEVERITIES
 
@@ -494,9 +495,9 @@ class _AnyOf:
 
 def _any_of(patterns, flags=0):
     """One test of whether any of ``patterns`` matches (a quick "nothing here" test), or None when
-    they cannot be joined (a pattern with global flags or named groups)."""
-    if not patterns:
-        return None
+    they cannot be joined (a pattern with global flags, named groups or back-references)."""
+    if not patterns or any(refers_to_groups(p.pattern) for p in patterns):
+        return None  # joined, a pattern's back-references would name the groups of others
     anchored, floating = [], []
     for pattern in patterns:
         # "(?:^|&)a" is "^a" (tried at the start only) or "&a" (searched for): see expanded.

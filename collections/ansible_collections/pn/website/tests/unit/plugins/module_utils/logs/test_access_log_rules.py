@@ -238,3 +238,21 @@ def test_the_quick_no_match_test_never_hides_a_match():
         assert quick.classify_target(target) == full.classify_target(target), target
     for agent in agents:
         assert quick.classify_user_agent(agent) == full.classify_user_agent(agent), agent
+
+
+def test_a_back_reference_keeps_its_group_when_patterns_are_joined():
+    """A court's pattern that refers to its own group (``\\1``), beside another with a group of
+    its own: joined for the quick test, the reference would name the other pattern's group and
+    the quick test would find nothing where the pattern matches."""
+    messages = {"id": "Uji: {count}.", "en": "Test: {count}."}
+    extra = [
+        {"id": "court-group", "severity": "low", "messages": messages, "match": {"path": "^/(x)y"}},
+        {"id": "court-twice", "severity": "low", "messages": messages, "match": {"path": r"^/(ab)\1$"}},
+    ]
+    built = rule_set.build(extra=extra)
+    twice = next(m.bit for m in built.matchers if m.rule.id == "court-twice")
+    assert built.classify_target(b"/abab") & twice
+    assert not built.classify_target(b"/abcd") & twice
+    lines = [corpus.line("198.51.100.9", corpus.START, "GET", "/abab", 200, 10)]
+    found = analyze(lines, extra_rules=extra)["findings"]
+    assert [f["rule"] for f in found] == ["court-twice"]
