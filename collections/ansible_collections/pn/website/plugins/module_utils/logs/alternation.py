@@ -31,9 +31,9 @@ _MAX_EXPANDED = 8  # alternatives a leading group is spread into (its tail is wr
 
 
 def _structure(source: bytes):
-    """(position, character) of each "(", ")" and "|" of a regular expression's source that is
-    not escaped nor in a character class."""
-    i = 0
+    """(position, character, depth) of each "(", ")" and "|" of a regular expression's source
+    that is not escaped nor in a character class: the depth of groups after it (0: top level)."""
+    i, depth = 0, 0
     while i < len(source):
         ch = source[i : i + 1]
         if ch == b"\\":
@@ -50,19 +50,16 @@ def _structure(source: bytes):
             i += 1
             continue
         if ch in (b"(", b")", b"|"):
-            yield i, ch
+            depth += 1 if ch == b"(" else -1 if ch == b")" else 0
+            yield i, ch, depth
         i += 1
 
 
 def branches(source: bytes) -> list:
     """The top-level alternatives of a regular expression's source (``a|b`` -> [a, b])."""
-    out, depth, start = [], 0, 0
-    for i, ch in _structure(source):
-        if ch == b"(":
-            depth += 1
-        elif ch == b")":
-            depth -= 1
-        elif depth == 0:
+    out, start = [], 0
+    for i, ch, depth in _structure(source):
+        if ch == b"|" and depth == 0:
             out.append(source[start:i])
             start = i + 1
     out.append(source[start:])
@@ -77,14 +74,9 @@ def refers_to_groups(source: bytes) -> bool:
 
 def _group_end(source: bytes) -> int:
     """Where the first "(" of ``source`` closes (-1: nowhere)."""
-    depth = 0
-    for i, ch in _structure(source):
-        if ch == b"(":
-            depth += 1
-        elif ch == b")":
-            depth -= 1
-            if depth == 0:
-                return i
+    for i, ch, depth in _structure(source):
+        if ch == b")" and depth == 0:
+            return i
     return -1
 
 
@@ -124,9 +116,9 @@ def _first_atom(branch: bytes):
     return atom
 
 
-def _merge(alternatives: list, ignore_case: bool, depth: int) -> bytes:
-    """The alternatives merged, in the order of their first appearance (any order matches the
-    same strings)."""
+def _merge(alternatives: list, ignore_case: bool, depth: int) -> list:
+    """The alternatives merged (fewer of them), in the order of their first appearance (any
+    order matches the same strings)."""
     items = []  # an alternative kept whole, or the key of a group
     groups = {}  # the first character (folded) -> (the atom as written, the rests)
     for alternative in alternatives:
@@ -149,8 +141,8 @@ def _merge(alternatives: list, ignore_case: bool, depth: int) -> bytes:
             out.append(atom + rests[0])
         else:
             inner = _merge(rests, ignore_case, depth + 1)
-            out.append(atom + inner if len(branches(inner)) == 1 else atom + b"(?:" + inner + b")")
-    return b"|".join(out)
+            out.append(atom + inner[0] if len(inner) == 1 else atom + b"(?:" + b"|".join(inner) + b")")
+    return out
 
 
 def merged(source: bytes, flags: int = 0) -> bytes:
@@ -163,7 +155,7 @@ def merged(source: bytes, flags: int = 0) -> bytes:
     alternatives = [x for alternative in branches(source) for x in expanded(alternative)]
     if len(alternatives) < 2:
         return source
-    return _merge(alternatives, bool(flags & re.IGNORECASE), 0)
+    return b"|".join(_merge(alternatives, bool(flags & re.IGNORECASE), 0))
 
 
 #: The source as written of each live pattern compiled by :func:`compile_merged` (for its tests).
