@@ -95,8 +95,9 @@ $(ANSIBLE_TEST_PIP): scripts/ansible-test-get-pip.py
 sanity: venv $(ANSIBLE_TEST_PIP)
 	cd $(COLLECTION) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
+# One worker per core (pytest-xdist), each taking whole test files: a file's fixtures start once.
 unit: venv
-	$(BIN)/pytest -q --durations=15 -m "not fleet" tests/unit $(COLLECTION)/tests/unit
+	$(BIN)/pytest -q --durations=15 -n auto --dist loadfile -m "not fleet" tests/unit $(COLLECTION)/tests/unit
 
 integration: venv image
 	$(BIN)/pytest -q --durations=15 -m "fleet and not ee" tests/integration
