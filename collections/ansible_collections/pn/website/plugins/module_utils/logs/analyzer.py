@@ -74,6 +74,7 @@ MAX_SAMPLE_CHARS = 600
 MAX_KEYS = 200000  # distinct keys kept per counter before the rarest are dropped
 MAX_FINDINGS_PER_RULE = 50
 DISTINCT_KEPT = 10000  # distinct paths or targets kept per (rule, address)
+PENDING_TARGETS = 20000  # distinct targets counted before they are summed per path
 #: Agent flags as the rules see them: the built-in AGENT_* flags in the low bits, the bits of the
 #: rule set's matchers above them.
 AGENT_SHIFT = 2
@@ -225,6 +226,10 @@ class Analyzer:
         self.paths = collections.Counter()
         self.error_paths = collections.Counter()
         self._path_of = {}  # request target -> its path (bounded: cleared past MAX_KEYS)
+        # Rows (and error rows) per target, summed per path by _fold_targets: once per distinct
+        # target and fold rather than once per block, which sees the site's pages again and again.
+        self._targets = collections.Counter()
+        self._error_targets = collections.Counter()
         self.referrers = collections.Counter()
         self.agents = collections.Counter()
         self.vhosts = collections.Counter()
@@ -281,6 +286,8 @@ class Analyzer:
             self._block = b""
         if len(self._address_hour_agent) > MAX_KEYS:
             self._fold()
+        elif len(self._targets) > PENDING_TARGETS:
+            self._fold_targets()
         self._trim_counters()
 
     def _parse_block(self, block: bytes, fmt: str):
@@ -347,7 +354,7 @@ class Analyzer:
         (vhosts, ips, hours, _rest, methods, targets, _protocol, statuses, sizes, refs, uas) = columns
         self._address_hour_agent.update(zip(ips, hours, uas))  # noqa: B905
         self._status_method.update(zip(statuses, methods))  # noqa: B905
-        self._count_paths(self.paths, collections.Counter(targets))
+        self._targets.update(targets)
         self.referrers.update(refs)
         if fmt in VHOST_FORMATS:
             self.vhosts.update(vhosts)
@@ -374,7 +381,7 @@ class Analyzer:
         error_statuses = {x for x in set(statuses) if x >= b"400"}
         if error_statuses:
             is_error = list(map(error_statuses.__contains__, statuses))
-            self._count_paths(self.error_paths, collections.Counter(compress(targets, is_error)))
+            self._error_targets.update(compress(targets, is_error))
             hot.update(compress(count(), is_error))
         mask = self.hot_agent_mask
         hot_agents = {u for u in distinct_uas if agent_flags[u] & mask}
@@ -403,8 +410,9 @@ class Analyzer:
         return cache
 
     def _fold(self) -> None:
-        """Move the (address, hour, agent) and (status, method) counts into the per-field
-        counters and the visitors."""
+        """Move the (address, hour, agent), (status, method) and per-target counts into the
+        per-field counters and the visitors."""
+        self._fold_targets()
         visitors = self.visitors
         seen = visitors.seen
         room = len(seen) < 2 * MAX_KEYS
@@ -423,6 +431,13 @@ class Analyzer:
         self._status_method.clear()
         _trim(self.ips)
         _trim(self.agents)
+
+    def _fold_targets(self) -> None:
+        """Sum the rows per target counted so far into the counts per path."""
+        for counter, pending in ((self.paths, self._targets), (self.error_paths, self._error_targets)):
+            if pending:
+                self._count_paths(counter, pending)
+                pending.clear()
 
     def _trim_counters(self) -> None:
         _trim(self.paths)

@@ -478,6 +478,27 @@ def test_pages_are_counted_per_path_whatever_their_queries(monkeypatch):
     assert pages == [("/berita/sidang-keliling", 400), ("/berita/0", 20), ("/berita/3", 20)]
 
 
+def test_rows_per_target_summed_per_path_in_folds_as_in_one_sum(monkeypatch):
+    """The stdlib engine sums the rows per target into counts per path every PENDING_TARGETS
+    distinct targets (lowered here): the counts per path, of pages and of failed requests, and the
+    order of ties (first occurrence) are those of one sum at the end."""
+    lines = []
+    for i in range(300):
+        request = b"GET /berita/%d?id=%d HTTP/1.1" % (i % 13, i)  # a target per row, 13 paths
+        line = _plain(i).replace(b"GET /berita/%d HTTP/1.1" % (i % 7), request)
+        lines.append(line.replace(b" 200 ", b" 404 ") if i % 5 == 0 else line)
+    data = b"\n".join(lines) + b"\n"
+    at_the_end = same_bytes(data, top=20)["summary"]
+    monkeypatch.setattr(analyzer, "PENDING_TARGETS", 3)
+    folded = same_bytes(data, top=20)["summary"]
+    assert folded == at_the_end
+    # Ties in the order of their first row (of an error row, for the failed requests).
+    pages = [int(x["path"].rsplit("/", 1)[1]) for x in folded["top_pages"] if x["count"] == 19]
+    assert pages == [0, 1, 3, 6, 8, 11]
+    not_found = [int(x["path"].rsplit("/", 1)[1]) for x in folded["top_not_found"]]
+    assert not_found == [0, 5, 10, 2, 7, 12, 4, 9, 1, 6, 11, 3, 8]
+
+
 def test_sizes_summed_exactly_whatever_their_length():
     sizes = ["0", "-", "999999999999", "1000000000000", "123456789012345678", "99999999999999999999999"]
     lines = [_plain(i, size=sizes[i % len(sizes)]) for i in range(60)]
