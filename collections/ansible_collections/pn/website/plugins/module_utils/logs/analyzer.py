@@ -256,6 +256,7 @@ class Analyzer:
         self._block = b""
         self._block_format = "combined"
         self._search_from = 0
+        self._block_lines = None  # its lines, once a row numbered in it gives a sample
         self._sample_row = None
         self._sample_text = b""
 
@@ -277,13 +278,14 @@ class Analyzer:
         if hot:
             targets, uas = columns[FIELD_TARGET], columns[FIELD_AGENT]
             self._block, self._block_format, self._search_from = block, fmt, 0
+            self._block_lines = None
             order = sorted(hot)
             self.apply_rules_to(
                 map(row_at, order),
                 map(target_flags.__getitem__, map(targets.__getitem__, order)),
                 map(agent_flags.__getitem__, map(uas.__getitem__, order)),
             )
-            self._block = b""
+            self._block, self._block_lines = b"", None
         if len(self._address_hour_agent) > MAX_KEYS:
             self._fold()
         elif len(self._targets) > PENDING_TARGETS:
@@ -299,8 +301,8 @@ class Analyzer:
             rows = len(columns[FIELD_IP])
             self.lines += rows
 
-            def row_at(i):
-                return row_of_columns(columns, times, zones, i)
+            def row_at(i):  # with its line's number in the block (evidence, see _line_of)
+                return row_of_columns(columns, times, zones, i) + (i,)
 
         else:
             parsed = LINE_PATTERNS[fmt].findall(block)
@@ -556,7 +558,8 @@ class Analyzer:
     def apply_rules(self, row, target_flags: int, agent_flags: int) -> None:
         """Run every rule on one row (a tuple of the FIELD_* fields), in log order, given the
         flags of its target and user agent. The row may end with its log line (FIELD_LINE), the
-        evidence; without it, the line is found in the block being read. Rows that cannot
+        evidence, or with the number of its line in the block being read (a block split_combined
+        parses); without either, the line is found in that block. Rows that cannot
         produce evidence may be left out: rows with an ordinary target and agent and a status
         below 400, other than Googlebot claims from addresses not known to be Google's."""
         self.apply_rules_to((row,), (target_flags,), (agent_flags,))
@@ -700,7 +703,12 @@ class Analyzer:
     def _line_of(self, row) -> bytes:
         """The verbatim log line of a row (evidence), without its line end."""
         if len(row) > FIELD_LINE:
-            return row[FIELD_LINE].rstrip(b"\r")
+            line = row[FIELD_LINE]
+            if line.__class__ is int:  # its number in the current block, a plain one (split_combined)
+                if self._block_lines is None:
+                    self._block_lines = self._block.split(b"\n")
+                return self._block_lines[line]
+            return line.rstrip(b"\r")
         if row is not self._sample_row:
             self._sample_row = row
             self._sample_text = self._find_line(row)
