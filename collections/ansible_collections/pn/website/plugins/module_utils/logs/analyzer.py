@@ -278,7 +278,6 @@ class Analyzer:
         if hot:
             targets, uas = columns[FIELD_TARGET], columns[FIELD_AGENT]
             self._block, self._block_format, self._search_from = block, fmt, 0
-            self._block_lines = None
             order = sorted(hot)
             self.apply_rules_to(
                 map(row_at, order),
